@@ -1,0 +1,71 @@
+/** Builds the HTTP app from its dependencies. No I/O happens at import time. */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { BlobStore } from './blobs/blob-store.js';
+import type { UrlSigner } from './blobs/signing.js';
+import type { AppConfig } from './config/load.js';
+import type { DialectContext } from './dialects/context.js';
+import { dashscopeRoutes } from './dialects/dashscope/routes.js';
+import { adminRoutes } from './http/admin.js';
+import { registerBodyBudget } from './http/body-budget.js';
+import { fileRoutes } from './http/files.js';
+import { createMetrics, opsRoutes, type ReadinessCheck } from './http/ops.js';
+import type { Clock } from './lib/clock.js';
+import type { Logger } from './lib/logger.js';
+import type { TaskQueue } from './queue/queue.js';
+import type { TaskEvents } from './services/events.js';
+import type { KeyService } from './services/keys.js';
+
+export interface AppDeps {
+  config: AppConfig;
+  logger: Logger;
+  dialect: DialectContext;
+  keys: KeyService;
+  blobs: BlobStore;
+  signer: UrlSigner;
+  clock: Clock;
+  queue: TaskQueue;
+  events: TaskEvents;
+  readiness: readonly ReadinessCheck[];
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+  });
+  app.decorateRequest('principal', null);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const level = reply.statusCode >= 500 ? 'error' : 'debug';
+    request.log[level]({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+  const budget = registerBodyBudget(app, deps.config.limits.maxInflightBodyBytes);
+  const metrics = createMetrics({ queueStats: () => deps.queue.stats(), inflightBodyBytes: budget.inflight });
+  deps.events.subscribeLocal((event) => {
+    if (event.type === 'status') metrics.taskTransitions.inc({ status: event.status });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: { code: 'NotFound', message: `No route ${request.method} ${request.url.split('?')[0]}.` }, request_id: request.id }),
+  );
+
+  await app.register(opsRoutes, {
+    checks: deps.readiness,
+    queueStats: () => deps.queue.stats(),
+    inflightBodyBytes: budget.inflight,
+    metrics,
+  });
+  await app.register(fileRoutes, { blobs: deps.blobs, signer: deps.signer, clock: deps.clock });
+  await app.register(dashscopeRoutes, deps.dialect);
+  await app.register(dashscopeRoutes, { ...deps.dialect, prefix: '/aliyun' } as DialectContext & { prefix: string });
+  const { adminToken } = deps.config;
+  if (adminToken) await app.register(adminRoutes, { adminToken, keys: deps.keys });
+  return app;
+}

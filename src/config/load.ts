@@ -1,0 +1,171 @@
+/**
+ * The only reader of process.env: environment plus an optional JSON or YAML file (QIG_CONFIG),
+ * parsed once into a frozen AppConfig. Env wins over the file. Errors name the variable or key.
+ */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { fileConfigSchema, type EngineConfig, type FileConfig } from './schema.js';
+
+export type Role = 'all' | 'api' | 'worker';
+
+export interface AppConfig {
+  host: string;
+  port: number;
+  /** Base of every URL we hand out, without a trailing slash. */
+  publicUrl: string;
+  /** False when publicUrl was derived from HOST and PORT (then a port 0 start rebases it). */
+  publicUrlExplicit: boolean;
+  dataDir: string;
+  adminToken: string | null;
+  databaseUrl: string | null;
+  redisUrl: string | null;
+  role: Role;
+  logLevel: string;
+  engines: Readonly<Record<string, EngineConfig>>;
+  /** Model (or "*") → engine names in failover order. */
+  routes: Readonly<Record<string, readonly string[]>>;
+  prices: { currency: string; perImage: Readonly<Record<string, string>> };
+  fetch: { allowHosts: readonly string[]; timeoutMs: number; maxRedirects: number };
+  limits: {
+    syncWaitSeconds: number;
+    workerConcurrency: number;
+    maxQueuedTasks: number;
+    maxInflightBodyBytes: number;
+    intakeConcurrency: number;
+    maxInputPixels: number;
+    maxAttempts: number;
+  };
+  files: { urlTtlSeconds: number; signingSecret: string | null };
+  /** Where the config file was read from, if any. */
+  configFile: string | null;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function formatIssues(source: string, error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${source}${issue.path.length > 0 ? ` ${issue.path.join('.')}` : ''}: ${issue.message}`)
+    .join('\n');
+}
+
+function readConfigFile(path: string): FileConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`QIG_CONFIG: cannot read ${path}: ${(error as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`config file ${path}: not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
+  }
+  const parsed = fileConfigSchema.safeParse(raw ?? {});
+  if (!parsed.success) throw new ConfigError(formatIssues(`config file ${path}:`, parsed.error));
+  return parsed.data;
+}
+
+const envInt = (name: string, min: number, max: number) =>
+  z.coerce
+    .number({ error: `${name}: must be a whole number from ${min} to ${max}` })
+    .int(`${name}: must be a whole number from ${min} to ${max}`)
+    .min(min, `${name}: must be a whole number from ${min} to ${max}`)
+    .max(max, `${name}: must be a whole number from ${min} to ${max}`);
+
+function envValue<T>(env: Env, name: string, schema: z.ZodType<T>): T | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const message = parsed.error.issues[0]?.message ?? 'invalid value';
+    throw new ConfigError(`${message.startsWith(name) ? message : `${name}: ${message}`} (got "${raw}")`);
+  }
+  return parsed.data;
+}
+
+function checkRoutes(engines: Record<string, EngineConfig>, routes: Record<string, string[]>, source: string): void {
+  for (const [model, names] of Object.entries(routes)) {
+    for (const name of names) {
+      if (!Object.hasOwn(engines, name)) {
+        throw new ConfigError(`${source} routes.${model}: engine "${name}" is not defined under engines (defined: ${Object.keys(engines).join(', ')})`);
+      }
+    }
+  }
+}
+
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): AppConfig {
+  const configPath = env.QIG_CONFIG ? resolve(cwd, env.QIG_CONFIG) : null;
+  const file: FileConfig = configPath ? readConfigFile(configPath) : {};
+  const source = configPath ? `config file ${configPath}:` : 'config:';
+
+  const host = envValue(env, 'HOST', z.string().min(1)) ?? file.server?.host ?? '127.0.0.1';
+  const port = envValue(env, 'PORT', envInt('PORT', 0, 65535)) ?? file.server?.port ?? 8080;
+  const publicUrlRaw =
+    envValue(env, 'QIG_PUBLIC_URL', z.url({ error: 'QIG_PUBLIC_URL: must be an absolute http(s) URL' })) ??
+    file.server?.publicUrl ??
+    `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const dataDirRaw = envValue(env, 'QIG_DATA_DIR', z.string()) ?? file.dataDir ?? './data';
+  const role = envValue(env, 'QIG_ROLE', z.enum(['all', 'api', 'worker'], { error: 'QIG_ROLE: must be all, api or worker' })) ?? file.role ?? 'all';
+  const adminToken = envValue(env, 'QIG_ADMIN_TOKEN', z.string().min(8, 'QIG_ADMIN_TOKEN: must be at least 8 characters')) ?? file.adminToken ?? null;
+  const databaseUrl =
+    envValue(env, 'DATABASE_URL', z.string().regex(/^postgres(ql)?:\/\//, 'DATABASE_URL: must start with postgres:// or postgresql://')) ??
+    file.databaseUrl ??
+    null;
+  const redisUrl = envValue(env, 'REDIS_URL', z.string().regex(/^rediss?:\/\//, 'REDIS_URL: must start with redis:// or rediss://')) ?? file.redisUrl ?? null;
+  const logLevel = envValue(env, 'QIG_LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])) ?? file.logLevel ?? 'info';
+
+  const engines: Record<string, EngineConfig> = { ...(file.engines ?? {}) };
+  const defaultLocal = Object.entries(engines).find(([, e]) => e.type === 'local')?.[0];
+  const localName = defaultLocal ?? 'local';
+  if (!defaultLocal) engines[localName] = { type: 'local' };
+
+  const routes: Record<string, string[]> = { ...(file.routes ?? {}) };
+  if (!routes['*']) routes['*'] = [localName];
+  checkRoutes(engines, routes, source);
+
+  const limits = file.limits ?? {};
+  return Object.freeze({
+    host,
+    port,
+    publicUrl: publicUrlRaw.replace(/\/+$/, ''),
+    publicUrlExplicit: env.QIG_PUBLIC_URL !== undefined && env.QIG_PUBLIC_URL !== '' ? true : file.server?.publicUrl !== undefined,
+    dataDir: isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw),
+    adminToken,
+    databaseUrl,
+    redisUrl,
+    role,
+    logLevel,
+    engines: Object.freeze(engines),
+    routes: Object.freeze(routes),
+    prices: { currency: file.prices?.currency ?? 'CNY', perImage: file.prices?.perImage ?? {} },
+    fetch: {
+      allowHosts: file.fetch?.allowHosts ?? [],
+      timeoutMs: file.fetch?.timeoutMs ?? 15_000,
+      maxRedirects: file.fetch?.maxRedirects ?? 3,
+    },
+    limits: {
+      syncWaitSeconds: limits.syncWaitSeconds ?? 300,
+      workerConcurrency: limits.workerConcurrency ?? 2,
+      maxQueuedTasks: limits.maxQueuedTasks ?? 1000,
+      maxInflightBodyBytes: limits.maxInflightBodyBytes ?? 256 * 1024 * 1024,
+      intakeConcurrency: limits.intakeConcurrency ?? 4,
+      maxInputPixels: limits.maxInputPixels ?? 40_000_000,
+      maxAttempts: limits.maxAttempts ?? 3,
+    },
+    files: {
+      urlTtlSeconds: file.files?.urlTtlSeconds ?? 24 * 3600,
+      signingSecret: file.files?.signingSecret ?? null,
+    },
+    configFile: configPath,
+  });
+}

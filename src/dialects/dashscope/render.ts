@@ -1,0 +1,136 @@
+/**
+ * DashScope response shapes (protocols.md §1.2–1.5): the sync answer, the task query, the task
+ * list, and errors as `{code, message, request_id}` with DashScope's code strings. Pure.
+ */
+import type { AppError, ErrorKind, TaskError } from '../../domain/errors.js';
+import type { TaskRecord, TaskStatus } from '../../domain/task.js';
+
+export type DashScopeTaskStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELED' | 'UNKNOWN';
+
+const STATUS: Record<TaskStatus, DashScopeTaskStatus> = {
+  queued: 'PENDING',
+  running: 'RUNNING',
+  succeeded: 'SUCCEEDED',
+  failed: 'FAILED',
+  canceled: 'CANCELED',
+};
+
+export function dashscopeStatus(status: TaskStatus): DashScopeTaskStatus {
+  return STATUS[status];
+}
+
+export function taskStatusFromDashScope(status: string): TaskStatus | undefined {
+  return (Object.keys(STATUS) as TaskStatus[]).find((key) => STATUS[key] === status);
+}
+
+/** HTTP status and code of each error kind in DashScope's terms. */
+const ERRORS: Record<ErrorKind, { status: number; code: string }> = {
+  invalid_parameter: { status: 400, code: 'InvalidParameter' },
+  invalid_image: { status: 400, code: 'InvalidParameter' },
+  invalid_url: { status: 400, code: 'InvalidURL' },
+  model_not_found: { status: 400, code: 'InvalidParameter' },
+  unauthorized: { status: 401, code: 'InvalidApiKey' },
+  forbidden: { status: 403, code: 'AccessDenied' },
+  insufficient_balance: { status: 400, code: 'Arrearage' },
+  not_found: { status: 404, code: 'NotFound' },
+  conflict: { status: 409, code: 'Conflict' },
+  unsupported_operation: { status: 400, code: 'UnsupportedOperation' },
+  payload_too_large: { status: 413, code: 'BadRequest.TooLarge' },
+  content_blocked: { status: 400, code: 'DataInspectionFailed' },
+  timeout: { status: 408, code: 'RequestTimeOut' },
+  rate_limited: { status: 429, code: 'Throttling.RateQuota' },
+  overloaded: { status: 503, code: 'ServiceUnavailable' },
+  engine_unavailable: { status: 503, code: 'ModelUnavailable' },
+  engine_failed: { status: 500, code: 'InternalError' },
+  engine_rejected: { status: 400, code: 'InvalidParameter' },
+  engine_timeout: { status: 500, code: 'InternalError.Timeout' },
+  canceled: { status: 400, code: 'TaskCanceled' },
+  internal: { status: 500, code: 'InternalError' },
+};
+
+/** An upstream's own DashScope code wins, so a proxied error reads as DashScope wrote it. */
+export function dashscopeError(error: Pick<TaskError, 'kind' | 'upstreamCode'>): { status: number; code: string } {
+  const mapped = ERRORS[error.kind];
+  return error.upstreamCode && /^[A-Z][A-Za-z.]+$/.test(error.upstreamCode) ? { ...mapped, code: error.upstreamCode } : mapped;
+}
+
+export function errorBody(error: AppError, requestId: string): { code: string; message: string; request_id: string } {
+  return { code: dashscopeError(error).code, message: error.message, request_id: requestId };
+}
+
+const pad = (value: number, width = 2) => String(value).padStart(width, '0');
+
+/** `YYYY-MM-DD HH:mm:ss.SSS` in the server's local time, as DashScope prints task times. */
+export function formatTime(ms: number | null): string | undefined {
+  if (ms === null) return undefined;
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}
+
+/** A signed URL for each output of a task. */
+export type OutputUrls = (task: TaskRecord) => string[];
+
+export function syncResponse(task: TaskRecord, urls: string[], requestId: string) {
+  return {
+    output: {
+      choices: [
+        {
+          finish_reason: 'stop',
+          message: { role: 'assistant', content: urls.map((image) => ({ image })) },
+        },
+      ],
+    },
+    usage: {
+      width: task.usage?.width ?? task.spec.size.width,
+      height: task.usage?.height ?? task.spec.size.height,
+      image_count: task.usage?.imageCount ?? urls.length,
+    },
+    request_id: requestId,
+  };
+}
+
+export function submitResponse(task: TaskRecord, requestId: string) {
+  return { output: { task_id: task.id, task_status: dashscopeStatus(task.status) }, request_id: requestId };
+}
+
+/** The `output` object of a task query. */
+export function taskOutput(task: TaskRecord, urls: string[]) {
+  const status = dashscopeStatus(task.status);
+  const output: Record<string, unknown> = {
+    task_id: task.id,
+    task_status: status,
+    submit_time: formatTime(task.createdAt),
+    scheduled_time: formatTime(task.startedAt),
+    end_time: formatTime(task.finishedAt),
+  };
+  if (task.status === 'succeeded') {
+    output.results = urls.map((url) => ({ orig_prompt: task.spec.prompt, actual_prompt: task.actualPrompt ?? task.spec.prompt, url }));
+    if (task.origin === 'dashscope') {
+      output.choices = [{ finish_reason: 'stop', message: { role: 'assistant', content: urls.map((image) => ({ image })) } }];
+    }
+  }
+  if (task.status === 'succeeded' || task.status === 'failed') {
+    output.task_metrics = { TOTAL: task.spec.n, SUCCEEDED: urls.length, FAILED: task.spec.n - urls.length };
+  }
+  if (task.status === 'failed' && task.error) {
+    output.code = dashscopeError(task.error).code;
+    output.message = task.error.message;
+  }
+  if (task.status === 'canceled') {
+    output.code = 'TaskCanceled';
+    output.message = 'The task was canceled.';
+  }
+  return output;
+}
+
+export function taskQueryResponse(task: TaskRecord, urls: string[], requestId: string) {
+  return {
+    request_id: requestId,
+    output: taskOutput(task, urls),
+    usage: { image_count: task.status === 'succeeded' ? urls.length : 0 },
+  };
+}
+
+export function unknownTaskResponse(taskId: string, requestId: string) {
+  return { request_id: requestId, output: { task_id: taskId, task_status: 'UNKNOWN' as const } };
+}

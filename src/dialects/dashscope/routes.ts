@@ -1,0 +1,133 @@
+/**
+ * The DashScope-native dialect (DESIGN.md §2.2 first row): sync and async generation, the task
+ * API, mounted at /api/v1 and again under /aliyun (seed 000's proxy prefix).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, toAppError } from '../../domain/errors.js';
+import { isTerminal, type TaskRecord } from '../../domain/task.js';
+import { authHook, principalOf, type DialectContext } from '../context.js';
+import { fastifyErrorToAppError } from '../fastify-errors.js';
+import {
+  dashscopeError,
+  errorBody,
+  submitResponse,
+  syncResponse,
+  taskOutput,
+  taskQueryResponse,
+  taskStatusFromDashScope,
+  unknownTaskResponse,
+} from './render.js';
+import { parseMessagesBody, parsePromptBody, type ParsedDashScopeRequest } from './wire.js';
+
+const ORIGIN = 'dashscope';
+
+function wantsAsync(request: FastifyRequest): boolean {
+  return String(request.headers['x-dashscope-async'] ?? '').toLowerCase() === 'enable';
+}
+
+/** `YYYYMMDDhhmmss` (the task list's time filter) in server local time. */
+function parseListTime(value: string | undefined, field: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(value);
+  if (!m) throw new AppError('invalid_parameter', `${field}: must be YYYYMMDDhhmmss.`, { field });
+  return new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])).getTime();
+}
+
+function pageNumber(value: string | undefined, field: string, fallback: number, max: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new AppError('invalid_parameter', `${field}: must be an integer from 1 to ${max}.`, { field });
+  return n;
+}
+
+export async function dashscopeRoutes(app: FastifyInstance, context: DialectContext): Promise<void> {
+  app.setErrorHandler((thrown, request, reply) => {
+    const error = fastifyErrorToAppError(thrown) ?? toAppError(thrown);
+    if (error.kind === 'internal') request.log.error({ err: thrown }, 'unhandled error');
+    if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.ceil(error.retryAfterSeconds)));
+    return reply.code(dashscopeError(error).status).send(errorBody(error, request.id));
+  });
+
+  app.addHook('onRequest', authHook(context));
+
+  const submit = (request: FastifyRequest, parsed: ParsedDashScopeRequest): Promise<TaskRecord> =>
+    context.tasks.submit(principalOf(request), {
+      request: parsed.request,
+      fields: parsed.fields,
+      warnings: parsed.warnings,
+      origin: ORIGIN,
+      requestId: request.id,
+    });
+
+  const answerAsync = (reply: FastifyReply, task: TaskRecord, requestId: string) => reply.send(submitResponse(task, requestId));
+
+  const bodyLimit = context.maxJsonBodyBytes;
+
+  app.post('/api/v1/services/aigc/multimodal-generation/generation', { bodyLimit }, async (request, reply) => {
+    const task = await submit(request, parseMessagesBody(request.body));
+    if (wantsAsync(request)) return answerAsync(reply, task, request.id);
+    const done = await context.tasks.wait(principalOf(request), task.id, context.syncWaitMs);
+    if (!done || !isTerminal(done.status)) {
+      throw new AppError(
+        'timeout',
+        `Request timed out after ${Math.round(context.syncWaitMs / 1000)} s; task ${task.id} carries on — query GET /api/v1/tasks/${task.id} for its result.`,
+      );
+    }
+    if (done.status === 'succeeded') return reply.send(syncResponse(done, context.outputUrls(done), request.id));
+    if (done.status === 'canceled') throw new AppError('canceled', `Task ${done.id} was canceled.`);
+    const failure = done.error ?? { kind: 'internal' as const, message: 'The task failed.' };
+    throw new AppError(failure.kind, failure.message, { field: failure.field, upstreamCode: failure.upstreamCode });
+  });
+
+  app.post('/api/v1/services/aigc/image-generation/generation', { bodyLimit }, async (request, reply) => {
+    const task = await submit(request, parseMessagesBody(request.body));
+    return answerAsync(reply, task, request.id);
+  });
+
+  app.post('/api/v1/services/aigc/text2image/image-synthesis', { bodyLimit }, async (request, reply) => {
+    const task = await submit(request, parsePromptBody(request.body));
+    return answerAsync(reply, task, request.id);
+  });
+
+  app.get<{ Params: { taskId: string } }>('/api/v1/tasks/:taskId', async (request, reply) => {
+    const principal = principalOf(request);
+    const task = await context.tasks.get(principal, request.params.taskId);
+    if (!task) return reply.send(unknownTaskResponse(request.params.taskId, request.id));
+    return reply.send(taskQueryResponse(task, context.outputUrls(task), request.id));
+  });
+
+  app.post<{ Params: { taskId: string } }>('/api/v1/tasks/:taskId/cancel', async (request, reply) => {
+    const principal = principalOf(request);
+    const { outcome, task } = await context.tasks.cancel(principal, request.params.taskId, { running: false });
+    if (outcome === 'canceled') return reply.send({ request_id: request.id, output: { task_id: request.params.taskId, task_status: 'CANCELED' } });
+    const status = outcome === 'not-found' ? 'UNKNOWN' : (taskOutput(task as TaskRecord, []).task_status as string);
+    throw new AppError('unsupported_operation', `Only tasks in PENDING status can be canceled; task ${request.params.taskId} is ${status}.`);
+  });
+
+  app.get<{ Querystring: Record<string, string | undefined> }>('/api/v1/tasks', async (request, reply) => {
+    const principal = principalOf(request);
+    const q = request.query;
+    const pageNo = pageNumber(q.page_no, 'page_no', 1, 100_000);
+    const pageSize = pageNumber(q.page_size, 'page_size', 10, 100);
+    const status = q.status ? taskStatusFromDashScope(q.status.toUpperCase()) : undefined;
+    if (q.status && !status) {
+      throw new AppError('invalid_parameter', 'status: must be PENDING, RUNNING, SUCCEEDED, FAILED or CANCELED.', { field: 'status' });
+    }
+    const { tasks, total } = await context.tasks.list(principal, {
+      status,
+      model: q.model_name || undefined,
+      createdFrom: parseListTime(q.start_time, 'start_time'),
+      createdTo: parseListTime(q.end_time, 'end_time'),
+      limit: pageSize,
+      offset: (pageNo - 1) * pageSize,
+    });
+    return reply.send({
+      request_id: request.id,
+      data: tasks.map((task) => ({ ...taskOutput(task, context.outputUrls(task)), model_name: task.model })),
+      total,
+      total_page: Math.ceil(total / pageSize),
+      page_no: pageNo,
+      page_size: pageSize,
+    });
+  });
+}

@@ -1,0 +1,20 @@
+/** Shared helpers for dialects' zod wire schemas: errors that name the field as the client sent it. */
+import type { z } from 'zod';
+import { AppError } from '../domain/errors.js';
+
+/** A zod error option: "is required" for a missing value, `message` for a wrong one. */
+export const wireType = (message: string) => ({
+  error: (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : message),
+});
+
+/** `a.b.0.c` → `a.b[0].c`, the way clients write paths. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out === '' ? String(key) : `${out}.${String(key)}`), '');
+}
+
+/** The first issue as a 400 `invalid_parameter` naming the field and the rule. */
+export function zodToAppError(error: z.ZodError, prefix = ''): AppError {
+  const issue = error.issues[0];
+  const field = `${prefix}${issue && issue.path.length > 0 ? fieldPath(issue.path) : 'body'}`;
+  return new AppError('invalid_parameter', `${field}: ${issue?.message ?? 'is invalid'}.`.replace(/\.\.$/, '.'), { field });
+}

@@ -1,0 +1,94 @@
+/**
+ * The one error catalog. Services and engines throw AppError with a kind; each dialect
+ * renders the kind in its own wire shape (DashScope codes, OpenAI types, fal detail, …).
+ */
+export const ERROR_KINDS = {
+  invalid_parameter: { status: 400, retryable: false },
+  invalid_image: { status: 400, retryable: false },
+  invalid_url: { status: 400, retryable: false },
+  model_not_found: { status: 400, retryable: false },
+  unauthorized: { status: 401, retryable: false },
+  forbidden: { status: 403, retryable: false },
+  insufficient_balance: { status: 400, retryable: false },
+  not_found: { status: 404, retryable: false },
+  conflict: { status: 409, retryable: false },
+  unsupported_operation: { status: 400, retryable: false },
+  payload_too_large: { status: 413, retryable: false },
+  content_blocked: { status: 400, retryable: false },
+  timeout: { status: 408, retryable: true },
+  rate_limited: { status: 429, retryable: true },
+  overloaded: { status: 503, retryable: true },
+  engine_unavailable: { status: 503, retryable: true },
+  engine_failed: { status: 500, retryable: true },
+  engine_rejected: { status: 400, retryable: false },
+  engine_timeout: { status: 504, retryable: true },
+  canceled: { status: 499, retryable: false },
+  internal: { status: 500, retryable: false },
+} as const satisfies Record<string, { status: number; retryable: boolean }>;
+
+export type ErrorKind = keyof typeof ERROR_KINDS;
+
+export interface AppErrorOptions {
+  /** The request field the error concerns, named as the client sent it. */
+  field?: string | undefined;
+  /** Seconds after which a retry may succeed (429/503). */
+  retryAfterSeconds?: number | undefined;
+  /** An upstream's own error code, kept for the dialect that speaks the same language. */
+  upstreamCode?: string | undefined;
+  /** Overrides the kind's default retryability (an engine knows better). */
+  retryable?: boolean | undefined;
+  cause?: unknown;
+}
+
+export class AppError extends Error {
+  readonly kind: ErrorKind;
+  readonly field: string | undefined;
+  readonly retryAfterSeconds: number | undefined;
+  readonly upstreamCode: string | undefined;
+  readonly retryable: boolean;
+
+  constructor(kind: ErrorKind, message: string, options: AppErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.kind = kind;
+    this.field = options.field;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.upstreamCode = options.upstreamCode;
+    this.retryable = options.retryable ?? ERROR_KINDS[kind].retryable;
+  }
+
+  get status(): number {
+    return ERROR_KINDS[this.kind].status;
+  }
+
+  toRecord(): TaskError {
+    return {
+      kind: this.kind,
+      message: this.message,
+      ...(this.field === undefined ? {} : { field: this.field }),
+      ...(this.upstreamCode === undefined ? {} : { upstreamCode: this.upstreamCode }),
+    };
+  }
+}
+
+/** The serialisable form of an error, as kept on a failed task. */
+export interface TaskError {
+  kind: ErrorKind;
+  message: string;
+  field?: string;
+  upstreamCode?: string;
+}
+
+export function isAppError(value: unknown): value is AppError {
+  return value instanceof AppError;
+}
+
+export function isErrorKind(value: string): value is ErrorKind {
+  return Object.hasOwn(ERROR_KINDS, value);
+}
+
+/** Any thrown value as an AppError; unknown errors become `internal` without leaking details. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  return new AppError('internal', 'Internal server error.', { cause: error });
+}

@@ -1,0 +1,84 @@
+import type { TaskError } from './errors.js';
+import type { Size } from './models.js';
+import type { OutputFormat } from './request.js';
+
+/** queued → running → succeeded | failed | canceled; queued → canceled. */
+export type TaskStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
+
+export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(['succeeded', 'failed', 'canceled']);
+
+export function isTerminal(status: TaskStatus): boolean {
+  return TERMINAL_STATUSES.has(status);
+}
+
+export type TaskKind = 'edit' | 'generate';
+
+/** What the task asks for, after the model's rules. */
+export interface TaskSpec {
+  prompt: string;
+  negativePrompt: string | null;
+  n: number;
+  size: Size;
+  /** Whether the size was asked for, or is the model's default (which an engine may transpose). */
+  sizeSource: 'request' | 'default';
+  seed: number;
+  promptExtend: boolean;
+  watermark: boolean;
+  outputFormat: OutputFormat;
+}
+
+/** An input image kept in the blob store. */
+export interface TaskInput {
+  blobId: string;
+  contentType: string;
+  width: number;
+  height: number;
+  bytes: number;
+}
+
+/** An output image kept in the blob store. */
+export interface TaskOutput {
+  blobId: string;
+  contentType: string;
+  width: number;
+  height: number;
+  bytes: number;
+  /** The seed this image was made with (the task seed plus its index). */
+  seed: number;
+}
+
+export interface TaskUsage {
+  imageCount: number;
+  width: number;
+  height: number;
+}
+
+export interface TaskRecord {
+  id: string;
+  keyId: string;
+  model: string;
+  kind: TaskKind;
+  status: TaskStatus;
+  spec: TaskSpec;
+  inputs: TaskInput[];
+  /** The engine that ran (or runs) the task. */
+  engine: string | null;
+  /** An engine's persisted operation handle (upstream task id, prompt id, …). */
+  operation: unknown;
+  outputs: TaskOutput[];
+  usage: TaskUsage | null;
+  actualPrompt: string | null;
+  error: TaskError | null;
+  warnings: string[];
+  attempts: number;
+  cancelRequested: boolean;
+  /** The dialect the task was submitted through, and that request's id. */
+  origin: string;
+  requestId: string;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  updatedAt: number;
+  leaseUntil: number | null;
+  workerId: string | null;
+}

@@ -1,0 +1,16 @@
+/** Rotations by quarter turns and mirror flips. */
+import type { Raster } from './raster.js';
+import { viaSharp } from './raster.js';
+
+/** Clockwise degrees. */
+export type QuarterTurn = 90 | 180 | 270;
+export type FlipAxis = 'horizontal' | 'vertical';
+
+export function rotate(raster: Raster, angle: QuarterTurn): Promise<Raster> {
+  return viaSharp(raster, (image) => image.rotate(angle));
+}
+
+/** Horizontal mirrors left↔right (sharp's flop); vertical mirrors top↔bottom (sharp's flip). */
+export function flip(raster: Raster, axis: FlipAxis): Promise<Raster> {
+  return viaSharp(raster, (image) => (axis === 'horizontal' ? image.flop() : image.flip()));
+}

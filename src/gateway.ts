@@ -1,0 +1,196 @@
+/**
+ * Wires the gateway from a config: store, blobs, queue, events, engines, services, the HTTP app
+ * and the worker, according to the role. main.ts runs it; tests start it in-process.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { buildApp } from './app.js';
+import { DiskBlobStore } from './blobs/disk-store.js';
+import { UrlSigner } from './blobs/signing.js';
+import type { AppConfig } from './config/load.js';
+import type { DialectContext } from './dialects/context.js';
+import type { TaskRecord } from './domain/task.js';
+import type { Engine } from './engines/engine.js';
+import { createEngines } from './engines/registry.js';
+import { systemClock, type Clock } from './lib/clock.js';
+import type { Logger } from './lib/logger.js';
+import { createSafeFetch, type Resolver } from './lib/safe-fetch.js';
+import { Semaphore } from './lib/semaphore.js';
+import { MemoryQueue } from './queue/memory-queue.js';
+import { LocalTaskEvents } from './services/events.js';
+import { InputService } from './services/inputs.js';
+import { KeyService } from './services/keys.js';
+import { BlobOutputWriter } from './services/outputs.js';
+import { EngineRouter } from './services/router.js';
+import { TaskRunner } from './services/runner.js';
+import { Sweeper } from './services/sweeper.js';
+import { TaskService } from './services/tasks.js';
+import { openStore } from './store/db.js';
+import { SqlKeyStore } from './store/key-store.js';
+import { SqlSettingsStore } from './store/settings-store.js';
+import { SqlTaskStore } from './store/task-store.js';
+
+export interface GatewayOptions {
+  logger: Logger;
+  clock?: Clock;
+  /** Replaces DNS for the URL guard (tests). */
+  resolver?: Resolver;
+  /** Engines by name, replacing those the config would build (tests). */
+  engines?: ReadonlyMap<string, Engine>;
+  /** Worker timings; tests shorten them. */
+  worker?: Partial<WorkerTimings>;
+  /** Listen on config.host/port (default true); false leaves the app for inject(). */
+  listen?: boolean;
+}
+
+export interface WorkerTimings {
+  leaseMs: number;
+  sweepIntervalMs: number;
+  sweepGraceMs: number;
+  taskTimeoutMs: number;
+  retryBaseDelayMs: number;
+  retryMaxDelayMs: number;
+  attemptsPerEngine: number;
+}
+
+const DEFAULT_TIMINGS: WorkerTimings = {
+  leaseMs: 30_000,
+  sweepIntervalMs: 10_000,
+  sweepGraceMs: 5_000,
+  taskTimeoutMs: 30 * 60_000,
+  retryBaseDelayMs: 1_000,
+  retryMaxDelayMs: 30_000,
+  attemptsPerEngine: 3,
+};
+
+export interface Gateway {
+  config: AppConfig;
+  app: FastifyInstance | null;
+  /** Base URL the server listens on (with the real port), when listening. */
+  url: string | null;
+  tasks: TaskService;
+  keys: KeyService;
+  /** The development key created at this start, if any. */
+  developmentKey: string | null;
+  sweeper: Sweeper;
+  close(): Promise<void>;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+export async function startGateway(config: AppConfig, options: GatewayOptions): Promise<Gateway> {
+  const { logger } = options;
+  const clock = options.clock ?? systemClock;
+  const timings = { ...DEFAULT_TIMINGS, ...options.worker };
+  if (config.role !== 'all' && !config.redisUrl) {
+    throw new Error(`QIG_ROLE=${config.role} needs a shared queue: set REDIS_URL (the embedded queue lives inside one process).`);
+  }
+  if (config.redisUrl) throw new Error('REDIS_URL: the BullMQ queue driver is not available in this version yet.');
+
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const taskStore = new SqlTaskStore(store.db);
+  const keyStore = new SqlKeyStore(store.db);
+  const settings = new SqlSettingsStore(store.db);
+  const blobs = new DiskBlobStore(join(config.dataDir, 'blobs'));
+  const secret = config.files.signingSecret ?? (await settings.getOrCreate('url_signing_secret', () => randomBytes(32).toString('base64url')));
+  const signer = new UrlSigner(secret, config.publicUrl);
+  const events = new LocalTaskEvents();
+  const queue = new MemoryQueue((taskId, error) => logger.error({ taskId, err: error }, 'task handler crashed'));
+  const safeFetch = createSafeFetch({
+    allowHosts: config.fetch.allowHosts,
+    timeoutMs: config.fetch.timeoutMs,
+    maxRedirects: config.fetch.maxRedirects,
+    resolver: options.resolver,
+  });
+  const engines = options.engines ?? createEngines(config.engines, { logger, fetch: safeFetch });
+  const router = new EngineRouter(engines, config.routes);
+
+  const keys = new KeyService(keyStore, clock);
+  const inputs = new InputService(safeFetch, blobs, new Semaphore(config.limits.intakeConcurrency), {
+    maxInputPixels: config.limits.maxInputPixels,
+  });
+  const tasks = new TaskService(taskStore, queue, events, inputs, clock, logger, { maxQueuedTasks: config.limits.maxQueuedTasks });
+  const urlTtlMs = config.files.urlTtlSeconds * 1000;
+  const outputUrls = (task: TaskRecord) =>
+    task.outputs.map((output) => signer.fileUrl(output.blobId, (task.finishedAt ?? clock.now()) + urlTtlMs));
+
+  const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const runner = new TaskRunner(
+    { store: taskStore, queue, events, blobs, signer, router, outputs: new BlobOutputWriter(blobs, safeFetch), clock, logger },
+    {
+      workerId,
+      leaseMs: timings.leaseMs,
+      retry: { attemptsPerEngine: timings.attemptsPerEngine, baseDelayMs: timings.retryBaseDelayMs, maxDelayMs: timings.retryMaxDelayMs },
+      taskTimeoutMs: timings.taskTimeoutMs,
+      inputUrlTtlMs: 3_600_000,
+    },
+  );
+  const sweeper = new Sweeper(taskStore, queue, events, clock, logger, {
+    graceMs: timings.sweepGraceMs,
+    maxAttempts: config.limits.maxAttempts,
+    intervalMs: timings.sweepIntervalMs,
+  });
+
+  let developmentKey: string | null = null;
+  if (isLoopback(config.host)) developmentKey = await keys.ensureDevelopmentKey(config.dataDir);
+
+  const runsWorker = config.role !== 'api';
+  if (runsWorker) {
+    await sweeper.sweepOnce();
+    await sweeper.enqueueQueued();
+    queue.consume((taskId) => runner.run(taskId), config.limits.workerConcurrency);
+    sweeper.start();
+  }
+
+  let app: FastifyInstance | null = null;
+  let url: string | null = null;
+  if (config.role !== 'worker') {
+    const dialect: DialectContext = {
+      tasks,
+      keys,
+      outputUrls,
+      syncWaitMs: config.limits.syncWaitSeconds * 1000,
+      maxJsonBodyBytes: 48 * 1024 * 1024,
+      publicUrl: () => signer.base,
+    };
+    app = await buildApp({
+      config,
+      logger,
+      dialect,
+      keys,
+      blobs,
+      signer,
+      clock,
+      queue,
+      events,
+      readiness: [{ name: 'database', check: async () => void (await sql`select 1`.execute(store.db)) }],
+    });
+    if (options.listen !== false) {
+      const address = await app.listen({ host: config.host, port: config.port });
+      url = address;
+      if (!config.publicUrlExplicit) signer.rebase(address);
+    }
+  }
+
+  return {
+    config,
+    app,
+    url,
+    tasks,
+    keys,
+    developmentKey,
+    sweeper,
+    async close() {
+      sweeper.stop();
+      if (app) await app.close();
+      await queue.close(10_000);
+      for (const engine of engines.values()) await engine.close?.();
+      await store.close();
+    },
+  };
+}

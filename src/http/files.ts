@@ -1,0 +1,27 @@
+/** GET /files/{id}?exp=…&sig=… — images at signed, expiring URLs. 403 on a bad signature, 410 once expired. */
+import type { FastifyInstance } from 'fastify';
+import type { BlobStore } from '../blobs/blob-store.js';
+import { parseBlobId } from '../blobs/blob-store.js';
+import type { UrlSigner } from '../blobs/signing.js';
+import type { Clock } from '../lib/clock.js';
+
+export async function fileRoutes(app: FastifyInstance, deps: { blobs: BlobStore; signer: UrlSigner; clock: Clock }): Promise<void> {
+  app.get<{ Params: { id: string }; Querystring: { exp?: string; sig?: string } }>('/files/:id', async (request, reply) => {
+    const { id } = request.params;
+    const fail = (status: number, code: string, message: string) => reply.code(status).send({ error: { code, message } });
+    if (!parseBlobId(id)) return fail(404, 'NotFound', 'No such file.');
+    const check = deps.signer.check(id, request.query.exp, request.query.sig, deps.clock.now());
+    if (check === 'bad-signature') return fail(403, 'Forbidden', 'The signature of this file URL is missing or wrong.');
+    if (check === 'expired') return fail(410, 'Expired', 'This file URL has expired; read the task again for a fresh one.');
+    const file = await deps.blobs.open(id);
+    if (!file) return fail(404, 'NotFound', 'The file is no longer stored.');
+    const remaining = Math.max(0, Number(request.query.exp) - Math.floor(deps.clock.now() / 1000));
+    return reply
+      .header('content-type', file.contentType)
+      .header('content-length', String(file.bytes))
+      .header('cache-control', `private, max-age=${remaining}, immutable`)
+      .header('etag', `"${id.slice(0, 64)}"`)
+      .header('x-content-type-options', 'nosniff')
+      .send(file.stream);
+  });
+}

@@ -1,0 +1,87 @@
+/** Operations endpoints: liveness, readiness, Prometheus metrics. */
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { QueueStats } from '../queue/queue.js';
+
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<void>;
+}
+
+export interface OpsDeps {
+  checks: readonly ReadinessCheck[];
+  queueStats(): Promise<QueueStats>;
+  inflightBodyBytes(): number;
+}
+
+export interface HttpMetrics {
+  registry: Registry;
+  taskTransitions: Counter<'status'>;
+}
+
+export function createMetrics(deps: Pick<OpsDeps, 'queueStats' | 'inflightBodyBytes'>): HttpMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'qig_' });
+  const taskTransitions = new Counter({
+    name: 'qig_task_transitions_total',
+    help: 'Tasks entering each status.',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'qig_queue_tasks',
+    help: 'Tasks in the queue by state.',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      const stats = await deps.queueStats();
+      this.set({ state: 'waiting' }, stats.waiting);
+      this.set({ state: 'delayed' }, stats.delayed);
+      this.set({ state: 'active' }, stats.active);
+    },
+  });
+  new Gauge({
+    name: 'qig_inflight_body_bytes',
+    help: 'Request body bytes being received.',
+    registers: [registry],
+    collect() {
+      this.set(deps.inflightBodyBytes());
+    },
+  });
+  return { registry, taskTransitions };
+}
+
+export async function opsRoutes(app: FastifyInstance, deps: OpsDeps & { metrics: HttpMetrics }): Promise<void> {
+  const duration = new Histogram({
+    name: 'qig_http_request_duration_seconds',
+    help: 'HTTP request duration by route and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
+    registers: [deps.metrics.registry],
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    duration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_request, reply) => {
+    const results = await Promise.all(
+      deps.checks.map(async ({ name, check }) => {
+        try {
+          await check();
+          return { name, ok: true };
+        } catch (error) {
+          return { name, ok: false, error: (error as Error).message };
+        }
+      }),
+    );
+    const ready = results.every((r) => r.ok);
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks: results, queue: await deps.queueStats() });
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    return reply.header('content-type', deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+}

@@ -1,0 +1,21 @@
+import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
+
+/** Task ids are UUIDs, as DashScope's are. */
+export const newTaskId = (): string => randomUUID();
+export const newRequestId = (): string => randomUUID();
+export const newKeyId = (): string => `key_${randomBytes(9).toString('base64url')}`;
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** A new API key secret: `sk-qig-` and 40 base62 characters (about 238 bits). */
+export function newApiKeySecret(): string {
+  let body = '';
+  for (let i = 0; i < 40; i += 1) body += BASE62[randomInt(62)];
+  return `sk-qig-${body}`;
+}
+
+export function hashApiKey(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+export const randomSeed = (): number => randomInt(0, 2147483648);

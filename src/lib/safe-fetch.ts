@@ -1,0 +1,313 @@
+/**
+ * The URL guard: every outbound fetch (input images, upstream results, webhooks) goes through
+ * here. The address checked is the address connected to: names are resolved and checked first,
+ * then pinned through a custom `lookup`, and every redirect hop is checked the same way.
+ */
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { request as httpRequest } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
+import type { LookupFunction } from 'node:net';
+import { classifyAddress, describeRange, hostPortKey, matchesAllowList, parseAllowList } from './ip-policy.js';
+
+/** `bad_status` only occurs with `requireOk`: the final response was not 2xx. */
+export type SafeFetchErrorReason =
+  | 'bad_url' | 'bad_scheme' | 'blocked_address' | 'too_large' | 'timeout'
+  | 'too_many_redirects' | 'network' | 'aborted' | 'bad_status';
+
+export class SafeFetchError extends Error {
+  readonly reason: SafeFetchErrorReason;
+  /** HTTP status, set for `bad_status`. */
+  readonly status: number | undefined;
+
+  constructor(reason: SafeFetchErrorReason, message: string, options: { cause?: unknown; status?: number } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SafeFetchError';
+    this.reason = reason;
+    this.status = options.status;
+  }
+}
+
+export interface ResolvedAddress {
+  address: string;
+  family: 4 | 6;
+}
+
+export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
+
+export interface SafeFetchOptions {
+  /** `host:port` entries let through although private, matched by URL host or resolved address. */
+  allowHosts?: readonly string[] | undefined;
+  /** Replaces DNS (tests). Defaults to `dns.promises.lookup(host, { all: true })`. */
+  resolver?: Resolver | undefined;
+  /** Redirects followed per fetch; default 3. */
+  maxRedirects?: number | undefined;
+  /** Default body cap in bytes; default 10 MiB. */
+  maxBytes?: number | undefined;
+  /** Default total time for all hops including the body; default 15 000 ms. */
+  timeoutMs?: number | undefined;
+}
+
+export interface SafeFetchRequest {
+  method?: 'GET' | 'POST' | undefined;
+  headers?: Readonly<Record<string, string>> | undefined;
+  body?: Buffer | string | undefined;
+  signal?: AbortSignal | undefined;
+  maxBytes?: number | undefined;
+  timeoutMs?: number | undefined;
+  /** Throw `bad_status` (without downloading the body) unless the final status is 2xx. */
+  requireOk?: boolean | undefined;
+}
+
+export interface SafeFetchResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  finalUrl: string;
+  /** Media type from Content-Type, lower-cased and without parameters (`image/png`). */
+  contentType: string | undefined;
+}
+
+export type SafeFetch = (url: string | URL, request?: SafeFetchRequest) => Promise<SafeFetchResponse>;
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** Dropped when a redirect leaves the origin. */
+const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
+const BODY_HEADERS = ['content-type', 'content-length', 'transfer-encoding'];
+
+interface Target {
+  /** What to hand to `request()`: the bare IP for literals, the name otherwise (for SNI/Host). */
+  host: string;
+  port: number;
+  address: string;
+  family: 4 | 6;
+}
+
+const defaultResolver: Resolver = async (hostname) =>
+  (await dnsLookup(hostname, { all: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
+
+/** The URL for messages: no credentials, no query (signed URLs carry secrets there). */
+export function describeUrl(url: URL): string {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `a ${url.protocol} URL`;
+  return `${url.protocol}//${url.host}${url.pathname}${url.search === '' ? '' : '?…'}`;
+}
+
+/** Rejects with the signal's reason as soon as it aborts; the losing promise is left to settle. */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+export function createSafeFetch(options: SafeFetchOptions = {}): SafeFetch {
+  const allowList = parseAllowList(options.allowHosts ?? []);
+  const resolver = options.resolver ?? defaultResolver;
+  const maxRedirects = options.maxRedirects ?? 3;
+  const defaultMaxBytes = options.maxBytes ?? 10 * 1024 * 1024;
+  const defaultTimeoutMs = options.timeoutMs ?? 15_000;
+
+  async function checkTarget(url: URL, where: string, signal: AbortSignal): Promise<Target> {
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new SafeFetchError('bad_scheme', `${where} cannot be fetched; only http and https URLs are allowed`);
+    }
+    const port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    const literal = isIP(host) !== 0;
+    let answers: ResolvedAddress[];
+    if (literal) {
+      answers = [{ address: host, family: isIP(host) === 6 ? 6 : 4 }];
+    } else {
+      try {
+        answers = await raceAbort(resolver(host), signal);
+      } catch (error) {
+        if (error instanceof SafeFetchError) throw error;
+        throw new SafeFetchError('network', `${where}: could not resolve ${host}`, { cause: error });
+      }
+    }
+    const first = answers[0];
+    if (first === undefined) throw new SafeFetchError('network', `${where}: ${host} resolved to no addresses`);
+    if (!matchesAllowList(allowList, url.hostname, port)) {
+      // One denied address refuses the lot: picking the allowed one would invite rebinding games.
+      for (const { address } of answers) {
+        const verdict = classifyAddress(address);
+        if (verdict.allowed || matchesAllowList(allowList, address, port)) continue;
+        const verb = literal ? 'points at' : 'resolves to';
+        throw new SafeFetchError(
+          'blocked_address',
+          `${where} ${verb} ${address}, ${describeRange(verdict.range)}; fetching it is not allowed ` +
+            `(add "${hostPortKey(url.hostname, port)}" to fetch.allowHosts to permit it)`,
+        );
+      }
+    }
+    const family = isIP(first.address) === 6 ? 6 : 4;
+    return { host: literal ? host : url.hostname, port, address: first.address, family };
+  }
+
+  function send(
+    url: URL,
+    target: Target,
+    method: string,
+    headers: OutgoingHttpHeaders,
+    body: Buffer | string | undefined,
+    where: string,
+    signal: AbortSignal,
+  ): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason as Error);
+      // Pinned to the checked address; answers both the single and the `all: true` call shapes.
+      const lookup: LookupFunction = (_hostname, lookupOptions, callback) => {
+        if (lookupOptions.all) callback(null, [{ address: target.address, family: target.family }]);
+        else callback(null, target.address, target.family);
+      };
+      const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)({
+        protocol: url.protocol,
+        host: target.host,
+        port: target.port,
+        path: `${url.pathname}${url.search}`,
+        method,
+        headers,
+        lookup,
+        // No pooling: a pooled socket skips `lookup` and may have been opened under another policy.
+        agent: false,
+        auth:
+          url.username === '' && url.password === ''
+            ? undefined
+            : `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`,
+      });
+      const onAbort = (): void => {
+        req.destroy(signal.reason as Error);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      req.on('response', (res) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(res);
+      });
+      // `on`, not `once`: a late socket error after the response must not go unhandled.
+      req.on('error', (error) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(
+          error instanceof SafeFetchError
+            ? error
+            : new SafeFetchError('network', `${where}: ${error.message}`, { cause: error }),
+        );
+      });
+      req.end(body);
+    });
+  }
+
+  function readBody(res: IncomingMessage, maxBytes: number, where: string, signal: AbortSignal): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let total = 0;
+      let settled = false;
+      const finish = (error: Error | undefined): void => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+        if (error === undefined) {
+          resolve(Buffer.concat(chunks, total));
+        } else {
+          res.destroy();
+          reject(error);
+        }
+      };
+      const onAbort = (): void => finish(signal.reason as Error);
+      if (signal.aborted) return finish(signal.reason as Error);
+      signal.addEventListener('abort', onAbort, { once: true });
+      res.on('data', (chunk: Buffer) => {
+        total += chunk.length;
+        if (total > maxBytes) {
+          finish(new SafeFetchError('too_large', `${where}: the response body exceeds the ${maxBytes}-byte limit`));
+        } else {
+          chunks.push(chunk);
+        }
+      });
+      res.on('end', () => finish(undefined));
+      res.on('error', (error) => finish(new SafeFetchError('network', `${where}: ${error.message}`, { cause: error })));
+      res.on('close', () =>
+        finish(new SafeFetchError('network', `${where}: the connection closed before the body was complete`)),
+      );
+    });
+  }
+
+  return async function safeFetch(input, request = {}) {
+    let url: URL;
+    try {
+      url = new URL(input);
+    } catch {
+      throw new SafeFetchError('bad_url', 'the URL could not be parsed');
+    }
+    const maxBytes = request.maxBytes ?? defaultMaxBytes;
+    const timeoutMs = request.timeoutMs ?? defaultTimeoutMs;
+    const external = request.signal;
+    if (external?.aborted) throw new SafeFetchError('aborted', `fetching ${describeUrl(url)} was aborted`);
+    const requested = describeUrl(url);
+    let where = requested;
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new SafeFetchError('timeout', `${where}: no complete response within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    const onExternalAbort = (): void =>
+      controller.abort(new SafeFetchError('aborted', `fetching ${where} was aborted`, { cause: external?.reason }));
+    external?.addEventListener('abort', onExternalAbort, { once: true });
+
+    let method: string = request.method ?? 'GET';
+    let body = request.body;
+    const headers: OutgoingHttpHeaders = {};
+    for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = value;
+    headers['accept-encoding'] = 'identity';
+    if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
+
+    try {
+      for (let redirects = 0; ; redirects++) {
+        const target = await checkTarget(url, where, controller.signal);
+        const res = await send(url, target, method, headers, body, where, controller.signal);
+        const status = res.statusCode ?? 0;
+        const location = res.headers.location;
+
+        if (REDIRECT_STATUSES.has(status) && location !== undefined) {
+          res.destroy();
+          if (redirects >= maxRedirects) {
+            throw new SafeFetchError('too_many_redirects', `${where}: more than ${maxRedirects} redirects`);
+          }
+          let next: URL;
+          try {
+            next = new URL(location, url);
+          } catch {
+            throw new SafeFetchError('bad_url', `${where}: redirect to an unparseable Location`);
+          }
+          if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
+            method = 'GET';
+            body = undefined;
+            for (const name of BODY_HEADERS) delete headers[name];
+          }
+          if (next.origin !== url.origin) for (const name of CREDENTIAL_HEADERS) delete headers[name];
+          where = `${describeUrl(next)} (redirected from ${requested})`;
+          url = next;
+          continue;
+        }
+
+        if (request.requireOk && (status < 200 || status > 299)) {
+          res.destroy();
+          throw new SafeFetchError('bad_status', `${where} answered HTTP ${status}, expected 2xx`, { status });
+        }
+        const declared = Number(res.headers['content-length']);
+        if (Number.isFinite(declared) && declared > maxBytes) {
+          res.destroy();
+          throw new SafeFetchError('too_large', `${where}: Content-Length ${declared} exceeds the ${maxBytes}-byte limit`);
+        }
+        const responseBody = await readBody(res, maxBytes, where, controller.signal);
+        const contentType = res.headers['content-type']?.split(';')[0]?.trim().toLowerCase() || undefined;
+        return { status, headers: res.headers, body: responseBody, finalUrl: url.href, contentType };
+      }
+    } finally {
+      clearTimeout(timer);
+      external?.removeEventListener('abort', onExternalAbort);
+    }
+  };
+}

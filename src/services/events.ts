@@ -1,0 +1,66 @@
+/**
+ * Task events: status changes, log lines and progress. Sync waits, status streams and webhooks
+ * read them. The in-process bus serves one node; a Redis bus carries them across nodes.
+ */
+import type { TaskStatus } from '../domain/task.js';
+
+export type TaskEvent =
+  | { type: 'status'; taskId: string; status: TaskStatus; at: number }
+  | { type: 'log'; taskId: string; level: string; message: string; at: number }
+  | { type: 'progress'; taskId: string; progress: number; at: number }
+  /** A client asked to cancel a running task; its worker stops it. */
+  | { type: 'cancel'; taskId: string; at: number };
+
+export type TaskEventListener = (event: TaskEvent) => void;
+
+export interface TaskEvents {
+  publish(event: TaskEvent): Promise<void>;
+  /** Listens to one task's events; returns the function that stops listening. */
+  subscribe(taskId: string, listener: TaskEventListener): () => void;
+  /** Listens to the events this node publishes (metrics); returns the function that stops listening. */
+  subscribeLocal(listener: TaskEventListener): () => void;
+  close?(): Promise<void>;
+}
+
+export class LocalTaskEvents implements TaskEvents {
+  private readonly listeners = new Map<string, Set<TaskEventListener>>();
+  private readonly localListeners = new Set<TaskEventListener>();
+
+  async publish(event: TaskEvent): Promise<void> {
+    for (const listener of this.localListeners) listener(event);
+    this.deliver(event);
+  }
+
+  subscribeLocal(listener: TaskEventListener): () => void {
+    this.localListeners.add(listener);
+    return () => this.localListeners.delete(listener);
+  }
+
+  /** Hands an event to this node's listeners (also used by cross-node buses). */
+  deliver(event: TaskEvent): void {
+    const set = this.listeners.get(event.taskId);
+    if (!set) return;
+    for (const listener of [...set]) listener(event);
+  }
+
+  subscribe(taskId: string, listener: TaskEventListener): () => void {
+    let set = this.listeners.get(taskId);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(taskId, set);
+    }
+    set.add(listener);
+    return () => {
+      const current = this.listeners.get(taskId);
+      if (!current) return;
+      current.delete(listener);
+      if (current.size === 0) this.listeners.delete(taskId);
+    };
+  }
+
+  listenerCount(): number {
+    let count = 0;
+    for (const set of this.listeners.values()) count += set.size;
+    return count;
+  }
+}

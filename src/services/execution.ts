@@ -1,0 +1,175 @@
+/**
+ * Drives one task through its route of engines: splits n into calls, starts or polls each,
+ * retries retryable errors with backoff and jitter, fails over to the next engine, and stores
+ * each finished image at once (so a failure halfway keeps — and bills — only what was made).
+ */
+import { AppError, toAppError } from '../domain/errors.js';
+import type { TaskOutput, TaskRecord } from '../domain/task.js';
+import type { Engine, EngineCall, EngineDone, EngineResult, JsonValue } from '../engines/engine.js';
+
+export interface CallState {
+  n: number;
+  seed: number;
+  /** The engine's operation handle while the call is pending upstream. */
+  handle: JsonValue | null;
+  done: boolean;
+}
+
+/** Persisted in the task's `operation` column between polls and across workers. */
+export interface RunState {
+  engineIndex: number;
+  engine: string;
+  calls: CallState[];
+}
+
+export interface RetryPolicy {
+  attemptsPerEngine: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface ExecutionContext {
+  task: TaskRecord;
+  route: readonly Engine[];
+  signal: AbortSignal;
+  retry: RetryPolicy;
+  /** Builds the call for one slice of the task. */
+  makeCall(engine: Engine, slice: CallState): EngineCall;
+  /** Encodes and stores one finished call's images. */
+  storeImages(engine: Engine, done: EngineDone, slice: CallState): Promise<TaskOutput[]>;
+  /** Persists progress (state and outputs so far). */
+  save(state: RunState, outputs: TaskOutput[], warnings: string[]): Promise<void>;
+  log(message: string): void;
+}
+
+export type ExecutionResult =
+  | { kind: 'pending'; state: RunState; delayMs: number; outputs: TaskOutput[]; warnings: string[] }
+  | { kind: 'done'; outputs: TaskOutput[]; actualPrompt: string | null; warnings: string[] }
+  | { kind: 'failed'; error: AppError; outputs: TaskOutput[]; warnings: string[] };
+
+/** Splits n images into calls of at most `perCall`, each with its own first seed. */
+export function splitCalls(n: number, seed: number, perCall: number): CallState[] {
+  const calls: CallState[] = [];
+  for (let first = 0; first < n; first += perCall) {
+    calls.push({ n: Math.min(perCall, n - first), seed: (seed + first) % 2147483648, handle: null, done: false });
+  }
+  return calls;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new AppError('canceled', 'canceled'));
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new AppError('canceled', 'canceled'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export function backoffDelay(attempt: number, policy: RetryPolicy, error: AppError): number {
+  const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
+  const jittered = exponential / 2 + Math.random() * (exponential / 2);
+  const hinted = error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : 0;
+  return Math.min(policy.maxDelayMs, Math.max(jittered, hinted));
+}
+
+async function callWithRetry(
+  engine: Engine,
+  slice: CallState,
+  context: ExecutionContext,
+): Promise<EngineResult> {
+  for (let attempt = 0; ; attempt += 1) {
+    const call = context.makeCall(engine, slice);
+    try {
+      return slice.handle === null ? await engine.start(call) : await engine.poll(slice.handle, call);
+    } catch (thrown) {
+      const error = toAppError(thrown);
+      if (context.signal.aborted || !error.retryable || attempt + 1 >= context.retry.attemptsPerEngine) throw error;
+      const delay = backoffDelay(attempt, context.retry, error);
+      context.log(`engine ${engine.name}: ${error.message} — retrying in ${Math.round(delay)} ms (attempt ${attempt + 2} of ${context.retry.attemptsPerEngine})`);
+      await sleep(delay, context.signal);
+    }
+  }
+}
+
+/** Runs every unfinished call of the state on one engine; returns the soonest poll delay, or null when all are done. */
+async function runOnEngine(
+  engine: Engine,
+  state: RunState,
+  outputs: TaskOutput[],
+  warnings: string[],
+  actual: { prompt: string | null },
+  context: ExecutionContext,
+): Promise<number | null> {
+  let nextPoll: number | null = null;
+  for (const slice of state.calls) {
+    if (slice.done) continue;
+    const result = await callWithRetry(engine, slice, context);
+    if (result.status === 'pending') {
+      if (slice.handle === null) context.log(`engine ${engine.name}: upstream operation ${JSON.stringify(result.operation)} started`);
+      slice.handle = result.operation;
+      nextPoll = Math.min(nextPoll ?? Infinity, result.pollAfterMs ?? 1000);
+      continue;
+    }
+    const stored = await context.storeImages(engine, result, slice);
+    outputs.push(...stored);
+    for (const warning of result.warnings ?? []) if (!warnings.includes(warning)) warnings.push(warning);
+    if (result.actualPrompt !== undefined && actual.prompt === null) actual.prompt = result.actualPrompt;
+    slice.done = true;
+    slice.handle = null;
+    context.log(`engine ${engine.name}: ${stored.length} image(s) stored`);
+    await context.save(state, outputs, warnings);
+  }
+  return nextPoll;
+}
+
+export async function executeTask(context: ExecutionContext, resumed: RunState | null): Promise<ExecutionResult> {
+  const { task, route } = context;
+  const outputs = [...task.outputs];
+  const warnings = [...task.warnings];
+  const actual = { prompt: task.actualPrompt };
+  if (route.length === 0) {
+    return { kind: 'failed', error: new AppError('engine_unavailable', `No engine is configured for model ${task.model}.`), outputs, warnings };
+  }
+  const first = route[0] as Engine;
+  let state: RunState = resumed ?? {
+    engineIndex: 0,
+    engine: first.name,
+    calls: splitCalls(task.spec.n, task.spec.seed, first.capabilities.maxImagesPerCall),
+  };
+  let lastError: AppError | null = null;
+
+  for (let index = state.engineIndex; index < route.length; index += 1) {
+    const engine = route[index] as Engine;
+    if (state.engine !== engine.name) {
+      // Failover: the unfinished images start afresh on the next engine.
+      const remaining = state.calls.filter((c) => !c.done).reduce((sum, c) => sum + c.n, 0);
+      const nextSeed = state.calls.find((c) => !c.done)?.seed ?? task.spec.seed;
+      state = {
+        engineIndex: index,
+        engine: engine.name,
+        calls: [...state.calls.filter((c) => c.done), ...splitCalls(remaining, nextSeed, engine.capabilities.maxImagesPerCall)],
+      };
+      context.log(`failing over to engine ${engine.name}`);
+    } else if (state.calls.every((c) => !c.done && c.handle === null)) {
+      context.log(`engine ${engine.name} chosen`);
+    }
+    try {
+      const nextPoll = await runOnEngine(engine, state, outputs, warnings, actual, context);
+      if (nextPoll !== null) return { kind: 'pending', state, delayMs: nextPoll, outputs, warnings };
+      return { kind: 'done', outputs, actualPrompt: actual.prompt, warnings };
+    } catch (thrown) {
+      lastError = toAppError(thrown);
+      if (context.signal.aborted || lastError.kind === 'canceled') throw lastError;
+      context.log(`engine ${engine.name} failed: ${lastError.message}`);
+      if (!lastError.retryable) break;
+    }
+  }
+  const error = lastError ?? new AppError('engine_failed', 'Every engine of the route failed.');
+  return { kind: 'failed', error, outputs, warnings };
+}

@@ -1,0 +1,62 @@
+/**
+ * Input images: fetched through the URL guard or taken from the request, checked and
+ * normalised by image intake, and kept in the blob store for whichever worker runs the task.
+ */
+import type { BlobStore } from '../blobs/blob-store.js';
+import { AppError } from '../domain/errors.js';
+import { MAX_IMAGE_BYTES } from '../domain/image-ref.js';
+import type { FieldNames, ImageRef } from '../domain/request.js';
+import type { TaskInput } from '../domain/task.js';
+import { intakeImage } from '../images/intake.js';
+import { SafeFetchError, type SafeFetch } from '../lib/safe-fetch.js';
+import type { Semaphore } from '../lib/semaphore.js';
+
+export interface InputOptions {
+  maxInputPixels: number;
+}
+
+export interface IngestedInputs {
+  inputs: TaskInput[];
+  /** What intake changed (rescales, first frame of a GIF), for the task's warnings. */
+  notes: string[];
+}
+
+export class InputService {
+  constructor(
+    private readonly fetch: SafeFetch,
+    private readonly blobs: BlobStore,
+    private readonly intakeSlots: Semaphore,
+    private readonly options: InputOptions,
+  ) {}
+
+  async ingest(refs: readonly ImageRef[], fields: FieldNames): Promise<IngestedInputs> {
+    const results = await Promise.all(refs.map((ref, index) => this.ingestOne(ref, fields.image(index), `image ${index + 1}`)));
+    return { inputs: results.map((r) => r.input), notes: results.flatMap((r) => r.notes) };
+  }
+
+  private async ingestOne(ref: ImageRef, field: string, label: string): Promise<{ input: TaskInput; notes: string[] }> {
+    const bytes = ref.kind === 'url' ? await this.download(ref.url, field) : ref.bytes;
+    const image = await this.intakeSlots.run(() =>
+      intakeImage(bytes, { field, label, maxPixels: this.options.maxInputPixels, maxBytes: MAX_IMAGE_BYTES }),
+    );
+    const blob = await this.blobs.put(image.data, image.contentType);
+    return {
+      input: { blobId: blob.id, contentType: image.contentType, width: image.width, height: image.height, bytes: blob.bytes },
+      notes: image.notes,
+    };
+  }
+
+  private async download(url: string, field: string): Promise<Buffer> {
+    try {
+      const response = await this.fetch(url, { requireOk: true, maxBytes: MAX_IMAGE_BYTES, headers: { accept: 'image/*' } });
+      return response.body;
+    } catch (error) {
+      if (!(error instanceof SafeFetchError)) throw error;
+      if (error.reason === 'too_large') {
+        throw new AppError('invalid_image', `${field}: the image is larger than ${MAX_IMAGE_BYTES / (1024 * 1024)} MB.`, { field, cause: error });
+      }
+      const why = error.reason === 'bad_status' ? `the image URL answered HTTP ${error.status ?? '?'}` : error.message;
+      throw new AppError('invalid_url', `${field}: could not download the image: ${why}`, { field, cause: error });
+    }
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Output images: encoded to the asked-for format (PNG by default), watermarked when the engine
+ * did not do it, and kept in the blob store. Upstream URLs are downloaded through the URL guard
+ * and re-hosted, so our URLs outlive the upstream's.
+ */
+import type { BlobStore } from '../blobs/blob-store.js';
+import { AppError } from '../domain/errors.js';
+import type { TaskOutput, TaskSpec } from '../domain/task.js';
+import type { EngineImage } from '../engines/engine.js';
+import { encodeImage, type EncodeSource } from '../images/encode.js';
+import { SafeFetchError, type SafeFetch } from '../lib/safe-fetch.js';
+
+export interface OutputWriteOptions {
+  spec: TaskSpec;
+  /** Draw our watermark (the engine did not). */
+  watermark: boolean;
+  seed: number;
+  signal: AbortSignal;
+}
+
+export interface OutputWriter {
+  write(image: EngineImage, options: OutputWriteOptions): Promise<TaskOutput>;
+}
+
+/** Upstream results can be larger than inputs (2048² PNGs). */
+const MAX_RESULT_BYTES = 64 * 1024 * 1024;
+
+export class BlobOutputWriter implements OutputWriter {
+  constructor(
+    private readonly blobs: BlobStore,
+    private readonly fetch: SafeFetch,
+  ) {}
+
+  async write(image: EngineImage, options: OutputWriteOptions): Promise<TaskOutput> {
+    const source = image.kind === 'url' ? await this.download(image.url, options.signal) : image;
+    const encoded = await encodeImage(source, { format: options.spec.outputFormat, watermark: options.watermark });
+    const blob = await this.blobs.put(encoded.data, encoded.contentType);
+    return { blobId: blob.id, contentType: encoded.contentType, width: encoded.width, height: encoded.height, bytes: blob.bytes, seed: options.seed };
+  }
+
+  private async download(url: string, signal: AbortSignal): Promise<EncodeSource> {
+    try {
+      const response = await this.fetch(url, { requireOk: true, maxBytes: MAX_RESULT_BYTES, signal, timeoutMs: 60_000 });
+      return { kind: 'encoded', data: response.body, contentType: response.contentType ?? 'application/octet-stream' };
+    } catch (error) {
+      const reason = error instanceof SafeFetchError ? error.message : String(error);
+      throw new AppError('engine_failed', `Could not download the upstream result: ${reason}`, { cause: error });
+    }
+  }
+}

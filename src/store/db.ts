@@ -1,0 +1,81 @@
+/**
+ * Opens the SQL store: SQLite in QIG_DATA_DIR by default, Postgres when DATABASE_URL is set.
+ * One Kysely codebase serves both.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { migrationProvider, type SqlDialect } from './migrations.js';
+import type { Database } from './schema.js';
+
+export interface SqlStore {
+  db: Kysely<Database>;
+  dialect: SqlDialect;
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  databaseUrl: string | null;
+  dataDir: string;
+  /** Postgres pool size. */
+  poolSize?: number;
+}
+
+const INT8_OID = 20;
+
+/** Splits a `schema` query parameter off a Postgres URL (pg itself does not know it). */
+function postgresTarget(url: string): { connectionString: string; schema: string | null } {
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema');
+  parsed.searchParams.delete('schema');
+  if (schema !== null && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
+    throw new Error(`DATABASE_URL: schema "${schema}" is not a plain identifier`);
+  }
+  return { connectionString: parsed.toString(), schema };
+}
+
+function openPostgres(url: string, poolSize: number): SqlStore {
+  const { connectionString, schema } = postgresTarget(url);
+  const pool = new pg.Pool({
+    connectionString,
+    max: poolSize,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    // Timestamps are bigint; they fit in a double for the next 285,000 years.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', close: () => db.destroy() };
+}
+
+function openSqlite(dataDir: string): SqlStore {
+  mkdirSync(dataDir, { recursive: true });
+  const file = new SQLite(join(dataDir, 'qig.sqlite'));
+  file.pragma('journal_mode = WAL');
+  file.pragma('synchronous = NORMAL');
+  file.pragma('busy_timeout = 5000');
+  file.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+export async function openStore(options: OpenStoreOptions): Promise<SqlStore> {
+  const store = options.databaseUrl
+    ? openPostgres(options.databaseUrl, options.poolSize ?? 10)
+    : openSqlite(options.dataDir);
+  if (store.dialect === 'postgres') {
+    const { schema } = postgresTarget(options.databaseUrl ?? '');
+    if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(store.db);
+  }
+  const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.dialect) });
+  const { error } = await migrator.migrateToLatest();
+  if (error) {
+    await store.close();
+    throw error instanceof Error ? error : new Error(String(error));
+  }
+  return store;
+}

@@ -1,0 +1,92 @@
+/**
+ * Schema migrations, in code so the built server needs no extra files. Kysely's migrator takes
+ * a Postgres advisory lock, so several nodes starting together do not race.
+ */
+import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+export type SqlDialect = 'sqlite' | 'postgres';
+
+// Migrations see the database as it was when they were written, not as Database is now.
+type AnyDb = Kysely<unknown>;
+
+function migrations(dialect: SqlDialect): Record<string, Migration> {
+  const serial = (db: AnyDb, table: string) =>
+    dialect === 'postgres'
+      ? db.schema.createTable(table).addColumn('id', 'bigserial', (c) => c.primaryKey())
+      : db.schema.createTable(table).addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
+
+  return {
+    '0001_tasks_keys': {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable('tasks')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('key_id', 'text', (c) => c.notNull())
+          .addColumn('model', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('spec', 'text', (c) => c.notNull())
+          .addColumn('inputs', 'text', (c) => c.notNull())
+          .addColumn('engine', 'text')
+          .addColumn('operation', 'text')
+          .addColumn('outputs', 'text', (c) => c.notNull())
+          .addColumn('usage', 'text')
+          .addColumn('actual_prompt', 'text')
+          .addColumn('error', 'text')
+          .addColumn('warnings', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull())
+          .addColumn('cancel_requested', 'integer', (c) => c.notNull())
+          .addColumn('origin', 'text', (c) => c.notNull())
+          .addColumn('request_id', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('started_at', 'bigint')
+          .addColumn('finished_at', 'bigint')
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addColumn('lease_until', 'bigint')
+          .addColumn('worker_id', 'text')
+          .execute();
+        await db.schema.createIndex('tasks_key_created').on('tasks').columns(['key_id', 'created_at']).execute();
+        await db.schema.createIndex('tasks_status_created').on('tasks').columns(['status', 'created_at']).execute();
+        await db.schema.createIndex('tasks_status_lease').on('tasks').columns(['status', 'lease_until']).execute();
+
+        await serial(db, 'task_logs')
+          .addColumn('task_id', 'text', (c) => c.notNull())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('level', 'text', (c) => c.notNull())
+          .addColumn('message', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('task_logs_task').on('task_logs').columns(['task_id', 'id']).execute();
+
+        await db.schema
+          .createTable('api_keys')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('key_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('key_prefix', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('revoked_at', 'bigint')
+          .addColumn('expires_at', 'bigint')
+          .addColumn('rate_limit_per_minute', 'integer')
+          .addColumn('max_in_flight', 'integer')
+          .addColumn('models', 'text')
+          .execute();
+
+        await db.schema
+          .createTable('settings')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('value', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+      async down(db: AnyDb) {
+        for (const table of ['settings', 'api_keys', 'task_logs', 'tasks']) {
+          await db.schema.dropTable(table).ifExists().execute();
+        }
+      },
+    },
+  };
+}
+
+export function migrationProvider(dialect: SqlDialect): MigrationProvider {
+  return { getMigrations: async () => migrations(dialect) };
+}

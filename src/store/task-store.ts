@@ -1,0 +1,345 @@
+/**
+ * The task table: the source of truth for every task. Every state change is one conditional
+ * UPDATE, so two workers (or a worker and a cancel) can never both win.
+ */
+import type { Kysely, Selectable } from 'kysely';
+import type { TaskError } from '../domain/errors.js';
+import type { TaskInput, TaskKind, TaskOutput, TaskRecord, TaskSpec, TaskStatus, TaskUsage } from '../domain/task.js';
+import type { Database, TasksTable } from './schema.js';
+
+export interface NewTask {
+  id: string;
+  keyId: string;
+  model: string;
+  kind: TaskKind;
+  spec: TaskSpec;
+  inputs: TaskInput[];
+  warnings: string[];
+  origin: string;
+  requestId: string;
+  createdAt: number;
+}
+
+export interface TaskListFilter {
+  keyId?: string | undefined;
+  status?: TaskStatus | undefined;
+  model?: string | undefined;
+  createdFrom?: number | undefined;
+  createdTo?: number | undefined;
+  limit: number;
+  offset: number;
+}
+
+/** What a worker records when a task ends. */
+export type TaskOutcome =
+  | { status: 'succeeded'; outputs: TaskOutput[]; usage: TaskUsage; actualPrompt: string | null; warnings: string[] }
+  | { status: 'failed'; error: TaskError; outputs: TaskOutput[]; warnings: string[] }
+  | { status: 'canceled'; warnings: string[] };
+
+/** Progress a worker saves while a task runs. */
+export interface TaskProgress {
+  engine?: string | null;
+  operation?: unknown;
+  outputs?: TaskOutput[];
+  warnings?: string[];
+  leaseUntil?: number;
+  /** Lets go of the task until leaseUntil (parked for a later poll of an upstream operation). */
+  release?: boolean;
+}
+
+export interface TaskLogLine {
+  at: number;
+  level: string;
+  message: string;
+}
+
+export interface TaskStore {
+  create(task: NewTask): Promise<TaskRecord>;
+  get(id: string): Promise<TaskRecord | null>;
+  list(filter: TaskListFilter): Promise<{ tasks: TaskRecord[]; total: number }>;
+  /** queued (or running with an expired lease) → running, held by this worker until leaseUntil. */
+  claim(id: string, workerId: string, now: number, leaseUntil: number): Promise<TaskRecord | null>;
+  /** Saves progress while this worker holds the task; false if it lost it. */
+  saveProgress(id: string, workerId: string, progress: TaskProgress, now: number): Promise<boolean>;
+  /** Ends a task this worker holds; null if it no longer holds it. */
+  finish(id: string, workerId: string, outcome: TaskOutcome, now: number): Promise<TaskRecord | null>;
+  /** queued → canceled; false if it was not queued. */
+  cancelQueued(id: string, now: number): Promise<boolean>;
+  /** Flags a running task for cancellation; the worker stops it. */
+  requestCancel(id: string, now: number): Promise<boolean>;
+  /**
+   * Running tasks whose lease expired before `before`: held by a worker that died (worker set),
+   * or parked for a poll whose queue entry was lost (worker null).
+   */
+  findExpired(before: number, limit: number): Promise<TaskRecord[]>;
+  /** Queued tasks, oldest first, after a (createdAt, id) cursor (to re-enqueue after a restart). */
+  findQueued(limit: number, after?: { createdAt: number; id: string }): Promise<TaskRecord[]>;
+  /** A dead worker's task back to queued (keeping its operation handle), if still expired. */
+  requeueExpired(id: string, before: number, now: number): Promise<boolean>;
+  /** A dead worker's task failed after too many attempts, if still expired. */
+  failExpired(id: string, before: number, error: TaskError, now: number): Promise<TaskRecord | null>;
+  /** How many queued tasks were created before this one (0 = next). */
+  queuePosition(task: TaskRecord): Promise<number>;
+  countQueued(): Promise<number>;
+  appendLog(id: string, line: TaskLogLine): Promise<void>;
+  logs(id: string, limit?: number): Promise<TaskLogLine[]>;
+}
+
+type Row = Selectable<TasksTable>;
+
+function parseJson<T>(text: string | null, fallback: T): T {
+  return text === null ? fallback : (JSON.parse(text) as T);
+}
+
+export function rowToTask(row: Row): TaskRecord {
+  return {
+    id: row.id,
+    keyId: row.key_id,
+    model: row.model,
+    kind: row.kind as TaskKind,
+    status: row.status as TaskStatus,
+    spec: parseJson<TaskSpec>(row.spec, {} as TaskSpec),
+    inputs: parseJson<TaskInput[]>(row.inputs, []),
+    engine: row.engine,
+    operation: parseJson<unknown>(row.operation, null),
+    outputs: parseJson<TaskOutput[]>(row.outputs, []),
+    usage: parseJson<TaskUsage | null>(row.usage, null),
+    actualPrompt: row.actual_prompt,
+    error: parseJson<TaskError | null>(row.error, null),
+    warnings: parseJson<string[]>(row.warnings, []),
+    attempts: Number(row.attempts),
+    cancelRequested: Number(row.cancel_requested) === 1,
+    origin: row.origin,
+    requestId: row.request_id,
+    createdAt: Number(row.created_at),
+    startedAt: row.started_at === null ? null : Number(row.started_at),
+    finishedAt: row.finished_at === null ? null : Number(row.finished_at),
+    updatedAt: Number(row.updated_at),
+    leaseUntil: row.lease_until === null ? null : Number(row.lease_until),
+    workerId: row.worker_id,
+  };
+}
+
+export class SqlTaskStore implements TaskStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(task: NewTask): Promise<TaskRecord> {
+    const row: Row = {
+      id: task.id,
+      key_id: task.keyId,
+      model: task.model,
+      kind: task.kind,
+      status: 'queued',
+      spec: JSON.stringify(task.spec),
+      inputs: JSON.stringify(task.inputs),
+      engine: null,
+      operation: null,
+      outputs: '[]',
+      usage: null,
+      actual_prompt: null,
+      error: null,
+      warnings: JSON.stringify(task.warnings),
+      attempts: 0,
+      cancel_requested: 0,
+      origin: task.origin,
+      request_id: task.requestId,
+      created_at: task.createdAt,
+      started_at: null,
+      finished_at: null,
+      updated_at: task.createdAt,
+      lease_until: null,
+      worker_id: null,
+    };
+    await this.db.insertInto('tasks').values(row).execute();
+    return rowToTask(row);
+  }
+
+  async get(id: string): Promise<TaskRecord | null> {
+    const row = await this.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? rowToTask(row) : null;
+  }
+
+  async list(filter: TaskListFilter): Promise<{ tasks: TaskRecord[]; total: number }> {
+    let query = this.db.selectFrom('tasks');
+    if (filter.keyId !== undefined) query = query.where('key_id', '=', filter.keyId);
+    if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+    if (filter.model !== undefined) query = query.where('model', '=', filter.model);
+    if (filter.createdFrom !== undefined) query = query.where('created_at', '>=', filter.createdFrom);
+    if (filter.createdTo !== undefined) query = query.where('created_at', '<=', filter.createdTo);
+    const [rows, count] = await Promise.all([
+      query.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute(),
+      query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { tasks: rows.map(rowToTask), total: Number(count.n) };
+  }
+
+  async claim(id: string, workerId: string, now: number, leaseUntil: number): Promise<TaskRecord | null> {
+    const result = await this.db
+      .updateTable('tasks')
+      .set((eb) => ({
+        status: 'running',
+        worker_id: workerId,
+        lease_until: leaseUntil,
+        updated_at: now,
+        started_at: eb.fn.coalesce('started_at', eb.val(now)),
+        // A resumed poll is not a new attempt; only a start from the queue is.
+        attempts: eb.case().when('status', '=', 'queued').then(eb('attempts', '+', 1)).else(eb.ref('attempts')).end(),
+      }))
+      .where('id', '=', id)
+      .where((eb) =>
+        eb.or([eb('status', '=', 'queued'), eb.and([eb('status', '=', 'running'), eb('lease_until', '<=', now)])]),
+      )
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) return null;
+    return this.get(id);
+  }
+
+  async saveProgress(id: string, workerId: string, progress: TaskProgress, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('tasks')
+      .set({
+        updated_at: now,
+        ...(progress.engine !== undefined ? { engine: progress.engine } : {}),
+        ...(progress.operation !== undefined ? { operation: JSON.stringify(progress.operation) } : {}),
+        ...(progress.outputs !== undefined ? { outputs: JSON.stringify(progress.outputs) } : {}),
+        ...(progress.warnings !== undefined ? { warnings: JSON.stringify(progress.warnings) } : {}),
+        ...(progress.leaseUntil !== undefined ? { lease_until: progress.leaseUntil } : {}),
+        ...(progress.release ? { worker_id: null } : {}),
+      })
+      .where('id', '=', id)
+      .where('status', '=', 'running')
+      .where('worker_id', '=', workerId)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async finish(id: string, workerId: string, outcome: TaskOutcome, now: number): Promise<TaskRecord | null> {
+    const common = { status: outcome.status, finished_at: now, updated_at: now, lease_until: null, warnings: JSON.stringify(outcome.warnings) };
+    const values =
+      outcome.status === 'succeeded'
+        ? {
+            ...common,
+            outputs: JSON.stringify(outcome.outputs),
+            usage: JSON.stringify(outcome.usage),
+            actual_prompt: outcome.actualPrompt,
+          }
+        : outcome.status === 'failed'
+          ? { ...common, outputs: JSON.stringify(outcome.outputs), error: JSON.stringify(outcome.error) }
+          : common;
+    const result = await this.db
+      .updateTable('tasks')
+      .set(values)
+      .where('id', '=', id)
+      .where('status', '=', 'running')
+      .where('worker_id', '=', workerId)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) return null;
+    return this.get(id);
+  }
+
+  async cancelQueued(id: string, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('tasks')
+      .set({ status: 'canceled', cancel_requested: 1, finished_at: now, updated_at: now })
+      .where('id', '=', id)
+      .where('status', '=', 'queued')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async requestCancel(id: string, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('tasks')
+      .set({ cancel_requested: 1, updated_at: now })
+      .where('id', '=', id)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async findExpired(before: number, limit: number): Promise<TaskRecord[]> {
+    const rows = await this.db
+      .selectFrom('tasks')
+      .selectAll()
+      .where('status', '=', 'running')
+      .where('lease_until', '<', before)
+      .orderBy('lease_until')
+      .limit(limit)
+      .execute();
+    return rows.map(rowToTask);
+  }
+
+  async findQueued(limit: number, after?: { createdAt: number; id: string }): Promise<TaskRecord[]> {
+    let query = this.db.selectFrom('tasks').selectAll().where('status', '=', 'queued');
+    if (after) {
+      query = query.where((eb) =>
+        eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)])]),
+      );
+    }
+    const rows = await query
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(rowToTask);
+  }
+
+  async requeueExpired(id: string, before: number, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('tasks')
+      .set({ status: 'queued', worker_id: null, lease_until: null, updated_at: now })
+      .where('id', '=', id)
+      .where('status', '=', 'running')
+      .where('lease_until', '<', before)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async failExpired(id: string, before: number, error: TaskError, now: number): Promise<TaskRecord | null> {
+    const result = await this.db
+      .updateTable('tasks')
+      .set({ status: 'failed', error: JSON.stringify(error), lease_until: null, finished_at: now, updated_at: now })
+      .where('id', '=', id)
+      .where('status', '=', 'running')
+      .where('lease_until', '<', before)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) return null;
+    return this.get(id);
+  }
+
+  async queuePosition(task: TaskRecord): Promise<number> {
+    const row = await this.db
+      .selectFrom('tasks')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', '=', 'queued')
+      .where((eb) =>
+        eb.or([eb('created_at', '<', task.createdAt), eb.and([eb('created_at', '=', task.createdAt), eb('id', '<', task.id)])]),
+      )
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async countQueued(): Promise<number> {
+    const row = await this.db
+      .selectFrom('tasks')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', '=', 'queued')
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async appendLog(id: string, line: TaskLogLine): Promise<void> {
+    await this.db.insertInto('task_logs').values({ task_id: id, at: line.at, level: line.level, message: line.message }).execute();
+  }
+
+  async logs(id: string, limit = 500): Promise<TaskLogLine[]> {
+    const rows = await this.db
+      .selectFrom('task_logs')
+      .select(['at', 'level', 'message'])
+      .where('task_id', '=', id)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ at: Number(r.at), level: r.level, message: r.message }));
+  }
+}
