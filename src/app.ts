@@ -1,6 +1,6 @@
 /** Builds the HTTP app from its dependencies. No I/O happens at import time. */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { BlobStore } from './blobs/blob-store.js';
 import type { UrlSigner } from './blobs/signing.js';
 import type { AppConfig } from './config/load.js';
@@ -32,13 +32,21 @@ export interface AppDeps {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Our onResponse hook logs requests once, concisely; fastify's two lines per request are too many.
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
   });
   app.decorateRequest('principal', null);
+  // Clients (fal's among them) send Content-Type: application/json on bodiless PUT and DELETE.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') done(null, undefined);
+    else parseJson(request, body.toString(), done);
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
