@@ -7,7 +7,7 @@ import type { AppConfig } from './config/load.js';
 import type { DialectContext } from './dialects/context.js';
 import { dashscopeRoutes } from './dialects/dashscope/routes.js';
 import { adminRoutes } from './http/admin.js';
-import { registerBodyBudget } from './http/body-budget.js';
+import { BodyBudget } from './http/body-budget.js';
 import { fileRoutes } from './http/files.js';
 import { createMetrics, opsRoutes, type ReadinessCheck } from './http/ops.js';
 import type { Clock } from './lib/clock.js';
@@ -38,6 +38,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
+    // No per-request child logger: few requests log at all, and those name their request id.
+    childLoggerFactory: (logger) => logger,
   });
   app.decorateRequest('principal', null);
   // Clients (fal's among them) send Content-Type: application/json on bodiless PUT and DELETE.
@@ -47,15 +49,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (body === '') done(null, undefined);
     else parseJson(request, body.toString(), done);
   });
-  app.addHook('onSend', async (request, reply) => {
+  const budget = new BodyBudget(deps.config.limits.maxInflightBodyBytes);
+  const metrics = createMetrics({ queueStats: () => deps.queue.stats(), inflightBodyBytes: () => budget.inflight() });
+  // One callback-style hook at each end of every request: async hooks cost a promise each.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done(budget.admit(request, reply) ?? undefined);
   });
-  app.addHook('onResponse', async (request, reply) => {
-    const level = reply.statusCode >= 500 ? 'error' : 'debug';
-    request.log[level]({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  const debugRequests = deps.logger.isLevelEnabled('debug');
+  app.addHook('onResponse', (request, reply, done) => {
+    metrics.observe(request, reply);
+    if (reply.statusCode >= 500 || debugRequests) {
+      const line = { reqId: request.id, method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+      if (reply.statusCode >= 500) request.log.error(line, 'request');
+      else request.log.debug(line, 'request');
+    }
+    done();
   });
-  const budget = registerBodyBudget(app, deps.config.limits.maxInflightBodyBytes);
-  const metrics = createMetrics({ queueStats: () => deps.queue.stats(), inflightBodyBytes: budget.inflight });
   deps.events.subscribeLocal((event) => {
     if (event.type === 'status') metrics.taskTransitions.inc({ status: event.status });
   });
@@ -67,7 +77,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(opsRoutes, {
     checks: deps.readiness,
     queueStats: () => deps.queue.stats(),
-    inflightBodyBytes: budget.inflight,
     metrics,
   });
   await app.register(fileRoutes, { blobs: deps.blobs, signer: deps.signer, clock: deps.clock });

@@ -187,7 +187,13 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
     sweeper,
     async close() {
       sweeper.stop();
-      if (app) await app.close();
+      if (app) {
+        // Let answers in flight finish, but do not wait forever on a client that stopped reading.
+        const server = app.server;
+        const force = setTimeout(() => server.closeAllConnections(), 5_000);
+        await app.close();
+        clearTimeout(force);
+      }
       await queue.close(10_000);
       for (const engine of engines.values()) await engine.close?.();
       await store.close();

@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  for (const notice of config.notices) logger.warn(notice);
   const gateway = await startGateway(config, { logger });
   if (gateway.developmentKey) {
     process.stdout.write(

@@ -3,6 +3,7 @@
  * The same blob and expiry always give the same URL, so re-reading a task does not change it.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { LruCache } from '../lib/lru.js';
 
 export type SignatureCheck = 'ok' | 'bad-signature' | 'expired';
 
@@ -25,8 +26,17 @@ export class UrlSigner {
     return this.publicUrl;
   }
 
+  /** Signatures are deterministic; reads of finished tasks sign the same pairs again and again. */
+  private readonly signatures = new LruCache<string, string>(20_000);
+
   private signature(id: string, exp: number): string {
-    return createHmac('sha256', this.secret).update(`${id}.${exp}`).digest('base64url');
+    const message = `${id}.${exp}`;
+    let signature = this.signatures.get(message);
+    if (signature === undefined) {
+      signature = createHmac('sha256', this.secret).update(message).digest('base64url');
+      this.signatures.set(message, signature);
+    }
+    return signature;
   }
 
   /** An absolute URL for the blob, valid until `expiresAt` (epoch ms). */

@@ -40,7 +40,16 @@ export interface AppConfig {
   files: { urlTtlSeconds: number; signingSecret: string | null };
   /** Where the config file was read from, if any. */
   configFile: string | null;
+  /** Settings that were given but are not honoured by this version, to be logged at start. */
+  notices: readonly string[];
 }
+
+/** Contract settings whose features are not built yet: named at start-up, never silently dropped. */
+const NOT_YET: ReadonlyArray<[string, string]> = [
+  ['DASHSCOPE_API_KEY', 'the DashScope upstream engine is not available in this version; every model runs on the local engine'],
+  ['DASHSCOPE_BASE_URL', 'the DashScope upstream engine is not available in this version'],
+  ['QIG_S3_BUCKET', 'S3 blob storage is not available in this version; blobs stay under QIG_DATA_DIR'],
+];
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -133,6 +142,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (!routes['*']) routes['*'] = [localName];
   checkRoutes(engines, routes, source);
 
+  const notices = NOT_YET.filter(([name]) => env[name]).map(([name, why]) => `${name} is set but ignored: ${why}.`);
   const limits = file.limits ?? {};
   return Object.freeze({
     host,
@@ -157,7 +167,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       syncWaitSeconds: limits.syncWaitSeconds ?? 300,
       workerConcurrency: limits.workerConcurrency ?? 2,
       maxQueuedTasks: limits.maxQueuedTasks ?? 1000,
-      maxInflightBodyBytes: limits.maxInflightBodyBytes ?? 256 * 1024 * 1024,
+      maxInflightBodyBytes: limits.maxInflightBodyBytes ?? 192 * 1024 * 1024,
       intakeConcurrency: limits.intakeConcurrency ?? 4,
       maxInputPixels: limits.maxInputPixels ?? 40_000_000,
       maxAttempts: limits.maxAttempts ?? 3,
@@ -167,5 +177,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       signingSecret: file.files?.signingSecret ?? null,
     },
     configFile: configPath,
+    notices,
   });
 }

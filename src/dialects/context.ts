@@ -30,8 +30,24 @@ export interface DialectContext {
 
 /** Authenticates before the body is read, so a bad key never costs a large upload. */
 export function authHook(context: DialectContext, schemes?: readonly AuthScheme[]): onRequestHookHandler {
-  return async (request) => {
-    request.principal = await context.keys.authenticate(request.headers.authorization, schemes);
+  return (request, _reply, done) => {
+    let result: Principal | Promise<Principal>;
+    try {
+      result = context.keys.authenticate(request.headers.authorization, schemes);
+    } catch (error) {
+      return done(error as Error);
+    }
+    if (!(result instanceof Promise)) {
+      request.principal = result;
+      return done();
+    }
+    result.then(
+      (principal) => {
+        request.principal = principal;
+        done();
+      },
+      (error: Error) => done(error),
+    );
   };
 }
 

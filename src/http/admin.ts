@@ -44,7 +44,7 @@ export async function adminRoutes(app: FastifyInstance, deps: { adminToken: stri
   const expected = digest(deps.adminToken);
   app.setErrorHandler((thrown, request, reply) => {
     const error = fastifyErrorToAppError(thrown) ?? toAppError(thrown);
-    if (error.kind === 'internal') request.log.error({ err: thrown }, 'unhandled admin error');
+    if (error.kind === 'internal') request.log.error({ reqId: request.id, err: thrown }, 'unhandled admin error');
     return reply.code(error.status).send({ error: { code: error.kind, message: error.message, field: error.field ?? null } });
   });
   app.addHook('onRequest', async (request) => {

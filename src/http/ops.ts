@@ -1,5 +1,5 @@
 /** Operations endpoints: liveness, readiness, Prometheus metrics. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { QueueStats } from '../queue/queue.js';
 
@@ -11,15 +11,16 @@ export interface ReadinessCheck {
 export interface OpsDeps {
   checks: readonly ReadinessCheck[];
   queueStats(): Promise<QueueStats>;
-  inflightBodyBytes(): number;
 }
 
 export interface HttpMetrics {
   registry: Registry;
   taskTransitions: Counter<'status'>;
+  /** Records one finished request. */
+  observe(request: FastifyRequest, reply: FastifyReply): void;
 }
 
-export function createMetrics(deps: Pick<OpsDeps, 'queueStats' | 'inflightBodyBytes'>): HttpMetrics {
+export function createMetrics(deps: { queueStats(): Promise<QueueStats>; inflightBodyBytes(): number }): HttpMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'qig_' });
   const taskTransitions = new Counter({
@@ -48,22 +49,24 @@ export function createMetrics(deps: Pick<OpsDeps, 'queueStats' | 'inflightBodyBy
       this.set(deps.inflightBodyBytes());
     },
   });
-  return { registry, taskTransitions };
-}
-
-export async function opsRoutes(app: FastifyInstance, deps: OpsDeps & { metrics: HttpMetrics }): Promise<void> {
   const duration = new Histogram({
     name: 'qig_http_request_duration_seconds',
     help: 'HTTP request duration by route and status.',
     labelNames: ['method', 'route', 'status'] as const,
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
-    registers: [deps.metrics.registry],
+    registers: [registry],
   });
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    duration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
-  });
+  return {
+    registry,
+    taskTransitions,
+    observe(request, reply) {
+      const route = request.routeOptions.url ?? 'unmatched';
+      duration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    },
+  };
+}
 
+export async function opsRoutes(app: FastifyInstance, deps: OpsDeps & { metrics: HttpMetrics }): Promise<void> {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {

@@ -61,21 +61,27 @@ export class KeyService {
     private readonly clock: Clock,
   ) {}
 
-  async authenticate(header: string | undefined, schemes: readonly AuthScheme[] = ['Bearer']): Promise<Principal> {
+  /**
+   * The key of an Authorization header. Answers synchronously from a recent cache hit (status
+   * polls are hot), otherwise after asking the store; throws `unauthorized`.
+   */
+  authenticate(header: string | undefined, schemes: readonly AuthScheme[] = ['Bearer']): Principal | Promise<Principal> {
     const secret = credentialFrom(header, schemes);
     if (secret === null) {
       throw new AppError('unauthorized', `No API key provided. Send it as "Authorization: ${schemes[0]} <key>".`);
     }
     const hash = hashApiKey(secret);
     const now = this.clock.now();
-    let record = this.cache.get(hash);
-    if (!record || record.until < now) {
-      const found = await this.store.findByHash(hash);
-      record = found ? { record: found, until: now + CACHE_TTL_MS } : undefined;
-      if (record) this.cache.set(hash, record);
+    const cached = this.cache.get(hash);
+    if (cached && cached.until >= now) return this.check(cached.record, hash, now);
+    return this.store.findByHash(hash).then((found) => {
+      if (found) this.cache.set(hash, { record: found, until: now + CACHE_TTL_MS });
       else this.cache.delete(hash);
-    }
-    const key = record?.record;
+      return this.check(found, hash, now);
+    });
+  }
+
+  private check(key: ApiKeyRecord | null, hash: string, now: number): Principal {
     if (!key || !timingSafeEqual(Buffer.from(key.keyHash), Buffer.from(hash))) {
       throw new AppError('unauthorized', 'Invalid API-key provided.');
     }

@@ -7,6 +7,7 @@ import { outputSizeFor, validateRequest, type FieldNames, type GenerationRequest
 import { isTerminal, type TaskRecord, type TaskStatus } from '../domain/task.js';
 import type { Clock } from '../lib/clock.js';
 import { newTaskId, randomSeed } from '../lib/ids.js';
+import { LruCache } from '../lib/lru.js';
 import type { Logger } from '../lib/logger.js';
 import type { TaskQueue } from '../queue/queue.js';
 import type { TaskLogLine, TaskStore } from '../store/task-store.js';
@@ -40,6 +41,9 @@ export interface TaskServiceOptions {
 }
 
 export class TaskService {
+  /** Finished tasks never change again, so hot status polls need not touch the store. */
+  private readonly finished = new LruCache<string, TaskRecord>(10_000);
+
   constructor(
     private readonly store: TaskStore,
     private readonly queue: TaskQueue,
@@ -96,7 +100,11 @@ export class TaskService {
 
   /** The task if it exists and belongs to this key; another key's task reads as absent. */
   async get(principal: Principal, id: string): Promise<TaskRecord | null> {
-    const task = await this.store.get(id);
+    let task = this.finished.get(id) ?? null;
+    if (!task) {
+      task = await this.store.get(id);
+      if (task && isTerminal(task.status)) this.finished.set(id, task);
+    }
     return task && task.keyId === principal.keyId ? task : null;
   }
 

@@ -28,6 +28,7 @@ describe('quick start', () => {
       const answer = (await response.json()) as { output: { choices: Array<{ message: { content: Array<{ image: string }> } }> } };
       const image = await fetch(answer.output.choices[0]!.message.content[0]!.image);
       assert.equal(image.headers.get('content-type'), 'image/png');
+      assert.ok((await image.arrayBuffer()).byteLength > 0);
       assert.equal(await server.stop('SIGTERM'), 0);
 
       const again = await spawnServer({ PORT: '0', QIG_DATA_DIR: dir.path });

@@ -12,10 +12,12 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function spawnServer(env: Record<string, string>, timeoutMs = 20_000): Promise<ServerProcess> {
+export async function spawnServer(env: Record<string, string>, timeoutMs = 20_000, nodeArgs: readonly string[] = []): Promise<ServerProcess> {
   // CI exports DATABASE_URL and REDIS_URL for the scale-out suites; a child gets them only when asked.
   const { DATABASE_URL: _db, REDIS_URL: _redis, ...inherited } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  // QIG_SPAWN_BUILT=1 runs the compiled server (`npm start`'s dist/main.js) instead of the sources.
+  const entry = process.env.QIG_SPAWN_BUILT === '1' ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  const child = spawn(process.execPath, [...nodeArgs, ...entry], {
     cwd: ROOT,
     env: { ...inherited, QIG_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -131,6 +131,19 @@ export function taskQueryResponse(task: TaskRecord, urls: string[], requestId: s
   };
 }
 
+/**
+ * The task query as JSON text. A finished task's part never changes, so callers may keep
+ * `fragment` and only splice in each request's id.
+ */
+export function taskQueryFragment(task: TaskRecord, urls: string[]): string {
+  const { output, usage } = taskQueryResponse(task, urls, '');
+  return `"output":${JSON.stringify(output)},"usage":${JSON.stringify(usage)}}`;
+}
+
+export function taskQueryJson(fragment: string, requestId: string): string {
+  return `{"request_id":${JSON.stringify(requestId)},${fragment}`;
+}
+
 export function unknownTaskResponse(taskId: string, requestId: string) {
   return { request_id: requestId, output: { task_id: taskId, task_status: 'UNKNOWN' as const } };
 }

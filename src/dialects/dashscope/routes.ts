@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, toAppError } from '../../domain/errors.js';
 import { isTerminal, type TaskRecord } from '../../domain/task.js';
+import { LruCache } from '../../lib/lru.js';
 import { authHook, principalOf, type DialectContext } from '../context.js';
 import { fastifyErrorToAppError } from '../fastify-errors.js';
 import {
@@ -13,7 +14,8 @@ import {
   submitResponse,
   syncResponse,
   taskOutput,
-  taskQueryResponse,
+  taskQueryFragment,
+  taskQueryJson,
   taskStatusFromDashScope,
   unknownTaskResponse,
 } from './render.js';
@@ -43,7 +45,7 @@ function pageNumber(value: string | undefined, field: string, fallback: number, 
 export async function dashscopeRoutes(app: FastifyInstance, context: DialectContext): Promise<void> {
   app.setErrorHandler((thrown, request, reply) => {
     const error = fastifyErrorToAppError(thrown) ?? toAppError(thrown);
-    if (error.kind === 'internal') request.log.error({ err: thrown }, 'unhandled error');
+    if (error.kind === 'internal') request.log.error({ reqId: request.id, err: thrown }, 'unhandled error');
     if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.ceil(error.retryAfterSeconds)));
     return reply.code(dashscopeError(error).status).send(errorBody(error, request.id));
   });
@@ -89,11 +91,22 @@ export async function dashscopeRoutes(app: FastifyInstance, context: DialectCont
     return answerAsync(reply, task, request.id);
   });
 
-  app.get<{ Params: { taskId: string } }>('/api/v1/tasks/:taskId', async (request, reply) => {
+  // Status polls are the hottest route: a finished task's answer is rendered once and then
+  // served without a promise or a store read.
+  const finishedAnswers = new LruCache<string, { keyId: string; fragment: string }>(5_000);
+  const sendTask = (reply: FastifyReply, fragment: string, requestId: string) =>
+    reply.type('application/json; charset=utf-8').send(taskQueryJson(fragment, requestId));
+  app.get<{ Params: { taskId: string } }>('/api/v1/tasks/:taskId', (request, reply) => {
     const principal = principalOf(request);
-    const task = await context.tasks.get(principal, request.params.taskId);
-    if (!task) return reply.send(unknownTaskResponse(request.params.taskId, request.id));
-    return reply.send(taskQueryResponse(task, context.outputUrls(task), request.id));
+    const { taskId } = request.params;
+    const cached = finishedAnswers.get(taskId);
+    if (cached && cached.keyId === principal.keyId) return sendTask(reply, cached.fragment, request.id);
+    return context.tasks.get(principal, taskId).then((task) => {
+      if (!task) return reply.send(unknownTaskResponse(taskId, request.id));
+      const fragment = taskQueryFragment(task, context.outputUrls(task));
+      if (isTerminal(task.status)) finishedAnswers.set(task.id, { keyId: task.keyId, fragment });
+      return sendTask(reply, fragment, request.id);
+    });
   });
 
   app.post<{ Params: { taskId: string } }>('/api/v1/tasks/:taskId/cancel', async (request, reply) => {

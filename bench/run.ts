@@ -1,0 +1,22 @@
+/**
+ * `npm run bench`: every benchmark, printed as tables. Pick some with BENCH=a,b,c.
+ * Numbers are wall-clock on this machine; nothing here asserts on time.
+ */
+import { cpus } from 'node:os';
+import { benchTaskGet } from './http-task-get.js';
+import { benchMemoryBurst } from './memory-burst.js';
+import { benchSyncEdit } from './sync-edit.js';
+
+const sections: Record<string, () => Promise<void>> = {
+  a: benchTaskGet,
+  b: benchSyncEdit,
+  c: benchMemoryBurst,
+};
+
+const chosen = (process.env.BENCH ?? Object.keys(sections).join(',')).split(',').map((s) => s.trim());
+console.log(`# qwen-image-gateway benchmarks — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`);
+for (const name of chosen) {
+  const section = sections[name];
+  if (!section) throw new Error(`unknown benchmark section ${name}; known: ${Object.keys(sections).join(', ')}`);
+  await section();
+}
