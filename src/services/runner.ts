@@ -66,7 +66,7 @@ export class TaskRunner {
     const stopWatching = this.watch(task, controller);
     try {
       if (task.cancelRequested) {
-        await this.finish(task, { status: 'canceled', warnings: task.warnings });
+        await this.cancelParked(task);
         return;
       }
       await this.execute(task, controller);
@@ -150,6 +150,16 @@ export class TaskRunner {
       await this.cancelPending(latest && isRunState(latest.operation) ? latest.operation : resumed, route, task, inputs, new AbortController().signal);
       await this.finish(task, { status: 'canceled', warnings: task.warnings });
     }
+  }
+
+  /** Ends a task whose cancel arrived while it was parked, stopping its upstream operations. */
+  private async cancelParked(task: TaskRecord): Promise<void> {
+    const model = findModel(task.model);
+    if (model && isRunState(task.operation)) {
+      const route = this.deps.router.route(model);
+      await this.cancelPending(task.operation, route, task, this.engineInputs(task), new AbortController().signal);
+    }
+    await this.finish(task, { status: 'canceled', warnings: task.warnings });
   }
 
   /** The persisted state to resume, if its engine is still in the route. */

@@ -151,6 +151,8 @@ export class TaskService {
     if (await this.store.requestCancel(id, now)) {
       await this.log(id, 'info', 'cancellation requested while running');
       await this.events.publish({ type: 'cancel', taskId: id, at: now });
+      // A task parked between polls has no worker listening: queue it, so one stops it now.
+      await this.queue.enqueue(id);
       return { outcome: 'cancel-requested', task: current };
     }
     const after = (await this.store.get(id)) ?? current;

@@ -57,7 +57,10 @@ export interface TaskStore {
   create(task: NewTask): Promise<TaskRecord>;
   get(id: string): Promise<TaskRecord | null>;
   list(filter: TaskListFilter): Promise<{ tasks: TaskRecord[]; total: number }>;
-  /** queued (or running with an expired lease) → running, held by this worker until leaseUntil. */
+  /**
+   * queued (or running with an expired lease, or parked with a cancel request) → running, held by
+   * this worker until leaseUntil.
+   */
   claim(id: string, workerId: string, now: number, leaseUntil: number): Promise<TaskRecord | null>;
   /** Saves progress while this worker holds the task; false if it lost it. */
   saveProgress(id: string, workerId: string, progress: TaskProgress, now: number): Promise<boolean>;
@@ -187,7 +190,12 @@ export class SqlTaskStore implements TaskStore {
       }))
       .where('id', '=', id)
       .where((eb) =>
-        eb.or([eb('status', '=', 'queued'), eb.and([eb('status', '=', 'running'), eb('lease_until', '<=', now)])]),
+        eb.or([
+          eb('status', '=', 'queued'),
+          eb.and([eb('status', '=', 'running'), eb('lease_until', '<=', now)]),
+          // A parked task with a cancel request is taken at once, to stop its upstream operation.
+          eb.and([eb('status', '=', 'running'), eb('worker_id', 'is', null), eb('cancel_requested', '=', 1)]),
+        ]),
       )
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) return null;

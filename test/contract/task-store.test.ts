@@ -125,6 +125,18 @@ for (const target of storeTargets()) {
       assert.deepEqual(resumed?.operation, { h: 1 });
     });
 
+    it('a parked task with a cancel request is claimable at once', async () => {
+      const input = newTask();
+      await tasks.create(input);
+      await tasks.claim(input.id, 'w1', 1_000, 31_000);
+      await tasks.saveProgress(input.id, 'w1', { operation: { h: 2 }, leaseUntil: 60_000, release: true }, 1_500);
+      assert.equal(await tasks.claim(input.id, 'w2', 2_000, 32_000), null);
+      assert.equal(await tasks.requestCancel(input.id, 2_000), true);
+      const taken = await tasks.claim(input.id, 'w2', 2_100, 32_100);
+      assert.equal(taken?.cancelRequested, true);
+      assert.equal(taken?.workerId, 'w2');
+    });
+
     it('computes queue positions and lists by key, status, model and time', async () => {
       const key = `key_${randomUUID()}`;
       const a = newTask({ keyId: key, createdAt: 50_000 });
