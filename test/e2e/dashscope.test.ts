@@ -148,6 +148,19 @@ describe('DashScope sync generation', () => {
     assert.deepEqual(await bytes(first), await bytes(second));
   });
 
+  it('names what it adjusted or did not understand in output.warnings', async () => {
+    const body = seed000('make it black and white, and also frobnicate the widget');
+    body.parameters = { n: 1, size: '1024*1024', negative_prompt: 'x'.repeat(600), style: 'vivid' };
+    const { status, json } = await call('POST', SYNC, body);
+    assert.equal(status, 200, JSON.stringify(json));
+    const warnings = (json.output.warnings as string[]).join('\n');
+    assert.match(warnings, /frobnicate/);
+    assert.match(warnings, /parameters\.negative_prompt was longer than 500 characters/);
+    assert.match(warnings, /parameters\.style is not a Qwen-Image parameter/);
+    const plain = await call('POST', SYNC, { ...seed000('make it black and white'), parameters: { n: 1 } });
+    assert.equal(plain.json.output.warnings, undefined, 'no warnings field when there is nothing to say');
+  });
+
   it('serves the same routes under /aliyun', async () => {
     const body = seed000('blur it');
     body.parameters = { n: 1 };

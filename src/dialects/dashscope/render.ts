@@ -70,16 +70,24 @@ export function formatTime(ms: number | null): string | undefined {
 /** A signed URL for each output of a task. */
 export type OutputUrls = (task: TaskRecord) => string[];
 
+/** Our one addition to DashScope's shapes: what was adjusted or ignored, only when there is any. */
+function withWarnings<T extends object>(output: T, task: TaskRecord): T & { warnings?: string[] } {
+  return task.warnings.length > 0 ? { ...output, warnings: task.warnings } : output;
+}
+
 export function syncResponse(task: TaskRecord, urls: string[], requestId: string) {
   return {
-    output: {
-      choices: [
-        {
-          finish_reason: 'stop',
-          message: { role: 'assistant', content: urls.map((image) => ({ image })) },
-        },
-      ],
-    },
+    output: withWarnings(
+      {
+        choices: [
+          {
+            finish_reason: 'stop',
+            message: { role: 'assistant', content: urls.map((image) => ({ image })) },
+          },
+        ],
+      },
+      task,
+    ),
     usage: {
       width: task.usage?.width ?? task.spec.size.width,
       height: task.usage?.height ?? task.spec.size.height,
@@ -120,7 +128,7 @@ export function taskOutput(task: TaskRecord, urls: string[]) {
     output.code = 'TaskCanceled';
     output.message = 'The task was canceled.';
   }
-  return output;
+  return withWarnings(output, task);
 }
 
 export function taskQueryResponse(task: TaskRecord, urls: string[], requestId: string) {
