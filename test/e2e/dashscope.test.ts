@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import sharp, { type Metadata, type Stats } from 'sharp';
-import { seedBody } from '../unit/dashscope-wire.test.js';
+import { seedBody } from '../helpers/seeds.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { startImageServer, type ImageServer } from '../helpers/image-server.js';
 import { gradientImage } from '../helpers/images.js';

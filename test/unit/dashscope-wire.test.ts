@@ -1,25 +1,12 @@
 /** DashScope request parsing and response rendering, as pure functions. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readFileSync } from 'node:fs';
 import { AppError } from '../../src/domain/errors.js';
 import { parseImageReference } from '../../src/domain/image-ref.js';
 import { dashscopeError, formatTime, syncResponse, taskQueryResponse } from '../../src/dialects/dashscope/render.js';
 import { parseMessagesBody, parsePromptBody } from '../../src/dialects/dashscope/wire.js';
 import type { TaskRecord } from '../../src/domain/task.js';
-
-/** The JSON request body of a seed file (the first JSON object in it). */
-export function seedBody(file: string): Record<string, unknown> {
-  const text = readFileSync(new URL(`../../../shared/seeds/${file}`, import.meta.url), 'utf8');
-  const start = text.indexOf('{');
-  let depth = 0;
-  for (let i = start; i < text.length; i += 1) {
-    if (text[i] === '{') depth += 1;
-    if (text[i] === '}') depth -= 1;
-    if (depth === 0) return JSON.parse(text.slice(start, i + 1)) as Record<string, unknown>;
-  }
-  throw new Error('no JSON body');
-}
+import { seedBody } from '../helpers/seeds.js';
 
 function fails(fn: () => unknown, field: string, pattern: RegExp): void {
   assert.throws(fn, (error: unknown) => {
