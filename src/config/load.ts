@@ -38,6 +38,9 @@ export interface AppConfig {
     maxAttempts: number;
   };
   files: { urlTtlSeconds: number; signingSecret: string | null };
+  openai: { defaultModel: string };
+  /** 10 tries over about 2 hours by default (15 s, doubling). */
+  webhooks: { maxAttempts: number; firstRetrySeconds: number; secret: string | null };
   /** Where the config file was read from, if any. */
   configFile: string | null;
   /** Settings that were given but are not honoured by this version, to be logged at start. */
@@ -175,6 +178,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     files: {
       urlTtlSeconds: file.files?.urlTtlSeconds ?? 24 * 3600,
       signingSecret: file.files?.signingSecret ?? null,
+    },
+    openai: { defaultModel: file.openai?.defaultModel ?? 'qwen-image-2.0-pro' },
+    webhooks: {
+      maxAttempts: file.webhooks?.maxAttempts ?? 10,
+      firstRetrySeconds: file.webhooks?.firstRetrySeconds ?? 15,
+      secret: file.webhooks?.secret ?? null,
     },
     configFile: configPath,
     notices,

@@ -73,6 +73,24 @@ export const fileConfigSchema = z
       })
       .strict()
       .optional(),
+    openai: z
+      .object({
+        /** The model of OpenAI-shaped requests that name none. */
+        defaultModel: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    webhooks: z
+      .object({
+        /** Deliveries tried per webhook before giving up. */
+        maxAttempts: z.number().int().min(1).max(50).optional(),
+        /** Delay before the first retry; it doubles with each further one. */
+        firstRetrySeconds: z.number().min(0.01).max(3600).optional(),
+        /** The HMAC secret of webhook signatures (default: generated once and kept in the store). */
+        secret: z.string().min(16).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
