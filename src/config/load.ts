@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { findModel } from '../domain/models.js';
 import { fileConfigSchema, type EngineConfig, type FileConfig } from './schema.js';
 
 export type Role = 'all' | 'api' | 'worker';
@@ -145,6 +146,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (!routes['*']) routes['*'] = [localName];
   checkRoutes(engines, routes, source);
 
+  const defaultModel = file.openai?.defaultModel;
+  if (defaultModel !== undefined && !findModel(defaultModel)) {
+    throw new ConfigError(`${source} openai.defaultModel: unknown model "${defaultModel}"`);
+  }
   const notices = NOT_YET.filter(([name]) => env[name]).map(([name, why]) => `${name} is set but ignored: ${why}.`);
   const limits = file.limits ?? {};
   return Object.freeze({
