@@ -4,8 +4,10 @@
  * failover, watermarking when the engine cannot, storing outputs and settling the bill.
  *
  * Engines report failures by throwing AppError: `engine_failed`, `engine_timeout`,
- * `engine_unavailable` and `rate_limited` are retryable; `engine_rejected`, `content_blocked`
- * and `invalid_parameter` are not.
+ * `engine_unavailable` and `rate_limited` are retried and then failed over; `engine_unavailable`
+ * with `retryable: false` (the upstream account, key or quota is at fault) fails over at once;
+ * `engine_rejected`, `content_blocked` and `invalid_parameter` end the task (the request itself
+ * would fail anywhere).
  */
 import type { Size } from '../domain/models.js';
 import type { TaskKind } from '../domain/task.js';

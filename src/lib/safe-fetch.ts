@@ -50,7 +50,7 @@ export interface SafeFetchOptions {
 }
 
 export interface SafeFetchRequest {
-  method?: 'GET' | 'POST' | undefined;
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE' | undefined;
   headers?: Readonly<Record<string, string>> | undefined;
   body?: Buffer | string | undefined;
   signal?: AbortSignal | undefined;
@@ -281,7 +281,7 @@ export function createSafeFetch(options: SafeFetchOptions = {}): SafeFetch {
           } catch {
             throw new SafeFetchError('bad_url', `${where}: redirect to an unparseable Location`);
           }
-          if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
+          if (status === 303 || ((status === 301 || status === 302) && method !== 'GET' && method !== 'HEAD')) {
             method = 'GET';
             body = undefined;
             for (const name of BODY_HEADERS) delete headers[name];

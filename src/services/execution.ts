@@ -167,7 +167,9 @@ export async function executeTask(context: ExecutionContext, resumed: RunState |
       lastError = toAppError(thrown);
       if (context.signal.aborted || lastError.kind === 'canceled') throw lastError;
       context.log(`engine ${engine.name} failed: ${lastError.message}`);
-      if (!lastError.retryable) break;
+      // Transient errors fail over after their retries; so does an engine that cannot serve at
+      // all (its account, key or quota). An error in the request itself would fail anywhere.
+      if (!lastError.retryable && lastError.kind !== 'engine_unavailable') break;
     }
   }
   const error = lastError ?? new AppError('engine_failed', 'Every engine of the route failed.');
