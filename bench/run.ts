@@ -6,11 +6,13 @@ import { cpus } from 'node:os';
 import { benchTaskGet } from './http-task-get.js';
 import { benchMemoryBurst } from './memory-burst.js';
 import { benchSyncEdit } from './sync-edit.js';
+import { benchUpload } from './upload.js';
 
 const sections: Record<string, () => Promise<void>> = {
   a: benchTaskGet,
   b: benchSyncEdit,
   c: benchMemoryBurst,
+  d: benchUpload,
 };
 
 const chosen = (process.env.BENCH ?? Object.keys(sections).join(',')).split(',').map((s) => s.trim());

@@ -6,6 +6,7 @@ import type { UrlSigner } from './blobs/signing.js';
 import type { AppConfig } from './config/load.js';
 import type { DialectContext } from './dialects/context.js';
 import { dashscopeRoutes } from './dialects/dashscope/routes.js';
+import { openAiRoutes } from './dialects/openai/routes.js';
 import { adminRoutes } from './http/admin.js';
 import { BodyBudget } from './http/body-budget.js';
 import { fileRoutes } from './http/files.js';
@@ -82,6 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fileRoutes, { blobs: deps.blobs, signer: deps.signer, clock: deps.clock });
   await app.register(dashscopeRoutes, deps.dialect);
   await app.register(dashscopeRoutes, { ...deps.dialect, prefix: '/aliyun' } as DialectContext & { prefix: string });
+  await app.register(openAiRoutes, { ...deps.dialect, defaultModel: deps.config.openai.defaultModel });
   const { adminToken } = deps.config;
   if (adminToken) await app.register(adminRoutes, { adminToken, keys: deps.keys });
   return app;

@@ -12,6 +12,7 @@ import { DiskBlobStore } from './blobs/disk-store.js';
 import { UrlSigner } from './blobs/signing.js';
 import type { AppConfig } from './config/load.js';
 import type { DialectContext } from './dialects/context.js';
+import { AppError } from './domain/errors.js';
 import type { TaskRecord } from './domain/task.js';
 import type { Engine } from './engines/engine.js';
 import { createEngines } from './engines/registry.js';
@@ -154,6 +155,14 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
       tasks,
       keys,
       outputUrls,
+      outputBytes: (task) =>
+        Promise.all(
+          task.outputs.map(async (output) => {
+            const bytes = await blobs.get(output.blobId);
+            if (!bytes) throw new AppError('internal', `Output ${output.blobId} of task ${task.id} is missing from the blob store.`);
+            return bytes;
+          }),
+        ),
       syncWaitMs: config.limits.syncWaitSeconds * 1000,
       maxJsonBodyBytes: 48 * 1024 * 1024,
       publicUrl: () => signer.base,

@@ -2,7 +2,7 @@
  * What a dialect may use: the services that decide, never a store or an engine. Dialects
  * translate wire formats to these calls and the results back.
  */
-import type { FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
 import { AppError } from '../domain/errors.js';
 import type { TaskRecord } from '../domain/task.js';
 import type { AuthScheme, KeyService, Principal } from '../services/keys.js';
@@ -20,6 +20,8 @@ export interface DialectContext {
   keys: KeyService;
   /** Signed, expiring URLs of a task's outputs, in order. */
   outputUrls(task: TaskRecord): string[];
+  /** The bytes of a task's outputs, in order (for base64 answers). */
+  outputBytes(task: TaskRecord): Promise<Buffer[]>;
   /** How long sync routes wait for a task before answering with a timeout. */
   syncWaitMs: number;
   /** Largest JSON body accepted on submit routes. */
@@ -28,8 +30,11 @@ export interface DialectContext {
   publicUrl(): string;
 }
 
-/** Authenticates before the body is read, so a bad key never costs a large upload. */
-export function authHook(context: DialectContext, schemes?: readonly AuthScheme[]): onRequestHookHandler {
+/**
+ * Authenticates the request. As an onRequest hook it runs before the body is read, so a bad key
+ * never costs a large upload; as a preHandler it runs after, when the body decides the error shape.
+ */
+export function authHook(context: DialectContext, schemes?: readonly AuthScheme[]): onRequestHookHandler & preHandlerHookHandler {
   return (request, _reply, done) => {
     let result: Principal | Promise<Principal>;
     try {

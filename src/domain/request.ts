@@ -23,6 +23,8 @@ export interface GenerationRequest {
   promptExtend?: boolean | undefined;
   watermark?: boolean | undefined;
   outputFormat?: OutputFormat | undefined;
+  /** JPEG/WebP quality 0–100 (OpenAI's output_compression); ignored for PNG. */
+  outputQuality?: number | undefined;
 }
 
 /** The names a dialect's clients use for each field, so error messages name what they sent. */
@@ -68,6 +70,7 @@ export interface ValidatedRequest {
   promptExtend: boolean;
   watermark: boolean;
   outputFormat: OutputFormat;
+  outputQuality: number | null;
   /** Things changed or ignored on the way (truncations, unsupported switches). */
   warnings: string[];
 }
@@ -174,6 +177,7 @@ export function validateRequest(request: GenerationRequest, options: ValidateOpt
     promptExtend,
     watermark: request.watermark ?? false,
     outputFormat: request.outputFormat ?? 'png',
+    outputQuality: request.outputFormat === 'png' || request.outputFormat === undefined ? null : (request.outputQuality ?? null),
     warnings,
   };
 }

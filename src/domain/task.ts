@@ -25,6 +25,8 @@ export interface TaskSpec {
   promptExtend: boolean;
   watermark: boolean;
   outputFormat: OutputFormat;
+  /** JPEG/WebP quality; absent means the encoder's default. */
+  outputQuality?: number | null;
 }
 
 /** An input image kept in the blob store. */

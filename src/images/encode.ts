@@ -23,6 +23,8 @@ export interface EncodeOptions {
   resize?: { width: number; height: number } | undefined;
   /** Decoding limit for encoded sources (engine output is not fully trusted either). */
   maxPixels?: number;
+  /** JPEG/WebP quality 1–100; the defaults below otherwise. PNG is lossless and ignores it. */
+  quality?: number | undefined;
 }
 
 export interface EncodedImage {
@@ -38,7 +40,7 @@ export const WEBP_OUTPUT = { quality: 85, effort: 2 } as const;
 
 /** The source's bytes when they already are what was asked for, else undefined. */
 async function passThrough(source: EncodeSource, options: EncodeOptions): Promise<EncodedImage | undefined> {
-  if (source.kind !== 'encoded' || options.watermark) return undefined;
+  if (source.kind !== 'encoded' || options.watermark || (options.quality !== undefined && options.format !== 'png')) return undefined;
   const sniffed = sniffImage(source.data);
   if (sniffed.kind !== 'supported' || sniffed.format !== options.format) return undefined;
   const header = await probeImage(source.data, sniffed.format).catch(() => undefined);
@@ -63,14 +65,15 @@ async function describe(source: EncodeSource, pipeline: Sharp): Promise<{ width:
   return { ...meta.autoOrient, hasAlpha: meta.hasAlpha };
 }
 
-function encodeAs(pipeline: Sharp, format: OutputFormat): Sharp {
+function encodeAs(pipeline: Sharp, format: OutputFormat, quality: number | undefined): Sharp {
+  const q = quality === undefined ? undefined : Math.min(100, Math.max(1, Math.round(quality)));
   switch (format) {
     case 'png':
       return pipeline.png(PNG_OUTPUT);
     case 'jpeg':
-      return pipeline.flatten({ background: '#ffffff' }).jpeg(JPEG_OUTPUT);
+      return pipeline.flatten({ background: '#ffffff' }).jpeg({ ...JPEG_OUTPUT, ...(q === undefined ? {} : { quality: q }) });
     case 'webp':
-      return pipeline.webp(WEBP_OUTPUT);
+      return pipeline.webp({ ...WEBP_OUTPUT, ...(q === undefined ? {} : { quality: q }) });
   }
 }
 
@@ -91,7 +94,7 @@ export async function encodeImage(source: EncodeSource, options: EncodeOptions):
         if (!described.hasAlpha) pipeline = pipeline.removeAlpha();
       }
     }
-    const { data, info } = await encodeAs(pipeline, options.format).toBuffer({ resolveWithObject: true });
+    const { data, info } = await encodeAs(pipeline, options.format, options.quality).toBuffer({ resolveWithObject: true });
     return { data, contentType: CONTENT_TYPES[options.format], width: info.width, height: info.height };
   } catch (error) {
     if (error instanceof AppError) throw error;

@@ -33,7 +33,11 @@ export class BlobOutputWriter implements OutputWriter {
 
   async write(image: EngineImage, options: OutputWriteOptions): Promise<TaskOutput> {
     const source = image.kind === 'url' ? await this.download(image.url, options.signal) : image;
-    const encoded = await encodeImage(source, { format: options.spec.outputFormat, watermark: options.watermark });
+    const encoded = await encodeImage(source, {
+      format: options.spec.outputFormat,
+      quality: options.spec.outputQuality ?? undefined,
+      watermark: options.watermark,
+    });
     const blob = await this.blobs.put(encoded.data, encoded.contentType);
     return { blobId: blob.id, contentType: encoded.contentType, width: encoded.width, height: encoded.height, bytes: blob.bytes, seed: options.seed };
   }

@@ -85,6 +85,7 @@ export class TaskService {
         promptExtend: validated.promptExtend,
         watermark: validated.watermark,
         outputFormat: validated.outputFormat,
+        outputQuality: validated.outputQuality,
       },
       inputs,
       warnings,

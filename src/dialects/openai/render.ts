@@ -1,0 +1,107 @@
+/**
+ * OpenAI Images answers (protocols.md §2.4–2.6): the images response, stream events, and errors
+ * as `{error: {message, type, param, code}}` with the statuses the openai SDKs map to their error
+ * classes and the retry hints they honour. Pure.
+ */
+import type { AppError, ErrorKind } from '../../domain/errors.js';
+import { formatSize } from '../../domain/size.js';
+import type { TaskRecord } from '../../domain/task.js';
+
+export interface ImageItem {
+  url?: string;
+  b64_json?: string;
+}
+
+/** The prompt the engine used, when it differs from the one asked (prompt_extend rewrote it). */
+export function revisedPrompt(task: TaskRecord): string | undefined {
+  return task.actualPrompt !== null && task.actualPrompt !== task.spec.prompt ? task.actualPrompt : undefined;
+}
+
+function created(task: TaskRecord): number {
+  return Math.floor((task.finishedAt ?? task.createdAt) / 1000);
+}
+
+export function imagesResponse(task: TaskRecord, items: ImageItem[]) {
+  const revised = revisedPrompt(task);
+  const width = task.usage?.width ?? task.spec.size.width;
+  const height = task.usage?.height ?? task.spec.size.height;
+  return {
+    created: created(task),
+    data: items.map((item) => ({ ...item, ...(revised === undefined ? {} : { revised_prompt: revised }) })),
+    size: formatSize({ width, height }, 'x'),
+    output_format: task.spec.outputFormat,
+    usage: {
+      input_tokens: 0,
+      input_tokens_details: { image_tokens: 0, text_tokens: 0 },
+      output_tokens: 0,
+      total_tokens: 0,
+      image_count: items.length,
+    },
+  };
+}
+
+/** One SSE event per image: `image_generation.completed` or `image_edit.completed`. */
+export function completedEvent(kind: 'generation' | 'edit', task: TaskRecord, b64: string) {
+  const type = kind === 'generation' ? 'image_generation.completed' : 'image_edit.completed';
+  const response = imagesResponse(task, [{ b64_json: b64 }]);
+  return {
+    type,
+    data: {
+      type,
+      b64_json: b64,
+      created_at: response.created,
+      size: response.size,
+      quality: 'auto',
+      background: 'opaque',
+      output_format: response.output_format,
+      usage: { ...response.usage, image_count: 1 },
+    },
+  };
+}
+
+interface OpenAiErrorStyle {
+  status: number;
+  type: string;
+  code: string | null;
+  /** `x-should-retry`: true where a retry can help, false where it would repeat the failure (or the work). */
+  retry: boolean;
+}
+
+const ERRORS: Record<ErrorKind, OpenAiErrorStyle> = {
+  invalid_parameter: { status: 400, type: 'invalid_request_error', code: 'invalid_value', retry: false },
+  invalid_image: { status: 400, type: 'invalid_request_error', code: 'invalid_image', retry: false },
+  invalid_url: { status: 400, type: 'invalid_request_error', code: 'invalid_image_url', retry: false },
+  model_not_found: { status: 404, type: 'invalid_request_error', code: 'model_not_found', retry: false },
+  unauthorized: { status: 401, type: 'invalid_request_error', code: 'invalid_api_key', retry: false },
+  forbidden: { status: 403, type: 'invalid_request_error', code: 'permission_denied', retry: false },
+  insufficient_balance: { status: 429, type: 'insufficient_quota', code: 'insufficient_quota', retry: false },
+  not_found: { status: 404, type: 'invalid_request_error', code: 'not_found', retry: false },
+  conflict: { status: 409, type: 'invalid_request_error', code: 'idempotency_key_reused', retry: false },
+  unsupported_operation: { status: 400, type: 'invalid_request_error', code: 'unsupported_operation', retry: false },
+  payload_too_large: { status: 413, type: 'invalid_request_error', code: 'payload_too_large', retry: false },
+  content_blocked: { status: 400, type: 'image_generation_user_error', code: 'moderation_blocked', retry: false },
+  // The task carries on: a retry would start the same work again.
+  timeout: { status: 408, type: 'timeout_error', code: 'request_timeout', retry: false },
+  rate_limited: { status: 429, type: 'requests', code: 'rate_limit_exceeded', retry: true },
+  overloaded: { status: 503, type: 'server_error', code: 'server_overloaded', retry: true },
+  engine_unavailable: { status: 503, type: 'server_error', code: 'model_unavailable', retry: true },
+  engine_failed: { status: 500, type: 'server_error', code: 'upstream_error', retry: true },
+  engine_rejected: { status: 400, type: 'invalid_request_error', code: 'unsupported_instruction', retry: false },
+  engine_timeout: { status: 504, type: 'server_error', code: 'generation_timeout', retry: false },
+  canceled: { status: 400, type: 'invalid_request_error', code: 'task_canceled', retry: false },
+  internal: { status: 500, type: 'server_error', code: null, retry: false },
+};
+
+export function openAiErrorStyle(kind: ErrorKind): OpenAiErrorStyle {
+  return ERRORS[kind];
+}
+
+export function openAiError(error: AppError): { status: number; headers: Record<string, string>; body: { error: { message: string; type: string; param: string | null; code: string | null } } } {
+  const style = ERRORS[error.kind];
+  const headers: Record<string, string> = { 'x-should-retry': String(style.retry) };
+  if (error.retryAfterSeconds !== undefined) {
+    headers['retry-after'] = String(Math.ceil(error.retryAfterSeconds));
+    headers['retry-after-ms'] = String(Math.ceil(error.retryAfterSeconds * 1000));
+  }
+  return { status: style.status, headers, body: { error: { message: error.message, type: style.type, param: error.field ?? null, code: style.code } } };
+}

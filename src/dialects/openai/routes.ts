@@ -1,0 +1,148 @@
+/**
+ * The OpenAI Images API: `POST /v1/images/generations` (JSON; also the DashScope body of seed 001
+ * and the ai-nebula body of seed 004, each answered in its vendor's shape) and
+ * `POST /v1/images/edits` (multipart or JSON). Sync: each waits for its task.
+ */
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, toAppError } from '../../domain/errors.js';
+import { parseImageReference } from '../../domain/image-ref.js';
+import { isTerminal, type TaskRecord } from '../../domain/task.js';
+import { authHook, principalOf, type DialectContext } from '../context.js';
+import { syncResponse } from '../dashscope/render.js';
+import { parseMessagesBody, parsePromptBody } from '../dashscope/wire.js';
+import { fastifyErrorToAppError } from '../fastify-errors.js';
+import { nebulaError, nebulaSuccess } from '../nebula/render.js';
+import { isNebulaBody, parseNebulaBody } from '../nebula/wire.js';
+import { MULTIPART_LIMITS, readEditMultipart } from './multipart.js';
+import { completedEvent, imagesResponse, openAiError } from './render.js';
+import { coerceMultipartFields, jsonEditImages, translateOpenAi, type OpenAiRequest } from './wire.js';
+
+const MAX_IMAGES = 3;
+const DASHSCOPE_FLAT_PARAMETERS = ['n', 'size', 'negative_prompt', 'prompt_extend', 'watermark', 'seed'];
+
+type BodyStyle = 'openai' | 'dashscope' | 'nebula';
+
+function styleOf(body: unknown): BodyStyle {
+  if (isNebulaBody(body)) return 'nebula';
+  if (typeof body === 'object' && body !== null && typeof (body as { input?: unknown }).input === 'object') return 'dashscope';
+  return 'openai';
+}
+
+/** Resellers flatten DashScope's parameters to the top level (protocols.md §1.6); fold them back. */
+function foldDashScopeBody(body: Record<string, unknown>): Record<string, unknown> {
+  const parameters = { ...((body.parameters as Record<string, unknown> | undefined) ?? {}) };
+  for (const key of DASHSCOPE_FLAT_PARAMETERS) if (body[key] !== undefined && parameters[key] === undefined) parameters[key] = body[key];
+  return { ...body, parameters };
+}
+
+export async function openAiRoutes(app: FastifyInstance, context: DialectContext & { defaultModel: string }): Promise<void> {
+  await app.register(multipart, { limits: MULTIPART_LIMITS, throwFileSizeLimit: false });
+
+  app.setErrorHandler((thrown, request, reply) => {
+    const error = fastifyErrorToAppError(thrown) ?? toAppError(thrown);
+    if (error.kind === 'internal') request.log.error({ reqId: request.id, err: thrown }, 'unhandled error');
+    if (request.routeOptions.url === '/v1/images/generations' && styleOf(request.body) === 'nebula') {
+      const { status, body } = nebulaError(error);
+      return reply.code(status).send(body);
+    }
+    const { status, headers, body } = openAiError(error);
+    return reply.code(status).headers(headers).send(body);
+  });
+
+  const waitFor = async (request: FastifyRequest, task: TaskRecord): Promise<TaskRecord> => {
+    const done = await context.tasks.wait(principalOf(request), task.id, context.syncWaitMs);
+    if (!done || !isTerminal(done.status)) {
+      throw new AppError('timeout', `The image is taking longer than ${Math.round(context.syncWaitMs / 1000)} s; task ${task.id} carries on — read it at GET /api/v1/tasks/${task.id}.`);
+    }
+    if (done.status === 'succeeded') return done;
+    if (done.status === 'canceled') throw new AppError('canceled', `Task ${done.id} was canceled.`);
+    const failure = done.error ?? { kind: 'internal' as const, message: 'The task failed.' };
+    throw new AppError(failure.kind, failure.message, { field: failure.field, upstreamCode: failure.upstreamCode });
+  };
+
+  const base64Of = async (task: TaskRecord) => (await context.outputBytes(task)).map((bytes) => bytes.toString('base64'));
+
+  /** Runs an OpenAI-shaped request to its answer: JSON, or SSE events when streaming. */
+  const answerOpenAi = async (request: FastifyRequest, reply: FastifyReply, parsed: OpenAiRequest, kind: 'generation' | 'edit') => {
+    const task = await context.tasks.submit(principalOf(request), { request: parsed.request, fields: parsed.fields, origin: 'openai', requestId: request.id });
+    if (parsed.ignored.length > 0) reply.header('x-qig-ignored-params', parsed.ignored.join(', '));
+    if (parsed.aliasedFrom !== null) reply.header('x-qig-model', task.model);
+    if (parsed.stream) return streamAnswer(request, reply, task, kind);
+    const done = await waitFor(request, task);
+    const items = parsed.responseFormat === 'b64_json' ? (await base64Of(done)).map((b64_json) => ({ b64_json })) : context.outputUrls(done).map((url) => ({ url }));
+    return reply.send(imagesResponse(done, items));
+  };
+
+  const streamAnswer = async (request: FastifyRequest, reply: FastifyReply, task: TaskRecord, kind: 'generation' | 'edit') => {
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-request-id': request.id, ...(reply.getHeaders() as Record<string, string>) });
+    const send = (event: string, data: unknown) => raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    try {
+      const done = await waitFor(request, task);
+      for (const b64 of await base64Of(done)) {
+        const event = completedEvent(kind, done, b64);
+        send(event.type, event.data);
+      }
+    } catch (thrown) {
+      send('error', openAiError(toAppError(thrown)).body);
+    }
+    raw.end();
+  };
+
+  app.post('/v1/images/generations', { bodyLimit: context.maxJsonBodyBytes, preHandler: authHook(context) }, async (request, reply) => {
+    const body = request.body;
+    switch (styleOf(body)) {
+      case 'nebula': {
+        const parsed = parseNebulaBody(body);
+        const task = await context.tasks.submit(principalOf(request), { request: parsed.request, fields: parsed.fields, origin: 'nebula', requestId: request.id });
+        const done = await waitFor(request, task);
+        const b64s = parsed.responseFormat === 'b64_json' ? await base64Of(done) : null;
+        return reply.send(nebulaSuccess(done, context.outputUrls(done), b64s, request.id));
+      }
+      case 'dashscope': {
+        const folded = foldDashScopeBody(body as Record<string, unknown>);
+        const input = folded.input as Record<string, unknown>;
+        const parsed = 'messages' in input ? parseMessagesBody(folded) : parsePromptBody(folded);
+        const task = await context.tasks.submit(principalOf(request), { request: parsed.request, fields: parsed.fields, warnings: parsed.warnings, origin: 'dashscope-on-openai', requestId: request.id });
+        const done = await waitFor(request, task);
+        const urls = context.outputUrls(done);
+        const b64 = (folded.response_format === 'b64_json' ? await base64Of(done) : null);
+        const items = urls.map((url, i) => (b64 ? { b64_json: b64[i] as string } : { url }));
+        return reply.send({ ...imagesResponse(done, items), metadata: syncResponse(done, urls, request.id) });
+      }
+      case 'openai':
+        return answerOpenAi(request, reply, translateOpenAi(body, { defaultModel: context.defaultModel, images: [], imageField: (i) => `image[${i}]` }), 'generation');
+    }
+  });
+
+  app.post('/v1/images/edits', { bodyLimit: context.maxJsonBodyBytes, onRequest: authHook(context) }, async (request, reply) => {
+    let parsed: OpenAiRequest;
+    if (request.isMultipart()) {
+      const { fields, images } = await readEditMultipart(request, MAX_IMAGES);
+      if (images.length === 0) throw new AppError('invalid_parameter', 'image: at least one image file is required (as "image", "image[]" or "image[N]").', { field: 'image' });
+      parsed = translateOpenAi(coerceMultipartFields(fields), {
+        defaultModel: context.defaultModel,
+        images: images.map((image) => ({ kind: 'bytes', bytes: image.bytes, declaredType: image.declaredType, name: image.filename })),
+        imageField: (i) => images[i]?.field ?? `image[${i}]`,
+      });
+    } else {
+      if (typeof request.body === 'object' && request.body !== null && 'mask' in request.body) {
+        throw new AppError('invalid_parameter', 'mask: Qwen-Image editing takes no mask; describe in the prompt what to change and where.', { field: 'mask' });
+      }
+      const values = jsonEditImages(request.body);
+      if (values.length === 0) throw new AppError('invalid_parameter', 'image: at least one image URL or data URI is required (as "image" or "images").', { field: 'image' });
+      if (values.length > MAX_IMAGES) {
+        const extra = values[MAX_IMAGES] as { field: string };
+        throw new AppError('invalid_image', `${extra.field}: at most ${MAX_IMAGES} images can be edited together; ${values.length} given.`, { field: extra.field });
+      }
+      parsed = translateOpenAi(request.body, {
+        defaultModel: context.defaultModel,
+        images: values.map((v) => parseImageReference(v.value, v.field)),
+        imageField: (i) => values[i]?.field ?? `image[${i}]`,
+      });
+    }
+    return answerOpenAi(request, reply, parsed, 'edit');
+  });
+}
