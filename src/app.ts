@@ -7,6 +7,7 @@ import type { AppConfig } from './config/load.js';
 import type { DialectContext } from './dialects/context.js';
 import { dashscopeRoutes } from './dialects/dashscope/routes.js';
 import { openAiRoutes } from './dialects/openai/routes.js';
+import { accountRoutes } from './http/account.js';
 import { adminRoutes } from './http/admin.js';
 import { BodyBudget } from './http/body-budget.js';
 import { fileRoutes } from './http/files.js';
@@ -15,6 +16,7 @@ import type { Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import type { TaskQueue } from './queue/queue.js';
 import type { TaskEvents } from './services/events.js';
+import type { AccountService } from './services/accounts.js';
 import type { KeyService } from './services/keys.js';
 
 export interface AppDeps {
@@ -22,6 +24,7 @@ export interface AppDeps {
   logger: Logger;
   dialect: DialectContext;
   keys: KeyService;
+  accounts: AccountService;
   blobs: BlobStore;
   signer: UrlSigner;
   clock: Clock;
@@ -85,6 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(dashscopeRoutes, { ...deps.dialect, prefix: '/aliyun' } as DialectContext & { prefix: string });
   await app.register(openAiRoutes, { ...deps.dialect, defaultModel: deps.config.openai.defaultModel });
   const { adminToken } = deps.config;
-  if (adminToken) await app.register(adminRoutes, { adminToken, keys: deps.keys });
+  await app.register(accountRoutes, { dialect: deps.dialect, billing: deps.accounts.billing });
+  if (adminToken) await app.register(adminRoutes, { adminToken, accounts: deps.accounts });
   return app;
 }

@@ -13,6 +13,7 @@ import { UrlSigner } from './blobs/signing.js';
 import type { AppConfig } from './config/load.js';
 import type { DialectContext } from './dialects/context.js';
 import { AppError } from './domain/errors.js';
+import { PriceList } from './domain/prices.js';
 import type { TaskRecord } from './domain/task.js';
 import type { Engine } from './engines/engine.js';
 import { createEngines } from './engines/registry.js';
@@ -23,13 +24,17 @@ import { Semaphore } from './lib/semaphore.js';
 import { MemoryQueue } from './queue/memory-queue.js';
 import { LocalTaskEvents } from './services/events.js';
 import { InputService } from './services/inputs.js';
+import { AccountService } from './services/accounts.js';
+import { BillingService } from './services/billing.js';
 import { KeyService } from './services/keys.js';
+import { MemoryRateLimiter } from './services/rate-limit.js';
 import { BlobOutputWriter } from './services/outputs.js';
 import { EngineRouter } from './services/router.js';
 import { TaskRunner } from './services/runner.js';
 import { Sweeper } from './services/sweeper.js';
 import { TaskService } from './services/tasks.js';
-import { openStore } from './store/db.js';
+import { openStore, type SqlStore } from './store/db.js';
+import { BillingStore } from './store/billing-store.js';
 import { SqlKeyStore } from './store/key-store.js';
 import { SqlSettingsStore } from './store/settings-store.js';
 import { SqlTaskStore } from './store/task-store.js';
@@ -74,8 +79,11 @@ export interface Gateway {
   url: string | null;
   tasks: TaskService;
   keys: KeyService;
+  accounts: AccountService;
   /** The development key created at this start, if any. */
   developmentKey: string | null;
+  /** The SQL store (tools and tests read it directly). */
+  store: SqlStore;
   sweeper: Sweeper;
   close(): Promise<void>;
 }
@@ -108,21 +116,33 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
     maxRedirects: config.fetch.maxRedirects,
     resolver: options.resolver,
   });
-  const engines = options.engines ?? createEngines(config.engines, { logger, fetch: safeFetch });
+  const engines =
+    options.engines ??
+    createEngines(config.engines, {
+      logger,
+      clock,
+      fetch: { allowHosts: config.fetch.allowHosts, maxRedirects: config.fetch.maxRedirects, resolver: options.resolver },
+    });
   const router = new EngineRouter(engines, config.routes);
 
   const keys = new KeyService(keyStore, clock);
+  const billingStore = new BillingStore(store.db, config.prices.currency);
+  const billing = new BillingService(billingStore, new PriceList(config.prices.currency, config.prices.perImage), clock, logger);
+  const accounts = new AccountService(keys, billing);
   const inputs = new InputService(safeFetch, blobs, new Semaphore(config.limits.intakeConcurrency), {
     maxInputPixels: config.limits.maxInputPixels,
   });
-  const tasks = new TaskService(taskStore, queue, events, inputs, clock, logger, { maxQueuedTasks: config.limits.maxQueuedTasks });
+  const tasks = new TaskService(
+    { store: taskStore, billingStore, billing, limiter: new MemoryRateLimiter(clock), queue, events, inputs, clock, logger },
+    { maxQueuedTasks: config.limits.maxQueuedTasks },
+  );
   const urlTtlMs = config.files.urlTtlSeconds * 1000;
   const outputUrls = (task: TaskRecord) =>
     task.outputs.map((output) => signer.fileUrl(output.blobId, (task.finishedAt ?? clock.now()) + urlTtlMs));
 
   const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const runner = new TaskRunner(
-    { store: taskStore, queue, events, blobs, signer, router, outputs: new BlobOutputWriter(blobs, safeFetch), clock, logger },
+    { store: taskStore, queue, events, blobs, signer, router, outputs: new BlobOutputWriter(blobs, safeFetch), billing, clock, logger },
     {
       workerId,
       leaseMs: timings.leaseMs,
@@ -131,7 +151,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
       inputUrlTtlMs: 3_600_000,
     },
   );
-  const sweeper = new Sweeper(taskStore, queue, events, clock, logger, {
+  const sweeper = new Sweeper(taskStore, queue, events, billing, clock, logger, {
     graceMs: timings.sweepGraceMs,
     maxAttempts: config.limits.maxAttempts,
     intervalMs: timings.sweepIntervalMs,
@@ -172,6 +192,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
       logger,
       dialect,
       keys,
+      accounts,
       blobs,
       signer,
       clock,
@@ -192,7 +213,9 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
     url,
     tasks,
     keys,
+    accounts,
     developmentKey,
+    store,
     sweeper,
     async close() {
       sweeper.stop();

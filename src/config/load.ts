@@ -50,8 +50,6 @@ export interface AppConfig {
 
 /** Contract settings whose features are not built yet: named at start-up, never silently dropped. */
 const NOT_YET: ReadonlyArray<[string, string]> = [
-  ['DASHSCOPE_API_KEY', 'the DashScope upstream engine is not available in this version; every model runs on the local engine'],
-  ['DASHSCOPE_BASE_URL', 'the DashScope upstream engine is not available in this version'],
   ['QIG_S3_BUCKET', 'S3 blob storage is not available in this version; blobs stay under QIG_DATA_DIR'],
 ];
 
@@ -116,6 +114,22 @@ function checkRoutes(engines: Record<string, EngineConfig>, routes: Record<strin
   }
 }
 
+/** The engine name DASHSCOPE_API_KEY enables. */
+export const DASHSCOPE_ENGINE = 'dashscope';
+
+/**
+ * DASHSCOPE_API_KEY (and DASHSCOPE_BASE_URL, default the Beijing host) as the `dashscope`
+ * engine. Env wins: a file's `dashscope` engine of the same type keeps its other settings.
+ */
+function dashscopeFromEnv(env: Env, engines: Record<string, EngineConfig>): EngineConfig | undefined {
+  const apiKey = envValue(env, 'DASHSCOPE_API_KEY', z.string().trim().min(1));
+  if (apiKey === undefined) return undefined;
+  const baseUrl = envValue(env, 'DASHSCOPE_BASE_URL', z.url({ protocol: /^https?$/, error: 'DASHSCOPE_BASE_URL: must be an http(s) URL' }));
+  const existing = engines[DASHSCOPE_ENGINE];
+  const base = existing?.type === 'dashscope' ? existing : undefined;
+  return { ...base, type: 'dashscope', apiKey, ...(baseUrl === undefined ? {} : { baseUrl }) };
+}
+
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): AppConfig {
   const configPath = env.QIG_CONFIG ? resolve(cwd, env.QIG_CONFIG) : null;
   const file: FileConfig = configPath ? readConfigFile(configPath) : {};
@@ -142,8 +156,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const localName = defaultLocal ?? 'local';
   if (!defaultLocal) engines[localName] = { type: 'local' };
 
+  const dashscope = dashscopeFromEnv(env, engines);
+  if (dashscope) engines[DASHSCOPE_ENGINE] = dashscope;
+
   const routes: Record<string, string[]> = { ...(file.routes ?? {}) };
-  if (!routes['*']) routes['*'] = [localName];
+  // With a DashScope key, models without a route of their own run in the cloud first.
+  if (!routes['*']) routes['*'] = dashscope ? [DASHSCOPE_ENGINE, localName] : [localName];
   checkRoutes(engines, routes, source);
 
   const defaultModel = file.openai?.defaultModel;
@@ -151,6 +169,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     throw new ConfigError(`${source} openai.defaultModel: unknown model "${defaultModel}"`);
   }
   const notices = NOT_YET.filter(([name]) => env[name]).map(([name, why]) => `${name} is set but ignored: ${why}.`);
+  if (env.DASHSCOPE_BASE_URL && !dashscope) notices.push('DASHSCOPE_BASE_URL is set but ignored: it needs DASHSCOPE_API_KEY.');
   const limits = file.limits ?? {};
   return Object.freeze({
     host,

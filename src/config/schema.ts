@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { findModel } from '../domain/models.js';
 
 /** A decimal amount as a string, e.g. "0.18". */
 const decimalAmount = z.string().regex(/^\d+(\.\d{1,6})?$/, 'must be a decimal amount like "0.18"');
@@ -9,7 +10,92 @@ const hostPort = z
 
 const localEngine = z.object({ type: z.literal('local') }).strict();
 
-export const engineConfigSchema = z.discriminatedUnion('type', [localEngine]);
+const upstreamUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const knownModel = z.string().refine((id) => findModel(id) !== undefined, { error: (issue) => `unknown model "${String(issue.input)}"` });
+/** Models (ids or families) an engine serves; default: every model it can. */
+const modelList = z.array(knownModel).min(1);
+/** How the upstream receives input images: inline data URIs, or our signed URLs (it must reach QIG_PUBLIC_URL). */
+const inputMode = z.enum(['data-uri', 'url']);
+const timeoutSeconds = z.number().min(1).max(3600);
+
+const dashscopeEngine = z
+  .object({
+    type: z.literal('dashscope'),
+    /** Default: the region's host (Beijing). */
+    baseUrl: upstreamUrl.optional(),
+    region: z.enum(['beijing', 'singapore']).optional(),
+    apiKey: z.string().min(1),
+    workspace: z.string().min(1).optional(),
+    inputs: inputMode.optional(),
+    models: modelList.optional(),
+    /** Task queries per second from this process (DashScope allows 20 per account). */
+    taskQueriesPerSecond: z.number().int().min(1).max(20).optional(),
+    timeoutSeconds: timeoutSeconds.optional(),
+  })
+  .strict();
+
+const resellerEngine = z
+  .object({
+    type: z.literal('openai-compatible'),
+    baseUrl: upstreamUrl,
+    apiKey: z.string().min(1),
+    style: z.enum(['dashscope', 'openai', 'nebula']),
+    /** The endpoint path (`dashscope`, `nebula`) or the prefix before /images/… (`openai`, default /v1). */
+    path: z.string().regex(/^\/[^?#]*$/, 'must be a path starting with "/"').optional(),
+    models: modelList.optional(),
+    inputs: inputMode.optional(),
+    /** `openai` style: ask for URLs or base64 (default: the upstream's default). */
+    responseFormat: z.enum(['url', 'b64_json']).optional(),
+    timeoutSeconds: timeoutSeconds.optional(),
+  })
+  .strict()
+  .refine((engine) => !(engine.style === 'openai' && engine.inputs === 'url'), {
+    error: 'inputs: "url" is not available with style "openai" (edits upload the images as files)',
+    path: ['inputs'],
+  });
+
+const falEndpoint = z.string().regex(/^[\w.-]+\/[\w.-]+(\/[\w./-]+)?$/, 'must be an endpoint id like "fal-ai/qwen-image-edit-plus"');
+
+const falEngine = z
+  .object({
+    type: z.literal('fal'),
+    /** Default https://queue.fal.run. */
+    baseUrl: upstreamUrl.optional(),
+    apiKey: z.string().min(1),
+    /** Model → endpoint id, or one per kind; merged over the built-in map. */
+    endpoints: z
+      .record(knownModel, z.union([falEndpoint, z.object({ edit: falEndpoint.optional(), generate: falEndpoint.optional() }).strict()]))
+      .optional(),
+    models: modelList.optional(),
+    inputs: inputMode.optional(),
+    timeoutSeconds: timeoutSeconds.optional(),
+  })
+  .strict();
+
+const fileName = z.string().min(1).max(255);
+
+const comfyuiEngine = z
+  .object({
+    type: z.literal('comfyui'),
+    baseUrl: upstreamUrl,
+    /** Default: qwen-image-edit-plus (the 2509 checkpoint). */
+    models: modelList.optional(),
+    unet: fileName.optional(),
+    clip: fileName.optional(),
+    vae: fileName.optional(),
+    /** A LoRA such as the Lightning 4-step one; it changes the default steps and cfg. */
+    lora: fileName.optional(),
+    steps: z.number().int().min(1).max(200).optional(),
+    cfg: z.number().min(0).max(30).optional(),
+    sampler: z.string().min(1).optional(),
+    scheduler: z.string().min(1).optional(),
+    shift: z.number().min(0).max(100).optional(),
+    /** Size of the reference latent when no size is asked for. */
+    megapixels: z.number().min(0.1).max(16).optional(),
+  })
+  .strict();
+
+export const engineConfigSchema = z.discriminatedUnion('type', [localEngine, dashscopeEngine, resellerEngine, falEngine, comfyuiEngine]);
 
 export type EngineConfig = z.infer<typeof engineConfigSchema>;
 

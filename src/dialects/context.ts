@@ -60,3 +60,9 @@ export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new AppError('unauthorized', 'No API key provided.');
   return request.principal;
 }
+
+/** The client's Idempotency-Key header, if any. */
+export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
+  const value = request.headers['idempotency-key'];
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -55,6 +55,14 @@ export interface TaskUsage {
   height: number;
 }
 
+/** What a task costs: held at submit, settled exactly once when it ends. Amounts in micros. */
+export interface TaskBilling {
+  state: 'none' | 'held' | 'settled';
+  unitPriceMicros: number;
+  holdMicros: number;
+  chargedMicros: number | null;
+}
+
 export interface TaskRecord {
   id: string;
   keyId: string;
@@ -83,4 +91,5 @@ export interface TaskRecord {
   updatedAt: number;
   leaseUntil: number | null;
   workerId: string | null;
+  billing: TaskBilling;
 }

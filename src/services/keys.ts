@@ -103,6 +103,7 @@ export class KeyService {
       rateLimitPerMinute: options.rateLimitPerMinute ?? null,
       maxInFlight: options.maxInFlight ?? null,
       models: options.models ?? null,
+      balanceMicros: null,
     };
     await this.store.create(record);
     return { record, secret };

@@ -13,6 +13,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { TaskQueue } from '../queue/queue.js';
 import type { TaskOutcome, TaskStore } from '../store/task-store.js';
+import type { BillingService } from './billing.js';
 import type { TaskEvents } from './events.js';
 import { executeTask, type CallState, type RetryPolicy, type RunState } from './execution.js';
 import type { OutputWriter } from './outputs.js';
@@ -36,6 +37,7 @@ export interface RunnerDeps {
   signer: UrlSigner;
   router: EngineRouter;
   outputs: OutputWriter;
+  billing: BillingService;
   clock: Clock;
   logger: Logger;
 }
@@ -257,6 +259,7 @@ export class TaskRunner {
       this.deps.logger.warn({ taskId: task.id }, 'task was taken over by another worker; its ending is theirs to record');
       return;
     }
+    await this.deps.billing.settle(task.id);
     const detail = outcome.status === 'failed' ? `: ${outcome.error.message}` : outcome.status === 'succeeded' ? `: ${outcome.outputs.length} image(s)` : '';
     this.log(task.id, outcome.status === 'failed' ? 'error' : 'info', `${outcome.status}${detail}`);
     await this.deps.events.publish({ type: 'status', taskId: task.id, status: outcome.status, at: now });

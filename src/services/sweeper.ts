@@ -1,13 +1,15 @@
 /**
  * Recovery: tasks a dead worker left running are queued again (or failed once they used up
  * their attempts), parked polls whose queue entry was lost are re-enqueued, and at start every
- * queued task is handed to the queue again (the embedded queue forgets them on a crash).
+ * queued task is handed to the queue again (the embedded queue forgets them on a crash). Ended
+ * tasks left unsettled are settled.
  */
 import type { TaskError } from '../domain/errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { TaskQueue } from '../queue/queue.js';
 import type { TaskStore } from '../store/task-store.js';
+import type { BillingService } from './billing.js';
 import type { TaskEvents } from './events.js';
 
 export interface SweeperOptions {
@@ -24,6 +26,7 @@ export class Sweeper {
     private readonly store: TaskStore,
     private readonly queue: TaskQueue,
     private readonly events: TaskEvents,
+    private readonly billing: BillingService,
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly options: SweeperOptions,
@@ -43,10 +46,10 @@ export class Sweeper {
     }
   }
 
-  async sweepOnce(): Promise<{ requeued: number; failed: number; resumed: number }> {
+  async sweepOnce(): Promise<{ requeued: number; failed: number; resumed: number; settled: number }> {
     const now = this.clock.now();
     const before = now - this.options.graceMs;
-    const result = { requeued: 0, failed: 0, resumed: 0 };
+    const result = { requeued: 0, failed: 0, resumed: 0, settled: 0 };
     for (const task of await this.store.findExpired(before, 200)) {
       if (task.workerId === null) {
         // Parked for a poll whose queue entry was lost: nobody held it, so no attempt was spent.
@@ -60,6 +63,7 @@ export class Sweeper {
         const failed = await this.store.failExpired(task.id, before, error, now);
         if (failed) {
           result.failed += 1;
+          await this.billing.settle(task.id);
           await this.store.appendLog(task.id, { at: now, level: 'error', message: `failed: ${error.message}` });
           await this.events.publish({ type: 'status', taskId: task.id, status: 'failed', at: now });
         }
@@ -70,7 +74,9 @@ export class Sweeper {
         await this.queue.enqueue(task.id);
       }
     }
-    if (result.requeued + result.failed + result.resumed > 0) this.logger.warn(result, 'sweeper recovered abandoned tasks');
+    // Tasks that ended without being settled (a crash between the two) are settled now.
+    result.settled = await this.billing.settleAll();
+    if (result.requeued + result.failed + result.resumed + result.settled > 0) this.logger.warn(result, 'sweeper recovered abandoned tasks');
     return result;
   }
 

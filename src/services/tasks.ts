@@ -10,8 +10,12 @@ import { newTaskId, randomSeed } from '../lib/ids.js';
 import { LruCache } from '../lib/lru.js';
 import type { Logger } from '../lib/logger.js';
 import type { TaskQueue } from '../queue/queue.js';
-import type { TaskLogLine, TaskStore } from '../store/task-store.js';
+import type { NewTask, TaskLogLine, TaskStore } from '../store/task-store.js';
+import type { BillingStore } from '../store/billing-store.js';
+import type { BillingService } from './billing.js';
 import type { TaskEvents } from './events.js';
+import { checkIdempotencyKey, IDEMPOTENCY_WINDOW_MS, requestFingerprint } from './idempotency.js';
+import type { RateLimiter } from './rate-limit.js';
 import type { InputService } from './inputs.js';
 import type { Principal } from './keys.js';
 
@@ -23,6 +27,8 @@ export interface SubmitCommand {
   /** The dialect the request came through. */
   origin: string;
   requestId: string;
+  /** The client's Idempotency-Key header, if any. */
+  idempotencyKey?: string | undefined;
 }
 
 export interface TaskListQuery {
@@ -40,38 +46,69 @@ export interface TaskServiceOptions {
   maxQueuedTasks: number;
 }
 
+export interface TaskServiceDeps {
+  store: TaskStore;
+  billingStore: BillingStore;
+  billing: BillingService;
+  limiter: RateLimiter;
+  queue: TaskQueue;
+  events: TaskEvents;
+  inputs: InputService;
+  clock: Clock;
+  logger: Logger;
+}
+
 export class TaskService {
   /** Finished tasks never change again, so hot status polls need not touch the store. */
   private readonly finished = new LruCache<string, TaskRecord>(10_000);
 
-  constructor(
-    private readonly store: TaskStore,
-    private readonly queue: TaskQueue,
-    private readonly events: TaskEvents,
-    private readonly inputs: InputService,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-    private readonly options: TaskServiceOptions,
-  ) {}
+  private readonly store: TaskStore;
+  private readonly queue: TaskQueue;
+  private readonly events: TaskEvents;
+  private readonly clock: Clock;
 
+  constructor(
+    private readonly deps: TaskServiceDeps,
+    private readonly options: TaskServiceOptions,
+  ) {
+    this.store = deps.store;
+    this.queue = deps.queue;
+    this.events = deps.events;
+    this.clock = deps.clock;
+  }
+
+  /**
+   * Checks a request against the key's limits and the model's rules, takes in its images, holds
+   * its price and queues it. With an Idempotency-Key seen before, answers the first task instead.
+   */
   async submit(principal: Principal, command: SubmitCommand): Promise<TaskRecord> {
     const { request, fields } = command;
     if (principal.models !== null && !principal.models.includes(request.model)) {
       throw new AppError('forbidden', `This API key may not use model ${request.model}.`, { field: fields.model });
     }
+    const idempotency =
+      command.idempotencyKey === undefined
+        ? undefined
+        : { key: checkIdempotencyKey(command.idempotencyKey), fingerprint: requestFingerprint(command.origin, request) };
+    if (idempotency) {
+      const first = await this.firstOfIdempotent(principal, idempotency);
+      if (first) return first;
+    }
+    if (principal.rateLimitPerMinute !== null) await this.deps.limiter.take(principal.keyId, principal.rateLimitPerMinute);
     const validated = validateRequest(request, { fields, randomSeed });
     if ((await this.store.countQueued()) >= this.options.maxQueuedTasks) {
       throw new AppError('overloaded', 'The server has too many queued tasks; try again shortly.', { retryAfterSeconds: 5 });
     }
-    const { inputs, notes } = await this.inputs.ingest(request.images, fields);
+    const { inputs, notes } = await this.deps.inputs.ingest(request.images, fields);
     const last = inputs.at(-1);
     const size = outputSizeFor(validated, last ? { width: last.width, height: last.height } : undefined);
     const warnings = [...(command.warnings ?? []), ...validated.warnings, ...notes];
-    for (const warning of warnings) this.logger.info({ requestId: command.requestId, warning }, 'request adjusted');
+    for (const warning of warnings) this.deps.logger.info({ requestId: command.requestId, warning }, 'request adjusted');
 
     const now = this.clock.now();
-    const task = await this.store.create({
+    const newTask: NewTask = {
       id: newTaskId(),
+      billing: this.deps.billing.quote(validated.model, validated.n),
       keyId: principal.keyId,
       model: validated.model.id,
       kind: validated.kind,
@@ -92,7 +129,15 @@ export class TaskService {
       origin: command.origin,
       requestId: command.requestId,
       createdAt: now,
-    });
+    };
+    const created = await this.deps.billingStore.createTask(newTask, { maxInFlight: principal.maxInFlight, idempotency });
+    if (!created.created) {
+      // A concurrent twin with the same Idempotency-Key won the race; answer with its task.
+      const twin = await this.store.get(created.existingTaskId);
+      if (!twin) throw new AppError('internal', `Task ${created.existingTaskId} of an idempotency key is missing.`);
+      return twin;
+    }
+    const task = created.task;
     await this.log(task.id, 'info', `queued: ${task.model}, ${task.spec.n} image(s) at ${size.width}*${size.height}, seed ${task.spec.seed}`);
     await this.events.publish({ type: 'status', taskId: task.id, status: 'queued', at: now });
     await this.queue.enqueue(task.id);
@@ -143,6 +188,7 @@ export class TaskService {
     const now = this.clock.now();
     if (task.status === 'queued' && (await this.store.cancelQueued(id, now))) {
       await this.log(id, 'info', 'canceled while queued');
+      await this.deps.billing.settle(id);
       await this.events.publish({ type: 'status', taskId: id, status: 'canceled', at: now });
       return { outcome: 'canceled', task: await this.store.get(id) };
     }
@@ -170,6 +216,21 @@ export class TaskService {
 
   logs(id: string): Promise<TaskLogLine[]> {
     return this.store.logs(id);
+  }
+
+  /** The first task of an Idempotency-Key used within the window; a 409 when the request differs. */
+  private async firstOfIdempotent(principal: Principal, idempotency: { key: string; fingerprint: string }): Promise<TaskRecord | null> {
+    const now = this.clock.now();
+    const seen = await this.deps.billingStore.findIdempotent(principal.keyId, idempotency.key);
+    if (!seen) return null;
+    if (seen.createdAt < now - IDEMPOTENCY_WINDOW_MS) {
+      await this.deps.billingStore.expireIdempotency(now - IDEMPOTENCY_WINDOW_MS);
+      return null;
+    }
+    if (seen.fingerprint !== idempotency.fingerprint) {
+      throw new AppError('conflict', `Idempotency-Key "${idempotency.key}" was used within 24 h for a different request (task ${seen.taskId}).`, { field: 'Idempotency-Key' });
+    }
+    return this.store.get(seen.taskId);
   }
 
   private async log(taskId: string, level: string, message: string): Promise<void> {

@@ -15,6 +15,8 @@ export interface ApiKeyRecord {
   maxInFlight: number | null;
   /** Allowed model ids; null allows every model. */
   models: string[] | null;
+  /** The balance when read (null: unlimited); changes go through the ledger, never this field. */
+  balanceMicros: number | null;
 }
 
 export interface KeyStore {
@@ -38,6 +40,7 @@ function rowToKey(row: Selectable<ApiKeysTable>): ApiKeyRecord {
     rateLimitPerMinute: row.rate_limit_per_minute,
     maxInFlight: row.max_in_flight,
     models: row.models === null ? null : (JSON.parse(row.models) as string[]),
+    balanceMicros: row.balance_micros === null ? null : Number(row.balance_micros),
   };
 }
 

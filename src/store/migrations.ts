@@ -84,6 +84,57 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         }
       },
     },
+    '0002_accounts': {
+      async up(db: AnyDb) {
+        await db.schema.alterTable('api_keys').addColumn('balance_micros', 'bigint').execute();
+        await db.schema.alterTable('tasks').addColumn('price_micros', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema.alterTable('tasks').addColumn('hold_micros', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema.alterTable('tasks').addColumn('charged_micros', 'bigint').execute();
+        await db.schema.alterTable('tasks').addColumn('billing_state', 'text', (c) => c.notNull().defaultTo('none')).execute();
+        await db.schema.createIndex('tasks_key_status').on('tasks').columns(['key_id', 'status']).execute();
+        await db.schema.createIndex('tasks_billing').on('tasks').columns(['billing_state', 'status']).execute();
+
+        await serial(db, 'ledger')
+          .addColumn('key_id', 'text', (c) => c.notNull())
+          .addColumn('task_id', 'text')
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('amount_micros', 'bigint', (c) => c.notNull())
+          .addColumn('note', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('ledger_key').on('ledger').columns(['key_id', 'id']).execute();
+        await db.schema.createIndex('ledger_task').on('ledger').columns(['task_id']).execute();
+
+        await db.schema
+          .createTable('usage_records')
+          .addColumn('task_id', 'text', (c) => c.primaryKey())
+          .addColumn('key_id', 'text', (c) => c.notNull())
+          .addColumn('model', 'text', (c) => c.notNull())
+          .addColumn('images', 'integer', (c) => c.notNull())
+          .addColumn('unit_price_micros', 'bigint', (c) => c.notNull())
+          .addColumn('amount_micros', 'bigint', (c) => c.notNull())
+          .addColumn('currency', 'text', (c) => c.notNull())
+          .addColumn('description', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('usage_key_created').on('usage_records').columns(['key_id', 'created_at']).execute();
+        await db.schema.createIndex('usage_created').on('usage_records').columns(['created_at']).execute();
+
+        await db.schema
+          .createTable('idempotency_keys')
+          .addColumn('key_id', 'text', (c) => c.notNull())
+          .addColumn('idem_key', 'text', (c) => c.notNull())
+          .addColumn('fingerprint', 'text', (c) => c.notNull())
+          .addColumn('task_id', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('idempotency_keys_pk', ['key_id', 'idem_key'])
+          .execute();
+        await db.schema.createIndex('idempotency_created').on('idempotency_keys').columns(['created_at']).execute();
+      },
+      async down(db: AnyDb) {
+        for (const table of ['idempotency_keys', 'usage_records', 'ledger']) await db.schema.dropTable(table).ifExists().execute();
+      },
+    },
   };
 }
 

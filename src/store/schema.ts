@@ -30,6 +30,12 @@ export interface TasksTable {
   updated_at: Millis;
   lease_until: Millis | null;
   worker_id: string | null;
+  /** The unit price at submit time, in micros. */
+  price_micros: Generated<number>;
+  hold_micros: Generated<number>;
+  charged_micros: number | null;
+  /** none (free or not billed) → held (at submit) → settled (exactly once, when the task ends). */
+  billing_state: Generated<string>;
 }
 
 export interface TaskLogsTable {
@@ -52,6 +58,40 @@ export interface ApiKeysTable {
   max_in_flight: number | null;
   /** JSON array of allowed model ids, or null for all. */
   models: string | null;
+  /** Null for an unlimited key. */
+  balance_micros: number | null;
+}
+
+export interface LedgerTable {
+  id: Generated<number>;
+  key_id: string;
+  task_id: string | null;
+  /** credit (+), hold (−, at submit), release (+, the unused part of a hold when the task ends). */
+  kind: string;
+  /** The change to the key's balance. */
+  amount_micros: number;
+  note: string;
+  created_at: Millis;
+}
+
+export interface UsageRecordsTable {
+  task_id: string;
+  key_id: string;
+  model: string;
+  images: number;
+  unit_price_micros: number;
+  amount_micros: number;
+  currency: string;
+  description: string;
+  created_at: Millis;
+}
+
+export interface IdempotencyKeysTable {
+  key_id: string;
+  idem_key: string;
+  fingerprint: string;
+  task_id: string;
+  created_at: Millis;
 }
 
 export interface SettingsTable {
@@ -65,4 +105,7 @@ export interface Database {
   task_logs: TaskLogsTable;
   api_keys: ApiKeysTable;
   settings: SettingsTable;
+  ledger: LedgerTable;
+  usage_records: UsageRecordsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }

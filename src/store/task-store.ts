@@ -4,11 +4,13 @@
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { TaskError } from '../domain/errors.js';
-import type { TaskInput, TaskKind, TaskOutput, TaskRecord, TaskSpec, TaskStatus, TaskUsage } from '../domain/task.js';
+import type { TaskBilling, TaskInput, TaskKind, TaskOutput, TaskRecord, TaskSpec, TaskStatus, TaskUsage } from '../domain/task.js';
 import type { Database, TasksTable } from './schema.js';
 
 export interface NewTask {
   id: string;
+  /** The price and the hold taken at submit (zero for free models or none configured). */
+  billing?: { unitPriceMicros: number; holdMicros: number } | undefined;
   keyId: string;
   model: string;
   kind: TaskKind;
@@ -120,6 +122,47 @@ export function rowToTask(row: Row): TaskRecord {
     updatedAt: Number(row.updated_at),
     leaseUntil: row.lease_until === null ? null : Number(row.lease_until),
     workerId: row.worker_id,
+    billing: {
+      state: row.billing_state as TaskBilling['state'],
+      unitPriceMicros: Number(row.price_micros),
+      holdMicros: Number(row.hold_micros),
+      chargedMicros: row.charged_micros === null ? null : Number(row.charged_micros),
+    },
+  };
+}
+
+/** The row of a new task (queued), with its billing columns. */
+export function newTaskRow(task: NewTask): Row {
+  const hold = task.billing?.holdMicros ?? 0;
+  return {
+    id: task.id,
+    key_id: task.keyId,
+    model: task.model,
+    kind: task.kind,
+    status: 'queued',
+    spec: JSON.stringify(task.spec),
+    inputs: JSON.stringify(task.inputs),
+    engine: null,
+    operation: null,
+    outputs: '[]',
+    usage: null,
+    actual_prompt: null,
+    error: null,
+    warnings: JSON.stringify(task.warnings),
+    attempts: 0,
+    cancel_requested: 0,
+    origin: task.origin,
+    request_id: task.requestId,
+    created_at: task.createdAt,
+    started_at: null,
+    finished_at: null,
+    updated_at: task.createdAt,
+    lease_until: null,
+    worker_id: null,
+    price_micros: task.billing?.unitPriceMicros ?? 0,
+    hold_micros: hold,
+    charged_micros: null,
+    billing_state: task.billing ? 'held' : 'none',
   };
 }
 
@@ -127,32 +170,7 @@ export class SqlTaskStore implements TaskStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async create(task: NewTask): Promise<TaskRecord> {
-    const row: Row = {
-      id: task.id,
-      key_id: task.keyId,
-      model: task.model,
-      kind: task.kind,
-      status: 'queued',
-      spec: JSON.stringify(task.spec),
-      inputs: JSON.stringify(task.inputs),
-      engine: null,
-      operation: null,
-      outputs: '[]',
-      usage: null,
-      actual_prompt: null,
-      error: null,
-      warnings: JSON.stringify(task.warnings),
-      attempts: 0,
-      cancel_requested: 0,
-      origin: task.origin,
-      request_id: task.requestId,
-      created_at: task.createdAt,
-      started_at: null,
-      finished_at: null,
-      updated_at: task.createdAt,
-      lease_until: null,
-      worker_id: null,
-    };
+    const row = newTaskRow(task);
     await this.db.insertInto('tasks').values(row).execute();
     return rowToTask(row);
   }

@@ -117,6 +117,7 @@ function task(overrides: Partial<TaskRecord>): TaskRecord {
     inputs: [], engine: 'local', operation: null, outputs: [], usage: { imageCount: 2, width: 1248, height: 832 },
     actualPrompt: 'p, extended', error: null, warnings: [], attempts: 1, cancelRequested: false, origin: 'dashscope',
     requestId: 'r', createdAt: Date.UTC(2025, 8, 9, 3, 38, 54, 741), startedAt: null, finishedAt: null, updatedAt: 0, leaseUntil: null, workerId: null,
+    billing: { state: 'none', unitPriceMicros: 0, holdMicros: 0, chargedMicros: null },
     ...overrides,
   };
 }
@@ -139,6 +140,7 @@ describe('DashScope responses', () => {
   it('keeps an upstream DashScope code', () => {
     assert.equal(dashscopeError({ kind: 'content_blocked', upstreamCode: 'DataInspectionFailed' }).code, 'DataInspectionFailed');
     assert.equal(dashscopeError({ kind: 'engine_failed', upstreamCode: 'not a code!' }).code, 'InternalError');
+    assert.equal(dashscopeError({ kind: 'engine_unavailable', upstreamCode: 'InvalidApiKey' }).code, 'ModelUnavailable', 'our upstream key is not the client\'s');
   });
   it('formats task times as YYYY-MM-DD HH:mm:ss.SSS', () => {
     assert.match(formatTime(Date.now()) ?? '', /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/);

@@ -48,10 +48,18 @@ const ERRORS: Record<ErrorKind, { status: number; code: string }> = {
   internal: { status: 500, code: 'InternalError' },
 };
 
-/** An upstream's own DashScope code wins, so a proxied error reads as DashScope wrote it. */
+/** Kinds where the request itself was at fault: an upstream's code about it reads true to the client. */
+const REQUEST_FAULTS: ReadonlySet<ErrorKind> = new Set(['invalid_parameter', 'invalid_image', 'invalid_url', 'content_blocked', 'engine_rejected']);
+
+/**
+ * An upstream DashScope code wins when the request was at fault, so a proxied error reads as
+ * DashScope wrote it; a code about our upstream account (InvalidApiKey, Arrearage) never reaches
+ * the client, whose own key and balance are fine.
+ */
 export function dashscopeError(error: Pick<TaskError, 'kind' | 'upstreamCode'>): { status: number; code: string } {
   const mapped = ERRORS[error.kind];
-  return error.upstreamCode && /^[A-Z][A-Za-z.]+$/.test(error.upstreamCode) ? { ...mapped, code: error.upstreamCode } : mapped;
+  const own = error.upstreamCode && REQUEST_FAULTS.has(error.kind) && /^[A-Z][A-Za-z.]+$/.test(error.upstreamCode);
+  return own ? { ...mapped, code: error.upstreamCode as string } : mapped;
 }
 
 export function errorBody(error: AppError, requestId: string): { code: string; message: string; request_id: string } {

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, toAppError } from '../../domain/errors.js';
 import { isTerminal, type TaskRecord } from '../../domain/task.js';
 import { LruCache } from '../../lib/lru.js';
-import { authHook, principalOf, type DialectContext } from '../context.js';
+import { authHook, idempotencyKeyOf, principalOf, type DialectContext } from '../context.js';
 import { fastifyErrorToAppError } from '../fastify-errors.js';
 import {
   dashscopeError,
@@ -59,6 +59,7 @@ export async function dashscopeRoutes(app: FastifyInstance, context: DialectCont
       warnings: parsed.warnings,
       origin: ORIGIN,
       requestId: request.id,
+      idempotencyKey: idempotencyKeyOf(request),
     });
 
   const answerAsync = (reply: FastifyReply, task: TaskRecord, requestId: string) => reply.send(submitResponse(task, requestId));

@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, toAppError } from '../../domain/errors.js';
 import { parseImageReference } from '../../domain/image-ref.js';
 import { isTerminal, type TaskRecord } from '../../domain/task.js';
-import { authHook, principalOf, type DialectContext } from '../context.js';
+import { authHook, idempotencyKeyOf, principalOf, type DialectContext } from '../context.js';
 import { syncResponse } from '../dashscope/render.js';
 import { parseMessagesBody, parsePromptBody } from '../dashscope/wire.js';
 import { fastifyErrorToAppError } from '../fastify-errors.js';
@@ -65,7 +65,7 @@ export async function openAiRoutes(app: FastifyInstance, context: DialectContext
 
   /** Runs an OpenAI-shaped request to its answer: JSON, or SSE events when streaming. */
   const answerOpenAi = async (request: FastifyRequest, reply: FastifyReply, parsed: OpenAiRequest, kind: 'generation' | 'edit') => {
-    const task = await context.tasks.submit(principalOf(request), { request: parsed.request, fields: parsed.fields, origin: 'openai', requestId: request.id });
+    const task = await context.tasks.submit(principalOf(request), { request: parsed.request, fields: parsed.fields, origin: 'openai', requestId: request.id, idempotencyKey: idempotencyKeyOf(request) });
     if (parsed.ignored.length > 0) reply.header('x-qig-ignored-params', parsed.ignored.join(', '));
     if (parsed.aliasedFrom !== null) reply.header('x-qig-model', task.model);
     if (parsed.stream) return streamAnswer(request, reply, task, kind);
@@ -96,7 +96,7 @@ export async function openAiRoutes(app: FastifyInstance, context: DialectContext
     switch (styleOf(body)) {
       case 'nebula': {
         const parsed = parseNebulaBody(body);
-        const task = await context.tasks.submit(principalOf(request), { request: parsed.request, fields: parsed.fields, origin: 'nebula', requestId: request.id });
+        const task = await context.tasks.submit(principalOf(request), { request: parsed.request, fields: parsed.fields, origin: 'nebula', requestId: request.id, idempotencyKey: idempotencyKeyOf(request) });
         const done = await waitFor(request, task);
         const b64s = parsed.responseFormat === 'b64_json' ? await base64Of(done) : null;
         return reply.send(nebulaSuccess(done, context.outputUrls(done), b64s, request.id));
@@ -105,7 +105,7 @@ export async function openAiRoutes(app: FastifyInstance, context: DialectContext
         const folded = foldDashScopeBody(body as Record<string, unknown>);
         const input = folded.input as Record<string, unknown>;
         const parsed = 'messages' in input ? parseMessagesBody(folded) : parsePromptBody(folded);
-        const task = await context.tasks.submit(principalOf(request), { request: parsed.request, fields: parsed.fields, warnings: parsed.warnings, origin: 'dashscope-on-openai', requestId: request.id });
+        const task = await context.tasks.submit(principalOf(request), { request: parsed.request, fields: parsed.fields, warnings: parsed.warnings, origin: 'dashscope-on-openai', requestId: request.id, idempotencyKey: idempotencyKeyOf(request) });
         const done = await waitFor(request, task);
         const urls = context.outputUrls(done);
         const b64 = (folded.response_format === 'b64_json' ? await base64Of(done) : null);

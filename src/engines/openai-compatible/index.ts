@@ -1,0 +1,65 @@
+/**
+ * The reseller engine: OpenAI-style upstreams that sell Qwen-Image (protocols.md §1.6, §2) in
+ * three body styles. `dashscope`: a DashScope body on the reseller's path (302.ai, aigc.it);
+ * `openai`: the OpenAI Images API; `nebula`: ai-nebula's `contents[].parts` body and envelope.
+ * Every style answers at once; there is nothing to poll.
+ */
+import { AppError } from '../../domain/errors.js';
+import type { SafeFetch } from '../../lib/safe-fetch.js';
+import type { Engine, EngineDone } from '../engine.js';
+import { throwIfAborted, upstreamFetch } from '../upstream/http.js';
+import { dashscopeStyleResult, nebulaResult, openAiResult, readResellerAnswer } from './answers.js';
+import { buildRequest, type StyleSettings } from './requests.js';
+
+export type { ResellerStyle } from './requests.js';
+
+export interface ResellerEngineOptions extends StyleSettings {
+  name: string;
+  baseUrl: string;
+  apiKey: string;
+  models: readonly string[] | '*';
+  timeoutMs: number;
+  fetch: SafeFetch;
+}
+
+/** 6 images of 2048² as base64 fit. */
+const MAX_ANSWER_BYTES = 128 * 1024 * 1024;
+
+const READERS = { dashscope: dashscopeStyleResult, openai: openAiResult, nebula: nebulaResult } as const;
+
+export function createResellerEngine(options: ResellerEngineOptions): Engine {
+  const label = `${options.style} reseller (${options.name})`;
+  const base = options.baseUrl.replace(/\/+$/, '');
+  // The `openai` style cannot pass the watermark on; the runner draws it.
+  const nativeWatermark = options.style !== 'openai';
+  return {
+    name: options.name,
+    type: 'openai-compatible',
+    capabilities: {
+      models: options.models,
+      maxImagesPerCall: 6,
+      watermark: nativeWatermark,
+      negativePrompt: true,
+      promptExtend: true,
+      seed: true,
+      cancelRunning: false,
+    },
+    async start(call): Promise<EngineDone> {
+      throwIfAborted(call.signal);
+      const request = await buildRequest(call, options);
+      const response = await upstreamFetch(options.fetch, label, `${base}${request.path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${options.apiKey}`, 'content-type': request.contentType, accept: 'application/json' },
+        body: request.body,
+        signal: call.signal,
+        timeoutMs: options.timeoutMs,
+        maxBytes: MAX_ANSWER_BYTES,
+      });
+      return READERS[options.style](label, readResellerAnswer(label, response), call);
+    },
+    async poll() {
+      throw new AppError('internal', `${label} finishes every call in start; there is nothing to poll.`);
+    },
+    async cancel() {},
+  };
+}

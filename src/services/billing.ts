@@ -1,0 +1,88 @@
+/**
+ * Accounts: prices, holds, settlement, credits, balances and usage. Settlement is idempotent, so
+ * the runner, cancel, and the sweeper may all ask for it; a task is settled exactly once.
+ */
+import { AppError } from '../domain/errors.js';
+import type { ModelSpec } from '../domain/models.js';
+import { formatAmount, parseAmount } from '../domain/money.js';
+import type { PriceList } from '../domain/prices.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { BillingStore, UsageFilter } from '../store/billing-store.js';
+
+export class BillingService {
+  constructor(
+    private readonly store: BillingStore,
+    readonly prices: PriceList,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  get currency(): string {
+    return this.prices.currency;
+  }
+
+  /** The unit price and the hold of `n` images of a model, in micros. */
+  quote(model: ModelSpec, n: number): { unitPriceMicros: number; holdMicros: number } {
+    const unitPriceMicros = this.prices.perImage(model);
+    return { unitPriceMicros, holdMicros: unitPriceMicros * n };
+  }
+
+  /** Settles a task if it ended and is not settled yet; never throws (the sweeper retries). */
+  async settle(taskId: string): Promise<boolean> {
+    try {
+      return await this.store.settle(taskId, this.clock.now());
+    } catch (error) {
+      this.logger.error({ taskId, err: error }, 'settlement failed; the sweeper will retry');
+      return false;
+    }
+  }
+
+  /** Settles every ended task that is not settled yet (after a crash between end and settle). */
+  async settleAll(): Promise<number> {
+    let settled = 0;
+    for (;;) {
+      const ids = await this.store.findUnsettled(200);
+      let progress = 0;
+      for (const id of ids) if (await this.settle(id)) progress += 1;
+      settled += progress;
+      if (ids.length < 200 || progress === 0) return settled;
+    }
+  }
+
+  /**
+   * Adds a decimal amount ("12.50") to a key's balance; the new balance as a decimal string. An
+   * opening balance may be zero (it turns an unlimited key into a metered one).
+   */
+  async credit(keyId: string, amount: string, note: string, options: { opening?: boolean } = {}): Promise<string> {
+    const micros = parseAmount(amount);
+    if (micros === null || micros < 0 || (micros === 0 && !options.opening)) {
+      throw new AppError('invalid_parameter', `amount: must be a positive decimal amount like "10.00" (got "${amount}").`, { field: 'amount' });
+    }
+    return formatAmount(await this.store.credit(keyId, micros, note, this.clock.now()));
+  }
+
+  async balance(keyId: string): Promise<{ balance: string | null; held: string; currency: string }> {
+    const { balanceMicros, heldMicros } = await this.store.balance(keyId);
+    return { balance: balanceMicros === null ? null : formatAmount(balanceMicros), held: formatAmount(heldMicros), currency: this.currency };
+  }
+
+  async usage(filter: UsageFilter) {
+    const { records, total, images, amountMicros } = await this.store.usage(filter);
+    return {
+      data: records.map((r) => ({
+        taskId: r.taskId,
+        keyId: r.keyId,
+        model: r.model,
+        images: r.images,
+        unitPrice: formatAmount(r.unitPriceMicros),
+        amount: formatAmount(r.amountMicros),
+        currency: r.currency,
+        content: r.description,
+        createdAt: new Date(r.createdAt).toISOString(),
+      })),
+      total,
+      totals: { images, amount: formatAmount(amountMicros), currency: this.currency },
+    };
+  }
+}

@@ -1,0 +1,270 @@
+/**
+ * The ledger. A task's hold is taken in the same transaction that creates it, by one conditional
+ * UPDATE of the key's balance (so concurrency can never overdraw it); the task is settled exactly
+ * once, by one conditional UPDATE of its billing state, in the transaction that releases the
+ * unused part and writes the usage record. Every movement is a ledger row tied to the task.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import { AppError } from '../domain/errors.js';
+import { formatMoney, usageLine } from '../domain/money.js';
+import { isTerminal, type TaskRecord, type TaskStatus } from '../domain/task.js';
+import type { Database } from './schema.js';
+import { newTaskRow, rowToTask, type NewTask } from './task-store.js';
+
+export interface SubmitLimits {
+  /** Tasks of this key queued or running at most, or null. */
+  maxInFlight: number | null;
+  idempotency?: { key: string; fingerprint: string } | undefined;
+}
+
+export type CreateResult = { created: true; task: TaskRecord } | { created: false; existingTaskId: string };
+
+export interface UsageRecord {
+  taskId: string;
+  keyId: string;
+  model: string;
+  images: number;
+  unitPriceMicros: number;
+  amountMicros: number;
+  currency: string;
+  description: string;
+  createdAt: number;
+}
+
+export interface UsageFilter {
+  keyId?: string | undefined;
+  model?: string | undefined;
+  from?: number | undefined;
+  to?: number | undefined;
+  limit: number;
+  offset: number;
+}
+
+export interface LedgerRow {
+  id: number;
+  keyId: string;
+  taskId: string | null;
+  kind: string;
+  amountMicros: number;
+  note: string;
+  createdAt: number;
+}
+
+const IN_FLIGHT: TaskStatus[] = ['queued', 'running'];
+
+export class BillingStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly currency: string,
+  ) {}
+
+  /**
+   * Creates a task, taking its hold and checking the key's tasks in flight atomically. With an
+   * idempotency key already used (a concurrent twin won), nothing is created or held.
+   */
+  async createTask(task: NewTask, limits: SubmitLimits): Promise<CreateResult> {
+    const hold = task.billing?.holdMicros ?? 0;
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        // This UPDATE also locks the key's row (Postgres), serialising its submits.
+        const held = await trx
+          .updateTable('api_keys')
+          .set((eb) => ({ balance_micros: eb('balance_micros', '-', hold) }))
+          .where('id', '=', task.keyId)
+          .where((eb) => eb.or([eb('balance_micros', 'is', null), eb('balance_micros', '>=', hold)]))
+          .executeTakeFirst();
+        if (Number(held.numUpdatedRows) !== 1) {
+          const key = await trx.selectFrom('api_keys').select('balance_micros').where('id', '=', task.keyId).executeTakeFirst();
+          if (!key) throw new AppError('unauthorized', 'Invalid API-key provided.');
+          throw new AppError(
+            'insufficient_balance',
+            `Insufficient balance: this request holds ${formatMoney(hold, this.currency)} and the key has ${formatMoney(Number(key.balance_micros ?? 0), this.currency)}.`,
+          );
+        }
+        if (limits.maxInFlight !== null) {
+          const row = await trx
+            .selectFrom('tasks')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('key_id', '=', task.keyId)
+            .where('status', 'in', IN_FLIGHT)
+            .executeTakeFirstOrThrow();
+          if (Number(row.n) >= limits.maxInFlight) {
+            throw new AppError('rate_limited', `This key already has ${Number(row.n)} tasks in flight, its limit; retry when one finishes.`, { retryAfterSeconds: 5 });
+          }
+        }
+        const taskRow = newTaskRow(task);
+        await trx.insertInto('tasks').values(taskRow).execute();
+        if (limits.idempotency) {
+          await trx
+            .insertInto('idempotency_keys')
+            .values({ key_id: task.keyId, idem_key: limits.idempotency.key, fingerprint: limits.idempotency.fingerprint, task_id: task.id, created_at: task.createdAt })
+            .execute();
+        }
+        if (task.billing) {
+          await this.ledger(trx, task.keyId, task.id, 'hold', -hold, `hold for ${task.spec.n} image(s) of ${task.model} at ${formatMoney(task.billing.unitPriceMicros, this.currency)}`, task.createdAt);
+        }
+        return { created: true as const, task: rowToTask(taskRow) };
+      });
+    } catch (error) {
+      if (limits.idempotency && isUniqueViolation(error)) {
+        const twin = await this.findIdempotent(task.keyId, limits.idempotency.key);
+        if (twin) return { created: false, existingTaskId: twin.taskId };
+      }
+      throw error;
+    }
+  }
+
+  async findIdempotent(keyId: string, idemKey: string): Promise<{ fingerprint: string; taskId: string; createdAt: number } | null> {
+    const row = await this.db
+      .selectFrom('idempotency_keys')
+      .select(['fingerprint', 'task_id', 'created_at'])
+      .where('key_id', '=', keyId)
+      .where('idem_key', '=', idemKey)
+      .executeTakeFirst();
+    return row ? { fingerprint: row.fingerprint, taskId: row.task_id, createdAt: Number(row.created_at) } : null;
+  }
+
+  /** Forgets idempotency keys older than `before` (their window has passed). */
+  async expireIdempotency(before: number): Promise<void> {
+    await this.db.deleteFrom('idempotency_keys').where('created_at', '<', before).execute();
+  }
+
+  /**
+   * Settles an ended task exactly once: charges the images it produced (none when it failed or
+   * was canceled) and releases the rest of its hold. False when there was nothing to settle.
+   */
+  async settle(taskId: string, now: number): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirst();
+      if (!row || row.billing_state !== 'held') return false;
+      const task = rowToTask(row);
+      if (!isTerminal(task.status)) return false;
+      const images = task.status === 'succeeded' ? Math.min(task.outputs.length, task.spec.n) : 0;
+      const charged = Math.min(images * task.billing.unitPriceMicros, task.billing.holdMicros);
+      const release = task.billing.holdMicros - charged;
+      const marked = await trx
+        .updateTable('tasks')
+        .set({ billing_state: 'settled', charged_micros: charged })
+        .where('id', '=', taskId)
+        .where('billing_state', '=', 'held')
+        .executeTakeFirst();
+      if (Number(marked.numUpdatedRows) !== 1) return false;
+      if (release > 0) {
+        await trx
+          .updateTable('api_keys')
+          .set((eb) => ({ balance_micros: eb('balance_micros', '+', release) }))
+          .where('id', '=', task.keyId)
+          .where('balance_micros', 'is not', null)
+          .execute();
+      }
+      const why = task.status === 'succeeded' ? `${images} of ${task.spec.n} image(s) produced` : `task ${task.status}`;
+      await this.ledger(trx, task.keyId, task.id, 'release', release, `settled: ${why}, charged ${formatMoney(charged, this.currency)}`, now);
+      if (images > 0) {
+        await trx
+          .insertInto('usage_records')
+          .values({
+            task_id: task.id,
+            key_id: task.keyId,
+            model: task.model,
+            images,
+            unit_price_micros: task.billing.unitPriceMicros,
+            amount_micros: charged,
+            currency: this.currency,
+            description: usageLine(images, task.billing.unitPriceMicros, this.currency),
+            created_at: now,
+          })
+          .execute();
+      }
+      return true;
+    });
+  }
+
+  /** Tasks that ended but were not settled (a crash between the two). */
+  async findUnsettled(limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('tasks')
+      .select('id')
+      .where('billing_state', '=', 'held')
+      .where('status', 'in', ['succeeded', 'failed', 'canceled'])
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /** Adds to a key's balance (an unlimited key gets a balance from here on); the new balance. */
+  async credit(keyId: string, micros: number, note: string, now: number): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const updated = await trx
+        .updateTable('api_keys')
+        .set((eb) => ({ balance_micros: eb(eb.fn.coalesce('balance_micros', eb.val(0)), '+', micros) }))
+        .where('id', '=', keyId)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) !== 1) throw new AppError('not_found', `No key with id ${keyId}.`);
+      await this.ledger(trx, keyId, null, 'credit', micros, note, now);
+      const row = await trx.selectFrom('api_keys').select('balance_micros').where('id', '=', keyId).executeTakeFirstOrThrow();
+      return Number(row.balance_micros);
+    });
+  }
+
+  /** The key's balance (null: unlimited) and what its unfinished tasks hold. */
+  async balance(keyId: string): Promise<{ balanceMicros: number | null; heldMicros: number }> {
+    const key = await this.db.selectFrom('api_keys').select('balance_micros').where('id', '=', keyId).executeTakeFirst();
+    if (!key) throw new AppError('not_found', `No key with id ${keyId}.`);
+    const held = await this.db
+      .selectFrom('tasks')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('hold_micros'), eb.val(0)).as('held'))
+      .where('key_id', '=', keyId)
+      .where('billing_state', '=', 'held')
+      .executeTakeFirstOrThrow();
+    return { balanceMicros: key.balance_micros === null ? null : Number(key.balance_micros), heldMicros: Number(held.held) };
+  }
+
+  async usage(filter: UsageFilter): Promise<{ records: UsageRecord[]; total: number; images: number; amountMicros: number }> {
+    let query = this.db.selectFrom('usage_records');
+    if (filter.keyId !== undefined) query = query.where('key_id', '=', filter.keyId);
+    if (filter.model !== undefined) query = query.where('model', '=', filter.model);
+    if (filter.from !== undefined) query = query.where('created_at', '>=', filter.from);
+    if (filter.to !== undefined) query = query.where('created_at', '<=', filter.to);
+    const [rows, totals] = await Promise.all([
+      query.selectAll().orderBy('created_at', 'desc').orderBy('task_id').limit(filter.limit).offset(filter.offset).execute(),
+      query
+        .select((eb) => [
+          eb.fn.countAll<number>().as('n'),
+          eb.fn.coalesce(eb.fn.sum<number>('images'), eb.val(0)).as('images'),
+          eb.fn.coalesce(eb.fn.sum<number>('amount_micros'), eb.val(0)).as('amount'),
+        ])
+        .executeTakeFirstOrThrow(),
+    ]);
+    return {
+      records: rows.map((r) => ({
+        taskId: r.task_id,
+        keyId: r.key_id,
+        model: r.model,
+        images: Number(r.images),
+        unitPriceMicros: Number(r.unit_price_micros),
+        amountMicros: Number(r.amount_micros),
+        currency: r.currency,
+        description: r.description,
+        createdAt: Number(r.created_at),
+      })),
+      total: Number(totals.n),
+      images: Number(totals.images),
+      amountMicros: Number(totals.amount),
+    };
+  }
+
+  async ledgerRows(keyId: string): Promise<LedgerRow[]> {
+    const rows = await this.db.selectFrom('ledger').selectAll().where('key_id', '=', keyId).orderBy('id').execute();
+    return rows.map((r) => ({ id: Number(r.id), keyId: r.key_id, taskId: r.task_id, kind: r.kind, amountMicros: Number(r.amount_micros), note: r.note, createdAt: Number(r.created_at) }));
+  }
+
+  private async ledger(trx: Transaction<Database>, keyId: string, taskId: string | null, kind: string, amount: number, note: string, at: number): Promise<void> {
+    await trx.insertInto('ledger').values({ key_id: keyId, task_id: taskId, kind, amount_micros: amount, note, created_at: at }).execute();
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  // Postgres unique_violation; better-sqlite3 constraint codes.
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}

@@ -1,0 +1,59 @@
+/** `qig keys …` and `qig usage` on the configured store, with no server running. */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { tempDir } from '../helpers/stores.js';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+async function qig(dataDir: string, ...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  const { DATABASE_URL: _db, REDIS_URL: _redis, ...env } = process.env;
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env: { ...env, QIG_DATA_DIR: dataDir } });
+    return { stdout, stderr, code: 0 };
+  } catch (error) {
+    const failed = error as { stdout: string; stderr: string; code: number };
+    return { stdout: failed.stdout, stderr: failed.stderr, code: failed.code };
+  }
+}
+
+describe('qig CLI', () => {
+  it('creates, lists, credits and revokes keys, and shows usage', async () => {
+    const dir = tempDir();
+    try {
+      const created = await qig(dir.path, 'keys', 'create', '--name', 'shop', '--balance', '5', '--rpm', '30', '--models', 'qwen-image-edit-plus');
+      assert.equal(created.code, 0, created.stderr);
+      const key = JSON.parse(created.stdout) as { id: string; key: string; balance: string; rateLimitPerMinute: number; models: string[] };
+      assert.match(key.key, /^sk-qig-/);
+      assert.equal(key.balance, '5.00');
+      assert.equal(key.rateLimitPerMinute, 30);
+      assert.deepEqual(key.models, ['qwen-image-edit-plus']);
+
+      const listed = await qig(dir.path, 'keys', 'list');
+      assert.match(listed.stdout, /shop/);
+      assert.doesNotMatch(listed.stdout, new RegExp(key.key));
+      const json = JSON.parse((await qig(dir.path, 'keys', 'list', '--json')).stdout) as Array<{ id: string }>;
+      assert.equal(json.length, 1);
+
+      const credited = JSON.parse((await qig(dir.path, 'keys', 'credit', key.id, '2.5')).stdout) as { balance: string };
+      assert.equal(credited.balance, '7.50');
+      const revoked = JSON.parse((await qig(dir.path, 'keys', 'revoke', key.id)).stdout) as { revokedAt: string | null };
+      assert.ok(revoked.revokedAt);
+
+      const usage = await qig(dir.path, 'usage');
+      assert.equal(usage.code, 0);
+      assert.match(usage.stdout, /0 task\(s\), 0 image\(s\), 0\.00 CNY/);
+
+      const bad = await qig(dir.path, 'keys', 'credit', key.id, 'lots');
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /amount: must be a positive decimal amount/);
+      const unknown = await qig(dir.path, 'keys', 'create', '--name', 'x', '--models', 'qwen-image-ultra');
+      assert.match(unknown.stderr, /unknown model qwen-image-ultra/);
+    } finally {
+      dir.remove();
+    }
+  });
+});

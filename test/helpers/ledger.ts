@@ -1,0 +1,44 @@
+/**
+ * The ledger invariant, checked after billing tests: for every metered key, balance = credits −
+ * holds + releases (= credits − settled charges once every task is settled); every settled task
+ * has exactly one hold and one release, and its charge is hold − release; no task settled twice.
+ */
+import assert from 'node:assert/strict';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../src/store/schema.js';
+
+export async function assertLedgerInvariant(db: Kysely<Database>): Promise<void> {
+  const keys = await db.selectFrom('api_keys').select(['id', 'balance_micros']).execute();
+  const ledger = await db.selectFrom('ledger').selectAll().execute();
+  for (const key of keys) {
+    if (key.balance_micros === null) continue;
+    const sum = ledger.filter((row) => row.key_id === key.id).reduce((total, row) => total + Number(row.amount_micros), 0);
+    assert.equal(Number(key.balance_micros), sum, `key ${key.id}: balance equals the sum of its ledger`);
+    assert.ok(Number(key.balance_micros) >= 0, `key ${key.id}: balance never negative`);
+  }
+  const tasks = await db.selectFrom('tasks').select(['id', 'status', 'billing_state', 'hold_micros', 'charged_micros', 'outputs', 'price_micros']).execute();
+  const usage = await db.selectFrom('usage_records').selectAll().execute();
+  for (const task of tasks) {
+    const rows = ledger.filter((row) => row.task_id === task.id);
+    const holds = rows.filter((row) => row.kind === 'hold');
+    const releases = rows.filter((row) => row.kind === 'release');
+    if (task.billing_state === 'none') {
+      assert.equal(rows.length, 0);
+      continue;
+    }
+    assert.equal(holds.length, 1, `task ${task.id}: one hold`);
+    assert.equal(-Number(holds[0]!.amount_micros), Number(task.hold_micros));
+    if (task.billing_state === 'held') {
+      assert.equal(releases.length, 0, `task ${task.id}: not released before it ends`);
+      continue;
+    }
+    assert.equal(releases.length, 1, `task ${task.id}: settled exactly once`);
+    const charged = Number(task.hold_micros) - Number(releases[0]!.amount_micros);
+    assert.equal(Number(task.charged_micros), charged, `task ${task.id}: charge = hold − release`);
+    const images = task.status === 'succeeded' ? (JSON.parse(task.outputs) as unknown[]).length : 0;
+    assert.equal(charged, images * Number(task.price_micros), `task ${task.id}: charged for the images produced`);
+    const records = usage.filter((u) => u.task_id === task.id);
+    assert.equal(records.length, images > 0 ? 1 : 0);
+    if (images > 0) assert.equal(Number(records[0]!.amount_micros), charged);
+  }
+}
