@@ -62,15 +62,19 @@ export interface WorkerTimings {
   attemptsPerEngine: number;
 }
 
-const DEFAULT_TIMINGS: WorkerTimings = {
-  leaseMs: 30_000,
-  sweepIntervalMs: 10_000,
-  sweepGraceMs: 5_000,
-  taskTimeoutMs: 30 * 60_000,
-  retryBaseDelayMs: 1_000,
-  retryMaxDelayMs: 30_000,
-  attemptsPerEngine: 3,
-};
+/** Worker timings; the lease, sweep interval and grace follow `limits.leaseSeconds`. */
+function defaultTimings(leaseSeconds: number): WorkerTimings {
+  const leaseMs = leaseSeconds * 1000;
+  return {
+    leaseMs,
+    sweepIntervalMs: Math.max(100, Math.round(leaseMs / 3)),
+    sweepGraceMs: Math.min(5_000, Math.round(leaseMs / 6)),
+    taskTimeoutMs: 30 * 60_000,
+    retryBaseDelayMs: 1_000,
+    retryMaxDelayMs: 30_000,
+    attemptsPerEngine: 3,
+  };
+}
 
 export interface Gateway {
   config: AppConfig;
@@ -95,7 +99,7 @@ function isLoopback(host: string): boolean {
 export async function startGateway(config: AppConfig, options: GatewayOptions): Promise<Gateway> {
   const { logger } = options;
   const clock = options.clock ?? systemClock;
-  const timings = { ...DEFAULT_TIMINGS, ...options.worker };
+  const timings = { ...defaultTimings(config.limits.leaseSeconds), ...options.worker };
   if (config.role !== 'all' && !config.redisUrl) {
     throw new Error(`QIG_ROLE=${config.role} needs a shared queue: set REDIS_URL (the embedded queue lives inside one process).`);
   }

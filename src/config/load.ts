@@ -37,6 +37,7 @@ export interface AppConfig {
     intakeConcurrency: number;
     maxInputPixels: number;
     maxAttempts: number;
+    leaseSeconds: number;
   };
   files: { urlTtlSeconds: number; signingSecret: string | null };
   openai: { defaultModel: string };
@@ -198,6 +199,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       intakeConcurrency: limits.intakeConcurrency ?? 4,
       maxInputPixels: limits.maxInputPixels ?? 40_000_000,
       maxAttempts: limits.maxAttempts ?? 3,
+      leaseSeconds: limits.leaseSeconds ?? 30,
     },
     files: {
       urlTtlSeconds: file.files?.urlTtlSeconds ?? 24 * 3600,

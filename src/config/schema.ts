@@ -149,6 +149,8 @@ export const fileConfigSchema = z
         maxInputPixels: z.number().int().min(1_000_000).max(268_402_689).optional(),
         /** Attempts at a task before it fails (a crashed worker counts as one). */
         maxAttempts: z.number().int().min(1).max(20).optional(),
+        /** How long a worker's hold on a running task lasts unrenewed: how soon a dead worker's tasks are taken up again. */
+        leaseSeconds: z.number().min(1).max(600).optional(),
       })
       .strict()
       .optional(),
