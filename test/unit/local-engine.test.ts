@@ -3,91 +3,10 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { AppError } from '../../src/domain/errors.js';
-import type { EngineCall, EngineDone, EngineImage, EngineInput } from '../../src/engines/engine.js';
+import type { EngineCall } from '../../src/engines/engine.js';
 import { titleOf } from '../../src/engines/local/generate.js';
 import { createLocalEngine } from '../../src/engines/local/index.js';
-
-type RawImage = Extract<EngineImage, { kind: 'raw' }>;
-
-const engine = createLocalEngine();
-
-/** A colourful picture with a red marker in the top-left corner, encoded as `format`. */
-async function picture(width: number, height: number, format: 'png' | 'jpeg' = 'png'): Promise<Buffer> {
-  const data = Buffer.alloc(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * 3;
-      const marker = x < width / 8 && y < height / 8;
-      data[i] = marker ? 255 : (x * 200) / width + 30;
-      data[i + 1] = marker ? 0 : (y * 180) / height + 40;
-      data[i + 2] = marker ? 0 : ((x ^ y) & 63) + 100;
-    }
-  }
-  const image = sharp(data, { raw: { width, height, channels: 3 } });
-  return format === 'png' ? image.png().toBuffer() : image.jpeg({ quality: 92 }).toBuffer();
-}
-
-function input(bytes: Buffer, index: number): EngineInput {
-  return {
-    index,
-    contentType: 'image/png',
-    width: 0,
-    height: 0,
-    bytes: bytes.length,
-    read: async () => bytes,
-    signedUrl: () => `http://localhost/inputs/${index}`,
-  };
-}
-
-function makeCall(overrides: Partial<EngineCall> & { images?: Buffer[] } = {}): EngineCall & { lines: string[] } {
-  const lines: string[] = [];
-  const { images = [], ...rest } = overrides;
-  return {
-    taskId: 'task-1',
-    model: 'qwen-image-edit-plus',
-    family: 'qwen-image-edit-plus',
-    kind: 'edit',
-    prompt: 'make it black and white',
-    negativePrompt: null,
-    n: 1,
-    size: { width: 256, height: 192 },
-    sizeSource: 'request',
-    seed: 1234,
-    promptExtend: false,
-    watermark: false,
-    inputs: images.map(input),
-    signal: new AbortController().signal,
-    log: (line) => lines.push(line),
-    lines,
-    ...rest,
-  };
-}
-
-type RawDone = Omit<EngineDone, 'images'> & { images: RawImage[] };
-
-async function run(call: EngineCall): Promise<RawDone> {
-  const result = await engine.start(call);
-  assert.equal(result.status, 'done');
-  const done = result as EngineDone;
-  for (const image of done.images) assert.equal(image.kind, 'raw');
-  return { ...done, images: done.images as RawImage[] };
-}
-
-function at(image: RawImage, x: number, y: number): number[] {
-  const i = (y * image.width + x) * image.channels;
-  return [...image.data.subarray(i, i + image.channels)];
-}
-
-const isRed = (v: number[]): boolean => v[0]! > 180 && v[1]! < 80 && v[2]! < 80;
-
-async function rejects(call: EngineCall, kind: string, pattern: RegExp): Promise<void> {
-  await assert.rejects(engine.start(call), (error: unknown) => {
-    assert.ok(error instanceof AppError);
-    assert.equal(error.kind, kind);
-    assert.match(error.message, pattern);
-    return true;
-  });
-}
+import { at, engine, isRed, makeCall, picture, rejects, run } from './local-fixtures.js';
 
 let landscape: Buffer;
 let square: Buffer;
@@ -105,7 +24,7 @@ describe('local engine: shape', () => {
       maxImagesPerCall: 6,
       watermark: false,
       negativePrompt: false,
-      promptExtend: false,
+      promptExtend: true,
       seed: true,
       cancelRunning: true,
     });
@@ -119,14 +38,14 @@ describe('local engine: shape', () => {
 });
 
 describe('local engine: edits', () => {
-  it('returns raw images of exactly the call size, the plan as actual prompt, and logs it', async () => {
+  it('returns raw images of exactly the call size, the plan as actual prompt in the prompt\'s language, and logs it', async () => {
     const call = makeCall({ images: [landscape], prompt: '把图片变成黑白并顺时针旋转90度', size: { width: 304, height: 400 } });
     const result = await run(call);
     const [image] = result.images;
     assert.equal(image!.width, 304);
     assert.equal(image!.height, 400);
     assert.equal(image!.channels, 3);
-    assert.equal(result.actualPrompt, 'black and white; rotate 90° clockwise');
+    assert.equal(result.actualPrompt, '黑白；顺时针旋转90度');
     assert.equal(result.warnings, undefined);
     assert.deepEqual(call.lines, ['local engine plan: black and white; rotate 90° clockwise']);
     const [r, g, b] = at(image!, 150, 200);
@@ -145,7 +64,7 @@ describe('local engine: edits', () => {
   });
 
   it('makes n variants that differ from each other, each seed reproducible', async () => {
-    for (const prompt of ['blur it', 'make it black and white', 'anime style', 'flip horizontally']) {
+    for (const prompt of ['blur it', 'make it black and white', 'anime style', 'flip horizontally', 'oil painting', 'add a vignette', 'pixelate', 'add a border']) {
       const call = makeCall({ images: [landscape], prompt, n: 3 });
       const first = await run(call);
       assert.equal(first.images.length, 3);
@@ -153,25 +72,33 @@ describe('local engine: edits', () => {
       assert.ok(!a!.equals(b!) && !b!.equals(c!) && !a!.equals(c!), prompt);
       const again = await run(makeCall({ images: [landscape], prompt, n: 3 }));
       again.images.forEach((image, i) => assert.ok(image.data.equals(first.images[i]!.data), `${prompt} #${i}`));
-      if (prompt === 'blur it') {
-        // A parameterised operation draws from seed + i alone: image 1 of seed s is image 0 of seed s + 1.
-        const single = await run(makeCall({ images: [landscape], prompt, n: 1, seed: 1235 }));
-        assert.ok(single.images[0]!.data.equals(first.images[1]!.data));
-      }
     }
   });
 
-  it('keeps variant 0 of a parameterless operation pure', async () => {
+  it('makes image i from seed + i alone, so a task split across calls gives the same images', async () => {
+    for (const prompt of ['blur it', 'invert the colours', 'rotate 90 degrees', 'crop to 4:3', 'add the text "Hi"']) {
+      const together = await run(makeCall({ images: [landscape], prompt, n: 3, seed: 40 }));
+      const second = await run(makeCall({ images: [landscape], prompt, n: 2, seed: 41 }));
+      assert.ok(second.images[0]!.data.equals(together.images[1]!.data), `${prompt}: image 1`);
+      assert.ok(second.images[1]!.data.equals(together.images[2]!.data), `${prompt}: image 2`);
+    }
+  });
+
+  it('varies a plan without parameters by a gentle seeded tone change', async () => {
     const result = await run(makeCall({ images: [landscape], prompt: 'invert the colours', n: 2 }));
     const direct = await sharp(landscape).resize(256, 192, { fit: 'cover' }).negate().raw().toBuffer();
-    assert.ok(result.images[0]!.data.equals(direct));
-    assert.ok(!result.images[1]!.data.equals(direct));
+    for (const image of result.images) {
+      assert.ok(!image.data.equals(direct));
+      let diff = 0;
+      for (let i = 0; i < direct.length; i++) diff += Math.abs(image.data[i]! - direct[i]!);
+      assert.ok(diff / direct.length < 12, `mean change ${diff / direct.length}`);
+    }
   });
 
   it('transfers the colours of image 2 and warns about what it left out', async () => {
     const reddish = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#c04020' } }).png().toBuffer();
     const result = await run(makeCall({ images: [landscape, reddish], prompt: '用图2的风格重新绘制图1的人物,保持人物特征不变。xyzzy' }));
-    assert.equal(result.actualPrompt, 'image 1: colours of image 2');
+    assert.equal(result.actualPrompt, '图1：采用图2的色彩');
     assert.deepEqual(result.warnings, ['not understood by the local engine: "xyzzy"']);
     const image = result.images[0]!;
     let red = 0;

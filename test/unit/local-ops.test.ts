@@ -9,96 +9,8 @@ import { brightness, gammaForChange, grayscale, invert, linearTone, saturation, 
 import { mulberry32 } from '../../src/engines/local/prng.js';
 import type { Raster } from '../../src/engines/local/raster.js';
 import { drawText } from '../../src/engines/local/text.js';
-
-type Rgb = [number, number, number];
-
-function makeRaster(width: number, height: number, paint: (x: number, y: number) => Rgb): Raster {
-  const data = Buffer.alloc(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const [r, g, b] = paint(x, y);
-      const i = (y * width + x) * 3;
-      data[i] = r;
-      data[i + 1] = g;
-      data[i + 2] = b;
-    }
-  }
-  return { data, width, height, channels: 3 };
-}
-
-const clamp = (v: number): number => Math.max(0, Math.min(255, Math.round(v)));
-
-/** A colourful "photo": gradients, a disc, a bar and seeded noise. */
-function scene(width = 256, height = 192, seed = 1): Raster {
-  const rng = mulberry32(seed);
-  return makeRaster(width, height, (x, y) => {
-    const n = (rng() - 0.5) * 24;
-    const inDisc = (x - width * 0.4) ** 2 + (y - height * 0.5) ** 2 < (height * 0.25) ** 2;
-    if (inDisc) return [clamp(40 + n), clamp(60 + n), clamp(160 + n)];
-    if (x > width * 0.7 && x < width * 0.85) return [clamp(220 + n), clamp(200 + n), clamp(60 + n)];
-    return [clamp((x / width) * 200 + 30 + n), clamp((y / height) * 150 + 60 + n), clamp(120 + n)];
-  });
-}
-
-function pixel(raster: Raster, x: number, y: number): number[] {
-  const i = (y * raster.width + x) * raster.channels;
-  return [...raster.data.subarray(i, i + raster.channels)];
-}
-
-function channelStats(raster: Raster): { mean: Rgb; std: Rgb } {
-  const sum: Rgb = [0, 0, 0];
-  const sq: Rgb = [0, 0, 0];
-  const pixels = raster.width * raster.height;
-  for (let p = 0; p < pixels; p++) {
-    for (let c = 0; c < 3; c++) {
-      const v = raster.data[p * raster.channels + c]!;
-      sum[c] = sum[c]! + v;
-      sq[c] = sq[c]! + v * v;
-    }
-  }
-  const mean = sum.map((s) => s / pixels) as Rgb;
-  const std = mean.map((m, c) => Math.sqrt(sq[c]! / pixels - m * m)) as Rgb;
-  return { mean, std };
-}
-
-function meanLuma(raster: Raster): number {
-  const { mean } = channelStats(raster);
-  return 0.299 * mean[0] + 0.587 * mean[1] + 0.114 * mean[2];
-}
-
-/** Mean absolute difference between horizontal and vertical neighbours: high-frequency energy. */
-function neighbourEnergy(raster: Raster): number {
-  const { data, width, height, channels } = raster;
-  let total = 0;
-  let count = 0;
-  for (let y = 0; y < height - 1; y++) {
-    for (let x = 0; x < width - 1; x++) {
-      const i = (y * width + x) * channels;
-      for (let c = 0; c < 3; c++) {
-        total += Math.abs(data[i + c]! - data[i + channels + c]!) + Math.abs(data[i + c]! - data[i + width * channels + c]!);
-        count += 2;
-      }
-    }
-  }
-  return total / count;
-}
-
-function distinctColours(raster: Raster): number {
-  const seen = new Set<number>();
-  for (let i = 0; i < raster.data.length; i += raster.channels) {
-    seen.add((raster.data[i]! << 16) | (raster.data[i + 1]! << 8) | raster.data[i + 2]!);
-  }
-  return seen.size;
-}
-
-/** A grey image with a red block in the top-left corner. */
-function markedCorner(width = 120, height = 80): Raster {
-  return makeRaster(width, height, (x, y) => (x < 10 && y < 10 ? [255, 0, 0] : [128, 128, 128]));
-}
-
-function isRed(values: number[]): boolean {
-  return values[0]! > 200 && values[1]! < 60 && values[2]! < 60;
-}
+import type { Rgb } from './local-fixtures.js';
+import { channelStats, clamp, distinctColours, isRed, makeRaster, markedCorner, meanLuma, neighbourEnergy, pixel, scene } from './local-fixtures.js';
 
 describe('local ops: tone', () => {
   it('black and white has equal channels and keeps luma', async () => {
@@ -279,7 +191,7 @@ describe('local ops: colour transfer', () => {
 describe('local ops: text', () => {
   it('draws white text with a shadow in the lower part of the picture', async () => {
     const input = makeRaster(400, 300, () => [90, 120, 150]);
-    const out = await drawText(input, 'Hello', { boxWidth: 0.86, boxHeight: 0.16, centreY: 0.86 });
+    const out = await drawText(input, 'Hello', { boxWidth: 0.86, boxHeight: 0.16, position: 'bottom' });
     const count = { white: 0, whiteAbove: 0, shadow: 0, shadowAbove: 0 };
     let lowestWhite = 0;
     for (let y = 0; y < 300; y++) {

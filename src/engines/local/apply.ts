@@ -1,104 +1,113 @@
 /**
- * One plan operation on one variant. Parameters come from a PRNG seeded by the variant's seed, so
- * the same seed gives the same pixels and different seeds differ visibly within each range below.
+ * One plan operation on one image. Parameters come from a PRNG seeded by the image's own seed
+ * (call seed + i) and the operation's place in the plan, never by the image's index in its call,
+ * so a task split across calls gives the same images.
  */
+import type { Size } from '../../domain/models.js';
 import { cartoon } from './ops-cartoon.js';
-import { blur, sharpen } from './ops-filter.js';
+import { oilPainting, pencilSketch, watercolour } from './ops-art.js';
+import { blend, place } from './ops-compose.js';
+import { border, pixelate, vignette } from './ops-effects.js';
+import { blur, sharpen, upscale } from './ops-filter.js';
 import { flip, rotate } from './ops-geometry.js';
 import type { LabStats } from './ops-style.js';
 import { colourTransfer } from './ops-style.js';
-import { brightness, gammaForChange, grayscale, invert, linearTone, saturation, sepia } from './ops-tone.js';
-import type { PlanOp, Strength } from './plan.js';
+import type { Weights } from './ops-tone.js';
+import { LUMA, brightness, gammaForChange, grayscale, invert, linearTone, posterise, saturation, sepia, temperature } from './ops-tone.js';
+import type { PlanOp, Position } from './plan.js';
 import type { Rng } from './prng.js';
 import { between, rngFor, signed } from './prng.js';
+import type { Range } from './ranges.js';
+import { BW_FILTERS, FRAME_COLOURS, RANGES } from './ranges.js';
 import type { Raster } from './raster.js';
 import { drawText } from './text.js';
 
-type Range = readonly [number, number];
+/** Operations that run on every image; crop and collage shape the picture before (framing.ts). */
+export type ChainOp = Exclude<PlanOp, { op: 'crop' } | { op: 'collage' }>;
 
-/** Seeded ranges. Sigmas are in pixels at a 1024×1024 output and scale with the output's size. */
-export const RANGES = {
-  blurSigma: { light: [0.8, 1.6], normal: [2, 4], strong: [5, 9] } satisfies Record<Strength, Range>,
-  sharpenSigma: { light: [0.6, 1], normal: [1, 1.6], strong: [1.4, 2.2] } satisfies Record<Strength, Range>,
-  sharpenAmount: { light: [0.4, 0.7], normal: [0.8, 1.3], strong: [1.5, 2.2] } satisfies Record<Strength, Range>,
-  /** Gamma of the brightness curve: < 1 brightens (mid-grey +6…+41 %), > 1 darkens (−7…−50 %). */
-  brightenGamma: { light: [0.86, 0.92], normal: [0.7, 0.8], strong: [0.5, 0.62] } satisfies Record<Strength, Range>,
-  darkenGamma: { light: [1.1, 1.18], normal: [1.25, 1.45], strong: [1.6, 2] } satisfies Record<Strength, Range>,
-  /** Contrast factor around mid-grey. */
-  contrastUp: { light: [1.08, 1.15], normal: [1.2, 1.35], strong: [1.4, 1.6] } satisfies Record<Strength, Range>,
-  contrastDown: { light: [0.88, 0.93], normal: [0.72, 0.85], strong: [0.55, 0.68] } satisfies Record<Strength, Range>,
-  /** Factor on each pixel's distance from its luma. */
-  saturationUp: { light: [1.12, 1.22], normal: [1.3, 1.5], strong: [1.6, 1.9] } satisfies Record<Strength, Range>,
-  saturationDown: { light: [0.82, 0.9], normal: [0.5, 0.7], strong: [0.25, 0.4] } satisfies Record<Strength, Range>,
-  /** Green and blue scales of the sepia tint (red is 1): hue about 25–40°. */
-  sepiaGreen: [0.8, 0.88] as Range,
-  sepiaBlue: [0.58, 0.7] as Range,
-  /** Posterise levels per channel (integer), outline threshold, smoothing sigma. */
-  cartoonLevels: [6, 8] as Range,
-  cartoonEdge: [60, 100] as Range,
-  cartoonSmooth: [2, 3.5] as Range,
-  cartoonEdgeSigma: 1.2,
-  /** 1 matches the reference's colour statistics fully. */
-  styleStrength: [0.75, 1] as Range,
-  /** Jitter of variants i > 0 for operations without a natural parameter: ±3–6 % contrast, ±2–6 levels. */
-  jitterContrast: [0.03, 0.06] as Range,
-  jitterOffset: [2, 6] as Range,
-} as const;
+export function isChainOp(op: PlanOp): op is ChainOp {
+  return op.op !== 'crop' && op.op !== 'collage';
+}
 
-export interface VariantContext {
-  /** The variant's own seed (call seed + i). */
-  seed: number;
-  /** i: variant 0 is the pure operation where the operation has no natural parameter. */
-  variant: number;
-  /** Position of the operation in the plan, so each operation draws its own stream. */
-  step: number;
+export interface Sources {
   /** Colour statistics of the style sources, by input index. */
   styles: ReadonlyMap<number, LabStats>;
+  /** Decoded images to place or blend, by input index. */
+  images: ReadonlyMap<number, Raster>;
+  /** Where an upscale ends, in the frame of the input (see framing.ts). */
+  upscaleTo?: Size | undefined;
+}
+
+export interface VariantContext {
+  /** The image's own seed (call seed + i). */
+  seed: number;
+  /** Position of the operation in the plan, so each operation draws its own stream. */
+  step: number;
+  sources: Sources;
 }
 
 function pickIn(rng: Rng, [min, max]: Range): number {
   return between(rng, min, max);
 }
 
-/** Sigmas are specified at 1024×1024; a 2048² output needs twice the sigma for the same look. */
+/** Sizes are specified at 1024×1024; a 2048² output needs twice the pixels for the same look. */
 function sizeScale(raster: Raster): number {
   return Math.max(0.25, Math.sqrt(raster.width * raster.height) / 1024);
 }
 
-function jitter(raster: Raster, rng: Rng, variant: number): Raster {
-  if (variant === 0) return raster;
+/** A gentle tone variation, for plans whose operations have no parameter of their own. */
+export function jitter(raster: Raster, seed: number): Raster {
+  const rng = rngFor(seed, 0x7fff);
   const contrast = 1 + signed(rng, RANGES.jitterContrast[0], RANGES.jitterContrast[1]);
   return linearTone(raster, { contrast, offset: signed(rng, RANGES.jitterOffset[0], RANGES.jitterOffset[1]) });
 }
 
-export async function applyOp(raster: Raster, op: PlanOp, ctx: VariantContext): Promise<Raster> {
+function filterWeights(rng: Rng): Weights {
+  const filter = BW_FILTERS[Math.floor(rng() * BW_FILTERS.length)] ?? LUMA;
+  const t = pickIn(rng, RANGES.grayscaleFilter);
+  const mix = (c: 0 | 1 | 2): number => LUMA[c] + (filter[c] - LUMA[c]) * t;
+  return [mix(0), mix(1), mix(2)];
+}
+
+function textPlacement(position: Position, rng: Rng): { boxWidth: number; boxHeight: number } {
+  if (position.includes('-')) return { boxWidth: 0.45, boxHeight: pickIn(rng, RANGES.textHeight.corner) };
+  if (position === 'left' || position === 'right') return { boxWidth: 0.42, boxHeight: pickIn(rng, RANGES.textHeight.side) };
+  return { boxWidth: 0.86, boxHeight: pickIn(rng, RANGES.textHeight.edge) };
+}
+
+/** The upscale target for a raster that may have been turned since the frame was worked out. */
+function turnedLike(raster: Raster, size: Size): Size {
+  const rasterWide = raster.width > raster.height;
+  const sizeWide = size.width > size.height;
+  return rasterWide === sizeWide || size.width === size.height ? size : { width: size.height, height: size.width };
+}
+
+function source(ctx: VariantContext, index: number): Raster {
+  const image = ctx.sources.images.get(index);
+  if (image === undefined) throw new Error(`image ${index + 1} was not decoded`);
+  return image;
+}
+
+export async function applyOp(raster: Raster, op: ChainOp, ctx: VariantContext): Promise<Raster> {
   const rng = rngFor(ctx.seed, ctx.step);
   const scale = sizeScale(raster);
   switch (op.op) {
     case 'grayscale':
-      return jitter(await grayscale(raster), rng, ctx.variant);
+      return grayscale(raster, filterWeights(rng));
     case 'invert':
-      return jitter(await invert(raster), rng, ctx.variant);
+      return invert(raster);
     case 'rotate':
-      return jitter(await rotate(raster, op.angle), rng, ctx.variant);
+      return rotate(raster, op.angle);
     case 'flip':
-      return jitter(await flip(raster, op.axis), rng, ctx.variant);
-    case 'text':
-      return jitter(await drawText(raster, op.text, { boxWidth: 0.86, boxHeight: 0.16, centreY: 0.86 }), rng, ctx.variant);
+      return flip(raster, op.axis);
     case 'sepia':
       return sepia(raster, { green: pickIn(rng, RANGES.sepiaGreen), blue: pickIn(rng, RANGES.sepiaBlue) });
     case 'blur':
       return blur(raster, pickIn(rng, RANGES.blurSigma[op.strength]) * scale);
     case 'sharpen':
-      return sharpen(raster, {
-        sigma: pickIn(rng, RANGES.sharpenSigma[op.strength]) * scale,
-        amount: pickIn(rng, RANGES.sharpenAmount[op.strength]),
-      });
+      return sharpen(raster, { sigma: pickIn(rng, RANGES.sharpenSigma[op.strength]) * scale, amount: pickIn(rng, RANGES.sharpenAmount[op.strength]) });
     case 'brightness': {
-      if (op.percent !== undefined) {
-        const change = (op.direction === 'up' ? 1 : -1) * (op.percent / 100);
-        return jitter(brightness(raster, gammaForChange(change)), rng, ctx.variant);
-      }
+      if (op.percent !== undefined) return brightness(raster, gammaForChange((op.direction === 'up' ? 1 : -1) * (op.percent / 100)));
       const ranges = op.direction === 'up' ? RANGES.brightenGamma : RANGES.darkenGamma;
       return brightness(raster, pickIn(rng, ranges[op.strength]));
     }
@@ -110,6 +119,43 @@ export async function applyOp(raster: Raster, op: PlanOp, ctx: VariantContext): 
       const ranges = op.direction === 'up' ? RANGES.saturationUp : RANGES.saturationDown;
       return saturation(raster, pickIn(rng, ranges[op.strength]));
     }
+    case 'temperature':
+      return temperature(raster, (op.direction === 'warm' ? 1 : -1) * pickIn(rng, RANGES.temperature[op.strength]));
+    case 'posterise':
+      return posterise(raster, op.levels ?? Math.round(pickIn(rng, RANGES.posteriseLevels[op.strength])), pickIn(rng, RANGES.posterisePhase));
+    case 'pixelate': {
+      const block = Math.max(2, Math.round(pickIn(rng, RANGES.pixelBlock[op.strength]) * scale));
+      return pixelate(raster, block, { x: rng() * block, y: rng() * block });
+    }
+    case 'oil':
+      return oilPainting(raster, { radius: pickIn(rng, RANGES.oilRadius[op.strength]) * scale, saturation: pickIn(rng, RANGES.oilSaturation) });
+    case 'sketch':
+      return pencilSketch(raster, {
+        strokeSigma: pickIn(rng, RANGES.sketchSigma[op.strength]) * scale,
+        darkness: pickIn(rng, RANGES.sketchDarkness[op.strength]),
+        paper: Math.round(pickIn(rng, RANGES.sketchPaper)),
+      });
+    case 'watercolour':
+      return watercolour(raster, {
+        washSigma: pickIn(rng, RANGES.watercolourSigma[op.strength]) * scale,
+        edgeThreshold: pickIn(rng, RANGES.watercolourEdge),
+        lightness: pickIn(rng, RANGES.watercolourLight),
+        pooling: pickIn(rng, RANGES.watercolourPooling),
+        grain: pickIn(rng, RANGES.watercolourGrain),
+        grainSeed: Math.floor(rng() * 0xffffffff),
+      });
+    case 'vignette':
+      return vignette(raster, { strength: pickIn(rng, RANGES.vignetteStrength[op.strength]), inner: pickIn(rng, RANGES.vignetteInner) });
+    case 'border': {
+      const share = pickIn(rng, RANGES.borderShare[op.thickness]);
+      const colour = op.colour?.rgb ?? FRAME_COLOURS[Math.floor(rng() * FRAME_COLOURS.length)] ?? [255, 255, 255];
+      return border(raster, op.pixels ?? share * Math.min(raster.width, raster.height), colour);
+    }
+    case 'upscale': {
+      const target = turnedLike(raster, ctx.sources.upscaleTo ?? raster);
+      const detailScale = Math.sqrt(raster.width * raster.height) / 1024;
+      return upscale(raster, target, { sigma: pickIn(rng, RANGES.upscaleSigma) * Math.max(0.5, detailScale), amount: pickIn(rng, RANGES.upscaleAmount) });
+    }
     case 'cartoon':
       return cartoon(raster, {
         levels: Math.round(pickIn(rng, RANGES.cartoonLevels)),
@@ -118,9 +164,15 @@ export async function applyOp(raster: Raster, op: PlanOp, ctx: VariantContext): 
         edgeSigma: RANGES.cartoonEdgeSigma * scale,
       });
     case 'style': {
-      const reference = ctx.styles.get(op.source);
+      const reference = ctx.sources.styles.get(op.source);
       if (reference === undefined) throw new Error(`no colour statistics for image ${op.source + 1}`);
       return colourTransfer(raster, reference, pickIn(rng, RANGES.styleStrength));
     }
+    case 'text':
+      return drawText(raster, op.text, { ...textPlacement(op.position, rng), position: op.position, colour: op.colour?.rgb });
+    case 'place':
+      return place(raster, source(ctx, op.source), { position: op.position, scale: op.scale ?? pickIn(rng, RANGES.placeScale), margin: RANGES.placeMargin });
+    case 'blend':
+      return blend(raster, source(ctx, op.source), op.opacity ?? pickIn(rng, RANGES.blendOpacity));
   }
 }

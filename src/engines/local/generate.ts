@@ -119,7 +119,7 @@ export async function renderPlaceholder(prompt: string, size: Size, seed: number
   if (title !== undefined && missing.length > 0) {
     warnings.push(`the shipped font cannot draw ${missing.slice(0, 8).join('')}; the title "${title}" was left out`);
   } else if (title !== undefined) {
-    raster = await drawText(raster, title, { boxWidth: 0.8, boxHeight: 0.34, centreY: 0.5 });
+    raster = await drawText(raster, title, { boxWidth: 0.8, boxHeight: 0.34, position: 'centre' });
     drawn = title;
   }
   const colours = palette.names.length > 0 ? `palette: ${palette.names.join(', ')}` : "palette from the prompt's hash";

@@ -34,8 +34,12 @@ const SPECIFIC: readonly Category[] = [
   category(/背景|\bbackground\b|\bbackdrop\b|\bbokeh\b/iu, 'editing the background separately from the subject'),
   category(/上色|着色|彩色化|\bcolou?ri[sz](?:e|es|ed|ing|ation)\b|\badd colou?rs? to\b/iu, 'colourising a black and white photo'),
   category(
-    /修复|复原|高清|超分|降噪|去噪|噪点|\brestor(?:e|es|ed|ing|ation)\b|\brepair\w*|\bupscal\w*|\bsuper[\s-]?resolution\b|\bdenois\w*|\bnoise\b|\bscratches\b/iu,
-    'restoring, denoising or upscaling a photo',
+    /修复|复原|降噪|去噪|噪点|\brestor(?:e|es|ed|ing|ation)\b|\brepair\w*|\bdenois\w*|\bnoise\b|\bscratches\b/iu,
+    'restoring or denoising a photo',
+  ),
+  category(
+    /人脸|脸部|面部|车牌|眼睛|\bfaces?\b|\beyes\b|licen[cs]e[\s-]plates?|number[\s-]plates?/iu,
+    'finding a face or an object to edit only that part of the picture',
   ),
   category(
     /(?:改|换|替换|修改|删除|去掉|去除|擦除)[^,]*?(?:文字|字样|文本|水印)|(?:文字|文本|字样)[^,，。]*?(?:改|换|替换)|\b(?:change|replace|edit|remove|erase|delete)\s+(?:the\s+)?(?:text|words?|caption|watermark|logo|signature)\b/iu,
@@ -45,8 +49,8 @@ const SPECIFIC: readonly Category[] = [
 
 const FALLBACK: readonly Category[] = [
   {
-    pattern: /裁剪|裁切|剪裁|缩放|放大|缩小|\bcrop\w*|\bresiz\w*|\bzoom\w*|\benlarge\b|\bshrink\b/iu,
-    reason: 'the output size follows the request\'s size parameter (or the last input image); the local engine does not crop or zoom by instruction',
+    pattern: /缩放|缩小|\bresiz\w*|\bzoom\w*|\bshrink\b|\bsmaller\b/iu,
+    reason: "the output size follows the request's size parameter (or the last input image); to change the shape, crop to an aspect ratio (crop to 16:9, 裁剪为16:9), or upscale (放大)",
     standalone: true,
   },
   {
@@ -55,9 +59,9 @@ const FALLBACK: readonly Category[] = [
     standalone: true,
   },
   {
-    pattern: /风格|画风|\bstyles?\b|\bstyli[sz]ed?\b|\bpainting\b|\bwatercolou?r\b|\bsketch\b|\bpixel art\b|油画|水彩|素描|水墨|像素/iu,
+    pattern: /风格|画风|\bstyles?\b|\bstyli[sz]ed?\b|\bpainting\b|\bdrawing\b|水墨|国画|像素/iu,
     standalone: true,
-    reason: `this art style needs a generative model (the local engine knows anime/cartoon, black and white, sepia/vintage and the colours of another input image); ${ROUTE}`,
+    reason: `this art style needs a generative model (the local engine knows anime/cartoon, oil painting, pencil sketch, watercolour, pixelate, posterise, black and white, sepia/vintage and the colours of another input image); ${ROUTE}`,
   },
   category(/添加|加上|加入|增加|放上|放置|放入|画上|插入|\badd(?:ing)?\b|\binsert\b|\bput\b|\bplace\b|\bdraw\b/iu, 'adding things to the picture'),
   category(/删除|删掉|去掉|去除|移除|擦除|抹去|消除|\bremov\w*|\berase\b|\bdelete\b|\bget rid of\b/iu, 'removing things from the picture'),

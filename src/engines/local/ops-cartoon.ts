@@ -1,7 +1,7 @@
 /** Anime/cartoon look: flat posterised colour regions with dark outlines. */
-import type { Raster } from './raster.js';
-import { fromRaster } from './raster.js';
+import { blurredLuma, sobelSquared } from './edges.js';
 import { blur } from './ops-filter.js';
+import type { Raster } from './raster.js';
 
 export interface CartoonParams {
   /** Levels per channel after posterising. */
@@ -18,10 +18,6 @@ export interface CartoonParams {
 const SATURATION = 1.2;
 /** Outline pixels keep this fraction of their colour. */
 const OUTLINE = 0.12;
-
-async function blurredLuma(raster: Raster, sigma: number): Promise<Buffer> {
-  return fromRaster(raster).removeAlpha().greyscale().blur(Math.max(0.3, sigma)).raw({ depth: 'uchar' }).toBuffer();
-}
 
 /** Posterise levels, indexed by value + OFFSET so slightly out-of-range values clamp in the same lookup. */
 const OFFSET = 256;
@@ -53,15 +49,7 @@ export async function cartoon(raster: Raster, params: CartoonParams): Promise<Ra
     const inner = y > 0 && y < height - 1;
     for (let x = 0; x < width; x++) {
       const p = y * width + x;
-      let mag2 = 0;
-      if (inner && x > 0 && x < width - 1) {
-        const a = luma[p - width - 1]!, b = luma[p - width]!, c = luma[p - width + 1]!;
-        const d = luma[p - 1]!, f = luma[p + 1]!;
-        const g = luma[p + width - 1]!, h = luma[p + width]!, k = luma[p + width + 1]!;
-        const gx = c + 2 * f + k - a - 2 * d - g;
-        const gy = g + 2 * h + k - a - 2 * b - c;
-        mag2 = gx * gx + gy * gy;
-      }
+      const mag2 = inner && x > 0 && x < width - 1 ? sobelSquared(luma, p, width) : 0;
       const i = p * channels;
       const detail = mag2 >= t2 ? 1 : mag2 / t2;
       const r0 = soft[i]! + (data[i]! - soft[i]!) * detail;

@@ -1,7 +1,19 @@
 /** What the instruction reader produces: an ordered plan of classical operations. */
+import type { NamedColour } from './colours.js';
 import type { FlipAxis, QuarterTurn } from './ops-geometry.js';
 
 export type Strength = 'light' | 'normal' | 'strong';
+
+/** Where text or a placed image goes. */
+export type Position = 'top-left' | 'top' | 'top-right' | 'left' | 'centre' | 'right' | 'bottom-left' | 'bottom' | 'bottom-right';
+
+export type CollageLayout = 'horizontal' | 'vertical' | 'grid';
+
+/** An aspect ratio as written ("16:9" → 16, 9). */
+export interface Ratio {
+  width: number;
+  height: number;
+}
 
 export type PlanOp =
   | { op: 'grayscale' }
@@ -13,12 +25,35 @@ export type PlanOp =
   | { op: 'brightness'; direction: 'up' | 'down'; strength: Strength; percent?: number | undefined }
   | { op: 'contrast'; direction: 'up' | 'down'; strength: Strength }
   | { op: 'saturation'; direction: 'up' | 'down'; strength: Strength }
+  | { op: 'temperature'; direction: 'warm' | 'cool'; strength: Strength }
   | { op: 'rotate'; angle: QuarterTurn }
   | { op: 'flip'; axis: FlipAxis }
   | { op: 'cartoon' }
+  | { op: 'pixelate'; strength: Strength }
+  /** `levels` per channel when the instruction names them. */
+  | { op: 'posterise'; strength: Strength; levels?: number | undefined }
+  | { op: 'oil'; strength: Strength }
+  | { op: 'sketch'; strength: Strength }
+  | { op: 'watercolour'; strength: Strength }
+  | { op: 'vignette'; strength: Strength }
+  /** `pixels` when the instruction names a thickness in pixels; no colour → a seeded frame colour. */
+  | { op: 'border'; thickness: Strength; pixels?: number | undefined; colour?: NamedColour | undefined }
+  /** Centred crop to the ratio; handled when the input is decoded (see framing.ts). */
+  | { op: 'crop'; ratio: Ratio }
+  /** Lanczos enlargement (in framing.ts) plus detail enhancement; `factor` when named ("2×"). */
+  | { op: 'upscale'; factor?: number | undefined }
   /** Colour transfer from input image `source` (0-based). */
   | { op: 'style'; source: number }
-  | { op: 'text'; text: string };
+  /** No colour → white with a dark shadow. */
+  | { op: 'text'; text: string; position: Position; colour?: NamedColour | undefined }
+  /** The inputs `images` (0-based) side by side, stacked or in a grid; replaces the subject. */
+  | { op: 'collage'; layout: CollageLayout; images: number[] }
+  /** Input `source` pasted onto the picture; `scale` is the share of the picture's sides it may take. */
+  | { op: 'place'; source: number; position: Position; scale?: number | undefined }
+  /** Input `source` mixed over the picture at `opacity` (0–1). */
+  | { op: 'blend'; source: number; opacity?: number | undefined };
+
+export type OpName = PlanOp['op'];
 
 /** A clause the local engine will not do, and why (impossible, or not possible with these inputs). */
 export interface Rejection {
@@ -28,57 +63,15 @@ export interface Rejection {
 
 export interface Plan {
   ops: PlanOp[];
-  /** The input image that is edited (0-based). */
+  /** The input image that is edited (0-based); with a collage, the collage is. */
   subject: number;
   /** Clauses that only ask to keep things as they are (satisfied by construction). */
   preserved: string[];
   /** Clauses that matched nothing. */
   unrecognised: string[];
   rejected: Rejection[];
-  /** Human-readable, e.g. "black and white; rotate 90° clockwise". */
+  /** Human-readable in English, e.g. "black and white; rotate 90° clockwise" (for logs). */
   description: string;
-}
-
-function qualified(name: string, strength: Strength): string {
-  return strength === 'normal' ? name : `${name} (${strength})`;
-}
-
-export function describeOp(op: PlanOp): string {
-  switch (op.op) {
-    case 'grayscale':
-      return 'black and white';
-    case 'sepia':
-      return 'sepia';
-    case 'invert':
-      return 'invert colours';
-    case 'blur':
-      return qualified('blur', op.strength);
-    case 'sharpen':
-      return qualified('sharpen', op.strength);
-    case 'brightness': {
-      const name = op.direction === 'up' ? 'brighter' : 'darker';
-      return op.percent === undefined ? qualified(name, op.strength) : `${op.percent}% ${name}`;
-    }
-    case 'contrast':
-      return qualified(op.direction === 'up' ? 'more contrast' : 'less contrast', op.strength);
-    case 'saturation':
-      return qualified(op.direction === 'up' ? 'more saturated' : 'less saturated', op.strength);
-    case 'rotate':
-      return op.angle === 180 ? 'rotate 180°' : `rotate 90° ${op.angle === 90 ? 'clockwise' : 'counter-clockwise'}`;
-    case 'flip':
-      return `flip ${op.axis === 'horizontal' ? 'horizontally' : 'vertically'}`;
-    case 'cartoon':
-      return 'anime/cartoon style';
-    case 'style':
-      return `colours of image ${op.source + 1}`;
-    case 'text':
-      return `add the text "${op.text}"`;
-  }
-}
-
-export function describePlan(ops: readonly PlanOp[], subject: number, imageCount: number): string {
-  const steps = ops.map(describeOp).join('; ');
-  return imageCount > 1 && steps !== '' ? `image ${subject + 1}: ${steps}` : steps;
 }
 
 /** Whether the plan turns the picture on its side (an odd number of quarter turns). */
@@ -97,9 +90,22 @@ export const VOCABULARY: readonly string[] = [
   'brighter/darker (变亮/变暗)',
   'more/less contrast (对比度)',
   'more/less saturated, vivid (饱和度, 鲜艳)',
+  'warm/cool tone (暖色调/冷色调)',
   'rotate 90/180/270, clockwise or counter-clockwise (顺时针/逆时针旋转90度)',
   'flip/mirror, horizontal or vertical (水平/上下翻转, 镜像)',
+  'crop to 16:9 (裁剪为16:9)',
+  'upscale with detail enhancement (放大, 增强细节)',
   'anime/cartoon style (动漫, 卡通)',
+  'oil painting (油画)',
+  'pencil sketch (素描)',
+  'watercolour (水彩)',
+  'pixelate/mosaic (马赛克)',
+  'posterise (色调分离)',
+  'vignette (暗角)',
+  'a border or frame (边框, 相框)',
+  'add the text "…" at a position in a colour (在顶部添加红色文字“…”)',
   'the style/colours of image 2 (图2的风格)',
-  'add the text "…" (添加文字“…”)',
+  'images side by side or in a grid (拼接)',
+  'put image 2 in a corner of image 1 (把图2放在图1的右下角)',
+  'blend image 2 over image 1 (融合)',
 ];

@@ -1,0 +1,138 @@
+/** An edit call on the local engine: read the instruction, frame the picture, run the plan per image. */
+import { AppError } from '../../domain/errors.js';
+import type { Size } from '../../domain/models.js';
+import type { EngineCall, EngineDone, EngineImage, EngineInput } from '../engine.js';
+import type { ChainOp, Sources } from './apply.js';
+import { applyOp, isChainOp, jitter } from './apply.js';
+import { languageOf } from './describe.js';
+import { frameCollage, frameSubject } from './framing.js';
+import { explainNothingDoable, parseInstruction, planWarnings } from './instructions.js';
+import { assemble } from './ops-compose.js';
+import type { LabStats } from './ops-style.js';
+import { labStats } from './ops-style.js';
+import type { Plan } from './plan.js';
+import { actualPrompt } from './prompt-extend.js';
+import { isSeeded } from './ranges.js';
+import type { DecodeTarget, Raster } from './raster.js';
+import { decodeImage, orientedSize } from './raster.js';
+
+/** Side of the thumbnail a style source's colour statistics are taken from. */
+const STATS_SIDE = 256;
+
+export function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new AppError('canceled', 'canceled');
+}
+
+export function toImage(raster: Raster): EngineImage {
+  return { kind: 'raw', data: raster.data, width: raster.width, height: raster.height, channels: raster.channels };
+}
+
+function inputAt(call: EngineCall, index: number): EngineInput {
+  const input = call.inputs.find((i) => i.index === index) ?? call.inputs[index];
+  if (!input) throw new AppError('engine_rejected', `image ${index + 1} is named but only ${call.inputs.length} image(s) were given`);
+  return input;
+}
+
+function undecodable(input: EngineInput, error: unknown): AppError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new AppError('invalid_image', `image ${input.index + 1} could not be decoded: ${reason}`, { cause: error });
+}
+
+interface Opened {
+  size(): Promise<Size>;
+  decode(target: DecodeTarget): Promise<Raster>;
+}
+
+/** Reads an input once; its size and decodes at several targets come from the same bytes. */
+function reader(call: EngineCall): (index: number) => Opened {
+  const cache = new Map<number, Promise<Buffer>>();
+  return (index) => {
+    const input = inputAt(call, index);
+    const read = (): Promise<Buffer> => {
+      let pending = cache.get(index);
+      if (pending === undefined) cache.set(index, (pending = input.read()));
+      return pending;
+    };
+    const decoding = async <T>(work: (bytes: Buffer) => Promise<T>): Promise<T> => {
+      const bytes = await read();
+      try {
+        return await work(bytes);
+      } catch (error) {
+        throw undecodable(input, error);
+      }
+    };
+    return { size: () => decoding(orientedSize), decode: (target) => decoding((bytes) => decodeImage(bytes, target)) };
+  };
+}
+
+interface Framed {
+  canvas: Raster;
+  sources: Sources;
+}
+
+/** The picture every image starts from (the subject, or the collage) and what the plan reads besides. */
+async function frame(call: EngineCall, plan: Plan): Promise<Framed> {
+  const open = reader(call);
+  const collage = plan.ops.find((op) => op.op === 'collage');
+  let canvas: Raster;
+  let upscaleTo: Sources['upscaleTo'];
+  if (collage?.op === 'collage') {
+    const shapes = await Promise.all(collage.images.map((i) => open(i).size()));
+    const layout = frameCollage(call, plan.ops, collage.layout, collage.images, shapes);
+    const tiles = [];
+    for (const { image, cell } of layout.cells) {
+      throwIfAborted(call.signal);
+      tiles.push({ tile: await open(image).decode({ kind: 'cover', size: { width: cell.width, height: cell.height } }), cell });
+    }
+    canvas = assemble(layout.size, tiles);
+  } else {
+    const subject = open(plan.subject);
+    const framing = frameSubject(call, plan.ops, await subject.size());
+    canvas = await subject.decode({ kind: 'cover', size: framing.decode, crops: framing.crops });
+    upscaleTo = framing.upscaleTo;
+  }
+  const styles = new Map<number, LabStats>();
+  const images = new Map<number, Raster>();
+  const side = Math.max(canvas.width, canvas.height);
+  for (const op of plan.ops) {
+    throwIfAborted(call.signal);
+    if (op.op === 'style' && !styles.has(op.source)) {
+      styles.set(op.source, await labStats(await open(op.source).decode({ kind: 'thumbnail', side: STATS_SIDE })));
+    } else if (op.op === 'blend' && !images.has(op.source)) {
+      images.set(op.source, await open(op.source).decode({ kind: 'cover', size: { width: canvas.width, height: canvas.height } }));
+    } else if (op.op === 'place' && !images.has(op.source)) {
+      // At most a square of the canvas's longer side (large enough after any turn); scaled per image.
+      images.set(op.source, await open(op.source).decode({ kind: 'inside', size: { width: side, height: side } }));
+    }
+  }
+  return { canvas, sources: { styles, images, upscaleTo } };
+}
+
+export async function edit(call: EngineCall): Promise<EngineDone> {
+  if (call.inputs.length === 0) throw new AppError('engine_rejected', 'The local engine needs an input image to edit.');
+  const plan = parseInstruction(call.prompt, { imageCount: call.inputs.length });
+  if (plan.ops.length === 0) throw new AppError('engine_rejected', explainNothingDoable(plan));
+  call.log(`local engine plan: ${plan.description}`);
+  const { canvas, sources } = await frame(call, plan);
+  const steps: Array<{ op: ChainOp; step: number }> = plan.ops.flatMap((op, step) => (isChainOp(op) ? [{ op, step }] : []));
+  // A plan without any seeded parameter still gives each seed its own image, by a gentle tone variation.
+  const vary = !plan.ops.some(isSeeded);
+  const images: EngineImage[] = [];
+  for (let i = 0; i < call.n; i++) {
+    const seed = call.seed + i;
+    let raster = canvas;
+    for (const { op, step } of steps) {
+      throwIfAborted(call.signal);
+      raster = await applyOp(raster, op, { seed, step, sources });
+    }
+    images.push(toImage(vary ? jitter(raster, seed) : raster));
+  }
+  const warnings = planWarnings(plan);
+  const language = languageOf(call.prompt);
+  return {
+    status: 'done',
+    images,
+    actualPrompt: actualPrompt(plan, { imageCount: call.inputs.length, language, extend: call.promptExtend }),
+    warnings: warnings.length > 0 ? warnings : undefined,
+  };
+}
