@@ -38,9 +38,11 @@ export interface TaskInput {
   bytes: number;
 }
 
-/** An output image kept in the blob store. */
+/** An output image: kept in the blob store, or (an engine in passthrough mode) at the upstream's URL. */
 export interface TaskOutput {
-  blobId: string;
+  blobId: string | null;
+  /** The upstream's URL, for outputs not re-hosted. */
+  url?: string | undefined;
   contentType: string;
   width: number;
   height: number;

@@ -32,7 +32,7 @@ export function hostPortOf(url: string): string {
 }
 
 function guardFor(baseUrl: string, deps: EngineDeps): SafeFetch {
-  return createSafeFetch({ ...deps.fetch, allowHosts: [...(deps.fetch.allowHosts ?? []), hostPortOf(baseUrl)] });
+  return createSafeFetch({ ...deps.fetch, allowHosts: [...(deps.fetch.allowHosts ?? []), hostPortOf(baseUrl)], keepAlive: true });
 }
 
 const timeoutMs = (config: { timeoutSeconds?: number | undefined }) => (config.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;

@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { QueueStats } from '../queue/queue.js';
+import type { EngineHealth } from '../services/engine-guard.js';
 
 export interface ReadinessCheck {
   name: string;
@@ -11,6 +12,7 @@ export interface ReadinessCheck {
 export interface OpsDeps {
   checks: readonly ReadinessCheck[];
   queueStats(): Promise<QueueStats>;
+  engineHealth(): EngineHealth[];
 }
 
 export interface HttpMetrics {
@@ -20,7 +22,7 @@ export interface HttpMetrics {
   observe(request: FastifyRequest, reply: FastifyReply): void;
 }
 
-export function createMetrics(deps: { queueStats(): Promise<QueueStats>; inflightBodyBytes(): number }): HttpMetrics {
+export function createMetrics(deps: { queueStats(): Promise<QueueStats>; inflightBodyBytes(): number; engineHealth(): EngineHealth[] }): HttpMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'qig_' });
   const taskTransitions = new Counter({
@@ -39,6 +41,19 @@ export function createMetrics(deps: { queueStats(): Promise<QueueStats>; infligh
       this.set({ state: 'waiting' }, stats.waiting);
       this.set({ state: 'delayed' }, stats.delayed);
       this.set({ state: 'active' }, stats.active);
+    },
+  });
+  new Gauge({
+    name: 'qig_engine_state',
+    help: 'Engine circuit state (0 closed, 1 half-open, 2 open), calls in flight and waiting.',
+    labelNames: ['engine', 'measure'] as const,
+    registers: [registry],
+    collect() {
+      for (const health of deps.engineHealth()) {
+        this.set({ engine: health.name, measure: 'circuit' }, health.state === 'closed' ? 0 : health.state === 'half-open' ? 1 : 2);
+        this.set({ engine: health.name, measure: 'in_flight' }, health.inFlight);
+        this.set({ engine: health.name, measure: 'waiting' }, health.waiting);
+      }
     },
   });
   new Gauge({
@@ -80,8 +95,11 @@ export async function opsRoutes(app: FastifyInstance, deps: OpsDeps & { metrics:
         }
       }),
     );
+    // Engines are reported, not required: with every circuit open the API still takes and queues tasks.
     const ready = results.every((r) => r.ok);
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks: results, queue: await deps.queueStats() });
+    return reply
+      .code(ready ? 200 : 503)
+      .send({ status: ready ? 'ready' : 'not ready', checks: results, queue: await deps.queueStats(), engines: deps.engineHealth() });
   });
 
   app.get('/metrics', async (_request, reply) => {

@@ -4,9 +4,9 @@
  * then pinned through a custom `lookup`, and every redirect hop is checked the same way.
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { request as httpRequest } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import type { LookupFunction } from 'node:net';
 import { classifyAddress, describeRange, hostPortKey, matchesAllowList, parseAllowList } from './ip-policy.js';
@@ -47,6 +47,11 @@ export interface SafeFetchOptions {
   maxBytes?: number | undefined;
   /** Default total time for all hops including the body; default 15 000 ms. */
   timeoutMs?: number | undefined;
+  /**
+   * Keep connections open for reuse. Only for a guard of its own, such as an engine's towards
+   * its configured upstream: every pooled socket was opened through the checked lookup.
+   */
+  keepAlive?: boolean | undefined;
 }
 
 export interface SafeFetchRequest {
@@ -109,6 +114,7 @@ export function createSafeFetch(options: SafeFetchOptions = {}): SafeFetch {
   const maxRedirects = options.maxRedirects ?? 3;
   const defaultMaxBytes = options.maxBytes ?? 10 * 1024 * 1024;
   const defaultTimeoutMs = options.timeoutMs ?? 15_000;
+  const agents = options.keepAlive ? { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) } : null;
 
   async function checkTarget(url: URL, where: string, signal: AbortSignal): Promise<Target> {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
@@ -171,8 +177,8 @@ export function createSafeFetch(options: SafeFetchOptions = {}): SafeFetch {
         method,
         headers,
         lookup,
-        // No pooling: a pooled socket skips `lookup` and may have been opened under another policy.
-        agent: false,
+        // No shared pool: a pooled socket skips `lookup`, so only this guard's own pool is reused.
+        agent: agents ? (url.protocol === 'https:' ? agents.https : agents.http) : false,
         auth:
           url.username === '' && url.password === ''
             ? undefined

@@ -6,6 +6,7 @@ import { AppError } from '../domain/errors.js';
 import type { ModelSpec } from '../domain/models.js';
 import { formatAmount, parseAmount } from '../domain/money.js';
 import type { PriceList } from '../domain/prices.js';
+import type { TaskRecord } from '../domain/task.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { BillingStore, UsageFilter } from '../store/billing-store.js';
@@ -29,9 +30,9 @@ export class BillingService {
   }
 
   /** Settles a task if it ended and is not settled yet; never throws (the sweeper retries). */
-  async settle(taskId: string): Promise<boolean> {
+  async settle(taskId: string, ended?: TaskRecord): Promise<boolean> {
     try {
-      return await this.store.settle(taskId, this.clock.now());
+      return await this.store.settle(taskId, this.clock.now(), ended);
     } catch (error) {
       this.logger.error({ taskId, err: error }, 'settlement failed; the sweeper will retry');
       return false;

@@ -2,10 +2,11 @@
  * Task events: status changes, log lines and progress. Sync waits, status streams and webhooks
  * read them. The in-process bus serves one node; a Redis bus carries them across nodes.
  */
-import type { TaskStatus } from '../domain/task.js';
+import type { TaskRecord, TaskStatus } from '../domain/task.js';
 
 export type TaskEvent =
-  | { type: 'status'; taskId: string; status: TaskStatus; at: number }
+  /** A status change; an ending carries the ended task, so waiters need not read it back. */
+  | { type: 'status'; taskId: string; status: TaskStatus; at: number; task?: TaskRecord }
   | { type: 'log'; taskId: string; level: string; message: string; at: number }
   | { type: 'progress'; taskId: string; progress: number; at: number }
   /** A client asked to cancel a running task; its worker stops it. */

@@ -40,12 +40,15 @@ export interface ExecutionContext {
   /** Persists progress (state and outputs so far). */
   save(state: RunState, outputs: TaskOutput[], warnings: string[]): Promise<void>;
   log(message: string): void;
+  /** An upstream's progress of a pending call, 0–1. */
+  progress(value: number): void;
 }
 
 export type ExecutionResult =
   | { kind: 'pending'; state: RunState; delayMs: number; outputs: TaskOutput[]; warnings: string[] }
-  | { kind: 'done'; outputs: TaskOutput[]; actualPrompt: string | null; warnings: string[] }
-  | { kind: 'failed'; error: AppError; outputs: TaskOutput[]; warnings: string[] };
+  | { kind: 'done'; engine: string; outputs: TaskOutput[]; actualPrompt: string | null; warnings: string[] }
+  /** `engine`: the last one tried, if any. */
+  | { kind: 'failed'; engine: string | null; error: AppError; outputs: TaskOutput[]; warnings: string[] };
 
 /** Splits n images into calls of at most `perCall`, each with its own first seed. */
 export function splitCalls(n: number, seed: number, perCall: number): CallState[] {
@@ -113,6 +116,7 @@ async function runOnEngine(
     if (result.status === 'pending') {
       if (slice.handle === null) context.log(`engine ${engine.name}: upstream operation ${JSON.stringify(result.operation)} started`);
       slice.handle = result.operation;
+      if (result.progress !== undefined) context.progress(result.progress);
       nextPoll = Math.min(nextPoll ?? Infinity, result.pollAfterMs ?? 1000);
       continue;
     }
@@ -123,7 +127,8 @@ async function runOnEngine(
     slice.done = true;
     slice.handle = null;
     context.log(`engine ${engine.name}: ${stored.length} image(s) stored`);
-    await context.save(state, outputs, warnings);
+    // Saved for a crash halfway; after the last call the task's ending records everything.
+    if (state.calls.some((c) => !c.done)) await context.save(state, outputs, warnings);
   }
   return nextPoll;
 }
@@ -134,7 +139,7 @@ export async function executeTask(context: ExecutionContext, resumed: RunState |
   const warnings = [...task.warnings];
   const actual = { prompt: task.actualPrompt };
   if (route.length === 0) {
-    return { kind: 'failed', error: new AppError('engine_unavailable', `No engine is configured for model ${task.model}.`), outputs, warnings };
+    return { kind: 'failed', engine: null, error: new AppError('engine_unavailable', `No engine is configured for model ${task.model}.`), outputs, warnings };
   }
   const first = route[0] as Engine;
   let state: RunState = resumed ?? {
@@ -162,7 +167,7 @@ export async function executeTask(context: ExecutionContext, resumed: RunState |
     try {
       const nextPoll = await runOnEngine(engine, state, outputs, warnings, actual, context);
       if (nextPoll !== null) return { kind: 'pending', state, delayMs: nextPoll, outputs, warnings };
-      return { kind: 'done', outputs, actualPrompt: actual.prompt, warnings };
+      return { kind: 'done', engine: engine.name, outputs, actualPrompt: actual.prompt, warnings };
     } catch (thrown) {
       lastError = toAppError(thrown);
       if (context.signal.aborted || lastError.kind === 'canceled') throw lastError;
@@ -173,5 +178,5 @@ export async function executeTask(context: ExecutionContext, resumed: RunState |
     }
   }
   const error = lastError ?? new AppError('engine_failed', 'Every engine of the route failed.');
-  return { kind: 'failed', error, outputs, warnings };
+  return { kind: 'failed', engine: state.engine || null, error, outputs, warnings };
 }

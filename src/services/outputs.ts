@@ -29,6 +29,8 @@ export class BlobOutputWriter implements OutputWriter {
   constructor(
     private readonly blobs: BlobStore,
     private readonly fetch: SafeFetch,
+    /** A whole download, as `fetch.timeoutMs` sets it for every outbound fetch. */
+    private readonly timeoutMs: number,
   ) {}
 
   async write(image: EngineImage, options: OutputWriteOptions): Promise<TaskOutput> {
@@ -44,7 +46,7 @@ export class BlobOutputWriter implements OutputWriter {
 
   private async download(url: string, signal: AbortSignal): Promise<EncodeSource> {
     try {
-      const response = await this.fetch(url, { requireOk: true, maxBytes: MAX_RESULT_BYTES, signal, timeoutMs: 60_000 });
+      const response = await this.fetch(url, { requireOk: true, maxBytes: MAX_RESULT_BYTES, signal, timeoutMs: this.timeoutMs });
       return { kind: 'encoded', data: response.body, contentType: response.contentType ?? 'application/octet-stream' };
     } catch (error) {
       const reason = error instanceof SafeFetchError ? error.message : String(error);

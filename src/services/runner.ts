@@ -6,7 +6,7 @@
 import { AppError, toAppError } from '../domain/errors.js';
 import { findModel } from '../domain/models.js';
 import type { TaskOutput, TaskRecord } from '../domain/task.js';
-import type { Engine, EngineCall, EngineInput } from '../engines/engine.js';
+import type { Engine, EngineCall, EngineDone, EngineInput } from '../engines/engine.js';
 import type { BlobStore } from '../blobs/blob-store.js';
 import type { UrlSigner } from '../blobs/signing.js';
 import type { Clock } from '../lib/clock.js';
@@ -104,18 +104,12 @@ export class TaskRunner {
           signal: controller.signal,
           retry: this.options.retry,
           makeCall: (_engine, slice) => this.makeCall(task, slice, inputs, controller.signal, log),
-          storeImages: async (engine, done, slice) => {
-            const watermark = task.spec.watermark && !(done.watermarked ?? engine.capabilities.watermark);
-            const stored: TaskOutput[] = [];
-            for (const [i, image] of done.images.entries()) {
-              stored.push(await this.deps.outputs.write(image, { spec: task.spec, watermark, seed: slice.seed + i, signal: controller.signal }));
-            }
-            return stored;
-          },
+          storeImages: (engine, done, slice) => this.storeImages(task, engine, done, slice, controller.signal),
           save: async (state, outputs, warnings) => {
             await this.deps.store.saveProgress(task.id, this.options.workerId, { engine: state.engine, operation: state, outputs, warnings }, this.deps.clock.now());
           },
           log,
+          progress: (value) => void this.deps.events.publish({ type: 'progress', taskId: task.id, progress: value, at: this.deps.clock.now() }),
         },
         resumed,
       );
@@ -141,10 +135,11 @@ export class TaskRunner {
           usage: { imageCount: result.outputs.length, width: first.width, height: first.height },
           actualPrompt: result.kind === 'done' ? result.actualPrompt : null,
           warnings,
+          engine: result.engine,
         });
         return;
       }
-      await this.finish(task, { status: 'failed', error: result.error.toRecord(), outputs: [], warnings: result.warnings });
+      await this.finish(task, { status: 'failed', error: result.error.toRecord(), outputs: [], warnings: result.warnings, engine: result.engine });
     } catch (thrown) {
       const error = toAppError(thrown);
       if (error.kind !== 'canceled' && !controller.signal.aborted) throw thrown;
@@ -152,6 +147,27 @@ export class TaskRunner {
       await this.cancelPending(latest && isRunState(latest.operation) ? latest.operation : resumed, route, task, inputs, new AbortController().signal);
       await this.finish(task, { status: 'canceled', warnings: task.warnings });
     }
+  }
+
+  /**
+   * Keeps one call's images: encoded, watermarked when the engine did not, stored. An engine in
+   * passthrough mode has its URLs handed out as they are (no watermark can be drawn on them).
+   */
+  private async storeImages(task: TaskRecord, engine: Engine, done: EngineDone, slice: CallState, signal: AbortSignal): Promise<TaskOutput[]> {
+    const watermark = task.spec.watermark && !(done.watermarked ?? engine.capabilities.watermark);
+    const passthrough = this.deps.router.get(engine.name)?.options.outputs === 'passthrough';
+    const stored: TaskOutput[] = [];
+    for (const [i, image] of done.images.entries()) {
+      const seed = slice.seed + i;
+      if (passthrough && image.kind === 'url') {
+        if (watermark) this.log(task.id, 'warn', `engine ${engine.name} passes its URLs through: no watermark could be drawn`);
+        const { width, height } = task.spec.size;
+        stored.push({ blobId: null, url: image.url, contentType: `image/${task.spec.outputFormat}`, width, height, bytes: 0, seed });
+      } else {
+        stored.push(await this.deps.outputs.write(image, { spec: task.spec, watermark, seed, signal }));
+      }
+    }
+    return stored;
   }
 
   /** Ends a task whose cancel arrived while it was parked, stopping its upstream operations. */
@@ -259,10 +275,10 @@ export class TaskRunner {
       this.deps.logger.warn({ taskId: task.id }, 'task was taken over by another worker; its ending is theirs to record');
       return;
     }
-    await this.deps.billing.settle(task.id);
+    await this.deps.billing.settle(task.id, finished);
     const detail = outcome.status === 'failed' ? `: ${outcome.error.message}` : outcome.status === 'succeeded' ? `: ${outcome.outputs.length} image(s)` : '';
     this.log(task.id, outcome.status === 'failed' ? 'error' : 'info', `${outcome.status}${detail}`);
-    await this.deps.events.publish({ type: 'status', taskId: task.id, status: outcome.status, at: now });
+    await this.deps.events.publish({ type: 'status', taskId: task.id, status: outcome.status, at: now, task: finished });
   }
 
   private log(taskId: string, level: string, message: string): void {

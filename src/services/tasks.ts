@@ -61,6 +61,7 @@ export interface TaskServiceDeps {
 export class TaskService {
   /** Finished tasks never change again, so hot status polls need not touch the store. */
   private readonly finished = new LruCache<string, TaskRecord>(10_000);
+  private queued: { count: number; at: number } | null = null;
 
   private readonly store: TaskStore;
   private readonly queue: TaskQueue;
@@ -96,7 +97,7 @@ export class TaskService {
     }
     if (principal.rateLimitPerMinute !== null) await this.deps.limiter.take(principal.keyId, principal.rateLimitPerMinute);
     const validated = validateRequest(request, { fields, randomSeed });
-    if ((await this.store.countQueued()) >= this.options.maxQueuedTasks) {
+    if ((await this.queuedCount()) >= this.options.maxQueuedTasks) {
       throw new AppError('overloaded', 'The server has too many queued tasks; try again shortly.', { retryAfterSeconds: 5 });
     }
     const { inputs, notes } = await this.deps.inputs.ingest(request.images, fields);
@@ -161,7 +162,9 @@ export class TaskService {
       wake = resolve;
     });
     const unsubscribe = this.events.subscribe(id, (event) => {
-      if (event.type === 'status' && isTerminal(event.status)) wake();
+      if (event.type !== 'status' || !isTerminal(event.status)) return;
+      if (event.task && event.task.id === id) this.finished.set(id, event.task);
+      wake();
     });
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -216,6 +219,13 @@ export class TaskService {
 
   logs(id: string): Promise<TaskLogLine[]> {
     return this.store.logs(id);
+  }
+
+  /** The number of queued tasks, read at most every 200 ms: an overload guard need not be exact. */
+  private async queuedCount(): Promise<number> {
+    const now = this.clock.now();
+    if (this.queued === null || now - this.queued.at > 200) this.queued = { count: await this.store.countQueued(), at: now };
+    return this.queued.count;
   }
 
   /** The first task of an Idempotency-Key used within the window; a 409 when the request differs. */

@@ -131,14 +131,18 @@ export class BillingStore {
 
   /**
    * Settles an ended task exactly once: charges the images it produced (none when it failed or
-   * was canceled) and releases the rest of its hold. False when there was nothing to settle.
+   * was canceled) and releases the rest of its hold. False when there was nothing to settle. The
+   * conditional UPDATE of the billing state is what makes it exactly once.
    */
-  async settle(taskId: string, now: number): Promise<boolean> {
+  async settle(taskId: string, now: number, ended?: TaskRecord): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirst();
-      if (!row || row.billing_state !== 'held') return false;
-      const task = rowToTask(row);
-      if (!isTerminal(task.status)) return false;
+      // A task that ended never changes again, so the caller's copy of it is as good as a read.
+      let task = ended && isTerminal(ended.status) ? ended : null;
+      if (!task) {
+        const row = await trx.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirst();
+        task = row ? rowToTask(row) : null;
+      }
+      if (!task || task.billing.state !== 'held' || !isTerminal(task.status)) return false;
       const images = task.status === 'succeeded' ? Math.min(task.outputs.length, task.spec.n) : 0;
       const charged = Math.min(images * task.billing.unitPriceMicros, task.billing.holdMicros);
       const release = task.billing.holdMicros - charged;

@@ -33,10 +33,14 @@ export interface TaskListFilter {
 }
 
 /** What a worker records when a task ends. */
-export type TaskOutcome =
+export type TaskOutcome = (
   | { status: 'succeeded'; outputs: TaskOutput[]; usage: TaskUsage; actualPrompt: string | null; warnings: string[] }
   | { status: 'failed'; error: TaskError; outputs: TaskOutput[]; warnings: string[] }
-  | { status: 'canceled'; warnings: string[] };
+  | { status: 'canceled'; warnings: string[] }
+) & {
+  /** The engine that produced the outcome, recorded with it. */
+  engine?: string | null | undefined;
+};
 
 /** Progress a worker saves while a task runs. */
 export interface TaskProgress {
@@ -167,7 +171,13 @@ export function newTaskRow(task: NewTask): Row {
 }
 
 export class SqlTaskStore implements TaskStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  private pendingLogs: Array<{ task_id: string; at: number; level: string; message: string }> = [];
+  private flushing: Promise<void> | null = null;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly onLogError: (error: unknown) => void = () => {},
+  ) {}
 
   async create(task: NewTask): Promise<TaskRecord> {
     const row = newTaskRow(task);
@@ -215,9 +225,9 @@ export class SqlTaskStore implements TaskStore {
           eb.and([eb('status', '=', 'running'), eb('worker_id', 'is', null), eb('cancel_requested', '=', 1)]),
         ]),
       )
+      .returningAll()
       .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) return null;
-    return this.get(id);
+    return result ? rowToTask(result) : null;
   }
 
   async saveProgress(id: string, workerId: string, progress: TaskProgress, now: number): Promise<boolean> {
@@ -240,7 +250,14 @@ export class SqlTaskStore implements TaskStore {
   }
 
   async finish(id: string, workerId: string, outcome: TaskOutcome, now: number): Promise<TaskRecord | null> {
-    const common = { status: outcome.status, finished_at: now, updated_at: now, lease_until: null, warnings: JSON.stringify(outcome.warnings) };
+    const common = {
+      status: outcome.status,
+      finished_at: now,
+      updated_at: now,
+      lease_until: null,
+      warnings: JSON.stringify(outcome.warnings),
+      ...(outcome.engine ? { engine: outcome.engine } : {}),
+    };
     const values =
       outcome.status === 'succeeded'
         ? {
@@ -258,9 +275,9 @@ export class SqlTaskStore implements TaskStore {
       .where('id', '=', id)
       .where('status', '=', 'running')
       .where('worker_id', '=', workerId)
+      .returningAll()
       .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) return null;
-    return this.get(id);
+    return result ? rowToTask(result) : null;
   }
 
   async cancelQueued(id: string, now: number): Promise<boolean> {
@@ -354,11 +371,30 @@ export class SqlTaskStore implements TaskStore {
     return Number(row.n);
   }
 
+  /**
+   * Log lines are buffered and written in batches off the hot path (one INSERT for many lines);
+   * a read writes what is pending first. A crash loses at most the last few milliseconds of lines.
+   */
   async appendLog(id: string, line: TaskLogLine): Promise<void> {
-    await this.db.insertInto('task_logs').values({ task_id: id, at: line.at, level: line.level, message: line.message }).execute();
+    this.pendingLogs.push({ task_id: id, at: line.at, level: line.level, message: line.message });
+    this.flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flushLogs());
+  }
+
+  /** Writes the buffered log lines. */
+  async flushLogs(): Promise<void> {
+    while (this.pendingLogs.length > 0) {
+      const batch = this.pendingLogs.splice(0, 500);
+      try {
+        await this.db.insertInto('task_logs').values(batch).execute();
+      } catch (error) {
+        this.onLogError(error);
+      }
+    }
+    this.flushing = null;
   }
 
   async logs(id: string, limit = 500): Promise<TaskLogLine[]> {
+    if (this.flushing) await this.flushing;
     const rows = await this.db
       .selectFrom('task_logs')
       .select(['at', 'level', 'message'])

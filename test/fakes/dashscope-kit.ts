@@ -106,21 +106,42 @@ export function misbehave(response: ServerResponse, step: Misbehaviour | undefin
 /** Misbehaviours queued per route, each played `times` times. */
 export class Script<Route extends string> {
   private readonly steps: Array<{ route: Route | 'any'; step: Misbehaviour; times: number }> = [];
+  private chaos: { rate: number; choices: Misbehaviour[]; routes: readonly Route[]; random: () => number } | null = null;
+  /** How many calls chaos spoiled. */
+  spoiled = 0;
 
   push(route: Route | 'any', step: Misbehaviour, times = 1): void {
     this.steps.push({ route, step, times });
   }
 
+  /** After the scripted steps: a seeded `rate` of calls on `routes` misbehave, picked from `choices`. */
+  setChaos(rate: number, choices: Misbehaviour[], routes: readonly Route[], seed = 1): void {
+    let state = seed;
+    const random = () => {
+      state = (state * 1103515245 + 12345) & 0x7fffffff;
+      return state / 0x80000000;
+    };
+    this.chaos = { rate, choices, routes, random };
+  }
+
   next(route: Route): Misbehaviour | undefined {
     const entry = this.steps.find((s) => s.route === route || s.route === 'any');
-    if (!entry) return undefined;
+    if (!entry) return this.chaotic(route);
     entry.times -= 1;
     if (entry.times <= 0) this.steps.splice(this.steps.indexOf(entry), 1);
     return entry.step;
   }
 
+  private chaotic(route: Route): Misbehaviour | undefined {
+    const chaos = this.chaos;
+    if (!chaos || !chaos.routes.includes(route) || chaos.random() >= chaos.rate) return undefined;
+    this.spoiled += 1;
+    return chaos.choices[Math.floor(chaos.random() * chaos.choices.length)];
+  }
+
   clear(): void {
     this.steps.length = 0;
+    this.chaos = null;
   }
 }
 
