@@ -7,12 +7,18 @@ import { benchTaskGet } from './http-task-get.js';
 import { benchMemoryBurst } from './memory-burst.js';
 import { benchSyncEdit } from './sync-edit.js';
 import { benchUpload } from './upload.js';
+import { benchPassthrough } from './passthrough.js';
+import { benchLocalOps } from './local-ops.js';
+import { benchSse } from './sse.js';
 
 const sections: Record<string, () => Promise<void>> = {
   a: benchTaskGet,
   b: benchSyncEdit,
   c: benchMemoryBurst,
   d: benchUpload,
+  e: benchPassthrough,
+  f: benchLocalOps,
+  g: benchSse,
 };
 
 const chosen = (process.env.BENCH ?? Object.keys(sections).join(',')).split(',').map((s) => s.trim());

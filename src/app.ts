@@ -6,18 +6,27 @@ import type { UrlSigner } from './blobs/signing.js';
 import type { AppConfig } from './config/load.js';
 import type { DialectContext } from './dialects/context.js';
 import { dashscopeRoutes } from './dialects/dashscope/routes.js';
+import { falRoutes } from './dialects/fal/routes.js';
 import { openAiRoutes } from './dialects/openai/routes.js';
+import { seaartRoutes } from './dialects/seaart/routes.js';
 import { accountRoutes } from './http/account.js';
+import { presetRoutes } from './http/presets.js';
 import { adminRoutes } from './http/admin.js';
+import { adminTaskRoutes } from './http/admin-tasks.js';
 import { BodyBudget } from './http/body-budget.js';
+import { catalogRoutes } from './http/catalog.js';
 import { fileRoutes } from './http/files.js';
 import { createMetrics, opsRoutes, type ReadinessCheck } from './http/ops.js';
+import { webRoutes } from './http/web.js';
 import type { Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import type { TaskQueue } from './queue/queue.js';
 import type { TaskEvents } from './services/events.js';
 import type { AccountService } from './services/accounts.js';
+import type { EngineHealth } from './services/engine-guard.js';
 import type { KeyService } from './services/keys.js';
+import type { EngineCapabilities } from './engines/engine.js';
+import type { TaskStore } from './store/task-store.js';
 
 export interface AppDeps {
   config: AppConfig;
@@ -31,6 +40,14 @@ export interface AppDeps {
   queue: TaskQueue;
   events: TaskEvents;
   readiness: readonly ReadinessCheck[];
+  /** Each engine's circuit state and load, shown by /readyz and the admin API. */
+  engineHealth: () => EngineHealth[];
+  /** The task table, read across keys by the admin API. */
+  taskStore: TaskStore;
+  /** An engine's declared capabilities, by name (the admin API shows them). */
+  engineCapabilities: (name: string) => EngineCapabilities | undefined;
+  /** The built web pages (default web/dist). */
+  webDir?: string | undefined;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -54,7 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     else parseJson(request, body.toString(), done);
   });
   const budget = new BodyBudget(deps.config.limits.maxInflightBodyBytes);
-  const metrics = createMetrics({ queueStats: () => deps.queue.stats(), inflightBodyBytes: () => budget.inflight() });
+  const metrics = createMetrics({ queueStats: () => deps.queue.stats(), inflightBodyBytes: () => budget.inflight(), engineHealth: deps.engineHealth });
   // One callback-style hook at each end of every request: async hooks cost a promise each.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
@@ -81,14 +98,30 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(opsRoutes, {
     checks: deps.readiness,
     queueStats: () => deps.queue.stats(),
+    engineHealth: deps.engineHealth,
     metrics,
   });
   await app.register(fileRoutes, { blobs: deps.blobs, signer: deps.signer, clock: deps.clock });
   await app.register(dashscopeRoutes, deps.dialect);
   await app.register(dashscopeRoutes, { ...deps.dialect, prefix: '/aliyun' } as DialectContext & { prefix: string });
   await app.register(openAiRoutes, { ...deps.dialect, defaultModel: deps.config.openai.defaultModel });
+  await app.register(seaartRoutes, deps.dialect);
+  await app.register(falRoutes, deps.dialect);
   const { adminToken } = deps.config;
   await app.register(accountRoutes, { dialect: deps.dialect, billing: deps.accounts.billing });
-  if (adminToken) await app.register(adminRoutes, { adminToken, accounts: deps.accounts });
+  await app.register(catalogRoutes, { prices: deps.accounts.billing.prices });
+  await app.register(presetRoutes);
+  await app.register(webRoutes, { dir: deps.webDir });
+  if (adminToken) {
+    await app.register(adminRoutes, { adminToken, accounts: deps.accounts });
+    await app.register(adminTaskRoutes, {
+      adminToken,
+      tasks: deps.taskStore,
+      currency: deps.accounts.billing.currency,
+      engineHealth: deps.engineHealth,
+      capabilities: deps.engineCapabilities,
+      routes: deps.config.routes,
+    });
+  }
   return app;
 }

@@ -6,6 +6,7 @@
  *   qig keys create --name NAME [--balance 10.00] [--rpm 60] [--max-in-flight 4] [--models a,b] [--expires ISO]
  *   qig keys list | credit KEY_ID AMOUNT | revoke KEY_ID
  *   qig usage [--key KEY_ID] [--model MODEL] [--from ISO] [--to ISO] [--limit N]
+ *   qig worker
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config/load.js';
@@ -27,6 +28,7 @@ const USAGE = `qig — qwen-image-gateway administration (uses QIG_DATA_DIR / DA
   qig keys credit KEY_ID AMOUNT
   qig keys revoke KEY_ID
   qig usage [--key KEY_ID] [--model MODEL] [--from ISO] [--to ISO] [--limit N] [--json]
+  qig worker      runs a worker node: the server with QIG_ROLE=worker (needs REDIS_URL)
 `;
 
 function integer(value: string | undefined, flag: string): number | undefined {
@@ -65,6 +67,12 @@ async function run(argv: string[]): Promise<void> {
   const [group, action, ...rest] = positionals;
   if (values.help || group === undefined || group === 'help') {
     process.stdout.write(USAGE);
+    return;
+  }
+  if (group === 'worker' && action === undefined) {
+    // The server's own entry point, as a worker; it handles its signals and exit.
+    process.env.QIG_ROLE = 'worker';
+    await import('./main.js');
     return;
   }
   const config = loadConfig();

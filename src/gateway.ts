@@ -4,31 +4,32 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { buildApp } from './app.js';
-import { DiskBlobStore } from './blobs/disk-store.js';
 import { UrlSigner } from './blobs/signing.js';
 import type { AppConfig } from './config/load.js';
+import type { EngineConfig } from './config/schema.js';
 import type { DialectContext } from './dialects/context.js';
-import { AppError } from './domain/errors.js';
+import { openDrivers } from './drivers.js';
+import { falWebhook } from './dialects/fal/render.js';
+import { seaartWebhook } from './dialects/seaart/render.js';
 import { PriceList } from './domain/prices.js';
-import type { TaskRecord } from './domain/task.js';
 import type { Engine } from './engines/engine.js';
 import { createEngines } from './engines/registry.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import { createSafeFetch, type Resolver } from './lib/safe-fetch.js';
 import { Semaphore } from './lib/semaphore.js';
-import { MemoryQueue } from './queue/memory-queue.js';
-import { LocalTaskEvents } from './services/events.js';
 import { InputService } from './services/inputs.js';
 import { AccountService } from './services/accounts.js';
 import { BillingService } from './services/billing.js';
 import { KeyService } from './services/keys.js';
-import { MemoryRateLimiter } from './services/rate-limit.js';
+import { buildWorkerOpsApp } from './http/worker-ops.js';
+import { OutputLinks } from './services/output-links.js';
 import { BlobOutputWriter } from './services/outputs.js';
+import { createQueueServices } from './services/queue-setup.js';
+import { GuardedEngine, type GuardOptions } from './services/engine-guard.js';
 import { EngineRouter } from './services/router.js';
 import { TaskRunner } from './services/runner.js';
 import { Sweeper } from './services/sweeper.js';
@@ -38,6 +39,7 @@ import { BillingStore } from './store/billing-store.js';
 import { SqlKeyStore } from './store/key-store.js';
 import { SqlSettingsStore } from './store/settings-store.js';
 import { SqlTaskStore } from './store/task-store.js';
+import { SqlWebhookStore } from './store/webhook-store.js';
 
 export interface GatewayOptions {
   logger: Logger;
@@ -50,6 +52,8 @@ export interface GatewayOptions {
   worker?: Partial<WorkerTimings>;
   /** Listen on config.host/port (default true); false leaves the app for inject(). */
   listen?: boolean;
+  /** The built web pages to serve (default web/dist; tests build their own). */
+  webDir?: string;
 }
 
 export interface WorkerTimings {
@@ -92,6 +96,15 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+function guardOptions(engine: EngineConfig | undefined): GuardOptions {
+  return {
+    maxConcurrent: engine?.maxConcurrent ?? null,
+    failureThreshold: engine?.circuit?.failures ?? 5,
+    openMs: (engine?.circuit?.openSeconds ?? 30) * 1000,
+    outputs: engine?.outputs ?? 'rehost',
+  };
+}
+
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
@@ -103,17 +116,15 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
   if (config.role !== 'all' && !config.redisUrl) {
     throw new Error(`QIG_ROLE=${config.role} needs a shared queue: set REDIS_URL (the embedded queue lives inside one process).`);
   }
-  if (config.redisUrl) throw new Error('REDIS_URL: the BullMQ queue driver is not available in this version yet.');
 
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const taskStore = new SqlTaskStore(store.db);
+  const taskStore = new SqlTaskStore(store.db, (error) => logger.warn({ err: error }, 'task log lines could not be written'));
   const keyStore = new SqlKeyStore(store.db);
   const settings = new SqlSettingsStore(store.db);
-  const blobs = new DiskBlobStore(join(config.dataDir, 'blobs'));
+  const drivers = await openDrivers(config, { logger, clock, lockMs: timings.leaseMs });
+  const { blobs, queue, events } = drivers;
   const secret = config.files.signingSecret ?? (await settings.getOrCreate('url_signing_secret', () => randomBytes(32).toString('base64url')));
   const signer = new UrlSigner(secret, config.publicUrl);
-  const events = new LocalTaskEvents();
-  const queue = new MemoryQueue((taskId, error) => logger.error({ taskId, err: error }, 'task handler crashed'));
   const safeFetch = createSafeFetch({
     allowHosts: config.fetch.allowHosts,
     timeoutMs: config.fetch.timeoutMs,
@@ -127,7 +138,10 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
       clock,
       fetch: { allowHosts: config.fetch.allowHosts, maxRedirects: config.fetch.maxRedirects, resolver: options.resolver },
     });
-  const router = new EngineRouter(engines, config.routes);
+  const router = new EngineRouter(
+    new Map([...engines].map(([name, engine]) => [name, new GuardedEngine(engine, guardOptions(config.engines[name]), clock)])),
+    config.routes,
+  );
 
   const keys = new KeyService(keyStore, clock);
   const billingStore = new BillingStore(store.db, config.prices.currency);
@@ -137,16 +151,14 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
     maxInputPixels: config.limits.maxInputPixels,
   });
   const tasks = new TaskService(
-    { store: taskStore, billingStore, billing, limiter: new MemoryRateLimiter(clock), queue, events, inputs, clock, logger },
+    { store: taskStore, billingStore, billing, limiter: drivers.limiter, queue, events, inputs, clock, logger },
     { maxQueuedTasks: config.limits.maxQueuedTasks },
   );
-  const urlTtlMs = config.files.urlTtlSeconds * 1000;
-  const outputUrls = (task: TaskRecord) =>
-    task.outputs.map((output) => signer.fileUrl(output.blobId, (task.finishedAt ?? clock.now()) + urlTtlMs));
+  const links = new OutputLinks(blobs, drivers.presigner ?? signer, safeFetch, clock, config.files.urlTtlSeconds * 1000);
 
   const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const runner = new TaskRunner(
-    { store: taskStore, queue, events, blobs, signer, router, outputs: new BlobOutputWriter(blobs, safeFetch), billing, clock, logger },
+    { store: taskStore, queue, events, blobs, signer, router, outputs: new BlobOutputWriter(blobs, safeFetch, config.fetch.timeoutMs), billing, clock, logger },
     {
       workerId,
       leaseMs: timings.leaseMs,
@@ -161,16 +173,44 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
     intervalMs: timings.sweepIntervalMs,
   });
 
+  const queueServices = createQueueServices({
+    store: new SqlWebhookStore(store.db),
+    taskStore,
+    tasks,
+    events,
+    settings,
+    clock,
+    logger,
+    renderers: {
+      fal: (task, request) => falWebhook(task, links.urls(task), request.timedOut),
+      seaart: (task) => seaartWebhook(task, links.urls(task)),
+    },
+    webhooks: config.webhooks,
+    allowHosts: config.fetch.allowHosts,
+    resolver: options.resolver,
+    workerId,
+    sweepIntervalMs: timings.sweepIntervalMs,
+  });
+
   let developmentKey: string | null = null;
   if (isLoopback(config.host)) developmentKey = await keys.ensureDevelopmentKey(config.dataDir);
 
   const runsWorker = config.role !== 'api';
+  // A Redis that restarted without its data forgot queued ids: the database hands them over again.
+  let requeue: NodeJS.Timeout | null = null;
   if (runsWorker) {
     await sweeper.sweepOnce();
     await sweeper.enqueueQueued();
+    // Before consuming, so a task whose start deadline passed while no node ran is not started.
+    await queueServices.startWorker();
     queue.consume((taskId) => runner.run(taskId), config.limits.workerConcurrency);
     sweeper.start();
+    if (config.redisUrl) {
+      requeue = setInterval(() => void sweeper.enqueueQueued().catch((error: unknown) => logger.warn({ err: error }, 're-queueing queued tasks failed')), 60_000);
+      requeue.unref();
+    }
   }
+  const readiness = [{ name: 'database', check: async () => void (await sql`select 1`.execute(store.db)) }, ...drivers.readiness];
 
   let app: FastifyInstance | null = null;
   let url: string | null = null;
@@ -178,15 +218,9 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
     const dialect: DialectContext = {
       tasks,
       keys,
-      outputUrls,
-      outputBytes: (task) =>
-        Promise.all(
-          task.outputs.map(async (output) => {
-            const bytes = await blobs.get(output.blobId);
-            if (!bytes) throw new AppError('internal', `Output ${output.blobId} of task ${task.id} is missing from the blob store.`);
-            return bytes;
-          }),
-        ),
+      queueRequests: queueServices.queueRequests,
+      outputUrls: (task) => links.urls(task),
+      outputBytes: (task) => links.bytes(task),
       syncWaitMs: config.limits.syncWaitSeconds * 1000,
       maxJsonBodyBytes: 48 * 1024 * 1024,
       publicUrl: () => signer.base,
@@ -202,13 +236,20 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
       clock,
       queue,
       events,
-      readiness: [{ name: 'database', check: async () => void (await sql`select 1`.execute(store.db)) }],
+      readiness,
+      engineHealth: () => router.health(),
+      taskStore,
+      engineCapabilities: (name) => router.get(name)?.capabilities,
+      webDir: options.webDir,
     });
-    if (options.listen !== false) {
-      const address = await app.listen({ host: config.host, port: config.port });
-      url = address;
-      if (!config.publicUrlExplicit) signer.rebase(address);
-    }
+  } else {
+    app = await buildWorkerOpsApp({ logger, queue, events, readiness, engineHealth: () => router.health() });
+  }
+  if (options.listen !== false) {
+    const address = await app.listen({ host: config.host, port: config.port });
+    url = address;
+    // A worker's own address serves no files: its URLs keep naming the API (QIG_PUBLIC_URL).
+    if (!config.publicUrlExplicit && config.role !== 'worker') signer.rebase(address);
   }
 
   return {
@@ -223,6 +264,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
     sweeper,
     async close() {
       sweeper.stop();
+      if (requeue) clearInterval(requeue);
       if (app) {
         // Let answers in flight finish, but do not wait forever on a client that stopped reading.
         const server = app.server;
@@ -231,7 +273,11 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
         clearTimeout(force);
       }
       await queue.close(10_000);
+      // After the queue drained, so tasks ending meanwhile still get their webhook scheduled.
+      await queueServices.close();
+      await drivers.close();
       for (const engine of engines.values()) await engine.close?.();
+      await taskStore.flushLogs();
       await store.close();
     },
   };

@@ -7,7 +7,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { findModel } from '../domain/models.js';
-import { fileConfigSchema, type EngineConfig, type FileConfig } from './schema.js';
+import { fileConfigSchema, REDIS_PREFIX, REDIS_PREFIX_RULE, S3_BUCKET, S3_BUCKET_RULE, type EngineConfig, type FileConfig } from './schema.js';
 
 export type Role = 'all' | 'api' | 'worker';
 
@@ -22,6 +22,10 @@ export interface AppConfig {
   adminToken: string | null;
   databaseUrl: string | null;
   redisUrl: string | null;
+  /** Starts every Redis key and channel of this deployment (QIG_REDIS_PREFIX). */
+  redisPrefix: string;
+  /** S3-compatible blob storage (QIG_S3_BUCKET); null keeps blobs under QIG_DATA_DIR. */
+  s3: S3Config | null;
   role: Role;
   logLevel: string;
   engines: Readonly<Record<string, EngineConfig>>;
@@ -39,7 +43,8 @@ export interface AppConfig {
     maxAttempts: number;
     leaseSeconds: number;
   };
-  files: { urlTtlSeconds: number; signingSecret: string | null };
+  /** serve: output URLs are our signed /files URLs, or presigned S3 URLs (S3 only). */
+  files: { urlTtlSeconds: number; signingSecret: string | null; serve: 'signed' | 'presigned' };
   openai: { defaultModel: string };
   /** 10 tries over about 2 hours by default (15 s, doubling). */
   webhooks: { maxAttempts: number; firstRetrySeconds: number; secret: string | null };
@@ -49,10 +54,16 @@ export interface AppConfig {
   notices: readonly string[];
 }
 
-/** Contract settings whose features are not built yet: named at start-up, never silently dropped. */
-const NOT_YET: ReadonlyArray<[string, string]> = [
-  ['QIG_S3_BUCKET', 'S3 blob storage is not available in this version; blobs stay under QIG_DATA_DIR'],
-];
+export interface S3Config {
+  bucket: string;
+  /** null: AWS S3 in `region`. */
+  endpoint: string | null;
+  region: string;
+  prefix: string;
+  forcePathStyle: boolean;
+  /** null: the AWS SDK's default credential chain. */
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | null;
+}
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -115,6 +126,35 @@ function checkRoutes(engines: Record<string, EngineConfig>, routes: Record<strin
   }
 }
 
+const redisPrefixSchema = (name: string) => z.string().regex(REDIS_PREFIX, `${name}: ${REDIS_PREFIX_RULE}`);
+
+/**
+ * QIG_S3_BUCKET (or the file's s3.bucket) turns S3 blob storage on. Keys come from
+ * AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or else from the AWS SDK's default chain.
+ */
+function s3FromEnv(env: Env, file: FileConfig['s3']): S3Config | null {
+  const bucket = envValue(env, 'QIG_S3_BUCKET', z.string().regex(S3_BUCKET, `QIG_S3_BUCKET: ${S3_BUCKET_RULE}`)) ?? file?.bucket;
+  if (bucket === undefined) return null;
+  const endpoint = envValue(env, 'QIG_S3_ENDPOINT', z.url({ protocol: /^https?$/, error: 'QIG_S3_ENDPOINT: must be an http(s) URL' })) ?? file?.endpoint ?? null;
+  const accessKeyId = envValue(env, 'AWS_ACCESS_KEY_ID', z.string().trim().min(1));
+  const secretAccessKey = envValue(env, 'AWS_SECRET_ACCESS_KEY', z.string().trim().min(1));
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    throw new ConfigError('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: set both, or neither to use the AWS SDK\'s default credential chain');
+  }
+  const sessionToken = envValue(env, 'AWS_SESSION_TOKEN', z.string().min(1));
+  return {
+    bucket,
+    endpoint: endpoint === null ? null : endpoint.replace(/\/+$/, ''),
+    region: envValue(env, 'QIG_S3_REGION', z.string().trim().min(1)) ?? file?.region ?? 'us-east-1',
+    prefix: file?.prefix ?? '',
+    forcePathStyle: file?.forcePathStyle ?? endpoint !== null,
+    credentials:
+      accessKeyId !== undefined && secretAccessKey !== undefined
+        ? { accessKeyId, secretAccessKey, ...(sessionToken === undefined ? {} : { sessionToken }) }
+        : null,
+  };
+}
+
 /** The engine name DASHSCOPE_API_KEY enables. */
 export const DASHSCOPE_ENGINE = 'dashscope';
 
@@ -169,8 +209,21 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (defaultModel !== undefined && !findModel(defaultModel)) {
     throw new ConfigError(`${source} openai.defaultModel: unknown model "${defaultModel}"`);
   }
-  const notices = NOT_YET.filter(([name]) => env[name]).map(([name, why]) => `${name} is set but ignored: ${why}.`);
+  const notices: string[] = [];
+  const redisPrefix = envValue(env, 'QIG_REDIS_PREFIX', redisPrefixSchema('QIG_REDIS_PREFIX')) ?? file.redisPrefix ?? 'qig';
+  const s3 = s3FromEnv(env, file.s3);
+  if (!s3) {
+    for (const name of ['QIG_S3_ENDPOINT', 'QIG_S3_REGION']) if (env[name]) notices.push(`${name} is set but ignored: it needs QIG_S3_BUCKET.`);
+  }
+  const files = { urlTtlSeconds: file.files?.urlTtlSeconds ?? 24 * 3600, signingSecret: file.files?.signingSecret ?? null, serve: file.files?.serve ?? 'signed' };
+  if (files.serve === 'presigned' && !s3) throw new ConfigError(`${source} files.serve: "presigned" needs S3 blob storage (QIG_S3_BUCKET)`);
+  if (files.serve === 'presigned' && files.urlTtlSeconds > 7 * 24 * 3600) {
+    throw new ConfigError(`${source} files.urlTtlSeconds: presigned S3 URLs last at most 604800 s (7 days)`);
+  }
   if (env.DASHSCOPE_BASE_URL && !dashscope) notices.push('DASHSCOPE_BASE_URL is set but ignored: it needs DASHSCOPE_API_KEY.');
+  if (role === 'worker' && !env.QIG_PUBLIC_URL && file.server?.publicUrl === undefined) {
+    notices.push(`QIG_PUBLIC_URL is not set: this worker's URLs (input images for upstreams, webhook bodies) name ${publicUrlRaw}; set it to the API nodes' address.`);
+  }
   const limits = file.limits ?? {};
   return Object.freeze({
     host,
@@ -181,6 +234,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     adminToken,
     databaseUrl,
     redisUrl,
+    redisPrefix,
+    s3,
     role,
     logLevel,
     engines: Object.freeze(engines),
@@ -201,10 +256,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       maxAttempts: limits.maxAttempts ?? 3,
       leaseSeconds: limits.leaseSeconds ?? 30,
     },
-    files: {
-      urlTtlSeconds: file.files?.urlTtlSeconds ?? 24 * 3600,
-      signingSecret: file.files?.signingSecret ?? null,
-    },
+    files,
     openai: { defaultModel: file.openai?.defaultModel ?? 'qwen-image-2.0-pro' },
     webhooks: {
       maxAttempts: file.webhooks?.maxAttempts ?? 10,

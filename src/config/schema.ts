@@ -4,11 +4,29 @@ import { findModel } from '../domain/models.js';
 /** A decimal amount as a string, e.g. "0.18". */
 const decimalAmount = z.string().regex(/^\d+(\.\d{1,6})?$/, 'must be a decimal amount like "0.18"');
 
+export const REDIS_PREFIX = /^[\w.:{}-]{1,64}$/;
+export const REDIS_PREFIX_RULE = 'must be 1–64 letters, digits and _.:{}- (e.g. "qig")';
+export const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+export const S3_BUCKET_RULE = 'must be a bucket name: 3–63 lower-case letters, digits, dots and hyphens';
+
 const hostPort = z
   .string()
   .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be "host:port", e.g. "127.0.0.1:9000"');
 
-const localEngine = z.object({ type: z.literal('local') }).strict();
+/** How the router treats any engine: its concurrency, its circuit breaker and its outputs. */
+const routing = {
+  /** Calls in flight at once from this process; more wait their turn (upstream limits become queueing). */
+  maxConcurrent: z.number().int().min(1).max(1000).optional(),
+  /** Opens after `failures` consecutive engine failures; a probe is let through after `openSeconds`. */
+  circuit: z
+    .object({ failures: z.number().int().min(1).max(1000).optional(), openSeconds: z.number().min(0.1).max(3600).optional() })
+    .strict()
+    .optional(),
+  /** rehost (default): outputs are downloaded and kept by us; passthrough: the upstream's URLs are handed out as they are. */
+  outputs: z.enum(['rehost', 'passthrough']).optional(),
+};
+
+const localEngine = z.object({ type: z.literal('local'), ...routing }).strict();
 
 const upstreamUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 const knownModel = z.string().refine((id) => findModel(id) !== undefined, { error: (issue) => `unknown model "${String(issue.input)}"` });
@@ -21,6 +39,7 @@ const timeoutSeconds = z.number().min(1).max(3600);
 const dashscopeEngine = z
   .object({
     type: z.literal('dashscope'),
+    ...routing,
     /** Default: the region's host (Beijing). */
     baseUrl: upstreamUrl.optional(),
     region: z.enum(['beijing', 'singapore']).optional(),
@@ -37,6 +56,7 @@ const dashscopeEngine = z
 const resellerEngine = z
   .object({
     type: z.literal('openai-compatible'),
+    ...routing,
     baseUrl: upstreamUrl,
     apiKey: z.string().min(1),
     style: z.enum(['dashscope', 'openai', 'nebula']),
@@ -59,6 +79,7 @@ const falEndpoint = z.string().regex(/^[\w.-]+\/[\w.-]+(\/[\w./-]+)?$/, 'must be
 const falEngine = z
   .object({
     type: z.literal('fal'),
+    ...routing,
     /** Default https://queue.fal.run. */
     baseUrl: upstreamUrl.optional(),
     apiKey: z.string().min(1),
@@ -77,6 +98,7 @@ const fileName = z.string().min(1).max(255);
 const comfyuiEngine = z
   .object({
     type: z.literal('comfyui'),
+    ...routing,
     baseUrl: upstreamUrl,
     /** Default: qwen-image-edit-plus (the 2509 checkpoint). */
     models: modelList.optional(),
@@ -114,6 +136,22 @@ export const fileConfigSchema = z
     adminToken: z.string().min(8).optional(),
     databaseUrl: z.string().optional(),
     redisUrl: z.string().optional(),
+    /** Starts every Redis key and channel (default "qig"): deployments sharing a Redis use different ones. */
+    redisPrefix: z.string().regex(REDIS_PREFIX, REDIS_PREFIX_RULE).optional(),
+    /** S3-compatible blob storage; QIG_S3_* and AWS_* variables win. */
+    s3: z
+      .object({
+        bucket: z.string().regex(S3_BUCKET, S3_BUCKET_RULE).optional(),
+        /** Default: AWS S3 in `region`. */
+        endpoint: upstreamUrl.optional(),
+        region: z.string().min(1).optional(),
+        /** Prepended to every object key, e.g. "qig/". */
+        prefix: z.string().regex(/^[A-Za-z0-9!_.*'()/-]{0,200}$/, 'must use letters, digits and !_.*\'()/- only').optional(),
+        /** Bucket in the URL path rather than the host name; default true with an endpoint (MinIO and the like). */
+        forcePathStyle: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
     role: z.enum(['all', 'api', 'worker']).optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     engines: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'engine names use letters, digits, - and _'), engineConfigSchema).optional(),
@@ -158,6 +196,8 @@ export const fileConfigSchema = z
       .object({
         urlTtlSeconds: z.number().int().min(60).optional(),
         signingSecret: z.string().min(16).optional(),
+        /** signed (default): our /files URLs; presigned: presigned S3 GET URLs (needs S3). */
+        serve: z.enum(['signed', 'presigned']).optional(),
       })
       .strict()
       .optional(),

@@ -6,6 +6,7 @@ import type { FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from
 import { AppError } from '../domain/errors.js';
 import type { TaskRecord } from '../domain/task.js';
 import type { AuthScheme, KeyService, Principal } from '../services/keys.js';
+import type { QueueRequestService } from '../services/queue-requests.js';
 import type { TaskService } from '../services/tasks.js';
 
 declare module 'fastify' {
@@ -18,6 +19,8 @@ declare module 'fastify' {
 export interface DialectContext {
   tasks: TaskService;
   keys: KeyService;
+  /** Submits of the queue dialects (fal, SeaArt): their options, webhooks, status events. */
+  queueRequests: QueueRequestService;
   /** Signed, expiring URLs of a task's outputs, in order. */
   outputUrls(task: TaskRecord): string[];
   /** The bytes of a task's outputs, in order (for base64 answers). */

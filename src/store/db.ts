@@ -68,11 +68,20 @@ export async function openStore(options: OpenStoreOptions): Promise<SqlStore> {
   const store = options.databaseUrl
     ? openPostgres(options.databaseUrl, options.poolSize ?? 10)
     : openSqlite(options.dataDir);
+  let migrationTableSchema: string | undefined;
   if (store.dialect === 'postgres') {
     const { schema } = postgresTarget(options.databaseUrl ?? '');
-    if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(store.db);
+    // Concurrent `create schema if not exists` can still collide on pg_namespace: serialise it.
+    if (schema) {
+      await store.db.transaction().execute(async (trx) => {
+        await sql`select pg_advisory_xact_lock(hashtext(${schema}))`.execute(trx);
+        await sql`create schema if not exists ${sql.id(schema)}`.execute(trx);
+      });
+    }
+    // Named, or the migrator takes another schema's migration tables for ours.
+    migrationTableSchema = (await sql<{ name: string }>`select current_schema() as name`.execute(store.db)).rows[0]?.name;
   }
-  const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.dialect) });
+  const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.dialect), migrationTableSchema });
   const { error } = await migrator.migrateToLatest();
   if (error) {
     await store.close();

@@ -135,6 +135,46 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         for (const table of ['idempotency_keys', 'usage_records', 'ledger']) await db.schema.dropTable(table).ifExists().execute();
       },
     },
+    // The queue dialects' per-request options (fal, SeaArt), the webhook a task was submitted
+    // with (kept from submit, so it survives a restart), and the persisted deliveries.
+    '0003_webhooks': {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable('queue_requests')
+          .addColumn('task_id', 'text', (c) => c.primaryKey())
+          .addColumn('dialect', 'text', (c) => c.notNull())
+          .addColumn('endpoint', 'text', (c) => c.notNull())
+          .addColumn('sync_mode', 'integer', (c) => c.notNull())
+          .addColumn('start_deadline', 'bigint')
+          .addColumn('timed_out', 'integer', (c) => c.notNull())
+          .addColumn('webhook_url', 'text')
+          .addColumn('webhook_state', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('queue_requests_webhook').on('queue_requests').columns(['webhook_state']).execute();
+        await db.schema.createIndex('queue_requests_deadline').on('queue_requests').columns(['start_deadline']).execute();
+
+        await serial(db, 'webhook_deliveries')
+          .addColumn('task_id', 'text', (c) => c.notNull().unique())
+          .addColumn('url', 'text', (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull())
+          .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+          .addColumn('claimed_by', 'text')
+          .addColumn('claimed_until', 'bigint')
+          .addColumn('last_status', 'integer')
+          .addColumn('last_error', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addColumn('finished_at', 'bigint')
+          .execute();
+        await db.schema.createIndex('webhook_deliveries_due').on('webhook_deliveries').columns(['state', 'next_attempt_at']).execute();
+      },
+      async down(db: AnyDb) {
+        for (const table of ['webhook_deliveries', 'queue_requests']) await db.schema.dropTable(table).ifExists().execute();
+      },
+    },
   };
 }
 

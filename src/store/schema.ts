@@ -100,6 +100,42 @@ export interface SettingsTable {
   created_at: ColumnType<Millis, Millis, never>;
 }
 
+/** The fal and SeaArt options of a task, and the webhook it was submitted with. */
+export interface QueueRequestsTable {
+  task_id: string;
+  dialect: string;
+  /** The endpoint as the client named it (`fal-ai/qwen-image-edit-plus`, `qwen_image_edit_plus`). */
+  endpoint: string;
+  sync_mode: number;
+  /** fal's x-fal-request-timeout: the task is canceled if still queued at this time. */
+  start_deadline: Millis | null;
+  /** 1 when the task was canceled because its start deadline passed. */
+  timed_out: number;
+  webhook_url: string | null;
+  /** waiting (until the task ends) → scheduled (a delivery row exists); null without a webhook. */
+  webhook_state: string | null;
+  created_at: Millis;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  task_id: string;
+  url: string;
+  /** The JSON body, rendered once when the task ended, so every attempt sends the same bytes. */
+  body: string;
+  /** pending → sending (claimed by one node) → delivered | failed; back to pending to retry. */
+  state: string;
+  attempts: number;
+  next_attempt_at: Millis;
+  claimed_by: string | null;
+  claimed_until: Millis | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: Millis;
+  updated_at: Millis;
+  finished_at: Millis | null;
+}
+
 export interface Database {
   tasks: TasksTable;
   task_logs: TaskLogsTable;
@@ -108,4 +144,6 @@ export interface Database {
   ledger: LedgerTable;
   usage_records: UsageRecordsTable;
   idempotency_keys: IdempotencyKeysTable;
+  queue_requests: QueueRequestsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

@@ -5,6 +5,7 @@ import { text } from 'node:stream/consumers';
 import { blobIdFor, parseBlobId, type BlobStore } from '../../src/blobs/blob-store.js';
 import { DiskBlobStore } from '../../src/blobs/disk-store.js';
 import { UrlSigner } from '../../src/blobs/signing.js';
+import { startTestS3, testS3Store } from '../helpers/s3.js';
 import { tempDir } from '../helpers/stores.js';
 
 interface BlobTarget {
@@ -18,6 +19,15 @@ const targets: BlobTarget[] = [
     async create() {
       const dir = tempDir();
       return { blobs: new DiskBlobStore(dir.path), cleanup: async () => dir.remove() };
+    },
+  },
+  {
+    // s3rver on loopback, started here: the S3 driver is always tested.
+    name: 's3',
+    async create() {
+      const s3 = await startTestS3();
+      const blobs = testS3Store(s3, 'blobs/');
+      return { blobs, cleanup: async () => { await blobs.close(); await s3.close(); } };
     },
   },
 ];

@@ -1,9 +1,11 @@
 /** The queue contract, run on every queue driver. */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BullMqQueue } from '../../src/queue/bullmq-queue.js';
 import { MemoryQueue } from '../../src/queue/memory-queue.js';
 import type { TaskQueue } from '../../src/queue/queue.js';
+import { dropRedisPrefixes, testRedisPrefix } from '../helpers/redis.js';
 
 interface QueueTarget {
   name: string;
@@ -11,6 +13,23 @@ interface QueueTarget {
 }
 
 const targets: QueueTarget[] = [{ name: 'memory', create: async () => new MemoryQueue() }];
+
+const redisUrl = process.env.REDIS_URL;
+if (redisUrl) {
+  // A prefix per queue: the tests never see each other's jobs.
+  const prefixes: string[] = [];
+  after(() => dropRedisPrefixes(redisUrl, prefixes));
+  targets.push({
+    name: 'bullmq',
+    async create() {
+      const prefix = testRedisPrefix();
+      prefixes.push(prefix);
+      const queue = new BullMqQueue({ url: redisUrl, prefix });
+      await queue.ready();
+      return queue;
+    },
+  });
+}
 
 async function until(condition: () => boolean, ms = 3000): Promise<void> {
   const end = Date.now() + ms;
@@ -74,6 +93,36 @@ for (const target of targets) {
       queue.consume(async (id) => void seen.push(id), 1);
       await sleep(120);
       assert.deepEqual(seen, ['dup']);
+      await queue.close();
+    });
+
+    it('runs an id again that its own running handler queued with a delay (a parked re-poll)', async () => {
+      const queue = await target.create();
+      const runs: number[] = [];
+      const start = Date.now();
+      queue.consume(async (id) => {
+        runs.push(Date.now() - start);
+        if (runs.length < 3) await queue.enqueue(id, { delayMs: 60 });
+      }, 2);
+      await queue.enqueue('poll');
+      await until(() => runs.length === 3);
+      assert.ok((runs[2] ?? 0) - (runs[0] ?? 0) >= 100, `re-polls waited their delay: ${runs.join(', ')}`);
+      await sleep(150);
+      assert.equal(runs.length, 3);
+      await queue.close();
+    });
+
+    it('brings a delayed id forward when it is queued again without a delay', async () => {
+      const queue = await target.create();
+      const seen: string[] = [];
+      queue.consume(async (id) => void seen.push(id), 1);
+      await queue.enqueue('parked', { delayMs: 60_000 });
+      assert.equal((await queue.stats()).delayed, 1);
+      await queue.enqueue('parked');
+      await until(() => seen.length === 1);
+      assert.deepEqual(seen, ['parked']);
+      await sleep(50);
+      assert.deepEqual(await queue.stats(), { waiting: 0, delayed: 0, active: 0 });
       await queue.close();
     });
 

@@ -24,6 +24,8 @@ export interface TestGatewayOptions {
   worker?: Partial<WorkerTimings>;
   /** Reuse a data dir (restart tests); removed by the caller. */
   dataDir?: string;
+  /** Built web pages to serve instead of web/dist. */
+  webDir?: string;
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -36,7 +38,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     env.QIG_CONFIG = path;
   }
   const config = loadConfig(env, dataDir);
-  const gateway = await startGateway(config, { logger: silentLogger(), engines: options.engines, worker: options.worker });
+  const gateway = await startGateway(config, { logger: silentLogger(), engines: options.engines, worker: options.worker, webDir: options.webDir });
   const key = gateway.developmentKey ?? '';
   return {
     gateway,

@@ -1,0 +1,39 @@
+/**
+ * The HTTP server of a worker-only process (QIG_ROLE=worker): /healthz, /readyz and /metrics on
+ * PORT for probes and scraping, and nothing else — a worker takes no API traffic.
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from '../lib/logger.js';
+import type { TaskQueue } from '../queue/queue.js';
+import type { EngineHealth } from '../services/engine-guard.js';
+import type { TaskEvents } from '../services/events.js';
+import { createMetrics, opsRoutes, type ReadinessCheck } from './ops.js';
+
+export interface WorkerOpsDeps {
+  logger: Logger;
+  queue: TaskQueue;
+  events: TaskEvents;
+  readiness: readonly ReadinessCheck[];
+  engineHealth: () => EngineHealth[];
+}
+
+export async function buildWorkerOpsApp(deps: WorkerOpsDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+  });
+  const metrics = createMetrics({ queueStats: () => deps.queue.stats(), inflightBodyBytes: () => 0, engineHealth: deps.engineHealth });
+  deps.events.subscribeLocal((event) => {
+    if (event.type === 'status') metrics.taskTransitions.inc({ status: event.status });
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    metrics.observe(request, reply);
+    done();
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: { code: 'NotFound', message: `No route ${request.method} ${request.url.split('?')[0]}: this is a worker; only /healthz, /readyz and /metrics are served.` } }),
+  );
+  await app.register(opsRoutes, { checks: deps.readiness, queueStats: () => deps.queue.stats(), engineHealth: deps.engineHealth, metrics });
+  return app;
+}

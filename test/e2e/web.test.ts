@@ -1,0 +1,206 @@
+/**
+ * The playground in a real browser (Debian's chromium) against the real gateway on the local
+ * engine: an edit from uploaded files to a compared, downloaded and reused result, errors next to
+ * their field, the history, the code shown for the form (run as shown), text-to-image, phone width.
+ * The page may only ever reach 127.0.0.1.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import type { Page } from 'playwright-core';
+import sharp from 'sharp';
+import { DESKTOP, PHONE, scene, screenshot, startWebSuite, textOf, unnamedControls, type WebSuite } from '../helpers/browser.js';
+
+const run = promisify(execFile);
+
+let suite: WebSuite;
+let square: Buffer;
+let landscape: Buffer;
+
+async function uploadTwo(page: Page): Promise<void> {
+  await page.setInputFiles('#files', [
+    { name: 'a.png', mimeType: 'image/png', buffer: square },
+    { name: 'b.png', mimeType: 'image/png', buffer: landscape },
+  ]);
+  await page.locator('#image-list li').nth(1).locator('img').evaluate('img => img.decode()');
+}
+
+describe('web playground', { timeout: 180_000 }, () => {
+  before(async () => {
+    suite = await startWebSuite();
+    square = await scene(480, 480, '#f97316', '#fde68a');
+    landscape = await scene(900, 600, '#2563eb', '#a5f3fc');
+  });
+
+  after(() => suite?.close());
+
+  it('edits two uploaded images: progress, results with cost and seed, compare, download, reuse', async () => {
+    const page = await suite.open(DESKTOP, '/', false);
+    // The key is asked for once, and kept.
+    await page.locator('#key-panel').waitFor();
+    await page.fill('#api-key', suite.gw.key);
+    await page.click('#key-form button[type=submit]');
+    await page.locator('#key-panel').waitFor({ state: 'hidden' });
+    assert.match(await textOf(page, '#balance'), /unlimited/);
+
+    await page.selectOption('#model', 'qwen-image-edit-plus');
+    await uploadTwo(page);
+    assert.match(await page.locator('#image-list li').nth(1).textContent() ?? '', /sets aspect ratio/);
+    // The default size follows the last image (3:2) at about 1 MP, shown before sending.
+    assert.match(await textOf(page, '#size-preview'), /1248 × 832 — follows image 2/);
+    await page.fill('#prompt', 'make it black and white');
+    // A recommended negative prompt by edit type, in English or Chinese.
+    await page.getByRole('button', { name: 'Chinese presets' }).click();
+    await page.getByRole('button', { name: 'Object Editing' }).click();
+    assert.match(await page.inputValue('#negative'), /明显接缝/);
+    await page.fill('#n', '2');
+    assert.match(await textOf(page, '#cost'), /2 × ¥0\.18 = ¥0\.36/);
+    await screenshot(page, 'playground-desktop-form');
+
+    await page.click('#submit');
+    await page.locator('#status .status-chip[data-status="SUCCEEDED"]').waitFor({ timeout: 60_000 });
+    const cards = page.locator('.result-card');
+    assert.equal(await cards.count(), 2);
+    await cards.nth(1).locator('img').evaluate('img => img.decode()');
+    const summary = await textOf(page, '#results .summary');
+    assert.match(summary, /cost 2 × ¥0\.18 = ¥0\.36/);
+    assert.match(summary, /links expire in 24 h/);
+    assert.match(await cards.nth(0).locator('.result-meta').textContent() ?? '', /1248 × 832\s*seed \d+/);
+    assert.match(await page.locator('#results .prompts').textContent() ?? '', /make it black and white/);
+
+    // The result really is black and white.
+    const url = (await cards.nth(0).locator('a[download]').getAttribute('href')) as string;
+    const { data } = await sharp(Buffer.from(await (await fetch(url)).arrayBuffer())).raw().toBuffer({ resolveWithObject: true });
+    for (let i = 0; i < data.length; i += 3 * 97) assert.ok(Math.abs(data[i]! - data[i + 1]!) <= 2 && Math.abs(data[i + 1]! - data[i + 2]!) <= 2);
+    assert.match((await cards.nth(0).locator('a[download]').getAttribute('download')) ?? '', /^qwen-.+-1\.png$/);
+    await screenshot(page, 'playground-desktop-result');
+
+    // Open it beside its input: a slider moved by keyboard, then side by side.
+    await cards.nth(0).locator('.result-image').click();
+    const dialog = page.locator('#compare-dialog');
+    await dialog.waitFor();
+    await dialog.locator('.slider-after').evaluate('img => img.decode()');
+    await dialog.locator('input[type=range]').focus();
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await dialog.locator('input[type=range]').inputValue(), '51');
+    await screenshot(page, 'playground-desktop-compare');
+    await dialog.locator('[data-mode=side]').click();
+    assert.equal(await dialog.locator('.side-by-side img').count(), 2);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+
+    await cards.nth(0).getByRole('button', { name: 'Use as input' }).click();
+    await page.locator('#image-list li').nth(2).waitFor();
+    assert.match(await page.locator('#images-count').textContent() ?? '', /3 of 3/);
+  });
+
+  it('shows an error in plain words next to the field it concerns', async () => {
+    const page = await suite.open(DESKTOP, '/', true);
+    await page.selectOption('#model', 'qwen-image-edit-plus');
+    await uploadTwo(page);
+    await page.fill('#prompt', 'make it sepia');
+    await page.fill('#n', '7');
+    await page.click('#submit');
+    assert.match(await textOf(page, '#n-error'), /^Must be an integer from 1 to 6 for model qwen-image-edit-plus \(got 7\)/);
+    assert.equal(await page.getAttribute('#n', 'aria-invalid'), 'true');
+    assert.equal(await page.evaluate('document.activeElement.id'), 'n');
+
+    await page.fill('#n', '1');
+    await page.selectOption('#size-mode', 'custom');
+    await page.fill('#size-w', '4000');
+    await page.fill('#size-h', '4000');
+    assert.match(await textOf(page, '#size-preview'), /between 512 and 2048/);
+    await page.click('#submit');
+    assert.match(await textOf(page, '#size-error'), /4000\*4000 is not allowed/);
+    assert.equal(await page.locator('#n-error').textContent(), '', 'the earlier error is cleared');
+    await screenshot(page, 'playground-desktop-errors');
+
+    // An image URL the server may not fetch is named on that image.
+    await page.selectOption('#size-mode', 'default');
+    await page.locator('#image-list button[data-action=remove]').first().click();
+    await page.locator('#image-list button[data-action=remove]').first().click();
+    await page.fill('#image-url', 'http://127.0.0.1:9/private.png');
+    await page.click('#add-url');
+    await page.click('#submit');
+    assert.match(await textOf(page, '#image-error-0'), /127\.0\.0\.1|private|loopback|not allowed/i);
+  });
+
+  it('lists the key’s past tasks with when their links expire, and shows one again', async () => {
+    const page = await suite.open(DESKTOP, '/', true);
+    const first = page.locator('#history-list li').first();
+    await first.waitFor();
+    assert.match(await first.textContent() ?? '', /SUCCEEDED.*qwen-image-edit-plus.*make it black and white.*2 images · links expire in 24 h/s);
+    await first.getByRole('button', { name: /Show the results/ }).click();
+    assert.equal(await page.locator('.result-card').count(), 2);
+    await screenshot(page, 'playground-desktop-history');
+  });
+
+  it('shows code for the current form that runs as shown', { timeout: 120_000 }, async () => {
+    const page = await suite.open(DESKTOP, '/', true);
+    await page.selectOption('#model', 'qwen-image-edit-plus');
+    await uploadTwo(page);
+    await page.fill('#prompt', 'make it black and white; it’s "fine" $HOME `x`');
+    await page.click('#show-code');
+    await page.check('#code-key');
+    const dir = resolve('test-artifacts', 'web', 'snippets');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'a.png'), square);
+    writeFileSync(join(dir, 'b.png'), landscape);
+    const code: Record<string, string> = {};
+    for (const tab of ['curl', 'openai', 'fal', 'seaart']) {
+      await page.click(`#tab-${tab}`);
+      code[tab] = (await page.locator('#code-text').textContent()) ?? '';
+      assert.ok(code[tab]!.includes(suite.gw.url), tab);
+    }
+    await screenshot(page, 'playground-desktop-code');
+
+    const curl = await run('bash', ['-c', code.curl!], { cwd: dir, timeout: 60_000, maxBuffer: 1 << 24 });
+    const answer = JSON.parse(curl.stdout) as { output: { choices: Array<{ message: { content: Array<{ image: string }> } }> } };
+    assert.match(answer.output.choices[0]!.message.content[0]!.image, /^http:\/\/127\.0\.0\.1:\d+\/files\//);
+    for (const tab of ['openai', 'seaart', 'fal']) {
+      writeFileSync(join(dir, `${tab}.mjs`), code[tab]!);
+      const { stdout } = await run(process.execPath, [`${tab}.mjs`], { cwd: dir, timeout: 60_000 });
+      assert.match(stdout, /http:\/\/127\.0\.0\.1:\d+\/files\//, `${tab} printed ${stdout}`);
+    }
+  });
+
+  it('generates from text alone with a fixed-size model', async () => {
+    const page = await suite.open(DESKTOP, '/', true);
+    await page.selectOption('#model', 'qwen-image-plus');
+    assert.match(await page.locator('#images-count').textContent() ?? '', /none for this model/);
+    assert.equal(await page.locator('#size-mode option').count(), 6, 'the default and five fixed sizes');
+    assert.equal(await page.isDisabled('#n'), true);
+    await page.selectOption('#size-mode', '1328*1328');
+    await page.fill('#prompt', 'a poster titled "Come Play Ball!" on green grass');
+    assert.equal(await page.locator('#submit').textContent(), 'Generate');
+    await page.click('#submit');
+    await page.locator('#status .status-chip[data-status="SUCCEEDED"]').waitFor({ timeout: 60_000 });
+    await page.locator('.result-card img').first().evaluate('img => img.decode()');
+    assert.match(await page.locator('.result-card .result-meta').first().textContent() ?? '', /1328 × 1328/);
+  });
+
+  it('works at phone width', async () => {
+    const page = await suite.open(PHONE, '/', true);
+    await uploadTwo(page);
+    await page.fill('#prompt', 'rotate it 90 degrees clockwise');
+    await screenshot(page, 'playground-phone-form');
+    await page.click('#submit');
+    await page.locator('#status .status-chip[data-status="SUCCEEDED"]').waitFor({ timeout: 60_000 });
+    await page.locator('.result-card img').first().evaluate('img => img.decode()');
+    const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+    assert.equal(overflow, 0, 'nothing wider than the screen');
+    await screenshot(page, 'playground-phone-result');
+  });
+
+  it('is keyboard and screen-reader friendly: every control has a name, a skip link comes first', async () => {
+    const page = await suite.open(DESKTOP, '/', true);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate('document.activeElement.className'), 'skip-link');
+    assert.deepEqual(await unnamedControls(page), []);
+  });
+
+  it('never reached beyond 127.0.0.1 and raised no script or CSP error', () => suite.assertClean());
+});

@@ -1,0 +1,41 @@
+/** The admin token, entered once per tab (sessionStorage), and calls made with it. */
+import { ApiError, call, type CallOptions } from '../lib/api.js';
+
+const STORAGE_KEY = 'qig.adminToken';
+
+export const adminToken = {
+  get: (): string | null => sessionStorage.getItem(STORAGE_KEY),
+  set: (token: string) => sessionStorage.setItem(STORAGE_KEY, token),
+  clear: () => sessionStorage.removeItem(STORAGE_KEY),
+};
+
+/** Called when the token stops working (wrong, or the server restarted with another). */
+let onRefused: (message: string) => void = () => undefined;
+
+export function whenRefused(handler: (message: string) => void): void {
+  onRefused = handler;
+}
+
+export function explain(error: unknown): string {
+  if (error instanceof ApiError && error.status === 404 && error.code === 'NotFound') {
+    return 'The admin API is off on this server: start it with QIG_ADMIN_TOKEN set.';
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+export async function adminCall<T>(path: string, options: Omit<CallOptions, 'token'> = {}): Promise<T> {
+  try {
+    return await call<T>(path, { ...options, token: adminToken.get() });
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 401 || (error.status === 404 && error.code === 'NotFound'))) onRefused(explain(error));
+    throw error;
+  }
+}
+
+/** `?a=1&b=x` from the filled-in values only. */
+export function query(params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) if (value !== undefined && value !== '') search.set(name, String(value));
+  const text = search.toString();
+  return text === '' ? '' : `?${text}`;
+}

@@ -1,0 +1,92 @@
+/** The admin API's answers, as the console reads them. */
+export interface AdminKey {
+  id: string;
+  name: string;
+  prefix: string;
+  balance: string | null;
+  createdAt: string;
+  revokedAt: string | null;
+  expiresAt: string | null;
+  rateLimitPerMinute: number | null;
+  maxInFlight: number | null;
+  models: string[] | null;
+}
+
+export interface UsageRecord {
+  taskId: string;
+  keyId: string;
+  model: string;
+  images: number;
+  unitPrice: string;
+  amount: string;
+  currency: string;
+  content: string;
+  createdAt: string;
+}
+
+export interface UsageAnswer {
+  data: UsageRecord[];
+  total: number;
+  totals: { images: number; amount: string; currency: string };
+}
+
+export interface AdminTask {
+  id: string;
+  keyId: string;
+  model: string;
+  kind: string;
+  status: string;
+  origin: string;
+  engine: string | null;
+  prompt: string;
+  n: number;
+  size: string;
+  inputs: number;
+  outputs: number;
+  attempts: number;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  queuedMs: number | null;
+  runMs: number | null;
+  error: { kind: string; message: string; field?: string } | null;
+  warnings: string[];
+  billing: { state: string; unitPrice: string; held: string; charged: string | null; currency: string };
+}
+
+export interface TaskPage {
+  data: AdminTask[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export interface EngineView {
+  name: string;
+  type: string;
+  models: string[] | '*';
+  capabilities: {
+    models: string[] | '*';
+    maxImagesPerCall: number;
+    watermark: boolean;
+    negativePrompt: boolean;
+    promptExtend: boolean;
+    seed: boolean;
+    cancelRunning: boolean;
+  } | null;
+  routes: Array<{ model: string; position: number; of: number }>;
+  health?: {
+    state: string;
+    consecutiveFailures: number;
+    retryAt: string | null;
+    inFlight: number;
+    waiting: number;
+    maxConcurrent: number | null;
+    outputs: string;
+  };
+}
+
+export interface EnginesAnswer {
+  data: EngineView[];
+  routes: Record<string, string[]>;
+}
