@@ -1,5 +1,8 @@
 /**
- * `npm run bench`: every benchmark, printed as tables. Pick some with BENCH=a,b,c.
+ * `npm run bench`: every benchmark, printed as tables. Pick some with BENCH=a,b,c:
+ *   a task GET vs bare node:http · b sync edit stages · c memory under a burst of large bodies ·
+ *   d multipart vs base64 upload · e passthrough/rehost overhead · f local engine vs ImageMagick ·
+ *   g SSE subscribers · h queue throughput (BullMQ needs REDIS_URL).
  * Numbers are wall-clock on this machine; nothing here asserts on time.
  */
 import { cpus } from 'node:os';
@@ -10,6 +13,7 @@ import { benchUpload } from './upload.js';
 import { benchPassthrough } from './passthrough.js';
 import { benchLocalOps } from './local-ops.js';
 import { benchSse } from './sse.js';
+import { benchQueue } from './queue.js';
 
 const sections: Record<string, () => Promise<void>> = {
   a: benchTaskGet,
@@ -19,6 +23,7 @@ const sections: Record<string, () => Promise<void>> = {
   e: benchPassthrough,
   f: benchLocalOps,
   g: benchSse,
+  h: benchQueue,
 };
 
 const chosen = (process.env.BENCH ?? Object.keys(sections).join(',')).split(',').map((s) => s.trim());
