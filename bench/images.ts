@@ -6,26 +6,9 @@ import sharp from 'sharp';
 import { encodeImage } from '../src/images/encode.js';
 import type { EncodeSource } from '../src/images/encode.js';
 import { intakeImage } from '../src/images/intake.js';
+import { photoPixels } from './lib/photo.js';
 
 const SIDE = 1024;
-
-/** Gradients, texture and pseudo-random grain: compresses like a photo, not like a flat fill. */
-function photoPixels(width: number, height: number, grain: number): Buffer {
-  const data = Buffer.alloc(width * height * 3);
-  let seed = 12345;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      const noise = ((seed % 1000) / 1000 - 0.5) * grain;
-      const texture = Math.sin(x * 0.3 + Math.sin(y * 0.05) * 5) * 20;
-      const at = (y * width + x) * 3;
-      data[at] = Math.max(0, Math.min(255, x / 5 + texture + noise));
-      data[at + 1] = Math.max(0, Math.min(255, y / 5 + texture / 2 + noise));
-      data[at + 2] = Math.max(0, Math.min(255, 128 + Math.sin(x / 30) * Math.cos(y / 40) * 100 + noise));
-    }
-  }
-  return data;
-}
 
 async function measure(label: string, runs: number, task: () => Promise<number>): Promise<void> {
   await task();

@@ -1,5 +1,5 @@
 /**
- * (d) The local engine's operations on a 1024×1024 photo-like picture, next to ImageMagick doing
+ * (f) The local engine's operations on a 1024×1024 photo-like picture, next to ImageMagick doing
  * the nearest equivalent in the same run. ImageMagick runs as a process on PNG files, so its time
  * includes the spawn and the PNG decode and encode; to compare like with like the table gives ours
  * with a PNG decode and encode too, and ImageMagick's operation alone, estimated as the same
@@ -156,7 +156,7 @@ export async function benchLocalOps(): Promise<void> {
       rows.push([c.name, ours, withPng, png, alone, png / withPng, alone / ours, c.magick.join(' ')]);
     }
     table(
-      `(d) local engine operations on a ${SIZE}×${SIZE} photo-like picture vs ImageMagick (${magick ?? 'not installed'}), median of ${RUNS} (ms)`,
+      `(f) local engine operations on a ${SIZE}×${SIZE} photo-like picture vs ImageMagick (${magick ?? 'not installed'}), median of ${RUNS} (ms)`,
       ['operation', 'ours', 'ours + PNG dec/enc', 'ImageMagick PNG→PNG', 'ImageMagick op alone (est.)', '× faster, with PNG', '× faster, op alone', 'ImageMagick arguments'],
       rows,
     );
@@ -170,7 +170,7 @@ export async function benchLocalOps(): Promise<void> {
     ];
     const engineRows: Array<[string, number]> = [];
     for (const [name, fn] of endToEnd) engineRows.push([name, await time(fn)]);
-    table(`(d) local engine calls from a ${SIZE}×${SIZE} PNG to raw pixels, median of ${RUNS} (ms)`, ['call', 'ms'], engineRows);
+    table(`(f) local engine calls from a ${SIZE}×${SIZE} PNG to raw pixels, median of ${RUNS} (ms)`, ['call', 'ms'], engineRows);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -91,6 +91,26 @@ const EDIT_PLUS: ModelTemplate = {
   description: 'Image editing with 1–3 input images, 1–6 outputs, custom size.',
 };
 
+/** The text-to-image-only models: no input image, one output, 16:9 by default. */
+const TEXT_ONLY: ModelTemplate = {
+  ...EDIT_PLUS,
+  edit: false,
+  generate: true,
+  maxImages: 0,
+  maxN: 1,
+  editSize: NO_SIZE,
+  generateDefault: DEFAULT_16_9,
+};
+
+const TWO_POINT_O: ModelTemplate = {
+  ...EDIT_PLUS,
+  generate: true,
+  editSize: TOTAL_512SQ_2048SQ,
+  editDefault: { kind: 'last-image-native' },
+  generateSize: TOTAL_512SQ_2048SQ,
+  generateDefault: { kind: 'fixed', size: { width: 2048, height: 2048 } },
+};
+
 const TEMPLATES: Record<string, { template: ModelTemplate; snapshots: string[] }> = {
   'qwen-image-edit': {
     template: {
@@ -112,52 +132,30 @@ const TEMPLATES: Record<string, { template: ModelTemplate; snapshots: string[] }
   },
   'qwen-image-2.0': {
     template: {
-      ...EDIT_PLUS,
-      generate: true,
-      editSize: TOTAL_512SQ_2048SQ,
-      editDefault: { kind: 'last-image-native' },
-      generateSize: TOTAL_512SQ_2048SQ,
-      generateDefault: { kind: 'fixed', size: { width: 2048, height: 2048 } },
+      ...TWO_POINT_O,
       description: 'Unified generation and editing: text alone or with 1–3 images, 1–6 outputs.',
     },
     snapshots: [],
   },
   'qwen-image-2.0-pro': {
     template: {
-      ...EDIT_PLUS,
-      generate: true,
-      editSize: TOTAL_512SQ_2048SQ,
-      editDefault: { kind: 'last-image-native' },
-      generateSize: TOTAL_512SQ_2048SQ,
-      generateDefault: { kind: 'fixed', size: { width: 2048, height: 2048 } },
+      ...TWO_POINT_O,
       description: 'The professional unified model: generation and editing, 1–6 outputs.',
     },
     snapshots: ['qwen-image-2.0-pro-2026-03-03', 'qwen-image-2.0-pro-2026-04-22'],
   },
   'qwen-image-max': {
     template: {
-      ...EDIT_PLUS,
-      edit: false,
-      generate: true,
-      maxImages: 0,
-      maxN: 1,
-      editSize: NO_SIZE,
+      ...TEXT_ONLY,
       generateSize: TOTAL_512SQ_2048SQ,
-      generateDefault: DEFAULT_16_9,
       description: 'Highest-quality text-to-image: 1 output, custom or fixed sizes.',
     },
     snapshots: [],
   },
   'qwen-image-plus': {
     template: {
-      ...EDIT_PLUS,
-      edit: false,
-      generate: true,
-      maxImages: 0,
-      maxN: 1,
-      editSize: NO_SIZE,
+      ...TEXT_ONLY,
       generateSize: { kind: 'fixed', sizes: FIXED_TEXT2IMAGE_SIZES },
-      generateDefault: DEFAULT_16_9,
       dashscopeAsyncText2Image: true,
       description: 'Text-to-image at five fixed sizes, 1 output.',
     },
@@ -165,14 +163,8 @@ const TEMPLATES: Record<string, { template: ModelTemplate; snapshots: string[] }
   },
   'qwen-image': {
     template: {
-      ...EDIT_PLUS,
-      edit: false,
-      generate: true,
-      maxImages: 0,
-      maxN: 1,
-      editSize: NO_SIZE,
+      ...TEXT_ONLY,
       generateSize: { kind: 'fixed', sizes: FIXED_TEXT2IMAGE_SIZES },
-      generateDefault: DEFAULT_16_9,
       dashscopeAsyncText2Image: true,
       description: 'The first text-to-image model: five fixed sizes, 1 output.',
     },

@@ -3,17 +3,14 @@
  * timings, attempts, errors and charges (GET /admin/v1/tasks), and each engine with its
  * capabilities, routes and circuit state (GET /admin/v1/engines).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { AppError, toAppError } from '../domain/errors.js';
 import { formatAmount } from '../domain/money.js';
 import type { TaskRecord } from '../domain/task.js';
 import type { EngineCapabilities } from '../engines/engine.js';
-import { fastifyErrorToAppError } from '../dialects/fastify-errors.js';
 import { zodToAppError } from '../dialects/zod-errors.js';
+import { guardAdmin } from './admin-guard.js';
 import type { EngineHealth } from '../services/engine-guard.js';
-import { credentialFrom } from '../services/keys.js';
 import type { TaskStore } from '../store/task-store.js';
 
 export interface AdminTaskDeps {
@@ -73,23 +70,9 @@ function taskView(task: TaskRecord, currency: string) {
   };
 }
 
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
-}
 
 export async function adminTaskRoutes(app: FastifyInstance, deps: AdminTaskDeps): Promise<void> {
-  const expected = digest(deps.adminToken);
-  app.setErrorHandler((thrown, request, reply) => {
-    const error = fastifyErrorToAppError(thrown) ?? toAppError(thrown);
-    if (error.kind === 'internal') request.log.error({ reqId: request.id, err: thrown }, 'unhandled admin error');
-    return reply.code(error.status).send({ error: { code: error.kind, message: error.message, field: error.field ?? null } });
-  });
-  app.addHook('onRequest', async (request) => {
-    const token = credentialFrom(request.headers.authorization, ['Bearer']);
-    if (token === null || !timingSafeEqual(digest(token), expected)) {
-      throw new AppError('unauthorized', 'The admin API needs "Authorization: Bearer <QIG_ADMIN_TOKEN>".');
-    }
-  });
+  guardAdmin(app, deps.adminToken);
 
   app.get('/admin/v1/tasks', async (request) => {
     const parsed = querySchema.safeParse(request.query);

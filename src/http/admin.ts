@@ -2,14 +2,11 @@
  * The admin API (DESIGN.md §2.2), behind `Authorization: Bearer $QIG_ADMIN_TOKEN`. Without a
  * token configured the admin API does not exist (404). Amounts are decimal strings.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { AppError, toAppError } from '../domain/errors.js';
-import { fastifyErrorToAppError } from '../dialects/fastify-errors.js';
 import { zodToAppError } from '../dialects/zod-errors.js';
+import { guardAdmin } from './admin-guard.js';
 import type { AccountService } from '../services/accounts.js';
-import { credentialFrom } from '../services/keys.js';
 import { usageQuerySchema, usageFilter } from './usage-query.js';
 
 const amount = z.string({ error: 'must be a decimal amount as a string, like "10.00"' });
@@ -27,24 +24,10 @@ const createKeySchema = z
 
 const creditSchema = z.object({ amount }).strict();
 
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
-}
 
 export async function adminRoutes(app: FastifyInstance, deps: { adminToken: string; accounts: AccountService }): Promise<void> {
-  const expected = digest(deps.adminToken);
+  guardAdmin(app, deps.adminToken);
   const { accounts } = deps;
-  app.setErrorHandler((thrown, request, reply) => {
-    const error = fastifyErrorToAppError(thrown) ?? toAppError(thrown);
-    if (error.kind === 'internal') request.log.error({ reqId: request.id, err: thrown }, 'unhandled admin error');
-    return reply.code(error.status).send({ error: { code: error.kind, message: error.message, field: error.field ?? null } });
-  });
-  app.addHook('onRequest', async (request) => {
-    const token = credentialFrom(request.headers.authorization, ['Bearer']);
-    if (token === null || !timingSafeEqual(digest(token), expected)) {
-      throw new AppError('unauthorized', 'The admin API needs "Authorization: Bearer <QIG_ADMIN_TOKEN>".');
-    }
-  });
 
   app.post('/admin/v1/keys', async (request, reply) => {
     const parsed = createKeySchema.safeParse(request.body ?? {});

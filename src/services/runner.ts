@@ -269,6 +269,8 @@ export class TaskRunner {
   }
 
   private async finish(task: TaskRecord, outcome: TaskOutcome): Promise<void> {
+    // The task's log lines so far are written before it ends, so a reader of the ending sees them.
+    await this.logChain;
     const now = this.deps.clock.now();
     const finished = await this.deps.store.finish(task.id, this.options.workerId, outcome, now);
     if (!finished) {

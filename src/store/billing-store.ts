@@ -9,7 +9,8 @@ import { AppError } from '../domain/errors.js';
 import { formatMoney, usageLine } from '../domain/money.js';
 import { isTerminal, type TaskRecord, type TaskStatus } from '../domain/task.js';
 import type { Database } from './schema.js';
-import { newTaskRow, rowToTask, type NewTask } from './task-store.js';
+import { newTaskRow, rowToTask } from './task-rows.js';
+import type { NewTask } from './task-store.js';
 
 export interface SubmitLimits {
   /** Tasks of this key queued or running at most, or null. */

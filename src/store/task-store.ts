@@ -2,10 +2,12 @@
  * The task table: the source of truth for every task. Every state change is one conditional
  * UPDATE, so two workers (or a worker and a cancel) can never both win.
  */
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { TaskError } from '../domain/errors.js';
-import type { TaskBilling, TaskInput, TaskKind, TaskOutput, TaskRecord, TaskSpec, TaskStatus, TaskUsage } from '../domain/task.js';
-import type { Database, TasksTable } from './schema.js';
+import type { TaskInput, TaskKind, TaskOutput, TaskRecord, TaskSpec, TaskStatus, TaskUsage } from '../domain/task.js';
+import type { Database } from './schema.js';
+import { BufferedTaskLogs } from './task-logs.js';
+import { newTaskRow, rowToTask } from './task-rows.js';
 
 export interface NewTask {
   id: string;
@@ -94,90 +96,15 @@ export interface TaskStore {
   logs(id: string, limit?: number): Promise<TaskLogLine[]>;
 }
 
-type Row = Selectable<TasksTable>;
-
-function parseJson<T>(text: string | null, fallback: T): T {
-  return text === null ? fallback : (JSON.parse(text) as T);
-}
-
-export function rowToTask(row: Row): TaskRecord {
-  return {
-    id: row.id,
-    keyId: row.key_id,
-    model: row.model,
-    kind: row.kind as TaskKind,
-    status: row.status as TaskStatus,
-    spec: parseJson<TaskSpec>(row.spec, {} as TaskSpec),
-    inputs: parseJson<TaskInput[]>(row.inputs, []),
-    engine: row.engine,
-    operation: parseJson<unknown>(row.operation, null),
-    outputs: parseJson<TaskOutput[]>(row.outputs, []),
-    usage: parseJson<TaskUsage | null>(row.usage, null),
-    actualPrompt: row.actual_prompt,
-    error: parseJson<TaskError | null>(row.error, null),
-    warnings: parseJson<string[]>(row.warnings, []),
-    attempts: Number(row.attempts),
-    cancelRequested: Number(row.cancel_requested) === 1,
-    origin: row.origin,
-    requestId: row.request_id,
-    createdAt: Number(row.created_at),
-    startedAt: row.started_at === null ? null : Number(row.started_at),
-    finishedAt: row.finished_at === null ? null : Number(row.finished_at),
-    updatedAt: Number(row.updated_at),
-    leaseUntil: row.lease_until === null ? null : Number(row.lease_until),
-    workerId: row.worker_id,
-    billing: {
-      state: row.billing_state as TaskBilling['state'],
-      unitPriceMicros: Number(row.price_micros),
-      holdMicros: Number(row.hold_micros),
-      chargedMicros: row.charged_micros === null ? null : Number(row.charged_micros),
-    },
-  };
-}
-
-/** The row of a new task (queued), with its billing columns. */
-export function newTaskRow(task: NewTask): Row {
-  const hold = task.billing?.holdMicros ?? 0;
-  return {
-    id: task.id,
-    key_id: task.keyId,
-    model: task.model,
-    kind: task.kind,
-    status: 'queued',
-    spec: JSON.stringify(task.spec),
-    inputs: JSON.stringify(task.inputs),
-    engine: null,
-    operation: null,
-    outputs: '[]',
-    usage: null,
-    actual_prompt: null,
-    error: null,
-    warnings: JSON.stringify(task.warnings),
-    attempts: 0,
-    cancel_requested: 0,
-    origin: task.origin,
-    request_id: task.requestId,
-    created_at: task.createdAt,
-    started_at: null,
-    finished_at: null,
-    updated_at: task.createdAt,
-    lease_until: null,
-    worker_id: null,
-    price_micros: task.billing?.unitPriceMicros ?? 0,
-    hold_micros: hold,
-    charged_micros: null,
-    billing_state: task.billing ? 'held' : 'none',
-  };
-}
-
 export class SqlTaskStore implements TaskStore {
-  private pendingLogs: Array<{ task_id: string; at: number; level: string; message: string }> = [];
-  private flushing: Promise<void> | null = null;
+  private readonly taskLogs: BufferedTaskLogs;
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly onLogError: (error: unknown) => void = () => {},
-  ) {}
+    onLogError: (error: unknown) => void = () => {},
+  ) {
+    this.taskLogs = new BufferedTaskLogs(db, onLogError);
+  }
 
   async create(task: NewTask): Promise<TaskRecord> {
     const row = newTaskRow(task);
@@ -371,37 +298,15 @@ export class SqlTaskStore implements TaskStore {
     return Number(row.n);
   }
 
-  /**
-   * Log lines are buffered and written in batches off the hot path (one INSERT for many lines);
-   * a read writes what is pending first. A crash loses at most the last few milliseconds of lines.
-   */
-  async appendLog(id: string, line: TaskLogLine): Promise<void> {
-    this.pendingLogs.push({ task_id: id, at: line.at, level: line.level, message: line.message });
-    this.flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flushLogs());
+  appendLog(id: string, line: TaskLogLine): Promise<void> {
+    return this.taskLogs.append(id, line);
   }
 
-  /** Writes the buffered log lines. */
-  async flushLogs(): Promise<void> {
-    while (this.pendingLogs.length > 0) {
-      const batch = this.pendingLogs.splice(0, 500);
-      try {
-        await this.db.insertInto('task_logs').values(batch).execute();
-      } catch (error) {
-        this.onLogError(error);
-      }
-    }
-    this.flushing = null;
+  flushLogs(): Promise<void> {
+    return this.taskLogs.flush();
   }
 
-  async logs(id: string, limit = 500): Promise<TaskLogLine[]> {
-    if (this.flushing) await this.flushing;
-    const rows = await this.db
-      .selectFrom('task_logs')
-      .select(['at', 'level', 'message'])
-      .where('task_id', '=', id)
-      .orderBy('id')
-      .limit(limit)
-      .execute();
-    return rows.map((r) => ({ at: Number(r.at), level: r.level, message: r.message }));
+  logs(id: string, limit = 500): Promise<TaskLogLine[]> {
+    return this.taskLogs.read(id, limit);
   }
 }

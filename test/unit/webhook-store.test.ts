@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/store/schema.js';
-import { newTaskRow } from '../../src/store/task-store.js';
+import { newTaskRow } from '../../src/store/task-rows.js';
 import { SqlWebhookStore } from '../../src/store/webhook-store.js';
 import { storeTargets } from '../helpers/stores.js';
 
