@@ -104,9 +104,19 @@ export interface WebSuite {
 }
 
 export async function startWebSuite(env: Record<string, string> = {}): Promise<WebSuite> {
-  const web = await buildWeb();
-  const gw = await startTestGateway({ env, webDir: web.dir });
+  // The browser first: when it cannot start, nothing is left running to keep the test alive.
   const browser = await launchBrowser();
+  let web: Awaited<ReturnType<typeof buildWeb>> | undefined;
+  let gw: TestGateway;
+  try {
+    web = await buildWeb();
+    gw = await startTestGateway({ env, webDir: web.dir });
+  } catch (error) {
+    await browser.close();
+    web?.remove();
+    throw error;
+  }
+  const built = web;
   const pages: GuardedPage[] = [];
   return {
     gw,
@@ -128,7 +138,7 @@ export async function startWebSuite(env: Record<string, string> = {}): Promise<W
       for (const { context } of pages) await context.close();
       await browser.close();
       await gw.close();
-      web.remove();
+      built.remove();
     },
   };
 }
