@@ -117,7 +117,14 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
     throw new Error(`QIG_ROLE=${config.role} needs a shared queue: set REDIS_URL (the embedded queue lives inside one process).`);
   }
 
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const store = await openStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    backgroundCheckpoints: {
+      intervalMs: 250,
+      onFailure: (error) => logger.warn({ err: error }, 'the SQLite checkpoint thread failed; commits checkpoint the WAL again'),
+    },
+  });
   const taskStore = new SqlTaskStore(store.db, (error) => logger.warn({ err: error }, 'task log lines could not be written'));
   const keyStore = new SqlKeyStore(store.db);
   const settings = new SqlSettingsStore(store.db);

@@ -234,9 +234,10 @@ export function createSafeFetch(options: SafeFetchOptions = {}): SafeFetch {
       });
       res.on('end', () => finish(undefined));
       res.on('error', (error) => finish(new SafeFetchError('network', `${where}: ${error.message}`, { cause: error })));
-      res.on('close', () =>
-        finish(new SafeFetchError('network', `${where}: the connection closed before the body was complete`)),
-      );
+      res.on('close', () => {
+        // 'close' follows every 'end' too; only build the error when it means something.
+        if (!settled) finish(new SafeFetchError('network', `${where}: the connection closed before the body was complete`));
+      });
     });
   }
 

@@ -272,12 +272,11 @@ export class TaskRunner {
     // The task's log lines so far are written before it ends, so a reader of the ending sees them.
     await this.logChain;
     const now = this.deps.clock.now();
-    const finished = await this.deps.store.finish(task.id, this.options.workerId, outcome, now);
+    const finished = await this.deps.billing.finishTask(task.id, this.options.workerId, outcome);
     if (!finished) {
       this.deps.logger.warn({ taskId: task.id }, 'task was taken over by another worker; its ending is theirs to record');
       return;
     }
-    await this.deps.billing.settle(task.id, finished);
     const detail = outcome.status === 'failed' ? `: ${outcome.error.message}` : outcome.status === 'succeeded' ? `: ${outcome.outputs.length} image(s)` : '';
     this.log(task.id, outcome.status === 'failed' ? 'error' : 'info', `${outcome.status}${detail}`);
     await this.deps.events.publish({ type: 'status', taskId: task.id, status: outcome.status, at: now, task: finished });

@@ -62,6 +62,8 @@ export class WebhookService {
   listen(): () => void {
     return this.deps.events.subscribeLocal((event) => {
       if (event.type !== 'status' || !isTerminal(event.status)) return;
+      // Only the queue dialects take webhooks: other tasks need no lookup of a queue request.
+      if (event.task && !Object.hasOwn(this.deps.renderers, event.task.origin)) return;
       this.schedule(event.taskId, event.task).catch((error: unknown) => this.deps.logger.error({ taskId: event.taskId, err: error }, 'webhook scheduling failed; the sweep retries'));
     });
   }

@@ -10,7 +10,7 @@ import { formatMoney, usageLine } from '../domain/money.js';
 import { isTerminal, type TaskRecord, type TaskStatus } from '../domain/task.js';
 import type { Database } from './schema.js';
 import { newTaskRow, rowToTask } from './task-rows.js';
-import type { NewTask } from './task-store.js';
+import { finishTaskRow, type NewTask, type TaskOutcome } from './task-store.js';
 
 export interface SubmitLimits {
   /** Tasks of this key queued or running at most, or null. */
@@ -143,45 +143,64 @@ export class BillingStore {
         const row = await trx.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirst();
         task = row ? rowToTask(row) : null;
       }
-      if (!task || task.billing.state !== 'held' || !isTerminal(task.status)) return false;
-      const images = task.status === 'succeeded' ? Math.min(task.outputs.length, task.spec.n) : 0;
-      const charged = Math.min(images * task.billing.unitPriceMicros, task.billing.holdMicros);
-      const release = task.billing.holdMicros - charged;
-      const marked = await trx
-        .updateTable('tasks')
-        .set({ billing_state: 'settled', charged_micros: charged })
-        .where('id', '=', taskId)
-        .where('billing_state', '=', 'held')
-        .executeTakeFirst();
-      if (Number(marked.numUpdatedRows) !== 1) return false;
-      if (release > 0) {
-        await trx
-          .updateTable('api_keys')
-          .set((eb) => ({ balance_micros: eb('balance_micros', '+', release) }))
-          .where('id', '=', task.keyId)
-          .where('balance_micros', 'is not', null)
-          .execute();
-      }
-      const why = task.status === 'succeeded' ? `${images} of ${task.spec.n} image(s) produced` : `task ${task.status}`;
-      await this.ledger(trx, task.keyId, task.id, 'release', release, `settled: ${why}, charged ${formatMoney(charged, this.currency)}`, now);
-      if (images > 0) {
-        await trx
-          .insertInto('usage_records')
-          .values({
-            task_id: task.id,
-            key_id: task.keyId,
-            model: task.model,
-            images,
-            unit_price_micros: task.billing.unitPriceMicros,
-            amount_micros: charged,
-            currency: this.currency,
-            description: usageLine(images, task.billing.unitPriceMicros, this.currency),
-            created_at: now,
-          })
-          .execute();
-      }
-      return true;
+      return task !== null && (await this.settleEnded(trx, task, now)) !== null;
     });
+  }
+
+  /**
+   * Records a task's ending (if `workerId` still holds it) and settles it in the same
+   * transaction: the runner's way to end a task, one commit instead of two.
+   */
+  async finishTask(taskId: string, workerId: string, outcome: TaskOutcome, now: number): Promise<TaskRecord | null> {
+    return this.db.transaction().execute(async (trx) => {
+      const finished = await finishTaskRow(trx, taskId, workerId, outcome, now);
+      if (!finished) return null;
+      const charged = await this.settleEnded(trx, finished, now);
+      return charged === null ? finished : { ...finished, billing: { ...finished.billing, state: 'settled', chargedMicros: charged } };
+    });
+  }
+
+  /** Settles an ended task within `trx`: the amount charged, or null when it was not held. */
+  private async settleEnded(trx: Transaction<Database>, task: TaskRecord, now: number): Promise<number | null> {
+    if (task.billing.state !== 'held' || !isTerminal(task.status)) return null;
+    const taskId = task.id;
+    const images = task.status === 'succeeded' ? Math.min(task.outputs.length, task.spec.n) : 0;
+    const charged = Math.min(images * task.billing.unitPriceMicros, task.billing.holdMicros);
+    const release = task.billing.holdMicros - charged;
+    const marked = await trx
+      .updateTable('tasks')
+      .set({ billing_state: 'settled', charged_micros: charged })
+      .where('id', '=', taskId)
+      .where('billing_state', '=', 'held')
+      .executeTakeFirst();
+    if (Number(marked.numUpdatedRows) !== 1) return null;
+    if (release > 0) {
+      await trx
+        .updateTable('api_keys')
+        .set((eb) => ({ balance_micros: eb('balance_micros', '+', release) }))
+        .where('id', '=', task.keyId)
+        .where('balance_micros', 'is not', null)
+        .execute();
+    }
+    const why = task.status === 'succeeded' ? `${images} of ${task.spec.n} image(s) produced` : `task ${task.status}`;
+    await this.ledger(trx, task.keyId, task.id, 'release', release, `settled: ${why}, charged ${formatMoney(charged, this.currency)}`, now);
+    if (images > 0) {
+      await trx
+        .insertInto('usage_records')
+        .values({
+          task_id: task.id,
+          key_id: task.keyId,
+          model: task.model,
+          images,
+          unit_price_micros: task.billing.unitPriceMicros,
+          amount_micros: charged,
+          currency: this.currency,
+          description: usageLine(images, task.billing.unitPriceMicros, this.currency),
+          created_at: now,
+        })
+        .execute();
+    }
+    return charged;
   }
 
   /** Tasks that ended but were not settled (a crash between the two). */

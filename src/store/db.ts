@@ -8,6 +8,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrationProvider, type SqlDialect } from './migrations.js';
+import { startCheckpointer } from './sqlite-checkpointer.js';
 import { withStatementCache } from './sqlite-statements.js';
 import type { Database } from './schema.js';
 
@@ -22,6 +23,11 @@ export interface OpenStoreOptions {
   dataDir: string;
   /** Postgres pool size. */
   poolSize?: number;
+  /**
+   * SQLite: checkpoint the WAL on a worker thread instead of inside commits (a long-running
+   * server wants this; a short CLI command does not). `onFailure` hears if that thread fails.
+   */
+  backgroundCheckpoints?: { intervalMs: number; onFailure: (error: unknown) => void };
 }
 
 const INT8_OID = 20;
@@ -53,21 +59,31 @@ function openPostgres(url: string, poolSize: number): SqlStore {
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
 
-function openSqlite(dataDir: string): SqlStore {
+async function openSqlite(dataDir: string, checkpoints: OpenStoreOptions['backgroundCheckpoints']): Promise<SqlStore> {
   mkdirSync(dataDir, { recursive: true });
-  const file = new SQLite(join(dataDir, 'qig.sqlite'));
+  const path = join(dataDir, 'qig.sqlite');
+  const file = new SQLite(path);
   file.pragma('journal_mode = WAL');
   file.pragma('synchronous = NORMAL');
   file.pragma('busy_timeout = 5000');
   file.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(file) }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  const checkpointer = checkpoints ? await startCheckpointer(file, path, checkpoints) : null;
+  return {
+    db,
+    dialect: 'sqlite',
+    async close() {
+      // The thread's connection closes first, so the last one to close folds the WAL back in.
+      await checkpointer?.stop();
+      await db.destroy();
+    },
+  };
 }
 
 export async function openStore(options: OpenStoreOptions): Promise<SqlStore> {
   const store = options.databaseUrl
     ? openPostgres(options.databaseUrl, options.poolSize ?? 10)
-    : openSqlite(options.dataDir);
+    : await openSqlite(options.dataDir, options.backgroundCheckpoints);
   let migrationTableSchema: string | undefined;
   if (store.dialect === 'postgres') {
     const { schema } = postgresTarget(options.databaseUrl ?? '');

@@ -176,35 +176,8 @@ export class SqlTaskStore implements TaskStore {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  async finish(id: string, workerId: string, outcome: TaskOutcome, now: number): Promise<TaskRecord | null> {
-    const common = {
-      status: outcome.status,
-      finished_at: now,
-      updated_at: now,
-      lease_until: null,
-      warnings: JSON.stringify(outcome.warnings),
-      ...(outcome.engine ? { engine: outcome.engine } : {}),
-    };
-    const values =
-      outcome.status === 'succeeded'
-        ? {
-            ...common,
-            outputs: JSON.stringify(outcome.outputs),
-            usage: JSON.stringify(outcome.usage),
-            actual_prompt: outcome.actualPrompt,
-          }
-        : outcome.status === 'failed'
-          ? { ...common, outputs: JSON.stringify(outcome.outputs), error: JSON.stringify(outcome.error) }
-          : common;
-    const result = await this.db
-      .updateTable('tasks')
-      .set(values)
-      .where('id', '=', id)
-      .where('status', '=', 'running')
-      .where('worker_id', '=', workerId)
-      .returningAll()
-      .executeTakeFirst();
-    return result ? rowToTask(result) : null;
+  finish(id: string, workerId: string, outcome: TaskOutcome, now: number): Promise<TaskRecord | null> {
+    return finishTaskRow(this.db, id, workerId, outcome, now);
   }
 
   async cancelQueued(id: string, now: number): Promise<boolean> {
@@ -309,4 +282,39 @@ export class SqlTaskStore implements TaskStore {
   logs(id: string, limit = 500): Promise<TaskLogLine[]> {
     return this.taskLogs.read(id, limit);
   }
+}
+
+/**
+ * Records a task's ending if `workerId` still holds it; the ended task, or null when another
+ * worker took it over. Also run inside the billing store's transaction that settles the task.
+ */
+export async function finishTaskRow(db: Kysely<Database>, id: string, workerId: string, outcome: TaskOutcome, now: number): Promise<TaskRecord | null> {
+  const common = {
+    status: outcome.status,
+    finished_at: now,
+    updated_at: now,
+    lease_until: null,
+    warnings: JSON.stringify(outcome.warnings),
+    ...(outcome.engine ? { engine: outcome.engine } : {}),
+  };
+  const values =
+    outcome.status === 'succeeded'
+      ? {
+          ...common,
+          outputs: JSON.stringify(outcome.outputs),
+          usage: JSON.stringify(outcome.usage),
+          actual_prompt: outcome.actualPrompt,
+        }
+      : outcome.status === 'failed'
+        ? { ...common, outputs: JSON.stringify(outcome.outputs), error: JSON.stringify(outcome.error) }
+        : common;
+  const result = await db
+    .updateTable('tasks')
+    .set(values)
+    .where('id', '=', id)
+    .where('status', '=', 'running')
+    .where('worker_id', '=', workerId)
+    .returningAll()
+    .executeTakeFirst();
+  return result ? rowToTask(result) : null;
 }
