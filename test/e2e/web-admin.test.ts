@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DESKTOP, PHONE, scene, screenshot, startWebSuite, textOf, unnamedControls, type WebSuite } from '../helpers/browser.js';
+import { DESKTOP, PHONE, scene, screenshot, startWebSuite, textOf, unnamedControls, browserSkip, type WebSuite } from '../helpers/browser.js';
 import { startTestGateway } from '../helpers/gateway.js';
 import { tempDir } from '../helpers/stores.js';
 
@@ -13,7 +13,7 @@ const ADMIN_TOKEN = 'admin-token-for-web-tests';
 
 let suite: WebSuite;
 
-describe('web admin console and serving', { timeout: 180_000 }, () => {
+describe('web admin console and serving', { timeout: 180_000, skip: browserSkip() }, () => {
   before(async () => {
     suite = await startWebSuite({ QIG_ADMIN_TOKEN: ADMIN_TOKEN });
   });

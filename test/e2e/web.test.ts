@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { DESKTOP, PHONE, scene, screenshot, startWebSuite, textOf, unnamedControls, type WebSuite } from '../helpers/browser.js';
+import { DESKTOP, PHONE, scene, screenshot, startWebSuite, textOf, unnamedControls, browserSkip, type WebSuite } from '../helpers/browser.js';
 
 const run = promisify(execFile);
 
@@ -28,7 +28,7 @@ async function uploadTwo(page: Page): Promise<void> {
   await page.locator('#image-list li').nth(1).locator('img').evaluate('img => img.decode()');
 }
 
-describe('web playground', { timeout: 180_000 }, () => {
+describe('web playground', { timeout: 180_000, skip: browserSkip() }, () => {
   before(async () => {
     suite = await startWebSuite();
     square = await scene(480, 480, '#f97316', '#fde68a');

@@ -2,7 +2,7 @@
  * Browser tests: Debian's chromium driven by playwright-core, the web pages built into a temporary
  * directory, every request the page makes held to 127.0.0.1, and screenshots under test-artifacts/.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import assert from 'node:assert/strict';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -20,9 +20,20 @@ export async function buildWeb(): Promise<{ dir: string; remove(): void }> {
   return { dir: out.path, remove: out.remove };
 }
 
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/**
+ * Why the browser suites are skipped, or false to run them: they skip on a machine without
+ * chromium, unless QIG_REQUIRE_BROWSER=1 (CI) makes a missing browser a failure.
+ */
+export function browserSkip(): string | false {
+  if (existsSync(CHROMIUM) || process.env.QIG_REQUIRE_BROWSER === '1') return false;
+  return `no chromium at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH`;
+}
+
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath: CHROMIUM,
     headless: true,
     args: [
       '--no-sandbox',
