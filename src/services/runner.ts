@@ -47,8 +47,8 @@ function isRunState(value: unknown): value is RunState {
 }
 
 export class TaskRunner {
-  /** Log writes in order, so a task's log reads as it happened. */
-  private logChain: Promise<void> = Promise.resolve();
+  /** Each task's log writes, chained so its log reads as it happened; tasks do not wait on each other. */
+  private readonly logChains = new Map<string, Promise<void>>();
 
   constructor(
     private readonly deps: RunnerDeps,
@@ -270,7 +270,7 @@ export class TaskRunner {
 
   private async finish(task: TaskRecord, outcome: TaskOutcome): Promise<void> {
     // The task's log lines so far are written before it ends, so a reader of the ending sees them.
-    await this.logChain;
+    await this.logChains.get(task.id);
     const now = this.deps.clock.now();
     const finished = await this.deps.billing.finishTask(task.id, this.options.workerId, outcome);
     if (!finished) {
@@ -284,9 +284,13 @@ export class TaskRunner {
 
   private log(taskId: string, level: string, message: string): void {
     const at = this.deps.clock.now();
-    this.logChain = this.logChain
+    const chain = (this.logChains.get(taskId) ?? Promise.resolve())
       .then(() => this.deps.store.appendLog(taskId, { at, level, message }))
       .then(() => this.deps.events.publish({ type: 'log', taskId, level, message, at }))
-      .catch((error: unknown) => this.deps.logger.warn({ taskId, err: error }, 'task log write failed'));
+      .catch((error: unknown) => this.deps.logger.warn({ taskId, err: error }, 'task log write failed'))
+      .finally(() => {
+        if (this.logChains.get(taskId) === chain) this.logChains.delete(taskId);
+      });
+    this.logChains.set(taskId, chain);
   }
 }
