@@ -8,7 +8,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrationProvider, type SqlDialect } from './migrations.js';
-import { startCheckpointer } from './sqlite-checkpointer.js';
+import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { withStatementCache } from './sqlite-statements.js';
 import type { Database } from './schema.js';
 
@@ -68,7 +68,15 @@ async function openSqlite(dataDir: string, checkpoints: OpenStoreOptions['backgr
   file.pragma('busy_timeout = 5000');
   file.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(file) }) });
-  const checkpointer = checkpoints ? await startCheckpointer(file, path, checkpoints) : null;
+  let checkpointer: Checkpointer | null = null;
+  if (checkpoints) {
+    try {
+      checkpointer = await startCheckpointer(file, path, checkpoints);
+    } catch (error) {
+      // Commits keep checkpointing as SQLite does by default: slower, never wrong.
+      checkpoints.onFailure(error);
+    }
+  }
   return {
     db,
     dialect: 'sqlite',
