@@ -197,9 +197,8 @@ export function endpointNameOf(modelId: string): string {
   return modelId.replace(/[-.]/g, '_');
 }
 
+const BY_ENDPOINT_NAME = new Map([...MODEL_CATALOG.values()].map((spec) => [endpointNameOf(spec.id), spec]));
+
 export function modelFromEndpointName(endpoint: string): ModelSpec | undefined {
-  for (const spec of MODEL_CATALOG.values()) {
-    if (endpointNameOf(spec.id) === endpoint) return spec;
-  }
-  return undefined;
+  return BY_ENDPOINT_NAME.get(endpoint);
 }

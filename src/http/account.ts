@@ -9,8 +9,10 @@ import type { BillingService } from '../services/billing.js';
 import { usageFilter, usageQuerySchema } from './usage-query.js';
 
 export async function accountRoutes(app: FastifyInstance, deps: { dialect: DialectContext; billing: BillingService }): Promise<void> {
-  app.setErrorHandler((thrown, _request, reply) => {
-    const { status, headers, body } = openAiError(fastifyErrorToAppError(thrown) ?? toAppError(thrown));
+  app.setErrorHandler((thrown, request, reply) => {
+    const error = fastifyErrorToAppError(thrown) ?? toAppError(thrown);
+    if (error.kind === 'internal') request.log.error({ reqId: request.id, err: thrown }, 'unhandled error');
+    const { status, headers, body } = openAiError(error);
     return reply.code(status).headers(headers).send(body);
   });
   app.addHook('onRequest', authHook(deps.dialect));

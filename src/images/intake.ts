@@ -8,8 +8,8 @@ import sharp from 'sharp';
 import type { Sharp } from 'sharp';
 import { AppError } from '../domain/errors.js';
 import { MAX_IMAGE_BYTES } from '../domain/image-ref.js';
-import { decodeBmp, readBmpHeader } from './bmp.js';
-import { DEFAULT_MAX_PIXELS, FAIL_ON, PNG_OUTPUT } from './codec.js';
+import { decodeBmp } from './bmp.js';
+import { DEFAULT_MAX_PIXELS, FAIL_ON, PNG_OUTPUT, openImage } from './codec.js';
 import { probeImage } from './probe.js';
 import type { ImageHeader } from './probe.js';
 import { ImageRejection, brokenImage } from './rejection.js';
@@ -95,11 +95,11 @@ async function validate(bytes: Buffer, header: ImageHeader, maxPixels: number): 
 
 function reencodeSource(bytes: Buffer, header: ImageHeader, maxPixels: number): Sharp {
   if (header.format === 'bmp') {
-    const bmp = decodeBmp(bytes, readBmpHeader(bytes));
+    const bmp = decodeBmp(bytes);
     const image = sharp(bmp.data, { raw: { width: bmp.width, height: bmp.height, channels: 4 } });
     return bmp.opaque ? image.removeAlpha() : image;
   }
-  return sharp(bytes, { limitInputPixels: maxPixels, failOn: FAIL_ON, autoOrient: true });
+  return openImage(bytes, maxPixels);
 }
 
 async function intake(bytes: Buffer, options: IntakeOptions): Promise<IntakenImage> {

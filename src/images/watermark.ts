@@ -6,6 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import sharp from 'sharp';
+import { LruCache } from '../lib/lru.js';
 
 export interface WatermarkOverlay {
   /** Raw RGBA pixels; pass the whole object to `sharp().composite([overlay])`. */
@@ -37,7 +38,7 @@ const LEGIBLE_FONT_PX = 6;
 const TEXT_WIDTH_PER_PX = 7.4;
 const CACHE_LIMIT = 32;
 
-const cache = new Map<number, Promise<RenderedMark>>();
+const cache = new LruCache<number, Promise<RenderedMark>>(CACHE_LIMIT);
 
 async function renderMark(fontPx: number): Promise<RenderedMark> {
   const text = await sharp({
@@ -78,7 +79,6 @@ async function renderMark(fontPx: number): Promise<RenderedMark> {
 function cachedMark(fontPx: number): Promise<RenderedMark> {
   let mark = cache.get(fontPx);
   if (!mark) {
-    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value ?? fontPx);
     mark = renderMark(fontPx);
     mark.catch(() => cache.delete(fontPx));
     cache.set(fontPx, mark);

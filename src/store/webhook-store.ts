@@ -193,7 +193,7 @@ export class SqlWebhookStore {
 
   /** Takes a due delivery for one attempt (counted now, so a crash mid-send still counts). */
   async claim(id: number, workerId: string, now: number, claimUntil: number): Promise<DeliveryRecord | null> {
-    const result = await this.db
+    const row = await this.db
       .updateTable('webhook_deliveries')
       .set((eb) => ({ state: 'sending', claimed_by: workerId, claimed_until: claimUntil, attempts: eb('attempts', '+', 1), updated_at: now }))
       .where('id', '=', id)
@@ -203,10 +203,9 @@ export class SqlWebhookStore {
           eb.and([eb('state', '=', 'sending'), eb('claimed_until', '<', now)]),
         ]),
       )
+      .returningAll()
       .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) return null;
-    const row = await this.db.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-    return toDelivery(row);
+    return row ? toDelivery(row) : null;
   }
 
   /** Records an attempt's outcome, if this worker still holds the delivery. */

@@ -5,6 +5,7 @@
  */
 import WebSocket from 'ws';
 import type { Logger } from '../../lib/logger.js';
+import { LruCache } from '../../lib/lru.js';
 
 export interface Progress {
   value: number;
@@ -27,7 +28,7 @@ export class ProgressWatcher {
   private timer: NodeJS.Timeout | null = null;
   private delayMs = 1000;
   private closed = false;
-  private readonly progress = new Map<string, Progress>();
+  private readonly progress = new LruCache<string, Progress>(MAX_TRACKED);
 
   constructor(
     private readonly url: string,
@@ -87,8 +88,6 @@ export class ProgressWatcher {
     const { type, data } = message as { type?: unknown; data?: { prompt_id?: unknown; value?: unknown; max?: unknown } };
     if (type !== 'progress' || typeof data?.prompt_id !== 'string') return;
     if (typeof data.value !== 'number' || typeof data.max !== 'number' || data.max <= 0) return;
-    this.progress.delete(data.prompt_id);
     this.progress.set(data.prompt_id, { value: data.value, max: data.max });
-    if (this.progress.size > MAX_TRACKED) this.progress.delete(this.progress.keys().next().value as string);
   }
 }

@@ -5,13 +5,12 @@
  * two queries on one token arrive more than a window apart whatever the network does, and no
  * window ever sees more than `limit` arrivals. Takers are served in arrival order.
  */
-import { AppError } from '../../domain/errors.js';
+import type { AppError } from '../../domain/errors.js';
+import { canceled } from '../upstream/http.js';
 import type { Clock } from '../../lib/clock.js';
 
 /** Resolves after `ms` (or never, for Infinity) or when `wake` fires; rejects on abort. */
 export type Wait = (ms: number, wake: Promise<void>, signal: AbortSignal) => Promise<void>;
-
-const canceled = () => new AppError('canceled', 'canceled');
 
 export const wait: Wait = (ms, wake, signal) =>
   new Promise((resolve, reject) => {
