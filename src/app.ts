@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { BlobStore } from './blobs/blob-store.js';
 import type { UrlSigner } from './blobs/signing.js';
 import type { AppConfig } from './config/load.js';
+import { AppError } from './domain/errors.js';
 import type { DialectContext } from './dialects/context.js';
 import { dashscopeRoutes } from './dialects/dashscope/routes.js';
 import { falRoutes } from './dialects/fal/routes.js';
@@ -13,10 +14,12 @@ import { accountRoutes } from './http/account.js';
 import { presetRoutes } from './http/presets.js';
 import { adminRoutes } from './http/admin.js';
 import { adminTaskRoutes } from './http/admin-tasks.js';
-import { BodyBudget } from './http/body-budget.js';
+import { BodyGuard } from './http/body-guard.js';
 import { catalogRoutes } from './http/catalog.js';
 import { fileRoutes } from './http/files.js';
 import { createMetrics, opsRoutes, type ReadinessCheck } from './http/ops.js';
+import { jsonShapeProblem } from './http/json-shape.js';
+import { answerUnmatched, frameworkErrorAnswer } from './http/unmatched.js';
 import { webRoutes } from './http/web.js';
 import type { Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
@@ -59,23 +62,35 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
+    // Ids in paths are short; a longer segment is answered by frameworkErrors in the path's dialect.
+    routerOptions: { maxParamLength: 512 },
+    frameworkErrors: frameworkErrorAnswer,
     // No per-request child logger: few requests log at all, and those name their request id.
     childLoggerFactory: (logger) => logger,
   });
   app.decorateRequest('principal', null);
+  app.decorateRequest('authFailure', null);
   // Clients (fal's among them) send Content-Type: application/json on bodiless PUT and DELETE.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '') done(null, undefined);
-    else parseJson(request, body.toString(), done);
+    const text = body.toString();
+    if (text === '') return done(null, undefined);
+    const problem = jsonShapeProblem(text);
+    if (problem !== null) return done(new AppError('invalid_parameter', `body: ${problem}; a request is a few fields and at most three images.`, { field: 'body' }), undefined);
+    parseJson(request, text, done);
   });
-  const budget = new BodyBudget(deps.config.limits.maxInflightBodyBytes);
-  const metrics = createMetrics({ queueStats: () => deps.queue.stats(), inflightBodyBytes: () => budget.inflight(), engineHealth: deps.engineHealth });
+  const { limits } = deps.config;
+  const bodies = new BodyGuard({ maxInflightBytes: limits.maxInflightBodyBytes, idleMs: limits.bodyIdleSeconds * 1000, totalMs: limits.bodyTotalSeconds * 1000 });
+  app.addHook('onClose', (_instance, done) => {
+    bodies.close();
+    done();
+  });
+  const metrics = createMetrics({ queueStats: () => deps.queue.stats(), inflightBodyBytes: () => bodies.inflight(), engineHealth: deps.engineHealth });
   // One callback-style hook at each end of every request: async hooks cost a promise each.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    done(budget.admit(request, reply) ?? undefined);
+    done(bodies.admit(request, reply) ?? undefined);
   });
   const debugRequests = deps.logger.isLevelEnabled('debug');
   app.addHook('onResponse', (request, reply, done) => {
@@ -91,9 +106,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (event.type === 'status') metrics.taskTransitions.inc({ status: event.status });
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: { code: 'NotFound', message: `No route ${request.method} ${request.url.split('?')[0]}.` }, request_id: request.id }),
-  );
+  answerUnmatched(app);
 
   await app.register(opsRoutes, {
     checks: deps.readiness,

@@ -19,7 +19,9 @@ import type { Engine } from './engines/engine.js';
 import { createEngines } from './engines/registry.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
-import { createSafeFetch, type Resolver } from './lib/safe-fetch.js';
+import { isLoopbackHost } from './lib/ip-policy.js';
+import { createSafeFetch } from './lib/safe-fetch.js';
+import type { Resolver } from './lib/url-guard.js';
 import { Semaphore } from './lib/semaphore.js';
 import { InputService } from './services/inputs.js';
 import { AccountService } from './services/accounts.js';
@@ -32,7 +34,10 @@ import { createQueueServices } from './services/queue-setup.js';
 import { GuardedEngine, type GuardOptions } from './services/engine-guard.js';
 import { EngineRouter } from './services/router.js';
 import { TaskRunner } from './services/runner.js';
+import { OutputRetention } from './services/output-retention.js';
 import { Sweeper } from './services/sweeper.js';
+import { SqlBlobRetentionStore } from './store/blob-retention-store.js';
+import { MAX_PRESIGN_SECONDS } from './blobs/s3-presign.js';
 import { TaskService } from './services/tasks.js';
 import { openStore, type SqlStore } from './store/db.js';
 import { BillingStore } from './store/billing-store.js';
@@ -64,6 +69,8 @@ export interface WorkerTimings {
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
   attemptsPerEngine: number;
+  /** How often a worker deletes the images of tasks past the output retention. */
+  retentionIntervalMs: number;
 }
 
 /** Worker timings; the lease, sweep interval and grace follow `limits.leaseSeconds`. */
@@ -77,6 +84,7 @@ function defaultTimings(leaseSeconds: number): WorkerTimings {
     retryBaseDelayMs: 1_000,
     retryMaxDelayMs: 30_000,
     attemptsPerEngine: 3,
+    retentionIntervalMs: 10 * 60_000,
   };
 }
 
@@ -93,6 +101,8 @@ export interface Gateway {
   /** The SQL store (tools and tests read it directly). */
   store: SqlStore;
   sweeper: Sweeper;
+  /** Deletes the images of tasks past `files.retentionDays` (worker nodes run it every few minutes). */
+  retention: OutputRetention;
   close(): Promise<void>;
 }
 
@@ -103,10 +113,6 @@ function guardOptions(engine: EngineConfig | undefined): GuardOptions {
     openMs: (engine?.circuit?.openSeconds ?? 30) * 1000,
     outputs: engine?.outputs ?? 'rehost',
   };
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
 export async function startGateway(config: AppConfig, options: GatewayOptions): Promise<Gateway> {
@@ -161,7 +167,13 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
     { store: taskStore, billingStore, billing, limiter: drivers.limiter, queue, events, inputs, clock, logger },
     { maxQueuedTasks: config.limits.maxQueuedTasks },
   );
-  const links = new OutputLinks(blobs, drivers.presigner ?? signer, safeFetch, clock, config.files.urlTtlSeconds * 1000);
+  const retentionMs = config.files.retentionDays * 24 * 3_600_000;
+  const links = new OutputLinks(blobs, drivers.presigner ?? signer, safeFetch, clock, {
+    urlTtlMs: config.files.urlTtlSeconds * 1000,
+    retentionMs,
+    maxUrlMs: drivers.presigner ? MAX_PRESIGN_SECONDS * 1000 : undefined,
+  });
+  const retention = new OutputRetention(new SqlBlobRetentionStore(store.db), blobs, clock, logger, { retentionMs, intervalMs: timings.retentionIntervalMs });
 
   const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const runner = new TaskRunner(
@@ -200,7 +212,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
   });
 
   let developmentKey: string | null = null;
-  if (isLoopback(config.host)) developmentKey = await keys.ensureDevelopmentKey(config.dataDir);
+  if (isLoopbackHost(config.host)) developmentKey = await keys.ensureDevelopmentKey(config.dataDir);
 
   const runsWorker = config.role !== 'api';
   // A Redis that restarted without its data forgot queued ids: the database hands them over again.
@@ -212,6 +224,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
     await queueServices.startWorker();
     queue.consume((taskId) => runner.run(taskId), config.limits.workerConcurrency);
     sweeper.start();
+    retention.start();
     if (config.redisUrl) {
       requeue = setInterval(() => void sweeper.enqueueQueued().catch((error: unknown) => logger.warn({ err: error }, 're-queueing queued tasks failed')), 60_000);
       requeue.unref();
@@ -227,6 +240,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
       keys,
       queueRequests: queueServices.queueRequests,
       outputUrls: (task) => links.urls(task),
+      outputUrlEpoch: () => links.epoch(),
       outputBytes: (task) => links.bytes(task),
       syncWaitMs: config.limits.syncWaitSeconds * 1000,
       maxJsonBodyBytes: 48 * 1024 * 1024,
@@ -269,8 +283,10 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
     developmentKey,
     store,
     sweeper,
+    retention,
     async close() {
       sweeper.stop();
+      retention.stop();
       if (requeue) clearInterval(requeue);
       if (app) {
         // Let answers in flight finish, but do not wait forever on a client that stopped reading.

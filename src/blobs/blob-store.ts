@@ -1,7 +1,9 @@
 /**
  * The blob seam: content-addressed storage of input and output images. A blob's id is the
- * SHA-256 of its bytes plus an extension for its type, so storing the same image twice is free
- * and an id can never point at other content.
+ * SHA-256 of its bytes (and of the task owning it, when one does) plus an extension for its
+ * type, so storing the same image twice is free and an id can never point at other content. A
+ * task's images are its own: deleting them when it passes the output retention touches no other
+ * task's.
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -14,7 +16,8 @@ export interface BlobInfo {
 
 export interface BlobStore {
   readonly driver: string;
-  put(data: Buffer, contentType: string): Promise<BlobInfo>;
+  /** Stores `data`; with an `owner` (a task id) the blob is that task's alone. */
+  put(data: Buffer, contentType: string, owner?: string): Promise<BlobInfo>;
   get(id: string): Promise<Buffer | null>;
   /** A stream for serving; null when absent. */
   open(id: string): Promise<{ stream: Readable; bytes: number; contentType: string } | null>;
@@ -37,10 +40,12 @@ const TYPES: Readonly<Record<string, string>> = Object.fromEntries(
 
 const BLOB_ID = /^([0-9a-f]{64})\.([a-z]{3,4})$/;
 
-export function blobIdFor(data: Buffer, contentType: string): string {
+export function blobIdFor(data: Buffer, contentType: string, owner?: string): string {
   const ext = EXTENSIONS[contentType];
   if (!ext) throw new Error(`no blob extension for content type ${contentType}`);
-  return `${createHash('sha256').update(data).digest('hex')}.${ext}`;
+  const hash = createHash('sha256');
+  if (owner !== undefined) hash.update(`${owner}\n`);
+  return `${hash.update(data).digest('hex')}.${ext}`;
 }
 
 /** The content type of a well-formed blob id, or null for anything else (never a path). */

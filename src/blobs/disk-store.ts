@@ -16,8 +16,8 @@ export class DiskBlobStore implements BlobStore {
     return join(this.root, parsed.hash.slice(0, 2), parsed.hash.slice(2, 4), id);
   }
 
-  async put(data: Buffer, contentType: string): Promise<BlobInfo> {
-    const id = blobIdFor(data, contentType);
+  async put(data: Buffer, contentType: string, owner?: string): Promise<BlobInfo> {
+    const id = blobIdFor(data, contentType, owner);
     const path = this.pathOf(id) as string;
     const info = { id, contentType, bytes: data.length };
     try {

@@ -61,8 +61,8 @@ export class S3BlobStore implements BlobStore {
     return `${this.settings.prefix}${id}`;
   }
 
-  async put(data: Buffer, contentType: string): Promise<BlobInfo> {
-    const id = blobIdFor(data, contentType);
+  async put(data: Buffer, contentType: string, owner?: string): Promise<BlobInfo> {
+    const id = blobIdFor(data, contentType, owner);
     // The same id always means the same bytes, so writing it again is harmless.
     await this.client.send(
       new PutObjectCommand({

@@ -38,13 +38,17 @@ export interface AppConfig {
     workerConcurrency: number;
     maxQueuedTasks: number;
     maxInflightBodyBytes: number;
+    /** A request body with no byte for this long (while the server waits for one) is refused with 408. */
+    bodyIdleSeconds: number;
+    /** A request body not received within this long of the request's start is refused with 408. */
+    bodyTotalSeconds: number;
     intakeConcurrency: number;
     maxInputPixels: number;
     maxAttempts: number;
     leaseSeconds: number;
   };
   /** serve: output URLs are our signed /files URLs, or presigned S3 URLs (S3 only). */
-  files: { urlTtlSeconds: number; signingSecret: string | null; serve: 'signed' | 'presigned' };
+  files: { urlTtlSeconds: number; retentionDays: number; signingSecret: string | null; serve: 'signed' | 'presigned' };
   openai: { defaultModel: string };
   /** 10 tries over about 2 hours by default (15 s, doubling). */
   webhooks: { maxAttempts: number; firstRetrySeconds: number; secret: string | null };
@@ -215,7 +219,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (!s3) {
     for (const name of ['QIG_S3_ENDPOINT', 'QIG_S3_REGION']) if (env[name]) notices.push(`${name} is set but ignored: it needs QIG_S3_BUCKET.`);
   }
-  const files = { urlTtlSeconds: file.files?.urlTtlSeconds ?? 24 * 3600, signingSecret: file.files?.signingSecret ?? null, serve: file.files?.serve ?? 'signed' };
+  const files = { urlTtlSeconds: file.files?.urlTtlSeconds ?? 24 * 3600, retentionDays: file.files?.retentionDays ?? 7, signingSecret: file.files?.signingSecret ?? null, serve: file.files?.serve ?? 'signed' };
   if (files.serve === 'presigned' && !s3) throw new ConfigError(`${source} files.serve: "presigned" needs S3 blob storage (QIG_S3_BUCKET)`);
   if (files.serve === 'presigned' && files.urlTtlSeconds > 7 * 24 * 3600) {
     throw new ConfigError(`${source} files.urlTtlSeconds: presigned S3 URLs last at most 604800 s (7 days)`);
@@ -251,6 +255,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       workerConcurrency: limits.workerConcurrency ?? 2,
       maxQueuedTasks: limits.maxQueuedTasks ?? 1000,
       maxInflightBodyBytes: limits.maxInflightBodyBytes ?? 192 * 1024 * 1024,
+      bodyIdleSeconds: limits.bodyIdleSeconds ?? 30,
+      bodyTotalSeconds: limits.bodyTotalSeconds ?? 300,
       intakeConcurrency: limits.intakeConcurrency ?? 4,
       maxInputPixels: limits.maxInputPixels ?? 40_000_000,
       maxAttempts: limits.maxAttempts ?? 3,

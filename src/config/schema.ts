@@ -181,6 +181,10 @@ export const fileConfigSchema = z
         maxQueuedTasks: z.number().int().min(1).optional(),
         /** Request bodies being received at once, in bytes, beyond which new ones get 503. */
         maxInflightBodyBytes: z.number().int().min(1_000_000).optional(),
+        /** Seconds without a byte of a request body (while the server waits) before it is refused with 408. */
+        bodyIdleSeconds: z.number().min(0.1).max(3600).optional(),
+        /** Seconds from a request's start within which its whole body must arrive. */
+        bodyTotalSeconds: z.number().min(0.1).max(86_400).optional(),
         /** Input images decoded at once during intake. */
         intakeConcurrency: z.number().int().min(1).max(64).optional(),
         /** Pixel limit of any input image, checked from the header before decoding. */
@@ -194,7 +198,10 @@ export const fileConfigSchema = z
       .optional(),
     files: z
       .object({
+        /** How long an output URL stays valid after the read of the task that handed it out. */
         urlTtlSeconds: z.number().int().min(60).optional(),
+        /** Days a task's images are kept after it ends; 0 keeps them for ever. */
+        retentionDays: z.number().min(0).max(36_500).optional(),
         signingSecret: z.string().min(16).optional(),
         /** signed (default): our /files URLs; presigned: presigned S3 GET URLs (needs S3). */
         serve: z.enum(['signed', 'presigned']).optional(),

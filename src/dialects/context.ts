@@ -13,6 +13,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The API key the request authenticated with (set by a dialect's auth hook). */
     principal: Principal | null;
+    /** An authentication failure kept until the body is read (see `authBeforeLargeBody`). */
+    authFailure: Error | null;
   }
 }
 
@@ -23,6 +25,8 @@ export interface DialectContext {
   queueRequests: QueueRequestService;
   /** Signed, expiring URLs of a task's outputs, in order. */
   outputUrls(task: TaskRecord): string[];
+  /** Changes when output URLs are signed anew (about hourly): answers rendered before carry old ones. */
+  outputUrlEpoch(): number;
   /** The bytes of a task's outputs, in order (for base64 answers). */
   outputBytes(task: TaskRecord): Promise<Buffer[]>;
   /** How long sync routes wait for a task before answering with a timeout. */
@@ -56,6 +60,31 @@ export function authHook(context: DialectContext, schemes?: readonly AuthScheme[
       },
       (error: Error) => done(error),
     );
+  };
+}
+
+/** How much body a request that failed authentication may still send (to choose its error's shape). */
+const UNAUTHENTICATED_BODY_BYTES = 64 * 1024;
+
+/**
+ * For a route whose error shape depends on its body: authenticates before the body is read, but
+ * a failure with a small declared body is kept for the preHandler (which runs once the body is
+ * parsed); with a large or chunked body it is answered at once, so a bad key never costs an upload.
+ */
+export function authBeforeLargeBody(context: DialectContext): { onRequest: onRequestHookHandler; preHandler: preHandlerHookHandler } {
+  const authenticate = authHook(context);
+  return {
+    onRequest: (request, reply, done) => {
+      authenticate.call(request.server, request, reply, (error?: Error) => {
+        if (error === undefined) return done();
+        const length = Number(request.headers['content-length']);
+        const small = request.headers['transfer-encoding'] === undefined && Number.isFinite(length) && length <= UNAUTHENTICATED_BODY_BYTES;
+        if (!small) return done(error);
+        request.authFailure = error;
+        done();
+      });
+    },
+    preHandler: (request, _reply, done) => done(request.authFailure ?? undefined),
   };
 }
 

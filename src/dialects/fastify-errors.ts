@@ -21,6 +21,19 @@ export function fastifyErrorToAppError(thrown: unknown): AppError | null {
       return new AppError('invalid_parameter', `body: not valid JSON (${String(message)}).`, { field: 'body' });
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new AppError('invalid_parameter', 'Content-Length does not match the body.', { field: 'Content-Length' });
+    // @fastify/multipart's limits and refusals (the limits are the route's MULTIPART_LIMITS).
+    case 'FST_PARTS_LIMIT':
+    case 'FST_FILES_LIMIT':
+    case 'FST_FIELDS_LIMIT':
+      return new AppError('payload_too_large', `body: too many multipart ${String(code).slice(4, -6).toLowerCase()}.`, { field: 'body' });
+    case 'FST_REQ_FILE_TOO_LARGE':
+      return new AppError('payload_too_large', 'body: a multipart file is too large.', { field: 'body' });
+    case 'FST_PROTO_VIOLATION':
+      return new AppError('invalid_parameter', 'body: "__proto__" and "constructor" are not allowed as multipart field names.', { field: 'body' });
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+      return new AppError('invalid_parameter', 'Content-Type: expected multipart/form-data with a boundary.', { field: 'Content-Type' });
+    case 'FST_MP_PREMATURE_CLOSE':
+      return new AppError('invalid_parameter', 'body: the multipart body ended before its closing boundary.', { field: 'body' });
     default:
       break;
   }

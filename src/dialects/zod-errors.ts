@@ -15,6 +15,9 @@ export function fieldPath(path: readonly PropertyKey[]): string {
 /** The first issue as a 400 `invalid_parameter` naming the field and the rule. */
 export function zodToAppError(error: z.ZodError, prefix = ''): AppError {
   const issue = error.issues[0];
-  const field = `${prefix}${issue && issue.path.length > 0 ? fieldPath(issue.path) : 'body'}`;
-  return new AppError('invalid_parameter', `${field}: ${issue?.message ?? 'is invalid'}.`.replace(/\.\.$/, '.'), { field });
+  const whole = !issue || issue.path.length === 0;
+  const field = `${prefix}${whole ? 'body' : fieldPath(issue.path)}`;
+  // The body itself of the wrong type: say what it must be, not zod's generic phrase.
+  const message = whole && issue?.code === 'invalid_type' ? 'must be a JSON object' : (issue?.message ?? 'is invalid');
+  return new AppError('invalid_parameter', `${field}: ${message}.`.replace(/\.\.$/, '.'), { field });
 }

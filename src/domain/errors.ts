@@ -11,6 +11,7 @@ export const ERROR_KINDS = {
   forbidden: { status: 403, retryable: false },
   insufficient_balance: { status: 400, retryable: false },
   not_found: { status: 404, retryable: false },
+  method_not_allowed: { status: 405, retryable: false },
   conflict: { status: 409, retryable: false },
   unsupported_operation: { status: 400, retryable: false },
   payload_too_large: { status: 413, retryable: false },

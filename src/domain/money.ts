@@ -4,15 +4,22 @@
  */
 export const MICROS_PER_UNIT = 1_000_000;
 
-const AMOUNT = /^(\d{1,12})(?:\.(\d{1,6}))?$/;
+/** The largest amount held exactly (2^53 − 1 micros); balances and prices stay at or below it. */
+export const MAX_MICROS = Number.MAX_SAFE_INTEGER;
+/** MAX_MICROS as clients write amounts. */
+export const MAX_AMOUNT_TEXT = '9007199254.740991';
 
-/** "0.18" → 180000; null when the text is not a non-negative amount with at most 6 decimals. */
+const AMOUNT = /^(\d{1,16})(?:\.(\d{1,6}))?$/;
+
+/**
+ * "0.18" → 180000; null when the text is not a non-negative amount with at most 6 decimals, or
+ * is above MAX_AMOUNT_TEXT (computed exactly, so nothing is rounded on the way).
+ */
 export function parseAmount(text: string): number | null {
   const match = AMOUNT.exec(text.trim());
   if (!match) return null;
-  const whole = Number(match[1]);
-  const fraction = Number((match[2] ?? '').padEnd(6, '0'));
-  return whole * MICROS_PER_UNIT + fraction;
+  const micros = BigInt(match[1] as string) * BigInt(MICROS_PER_UNIT) + BigInt((match[2] ?? '').padEnd(6, '0'));
+  return micros > BigInt(MAX_MICROS) ? null : Number(micros);
 }
 
 /** 360000 → "0.36"; at least two decimals, at most six, no trailing zeros beyond two. */

@@ -1,3 +1,4 @@
+import { quoteValue } from './bounded-text.js';
 import { AppError } from './errors.js';
 import { findModel, type ModelSpec, type Size } from './models.js';
 import { applySizeRule, defaultSize, parseSizeText } from './size.js';
@@ -87,9 +88,14 @@ function invalid(field: string, message: string): AppError {
 
 /** Truncates to `max` characters (code points, so a CJK character or an emoji counts as one). */
 export function truncateChars(text: string, max: number): { text: string; truncated: boolean } {
-  const chars = Array.from(text);
-  if (chars.length <= max) return { text, truncated: false };
-  return { text: chars.slice(0, max).join(''), truncated: true };
+  // Walks at most `max` code points: a prompt of megabytes costs no more than one of `max`.
+  if (text.length <= max) return { text, truncated: false };
+  let end = 0;
+  for (let count = 0; count < max && end < text.length; count += 1) {
+    const code = text.codePointAt(end) as number;
+    end += code > 0xffff ? 2 : 1;
+  }
+  return end >= text.length ? { text, truncated: false } : { text: text.slice(0, end), truncated: true };
 }
 
 export function resolveModel(id: string, field: string): ModelSpec {
@@ -143,7 +149,7 @@ export function validateRequest(request: GenerationRequest, options: ValidateOpt
   const n = request.n ?? 1;
   if (!Number.isInteger(n) || n < 1 || n > model.maxN) {
     const range = model.maxN === 1 ? 'must be 1' : `must be an integer from 1 to ${model.maxN}`;
-    throw invalid(fields.n, `${range} for model ${model.id} (got ${String(request.n)}).`);
+    throw invalid(fields.n, `${range} for model ${model.id} (got ${quoteValue(request.n)}).`);
   }
 
   const size = resolveRequestedSize(request.size, model, kind, fields.size);
@@ -153,7 +159,7 @@ export function validateRequest(request: GenerationRequest, options: ValidateOpt
     seed = options.randomSeed();
   } else {
     if (!Number.isInteger(request.seed) || request.seed < 0 || request.seed > MAX_SEED) {
-      throw invalid(fields.seed, `must be an integer from 0 to ${MAX_SEED} (got ${String(request.seed)}).`);
+      throw invalid(fields.seed, `must be an integer from 0 to ${MAX_SEED} (got ${quoteValue(request.seed)}).`);
     }
     seed = request.seed;
   }
@@ -191,7 +197,7 @@ function resolveRequestedSize(
   if (raw === undefined || raw === 'auto' || raw === '') return null;
   const parsed = typeof raw === 'string' ? parseSizeText(raw) : raw;
   if (parsed === undefined) {
-    throw invalid(field, `must be "width*height" (or "widthxheight"), e.g. "1024*1536"; got "${String(raw)}".`);
+    throw invalid(field, `must be "width*height" (or "widthxheight"), e.g. "1024*1536"; got ${quoteValue(raw)}.`);
   }
   if (!Number.isInteger(parsed.width) || !Number.isInteger(parsed.height)) {
     throw invalid(field, 'width and height must be whole numbers.');

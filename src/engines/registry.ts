@@ -3,6 +3,7 @@ import type { EngineConfig } from '../config/schema.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { createSafeFetch, type SafeFetch, type SafeFetchOptions } from '../lib/safe-fetch.js';
+import { portOf } from '../lib/url-guard.js';
 import { COMFYUI_2509_FILES, createComfyEngine, defaultSampling } from './comfyui/index.js';
 import { createDashScopeEngine, dashscopeBaseUrl } from './dashscope/index.js';
 import type { Engine } from './engine.js';
@@ -27,8 +28,7 @@ const DEFAULT_TIMEOUT_SECONDS = 180;
 /** `host:port` of a URL, as fetch.allowHosts spells it. */
 export function hostPortOf(url: string): string {
   const parsed = new URL(url);
-  const port = parsed.port !== '' ? parsed.port : parsed.protocol === 'https:' ? '443' : '80';
-  return `${parsed.hostname}:${port}`;
+  return `${parsed.hostname}:${portOf(parsed)}`;
 }
 
 function guardFor(baseUrl: string, deps: EngineDeps): SafeFetch {

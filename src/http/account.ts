@@ -1,20 +1,14 @@
 /** A key reads its own balance and usage: GET /v1/balance, GET /v1/usage (Bearer key). */
 import type { FastifyInstance } from 'fastify';
-import { toAppError } from '../domain/errors.js';
 import { authHook, principalOf, type DialectContext } from '../dialects/context.js';
-import { fastifyErrorToAppError } from '../dialects/fastify-errors.js';
-import { openAiError } from '../dialects/openai/render.js';
+import { errorHandler } from '../dialects/errors.js';
+import { renderOpenAiError } from '../dialects/openai/render.js';
 import { zodToAppError } from '../dialects/zod-errors.js';
 import type { BillingService } from '../services/billing.js';
 import { usageFilter, usageQuerySchema } from './usage-query.js';
 
 export async function accountRoutes(app: FastifyInstance, deps: { dialect: DialectContext; billing: BillingService }): Promise<void> {
-  app.setErrorHandler((thrown, request, reply) => {
-    const error = fastifyErrorToAppError(thrown) ?? toAppError(thrown);
-    if (error.kind === 'internal') request.log.error({ reqId: request.id, err: thrown }, 'unhandled error');
-    const { status, headers, body } = openAiError(error);
-    return reply.code(status).headers(headers).send(body);
-  });
+  app.setErrorHandler(errorHandler(renderOpenAiError));
   app.addHook('onRequest', authHook(deps.dialect));
 
   app.get('/v1/balance', async (request) => {

@@ -1,8 +1,8 @@
 /** What every admin plugin shares: the bearer-token check and the error shape. */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { AppError, toAppError } from '../domain/errors.js';
-import { fastifyErrorToAppError } from '../dialects/fastify-errors.js';
+import { AppError } from '../domain/errors.js';
+import { errorHandler, renderPlainError } from '../dialects/errors.js';
 import { credentialFrom } from '../services/keys.js';
 
 function digest(text: string): Buffer {
@@ -12,11 +12,7 @@ function digest(text: string): Buffer {
 /** Requires `Authorization: Bearer <QIG_ADMIN_TOKEN>` and renders errors as `{error: {code, message, field}}`. */
 export function guardAdmin(app: FastifyInstance, adminToken: string): void {
   const expected = digest(adminToken);
-  app.setErrorHandler((thrown, request, reply) => {
-    const error = fastifyErrorToAppError(thrown) ?? toAppError(thrown);
-    if (error.kind === 'internal') request.log.error({ reqId: request.id, err: thrown }, 'unhandled admin error');
-    return reply.code(error.status).send({ error: { code: error.kind, message: error.message, field: error.field ?? null } });
-  });
+  app.setErrorHandler(errorHandler(renderPlainError));
   app.addHook('onRequest', async (request) => {
     const token = credentialFrom(request.headers.authorization, ['Bearer']);
     if (token === null || !timingSafeEqual(digest(token), expected)) {

@@ -12,9 +12,12 @@ export async function fileRoutes(app: FastifyInstance, deps: { blobs: BlobStore;
     if (!parseBlobId(id)) return fail(404, 'NotFound', 'No such file.');
     const check = deps.signer.check(id, request.query.exp, request.query.sig, deps.clock.now());
     if (check === 'bad-signature') return fail(403, 'Forbidden', 'The signature of this file URL is missing or wrong.');
-    if (check === 'expired') return fail(410, 'Expired', 'This file URL has expired; read the task again for a fresh one.');
+    if (check === 'expired') {
+      const at = new Date(Number(request.query.exp) * 1000).toISOString();
+      return fail(410, 'Expired', `This file URL expired at ${at}. Reading the task again gives a fresh URL while its images are kept (files.retentionDays after the task ended); after that they are deleted.`);
+    }
     const file = await deps.blobs.open(id);
-    if (!file) return fail(404, 'NotFound', 'The file is no longer stored.');
+    if (!file) return fail(410, 'Gone', 'This image is no longer kept: images are deleted files.retentionDays after their task ended.');
     const remaining = Math.max(0, Number(request.query.exp) - Math.floor(deps.clock.now() / 1000));
     return reply
       .header('content-type', file.contentType)

@@ -11,16 +11,32 @@ export interface AddressVerdict {
   range: string;
 }
 
+/** IANA's global unicast space; the rest of IPv6 is reserved or special-purpose. */
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3');
+/** The deprecated IPv4-compatible form (`::127.0.0.1`, `::7f00:1`), which ipaddr.js calls unicast. */
+const IPV4_COMPATIBLE = ipaddr.parseCIDR('::/96');
+
 /**
  * Only globally routable unicast is allowed. Everything else (loopback, RFC1918, CGNAT,
- * link-local, IPv4-mapped, NAT64, 6to4, teredo, reserved, …) is denied, so ranges that
- * ipaddr.js adds later are denied by default too.
+ * link-local, IPv4-mapped and IPv4-compatible, NAT64, 6to4, teredo, reserved, …) is denied, so
+ * ranges that ipaddr.js adds later are denied by default too; IPv6 must also lie in 2000::/3.
  */
 export function classifyAddress(ip: string): AddressVerdict {
   // Strict: only canonical IP text (as dns.lookup returns), not forms like `127.1`.
   if (isIP(ip) === 0) return { allowed: false, range: 'invalid' };
-  const range = ipaddr.parse(ip).range();
+  const address = ipaddr.parse(ip);
+  let range: string = address.range();
+  if (address.kind() === 'ipv6' && range === 'unicast') {
+    if (address.match(IPV4_COMPATIBLE)) range = 'ipv4Compatible';
+    else if (!address.match(GLOBAL_UNICAST_V6)) range = 'reserved';
+  }
   return { allowed: range === 'unicast', range };
+}
+
+/** A listen host reachable only from this machine: `localhost` or a loopback address. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  return bare.toLowerCase() === 'localhost' || (isIP(bare) !== 0 && ipaddr.process(bare).range() === 'loopback');
 }
 
 const RANGE_LABELS: Readonly<Record<string, string>> = {
@@ -31,6 +47,7 @@ const RANGE_LABELS: Readonly<Record<string, string>> = {
   linkLocal: 'a link-local address',
   uniqueLocal: 'a unique-local (private) IPv6 address',
   ipv4Mapped: 'an IPv4-mapped IPv6 address',
+  ipv4Compatible: 'an IPv4-compatible IPv6 address (::/96)',
   rfc6052: 'a NAT64 address',
   rfc6145: 'an IPv4-translated IPv6 address',
   '6to4': 'a 6to4 address',

@@ -1,40 +1,14 @@
 /**
- * The URL guard: every outbound fetch (input images, upstream results, webhooks) goes through
- * here. The address checked is the address connected to: names are resolved and checked first,
- * then pinned through a custom `lookup`, and every redirect hop is checked the same way.
+ * Every outbound fetch (input images, upstream results, webhooks, engine calls) goes through
+ * here. Each hop is checked by the URL guard (`url-guard.ts`) and the connection pinned to the
+ * address it checked through a custom `lookup`; redirects are checked the same way, bodies
+ * capped while streaming, and the whole fetch has one deadline.
  */
-import { lookup as dnsLookup } from 'node:dns/promises';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { isIP } from 'node:net';
 import type { LookupFunction } from 'node:net';
-import { classifyAddress, describeRange, hostPortKey, matchesAllowList, parseAllowList } from './ip-policy.js';
-
-/** `bad_status` only occurs with `requireOk`: the final response was not 2xx. */
-export type SafeFetchErrorReason =
-  | 'bad_url' | 'bad_scheme' | 'blocked_address' | 'too_large' | 'timeout'
-  | 'too_many_redirects' | 'network' | 'aborted' | 'bad_status';
-
-export class SafeFetchError extends Error {
-  readonly reason: SafeFetchErrorReason;
-  /** HTTP status, set for `bad_status`. */
-  readonly status: number | undefined;
-
-  constructor(reason: SafeFetchErrorReason, message: string, options: { cause?: unknown; status?: number } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'SafeFetchError';
-    this.reason = reason;
-    this.status = options.status;
-  }
-}
-
-export interface ResolvedAddress {
-  address: string;
-  family: 4 | 6;
-}
-
-export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
+import { createUrlGuard, describeUrl, SafeFetchError, type CheckedTarget, type Resolver } from './url-guard.js';
 
 export interface SafeFetchOptions {
   /** `host:port` entries let through although private, matched by URL host or resolved address. */
@@ -81,81 +55,16 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 const BODY_HEADERS = ['content-type', 'content-length', 'transfer-encoding'];
 
-interface Target {
-  /** What to hand to `request()`: the bare IP for literals, the name otherwise (for SNI/Host). */
-  host: string;
-  port: number;
-  address: string;
-  family: 4 | 6;
-}
-
-const defaultResolver: Resolver = async (hostname) =>
-  (await dnsLookup(hostname, { all: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
-
-/** The URL for messages: no credentials, no query (signed URLs carry secrets there). */
-export function describeUrl(url: URL): string {
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `a ${url.protocol} URL`;
-  return `${url.protocol}//${url.host}${url.pathname}${url.search === '' ? '' : '?…'}`;
-}
-
-/** Rejects with the signal's reason as soon as it aborts; the losing promise is left to settle. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason as Error);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
 export function createSafeFetch(options: SafeFetchOptions = {}): SafeFetch {
-  const allowList = parseAllowList(options.allowHosts ?? []);
-  const resolver = options.resolver ?? defaultResolver;
+  const guard = createUrlGuard({ allowHosts: options.allowHosts, resolver: options.resolver });
   const maxRedirects = options.maxRedirects ?? 3;
   const defaultMaxBytes = options.maxBytes ?? 10 * 1024 * 1024;
   const defaultTimeoutMs = options.timeoutMs ?? 15_000;
   const agents = options.keepAlive ? { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) } : null;
 
-  async function checkTarget(url: URL, where: string, signal: AbortSignal): Promise<Target> {
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new SafeFetchError('bad_scheme', `${where} cannot be fetched; only http and https URLs are allowed`);
-    }
-    const port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-    const literal = isIP(host) !== 0;
-    let answers: ResolvedAddress[];
-    if (literal) {
-      answers = [{ address: host, family: isIP(host) === 6 ? 6 : 4 }];
-    } else {
-      try {
-        answers = await raceAbort(resolver(host), signal);
-      } catch (error) {
-        if (error instanceof SafeFetchError) throw error;
-        throw new SafeFetchError('network', `${where}: could not resolve ${host}`, { cause: error });
-      }
-    }
-    const first = answers[0];
-    if (first === undefined) throw new SafeFetchError('network', `${where}: ${host} resolved to no addresses`);
-    if (!matchesAllowList(allowList, url.hostname, port)) {
-      // One denied address refuses the lot: picking the allowed one would invite rebinding games.
-      for (const { address } of answers) {
-        const verdict = classifyAddress(address);
-        if (verdict.allowed || matchesAllowList(allowList, address, port)) continue;
-        const verb = literal ? 'points at' : 'resolves to';
-        throw new SafeFetchError(
-          'blocked_address',
-          `${where} ${verb} ${address}, ${describeRange(verdict.range)}; fetching it is not allowed ` +
-            `(add "${hostPortKey(url.hostname, port)}" to fetch.allowHosts to permit it)`,
-        );
-      }
-    }
-    const family = isIP(first.address) === 6 ? 6 : 4;
-    return { host: literal ? host : url.hostname, port, address: first.address, family };
-  }
-
   function send(
     url: URL,
-    target: Target,
+    target: CheckedTarget,
     method: string,
     headers: OutgoingHttpHeaders,
     body: Buffer | string | undefined,
@@ -272,7 +181,7 @@ export function createSafeFetch(options: SafeFetchOptions = {}): SafeFetch {
 
     try {
       for (let redirects = 0; ; redirects++) {
-        const target = await checkTarget(url, where, controller.signal);
+        const target = await guard.check(url, where, controller.signal);
         const res = await send(url, target, method, headers, body, where, controller.signal);
         const status = res.statusCode ?? 0;
         const location = res.headers.location;

@@ -2,9 +2,10 @@
  * Accounts: prices, holds, settlement, credits, balances and usage. Settlement is idempotent, so
  * the runner, cancel, and the sweeper may all ask for it; a task is settled exactly once.
  */
+import { quoteValue } from '../domain/bounded-text.js';
 import { AppError } from '../domain/errors.js';
 import type { ModelSpec } from '../domain/models.js';
-import { formatAmount, parseAmount } from '../domain/money.js';
+import { formatAmount, MAX_AMOUNT_TEXT, parseAmount } from '../domain/money.js';
 import type { PriceList } from '../domain/prices.js';
 import type { TaskRecord } from '../domain/task.js';
 import type { Clock } from '../lib/clock.js';
@@ -67,7 +68,7 @@ export class BillingService {
   async credit(keyId: string, amount: string, note: string, options: { opening?: boolean } = {}): Promise<string> {
     const micros = parseAmount(amount);
     if (micros === null || micros < 0 || (micros === 0 && !options.opening)) {
-      throw new AppError('invalid_parameter', `amount: must be a positive decimal amount like "10.00" (got "${amount}").`, { field: 'amount' });
+      throw new AppError('invalid_parameter', `amount: must be a positive decimal amount like "10.00", with at most 6 decimals and at most ${MAX_AMOUNT_TEXT} (got ${quoteValue(amount)}).`, { field: 'amount' });
     }
     return formatAmount(await this.store.credit(keyId, micros, note, this.clock.now()));
   }

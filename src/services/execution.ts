@@ -3,6 +3,7 @@
  * retries retryable errors with backoff and jitter, fails over to the next engine, and stores
  * each finished image at once (so a failure halfway keeps — and bills — only what was made).
  */
+import { clip, MAX_WARNING_CHARS, MAX_WARNINGS } from '../domain/bounded-text.js';
 import { AppError, toAppError } from '../domain/errors.js';
 import type { TaskOutput, TaskRecord } from '../domain/task.js';
 import type { Engine, EngineCall, EngineDone, EngineResult, JsonValue } from '../engines/engine.js';
@@ -122,7 +123,10 @@ async function runOnEngine(
     }
     const stored = await context.storeImages(engine, result, slice);
     outputs.push(...stored);
-    for (const warning of result.warnings ?? []) if (!warnings.includes(warning)) warnings.push(warning);
+    for (const warning of result.warnings ?? []) {
+      const clipped = clip(warning, MAX_WARNING_CHARS);
+      if (warnings.length < MAX_WARNINGS && !warnings.includes(clipped)) warnings.push(clipped);
+    }
     if (result.actualPrompt !== undefined && actual.prompt === null) actual.prompt = result.actualPrompt;
     slice.done = true;
     slice.handle = null;

@@ -8,7 +8,8 @@ import { MAX_IMAGE_BYTES } from '../domain/image-ref.js';
 import type { FieldNames, ImageRef } from '../domain/request.js';
 import type { TaskInput } from '../domain/task.js';
 import { intakeImage } from '../images/intake.js';
-import { SafeFetchError, type SafeFetch } from '../lib/safe-fetch.js';
+import type { SafeFetch } from '../lib/safe-fetch.js';
+import { SafeFetchError } from '../lib/url-guard.js';
 import type { Semaphore } from '../lib/semaphore.js';
 
 export interface InputOptions {
@@ -29,17 +30,18 @@ export class InputService {
     private readonly options: InputOptions,
   ) {}
 
-  async ingest(refs: readonly ImageRef[], fields: FieldNames): Promise<IngestedInputs> {
-    const results = await Promise.all(refs.map((ref, index) => this.ingestOne(ref, fields.image(index), `image ${index + 1}`)));
+  /** Takes in a request's images, kept in the blob store as the task `owner`'s. */
+  async ingest(refs: readonly ImageRef[], fields: FieldNames, owner: string): Promise<IngestedInputs> {
+    const results = await Promise.all(refs.map((ref, index) => this.ingestOne(ref, fields.image(index), `image ${index + 1}`, owner)));
     return { inputs: results.map((r) => r.input), notes: results.flatMap((r) => r.notes) };
   }
 
-  private async ingestOne(ref: ImageRef, field: string, label: string): Promise<{ input: TaskInput; notes: string[] }> {
+  private async ingestOne(ref: ImageRef, field: string, label: string, owner: string): Promise<{ input: TaskInput; notes: string[] }> {
     const bytes = ref.kind === 'url' ? await this.download(ref.url, field) : ref.bytes;
     const image = await this.intakeSlots.run(() =>
       intakeImage(bytes, { field, label, maxPixels: this.options.maxInputPixels, maxBytes: MAX_IMAGE_BYTES }),
     );
-    const blob = await this.blobs.put(image.data, image.contentType);
+    const blob = await this.blobs.put(image.data, image.contentType, owner);
     return {
       input: { blobId: blob.id, contentType: image.contentType, width: image.width, height: image.height, bytes: blob.bytes },
       notes: image.notes,

@@ -8,9 +8,12 @@ import { AppError } from '../domain/errors.js';
 import type { TaskOutput, TaskSpec } from '../domain/task.js';
 import type { EngineImage } from '../engines/engine.js';
 import { encodeImage, type EncodeSource } from '../images/encode.js';
-import { SafeFetchError, type SafeFetch } from '../lib/safe-fetch.js';
+import type { SafeFetch } from '../lib/safe-fetch.js';
+import { SafeFetchError } from '../lib/url-guard.js';
 
 export interface OutputWriteOptions {
+  /** The task the image belongs to (its blob is that task's alone). */
+  owner: string;
   spec: TaskSpec;
   /** Draw our watermark (the engine did not). */
   watermark: boolean;
@@ -40,7 +43,7 @@ export class BlobOutputWriter implements OutputWriter {
       quality: options.spec.outputQuality ?? undefined,
       watermark: options.watermark,
     });
-    const blob = await this.blobs.put(encoded.data, encoded.contentType);
+    const blob = await this.blobs.put(encoded.data, encoded.contentType, options.owner);
     return { blobId: blob.id, contentType: encoded.contentType, width: encoded.width, height: encoded.height, bytes: blob.bytes, seed: options.seed };
   }
 

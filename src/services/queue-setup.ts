@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import { createSafeFetch, type Resolver } from '../lib/safe-fetch.js';
+import { createSafeFetch } from '../lib/safe-fetch.js';
+import type { Resolver } from '../lib/url-guard.js';
 import type { SettingsStore } from '../store/settings-store.js';
 import type { TaskStore } from '../store/task-store.js';
 import type { SqlWebhookStore } from '../store/webhook-store.js';

@@ -164,7 +164,7 @@ export class TaskRunner {
         const { width, height } = task.spec.size;
         stored.push({ blobId: null, url: image.url, contentType: `image/${task.spec.outputFormat}`, width, height, bytes: 0, seed });
       } else {
-        stored.push(await this.deps.outputs.write(image, { spec: task.spec, watermark, seed, signal }));
+        stored.push(await this.deps.outputs.write(image, { owner: task.id, spec: task.spec, watermark, seed, signal }));
       }
     }
     return stored;

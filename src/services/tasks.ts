@@ -2,6 +2,7 @@
  * The task service: submit, read, wait for and cancel tasks. Every dialect calls it; it decides
  * (rules, intake, ownership, limits), the store persists and the queue carries ids to workers.
  */
+import { boundWarnings } from '../domain/bounded-text.js';
 import { AppError } from '../domain/errors.js';
 import { outputSizeFor, validateRequest, type FieldNames, type GenerationRequest } from '../domain/request.js';
 import { isTerminal, type TaskRecord, type TaskStatus } from '../domain/task.js';
@@ -100,15 +101,16 @@ export class TaskService {
     if ((await this.queuedCount()) >= this.options.maxQueuedTasks) {
       throw new AppError('overloaded', 'The server has too many queued tasks; try again shortly.', { retryAfterSeconds: 5 });
     }
-    const { inputs, notes } = await this.deps.inputs.ingest(request.images, fields);
+    const id = newTaskId();
+    const { inputs, notes } = await this.deps.inputs.ingest(request.images, fields, id);
     const last = inputs.at(-1);
     const size = outputSizeFor(validated, last ? { width: last.width, height: last.height } : undefined);
-    const warnings = [...(command.warnings ?? []), ...validated.warnings, ...notes];
-    for (const warning of warnings) this.deps.logger.info({ requestId: command.requestId, warning }, 'request adjusted');
+    const warnings = boundWarnings([...(command.warnings ?? []), ...validated.warnings, ...notes]);
+    if (warnings.length > 0) this.deps.logger.info({ requestId: command.requestId, warnings }, 'request adjusted');
 
     const now = this.clock.now();
     const newTask: NewTask = {
-      id: newTaskId(),
+      id,
       billing: this.deps.billing.quote(validated.model, validated.n),
       keyId: principal.keyId,
       model: validated.model.id,

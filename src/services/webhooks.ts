@@ -5,14 +5,11 @@
  * retries. Ended tasks are noticed from this node's task events, and by a sweep for those that
  * ended while no node listened (a crash, another node).
  */
-import { lookup as dnsLookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import { AppError } from '../domain/errors.js';
 import { isTerminal, type TaskRecord } from '../domain/task.js';
 import type { Clock } from '../lib/clock.js';
-import { classifyAddress, describeRange, hostPortKey, matchesAllowList, parseAllowList, type AllowList } from '../lib/ip-policy.js';
 import type { Logger } from '../lib/logger.js';
-import type { Resolver } from '../lib/safe-fetch.js';
+import { createUrlGuard, SafeFetchError, type Resolver, type UrlGuard } from '../lib/url-guard.js';
 import type { TaskStore } from '../store/task-store.js';
 import type { QueueRequestRecord, SqlWebhookStore } from '../store/webhook-store.js';
 import type { TaskEvents } from './events.js';
@@ -45,17 +42,12 @@ export interface WebhookServiceDeps {
 
 const MAX_URL_LENGTH = 2048;
 
-const defaultResolver: Resolver = async (hostname) =>
-  (await dnsLookup(hostname, { all: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
-
 export class WebhookService {
-  private readonly allowList: AllowList;
-  private readonly resolver: Resolver;
+  private readonly guard: UrlGuard;
   private readonly scheduledListeners = new Set<() => void>();
 
   constructor(private readonly deps: WebhookServiceDeps) {
-    this.allowList = parseAllowList(deps.allowHosts);
-    this.resolver = deps.resolver ?? defaultResolver;
+    this.guard = createUrlGuard({ allowHosts: deps.allowHosts, resolver: deps.resolver });
   }
 
   /** Schedules the webhook of every task that ends on this node; returns the function that stops. */
@@ -90,23 +82,11 @@ export class WebhookService {
       return refuse('not a valid URL.');
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') refuse('the webhook URL must be http or https.');
-    const port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-    if (matchesAllowList(this.allowList, url.hostname, port)) return;
-    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-    let addresses: string[];
     try {
-      addresses = isIP(host) !== 0 ? [host] : (await this.resolver(host)).map((answer) => answer.address);
-    } catch {
-      return refuse(`the host ${host} could not be resolved.`);
-    }
-    if (addresses.length === 0) refuse(`the host ${host} resolved to no addresses.`);
-    for (const address of addresses) {
-      const verdict = classifyAddress(address);
-      if (verdict.allowed || matchesAllowList(this.allowList, address, port)) continue;
-      refuse(
-        `the webhook URL points at ${address}, ${describeRange(verdict.range)}; webhooks may not be sent there ` +
-          `(an operator can allow it with "${hostPortKey(url.hostname, port)}" in fetch.allowHosts).`,
-      );
+      await this.guard.check(url, 'the webhook URL');
+    } catch (error) {
+      if (!(error instanceof SafeFetchError)) throw error;
+      refuse(`${error.message}.`);
     }
   }
 

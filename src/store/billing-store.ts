@@ -6,7 +6,7 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import { AppError } from '../domain/errors.js';
-import { formatMoney, usageLine } from '../domain/money.js';
+import { formatMoney, MAX_AMOUNT_TEXT, MAX_MICROS, usageLine } from '../domain/money.js';
 import { isTerminal, type TaskRecord, type TaskStatus } from '../domain/task.js';
 import type { Database } from './schema.js';
 import { newTaskRow, rowToTask } from './task-rows.js';
@@ -222,8 +222,14 @@ export class BillingStore {
         .updateTable('api_keys')
         .set((eb) => ({ balance_micros: eb(eb.fn.coalesce('balance_micros', eb.val(0)), '+', micros) }))
         .where('id', '=', keyId)
+        // A balance above MAX_MICROS could not be read back exactly.
+        .where((eb) => eb(eb.fn.coalesce('balance_micros', eb.val(0)), '<=', MAX_MICROS - micros))
         .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) !== 1) throw new AppError('not_found', `No key with id ${keyId}.`);
+      if (Number(updated.numUpdatedRows) !== 1) {
+        const exists = await trx.selectFrom('api_keys').select('id').where('id', '=', keyId).executeTakeFirst();
+        if (!exists) throw new AppError('not_found', `No key with id ${keyId}.`);
+        throw new AppError('invalid_parameter', `amount: the balance would exceed ${MAX_AMOUNT_TEXT}, the largest this server keeps exactly.`, { field: 'amount' });
+      }
       await this.ledger(trx, keyId, null, 'credit', micros, note, now);
       const row = await trx.selectFrom('api_keys').select('balance_micros').where('id', '=', keyId).executeTakeFirstOrThrow();
       return Number(row.balance_micros);

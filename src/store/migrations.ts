@@ -175,6 +175,17 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         for (const table of ['webhook_deliveries', 'queue_requests']) await db.schema.dropTable(table).ifExists().execute();
       },
     },
+    // Blobs owned by their task, deleted once past the output retention (files.retentionDays).
+    '0004_blob_retention': {
+      async up(db: AnyDb) {
+        await db.schema.alterTable('tasks').addColumn('blob_scope', 'text').execute();
+        await db.schema.createIndex('tasks_blob_scope_finished').on('tasks').columns(['blob_scope', 'finished_at']).execute();
+      },
+      async down(db: AnyDb) {
+        await db.schema.dropIndex('tasks_blob_scope_finished').ifExists().execute();
+        await db.schema.alterTable('tasks').dropColumn('blob_scope').execute();
+      },
+    },
   };
 }
 

@@ -36,6 +36,11 @@ export interface TasksTable {
   charged_micros: number | null;
   /** none (free or not billed) → held (at submit) → settled (exactly once, when the task ends). */
   billing_state: Generated<string>;
+  /**
+   * 'task': the task owns its blobs, deleted once past the output retention; 'purged': deleted;
+   * null: a task from before blobs were owned, whose (possibly shared) blobs are kept.
+   */
+  blob_scope: string | null;
 }
 
 export interface TaskLogsTable {

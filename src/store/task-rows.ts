@@ -78,5 +78,6 @@ export function newTaskRow(task: NewTask): Row {
     hold_micros: hold,
     charged_micros: null,
     billing_state: task.billing ? 'held' : 'none',
+    blob_scope: 'task',
   };
 }

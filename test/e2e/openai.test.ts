@@ -13,7 +13,7 @@ import sharp from 'sharp';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { startImageServer, type ImageServer } from '../helpers/image-server.js';
 import { gradientImage } from '../helpers/images.js';
-import { firstJsonObject } from '../helpers/seeds.js';
+import { seedBodies } from '../helpers/seeds.js';
 import { readFileSync } from 'node:fs';
 
 let server: TestGateway;
@@ -229,13 +229,6 @@ describe('multipart edge cases', () => {
 });
 
 /** Seed request bodies with their image URLs pointed at our loopback server. */
-function seedBodies(file: string): Array<Record<string, any>> {
-  const text = readFileSync(new URL(`../fixtures/seeds/${file}`, import.meta.url), 'utf8');
-  const bodies: Array<Record<string, any>> = [];
-  for (let at = text.indexOf("-d '"); at >= 0; at = text.indexOf("-d '", at + 1)) bodies.push(firstJsonObject(text, at));
-  return bodies;
-}
-
 function pointImagesAt(value: unknown): void {
   if (Array.isArray(value)) value.forEach(pointImagesAt);
   else if (typeof value === 'object' && value !== null) {

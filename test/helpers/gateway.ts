@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import type { Engine } from '../../src/engines/engine.js';
 import { startGateway, type Gateway, type WorkerTimings } from '../../src/gateway.js';
-import { silentLogger } from '../../src/lib/logger.js';
+import type { Clock } from '../../src/lib/clock.js';
+import { silentLogger, type Logger } from '../../src/lib/logger.js';
 import { tempDir } from './stores.js';
 
 export interface TestGateway {
@@ -26,6 +27,10 @@ export interface TestGatewayOptions {
   dataDir?: string;
   /** Built web pages to serve instead of web/dist. */
   webDir?: string;
+  /** Time for the whole gateway (a test moves it to pass TTLs and retention). */
+  clock?: Clock;
+  /** Where the gateway logs (default: nowhere). */
+  logger?: Logger;
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -38,7 +43,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     env.QIG_CONFIG = path;
   }
   const config = loadConfig(env, dataDir);
-  const gateway = await startGateway(config, { logger: silentLogger(), engines: options.engines, worker: options.worker, webDir: options.webDir });
+  const gateway = await startGateway(config, { logger: options.logger ?? silentLogger(), engines: options.engines, worker: options.worker, webDir: options.webDir, clock: options.clock });
   const key = gateway.developmentKey ?? '';
   return {
     gateway,

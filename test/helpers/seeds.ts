@@ -17,3 +17,11 @@ export function firstJsonObject(text: string, from = 0): Record<string, unknown>
   }
   throw new Error('no JSON object found');
 }
+
+/** Every example body of a seed given as a curl `-d '…'` argument. */
+export function seedBodies(file: string): Array<Record<string, any>> {
+  const text = readFileSync(new URL(`../fixtures/seeds/${file}`, import.meta.url), 'utf8');
+  const bodies: Array<Record<string, any>> = [];
+  for (let at = text.indexOf("-d '"); at >= 0; at = text.indexOf("-d '", at + 1)) bodies.push(firstJsonObject(text, at));
+  return bodies;
+}

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   classifyAddress,
   describeRange,
+  isLoopbackHost,
   hostPortKey,
   matchesAllowList,
   parseAllowList,
@@ -38,6 +39,15 @@ describe('classifyAddress', () => {
     ['2001::1', 'teredo'],
     ['ff02::1', 'multicast'],
     ['2001:db8::1', 'reserved'],
+    // IPv4-compatible (::/96, deprecated): ipaddr.js calls these unicast; routed off-box on some hosts.
+    ['::7f00:1', 'ipv4Compatible'],
+    ['::a9fe:a9fe', 'ipv4Compatible'],
+    ['::a00:5', 'ipv4Compatible'],
+    ['::808:808', 'ipv4Compatible'],
+    // Outside 2000::/3, IANA's global unicast space.
+    ['4000::1', 'reserved'],
+    ['1::1', 'reserved'],
+    ['::1:0:0:1', 'reserved'],
   ];
   for (const [address, range] of denied) {
     it(`denies ${address} (${range})`, () => {
@@ -100,5 +110,12 @@ describe('allow-list', () => {
     assert.equal(hostPortKey('Example.COM', 443), 'example.com:443');
     assert.equal(hostPortKey('::ffff:127.0.0.1', 80), '[::ffff:7f00:1]:80');
     assert.equal(hostPortKey('[::1]', 8080), '[::1]:8080');
+  });
+});
+
+describe('isLoopbackHost', () => {
+  it('knows the hosts only this machine reaches', () => {
+    for (const host of ['localhost', 'LOCALHOST', '127.0.0.1', '127.1.2.3', '::1', '[::1]']) assert.equal(isLoopbackHost(host), true, host);
+    for (const host of ['0.0.0.0', '::', '10.0.0.1', 'example.com', '::7f00:1', 'localhost.example.com']) assert.equal(isLoopbackHost(host), false, host);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { findModel } from '../../src/domain/models.js';
-import { formatAmount, formatMoney, parseAmount, usageLine } from '../../src/domain/money.js';
+import { formatAmount, formatMoney, MAX_AMOUNT_TEXT, MAX_MICROS, parseAmount, usageLine } from '../../src/domain/money.js';
 import { PriceList } from '../../src/domain/prices.js';
 
 describe('money', () => {
@@ -11,6 +11,11 @@ describe('money', () => {
     assert.equal(parseAmount('0.000001'), 1);
     assert.equal(parseAmount('1.5'), 1_500_000);
     for (const bad of ['-1', '0.1234567', 'abc', '', '1e3', '1,5']) assert.equal(parseAmount(bad), null, bad);
+  });
+  it('is exact up to 2^53 − 1 micros and refuses what lies beyond, instead of rounding', () => {
+    assert.equal(parseAmount(MAX_AMOUNT_TEXT), MAX_MICROS);
+    assert.equal(formatAmount(parseAmount('9007199254.740990') as number), '9007199254.74099');
+    for (const big of ['9007199254.740992', '9007199254.740993', '9999999999999999', '99999999999999999']) assert.equal(parseAmount(big), null, big);
   });
   it('formats micros back, exactly', () => {
     assert.equal(formatAmount(360_000), '0.36');

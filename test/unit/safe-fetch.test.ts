@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createSafeFetch, SafeFetchError } from '../../src/lib/safe-fetch.js';
-import type { ResolvedAddress, Resolver, SafeFetchErrorReason } from '../../src/lib/safe-fetch.js';
+import { refusedConnects } from '../helpers/loopback-only.js';
+import { createSafeFetch } from '../../src/lib/safe-fetch.js';
+import { SafeFetchError, type ResolvedAddress, type Resolver, type SafeFetchErrorReason } from '../../src/lib/url-guard.js';
 
 interface Seen {
   method: string;
@@ -98,9 +99,12 @@ describe('safeFetch address policy', () => {
       `http://017700000001:${p}/`, `http://127.0.0.1.:${p}/`, `http://0:${p}/`, `http://[::1]:${p}/`,
       `http://[::ffff:127.0.0.1]:${p}/`, `http://[0:0:0:0:0:ffff:7f00:1]:${p}/`, `http://[64:ff9b::7f00:1]:${p}/`,
       'http://169.254.169.254/latest/meta-data/', 'http://100.100.100.200/latest/meta-data/', 'https://[fd00::1]/',
+      // IPv4-compatible IPv6 (::/96): not loopback to the kernel, so routed off the machine here.
+      `http://[::127.0.0.1]:${p}/`, `http://[::7f00:1]:${p}/`, 'http://[::a9fe:a9fe]/latest/meta-data/', 'http://[::10.0.0.5]/',
     ];
     for (const url of urls) await rejectsWith(safeFetch(url), 'blocked_address', /points at/);
     assert.equal(server.connections(), 0);
+    assert.deepEqual(refusedConnects, [], 'no connection was even attempted');
   });
 
   it('refuses localhost and names answering with both loopback families', async () => {

@@ -4,6 +4,7 @@
  */
 import type { AppError, ErrorKind, TaskError } from '../../domain/errors.js';
 import type { TaskRecord, TaskStatus } from '../../domain/task.js';
+import { retryAfterHeader, type ErrorRenderer } from '../errors.js';
 
 export type DashScopeTaskStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELED' | 'UNKNOWN';
 
@@ -33,6 +34,7 @@ const ERRORS: Record<ErrorKind, { status: number; code: string }> = {
   forbidden: { status: 403, code: 'AccessDenied' },
   insufficient_balance: { status: 400, code: 'Arrearage' },
   not_found: { status: 404, code: 'NotFound' },
+  method_not_allowed: { status: 405, code: 'MethodNotAllowed' },
   conflict: { status: 409, code: 'Conflict' },
   unsupported_operation: { status: 400, code: 'UnsupportedOperation' },
   payload_too_large: { status: 413, code: 'BadRequest.TooLarge' },
@@ -67,6 +69,13 @@ export function errorBody(error: AppError, requestId: string): { code: string; m
 }
 
 const pad = (value: number, width = 2) => String(value).padStart(width, '0');
+
+/** Errors as `{code, message, request_id}` with `Retry-After` on 429 and 503. */
+export const renderDashScopeError: ErrorRenderer = (error, request) => ({
+  status: dashscopeError(error).status,
+  headers: retryAfterHeader(error),
+  body: errorBody(error, request.id),
+});
 
 /** `YYYY-MM-DD HH:mm:ss.SSS` in the server's local time, as DashScope prints task times. */
 export function formatTime(ms: number | null): string | undefined {

@@ -3,14 +3,13 @@
  * API, mounted at /api/v1 and again under /aliyun (seed 000's proxy prefix).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, toAppError } from '../../domain/errors.js';
+import { AppError } from '../../domain/errors.js';
 import { isTerminal, type TaskRecord } from '../../domain/task.js';
 import { LruCache } from '../../lib/lru.js';
 import { authHook, idempotencyKeyOf, principalOf, type DialectContext } from '../context.js';
-import { fastifyErrorToAppError } from '../fastify-errors.js';
+import { errorHandler } from '../errors.js';
 import {
-  dashscopeError,
-  errorBody,
+  renderDashScopeError,
   submitResponse,
   syncResponse,
   taskOutput,
@@ -43,12 +42,7 @@ function pageNumber(value: string | undefined, field: string, fallback: number, 
 }
 
 export async function dashscopeRoutes(app: FastifyInstance, context: DialectContext): Promise<void> {
-  app.setErrorHandler((thrown, request, reply) => {
-    const error = fastifyErrorToAppError(thrown) ?? toAppError(thrown);
-    if (error.kind === 'internal') request.log.error({ reqId: request.id, err: thrown }, 'unhandled error');
-    if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.ceil(error.retryAfterSeconds)));
-    return reply.code(dashscopeError(error).status).send(errorBody(error, request.id));
-  });
+  app.setErrorHandler(errorHandler(renderDashScopeError));
 
   app.addHook('onRequest', authHook(context));
 
@@ -93,19 +87,20 @@ export async function dashscopeRoutes(app: FastifyInstance, context: DialectCont
   });
 
   // Status polls are the hottest route: a finished task's answer is rendered once and then
-  // served without a promise or a store read.
-  const finishedAnswers = new LruCache<string, { keyId: string; fragment: string }>(5_000);
+  // served without a promise or a store read, until its output URLs are signed anew.
+  const finishedAnswers = new LruCache<string, { keyId: string; fragment: string; epoch: number }>(5_000);
   const sendTask = (reply: FastifyReply, fragment: string, requestId: string) =>
     reply.type('application/json; charset=utf-8').send(taskQueryJson(fragment, requestId));
   app.get<{ Params: { taskId: string } }>('/api/v1/tasks/:taskId', (request, reply) => {
     const principal = principalOf(request);
     const { taskId } = request.params;
     const cached = finishedAnswers.get(taskId);
-    if (cached && cached.keyId === principal.keyId) return sendTask(reply, cached.fragment, request.id);
+    if (cached && cached.keyId === principal.keyId && cached.epoch === context.outputUrlEpoch()) return sendTask(reply, cached.fragment, request.id);
     return context.tasks.get(principal, taskId).then((task) => {
       if (!task) return reply.send(unknownTaskResponse(taskId, request.id));
+      const epoch = context.outputUrlEpoch();
       const fragment = taskQueryFragment(task, context.outputUrls(task));
-      if (isTerminal(task.status)) finishedAnswers.set(task.id, { keyId: task.keyId, fragment });
+      if (isTerminal(task.status)) finishedAnswers.set(task.id, { keyId: task.keyId, fragment, epoch });
       return sendTask(reply, fragment, request.id);
     });
   });

@@ -3,22 +3,28 @@
  * GenerationRequest. Pure: no I/O. Type errors name the field as the client sent it.
  */
 import { z } from 'zod';
+import { printableName, quoteValue } from '../../domain/bounded-text.js';
 import { AppError } from '../../domain/errors.js';
 import { parseImageReference } from '../../domain/image-ref.js';
+import { unknownFields } from '../unknown-fields.js';
 import { wireType, zodToAppError } from '../zod-errors.js';
 import { DASHSCOPE_FIELD_NAMES, type FieldNames, type GenerationRequest } from '../../domain/request.js';
 
 const KNOWN_PARAMETERS = new Set(['n', 'size', 'negative_prompt', 'prompt_extend', 'watermark', 'seed']);
 
+/** The Qwen-Image parameters, shared by every DashScope-shaped body (the nebula one too). */
 export const parametersSchema = z
-  .object({
-    n: z.number(wireType('must be an integer')).int('must be an integer').optional(),
-    size: z.string(wireType('must be a string like "1024*1536"')).optional(),
-    negative_prompt: z.string(wireType('must be a string')).optional(),
-    prompt_extend: z.boolean(wireType('must be true or false')).optional(),
-    watermark: z.boolean(wireType('must be true or false')).optional(),
-    seed: z.number(wireType('must be an integer')).int('must be an integer').optional(),
-  })
+  .object(
+    {
+      n: z.number(wireType('must be an integer')).int('must be an integer').optional(),
+      size: z.string(wireType('must be a string like "1024*1536"')).optional(),
+      negative_prompt: z.string(wireType('must be a string')).optional(),
+      prompt_extend: z.boolean(wireType('must be true or false')).optional(),
+      watermark: z.boolean(wireType('must be true or false')).optional(),
+      seed: z.number(wireType('must be an integer')).int('must be an integer').optional(),
+    },
+    wireType('must be an object'),
+  )
   .loose();
 
 const messagesBodySchema = z.object({
@@ -57,10 +63,8 @@ export interface ParsedDashScopeRequest {
   warnings: string[];
 }
 
-function unknownParameterWarnings(parameters: Record<string, unknown> | undefined): string[] {
-  return Object.keys(parameters ?? {})
-    .filter((key) => !KNOWN_PARAMETERS.has(key))
-    .map((key) => `parameters.${key} is not a Qwen-Image parameter and was ignored.`);
+export function unknownParameterWarnings(parameters: Record<string, unknown> | undefined): string[] {
+  return unknownFields(parameters ?? {}, KNOWN_PARAMETERS, 'parameters.').map((field) => `${field} is not a Qwen-Image parameter and was ignored.`);
 }
 
 function commonParameters(parameters: z.infer<typeof parametersSchema> | undefined) {
@@ -83,7 +87,7 @@ export function parseMessagesBody(body: unknown): ParsedDashScopeRequest {
   }
   const message = input.messages[0] as (typeof input.messages)[number];
   if (message.role !== 'user') {
-    throw new AppError('invalid_parameter', `input.messages[0].role: must be "user"; got "${message.role}".`, { field: 'input.messages[0].role' });
+    throw new AppError('invalid_parameter', `input.messages[0].role: must be "user"; got ${quoteValue(message.role)}.`, { field: 'input.messages[0].role' });
   }
   const images: GenerationRequest['images'] = [];
   const texts: string[] = [];
@@ -102,7 +106,8 @@ export function parseMessagesBody(body: unknown): ParsedDashScopeRequest {
       if (typeof item.text !== 'string') throw new AppError('invalid_parameter', `${field}.text: must be a string.`, { field: `${field}.text` });
       texts.push(item.text);
     } else {
-      throw new AppError('invalid_parameter', `${field}: must be {"image": …} or {"text": …}; got keys ${keys.join(', ') || 'none'}.`, { field });
+      const named = keys.slice(0, 5).map((key) => printableName(key, 32)).join(', ');
+      throw new AppError('invalid_parameter', `${field}: must be {"image": …} or {"text": …}; got keys ${named === '' ? 'none' : keys.length > 5 ? `${named}, …` : named}.`, { field });
     }
   });
   if (texts.length !== 1) {

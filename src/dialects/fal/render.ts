@@ -6,6 +6,7 @@
  */
 import type { AppError, ErrorKind, TaskError } from '../../domain/errors.js';
 import type { TaskRecord } from '../../domain/task.js';
+import type { ErrorRenderer } from '../errors.js';
 import type { WebhookEnvelope } from '../../services/webhooks.js';
 import { fileNameOf, inferenceSeconds, queueStatusOf, type QueueLinks } from './status.js';
 
@@ -36,6 +37,7 @@ const STYLES: Record<ErrorKind, Style> = {
   // fal locks a key whose balance is exhausted with a 403.
   insufficient_balance: { status: 403, type: 'bad_request', shape: 'request', retryable: false },
   not_found: { status: 404, type: 'bad_request', shape: 'request', retryable: false },
+  method_not_allowed: { status: 405, type: 'bad_request', shape: 'request', retryable: false },
   conflict: { status: 409, type: 'bad_request', shape: 'request', retryable: false },
   unsupported_operation: { status: 422, type: 'value_error', shape: 'model', retryable: false },
   payload_too_large: { status: 413, type: 'file_too_large', shape: 'model', retryable: false },
@@ -58,6 +60,7 @@ const REQUEST_FIELDS = new Set(['fal_webhook', 'fal_max_queue_length', 'x-fal-re
 /** `image_urls[1].x` → `["body", "image_urls", 1, "x"]`. */
 export function locOf(field: string | undefined): Array<string | number> {
   if (field === undefined || field === 'body' || field === '') return ['body'];
+  if (field === 'path') return ['path'];
   const parts = field.split(/\.|\[(\d+)\]/).filter((part) => part !== undefined && part !== '');
   return ['body', ...parts.map((part) => (/^\d+$/.test(part) ? Number(part) : part))];
 }
@@ -74,6 +77,9 @@ export function falError(error: Pick<AppError, 'kind' | 'message' | 'field' | 'r
   const detail = [{ loc: locOf(error.field), msg: error.message, type: style.type }];
   return { status: style.status, headers, body: { detail }, errorType: style.type, message: error.message };
 }
+
+/** fal's error shapes for an HTTP answer. */
+export const renderFalError: ErrorRenderer = (error) => falError(error);
 
 /** Why a task did not succeed, in fal's terms; null for a successful task. */
 export function falTaskFailure(task: TaskRecord, timedOut: boolean): FalError | null {

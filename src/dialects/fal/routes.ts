@@ -5,12 +5,13 @@
  * in `x-fal-target-url` and is answered by the same handlers.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, toAppError } from '../../domain/errors.js';
+import { clip } from '../../domain/bounded-text.js';
+import { AppError } from '../../domain/errors.js';
 import { authHook, type DialectContext } from '../context.js';
-import { fastifyErrorToAppError } from '../fastify-errors.js';
+import { errorHandler } from '../errors.js';
 import { parseFalPath } from './endpoints.js';
 import { falHandlers, type FalTarget } from './handlers.js';
-import { falError } from './render.js';
+import { renderFalError } from './render.js';
 
 const METHODS = ['GET', 'POST', 'PUT'];
 
@@ -27,20 +28,15 @@ export function proxyTarget(value: string | undefined): FalTarget | 'storage' {
   if (url.hostname === 'rest.fal.ai' && url.pathname.startsWith('/storage/')) return 'storage';
   const sync = url.hostname === 'fal.run';
   if (!sync && url.hostname !== 'queue.fal.run') {
-    throw new AppError('invalid_parameter', `${field}: this proxy serves https://queue.fal.run/… and https://fal.run/… only (got ${url.host}).`, { field });
+    throw new AppError('invalid_parameter', `${field}: this proxy serves https://queue.fal.run/… and https://fal.run/… only (got ${clip(url.host, 100)}).`, { field });
   }
   const operation = parseFalPath(url.pathname);
-  if (!operation || (sync && operation.kind !== 'submit')) throw new AppError('not_found', `${field}: ${url.pathname} is not a fal queue path.`, { field });
+  if (!operation || (sync && operation.kind !== 'submit')) throw new AppError('not_found', `${field}: ${clip(url.pathname, 120)} is not a fal queue path.`, { field });
   return { operation, query: url.searchParams, sync };
 }
 
 export async function falRoutes(app: FastifyInstance, context: DialectContext): Promise<void> {
-  app.setErrorHandler((thrown, request, reply) => {
-    const error = fastifyErrorToAppError(thrown) ?? toAppError(thrown);
-    if (error.kind === 'internal') request.log.error({ reqId: request.id, err: thrown }, 'unhandled error');
-    const { status, headers, body } = falError(error);
-    return reply.code(status).headers(headers).send(body);
-  });
+  app.setErrorHandler(errorHandler(renderFalError));
   app.addHook('onRequest', authHook(context, ['Key', 'Bearer']));
 
   const { dispatch } = falHandlers(context);
@@ -52,7 +48,7 @@ export async function falRoutes(app: FastifyInstance, context: DialectContext): 
     bodyLimit,
     handler: (request, reply) => {
       const operation = parseFalPath(request.params['*']);
-      if (!operation) throw new AppError('not_found', `No fal route ${request.method} ${request.url.split('?')[0]}.`);
+      if (!operation) throw new AppError('not_found', `No fal route ${request.method} ${clip(request.url.split('?')[0] as string, 120)}.`);
       return dispatch(request, reply, { operation, query: new URL(request.url, 'http://local').searchParams, sync: false });
     },
   });

@@ -5,10 +5,12 @@
  * which the status logs show.
  */
 import { z } from 'zod';
+import { quoteValue } from '../../domain/bounded-text.js';
 import { AppError } from '../../domain/errors.js';
 import { parseImageReference } from '../../domain/image-ref.js';
 import { findModel, type Size } from '../../domain/models.js';
 import type { FieldNames, GenerationRequest } from '../../domain/request.js';
+import { unknownFields } from '../unknown-fields.js';
 import { wireType, zodToAppError } from '../zod-errors.js';
 import type { FalEndpoint } from './endpoints.js';
 
@@ -92,7 +94,7 @@ export function translateFal(body: unknown, endpoint: FalEndpoint): FalRequest {
   if (input.enable_safety_checker === true) {
     ignore('enable_safety_checker', 'was ignored: this server runs no safety checker (has_nsfw_concepts is always false).');
   }
-  for (const key of Object.keys(input)) if (!KNOWN.has(key)) ignore(key, `is not an input of ${endpoint.id} and was ignored.`);
+  for (const field of unknownFields(input, KNOWN)) ignore(field, `is not an input of ${endpoint.id} and was ignored.`);
 
   return {
     request: {
@@ -129,7 +131,7 @@ export function parseStartTimeout(value: string | undefined): number | undefined
   if (value === undefined) return undefined;
   const seconds = Number(value);
   if (value.trim() === '' || !Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400) {
-    throw new AppError('invalid_parameter', `x-fal-request-timeout: must be a number of seconds from 1 to 86400 (got "${value}").`, { field: 'x-fal-request-timeout' });
+    throw new AppError('invalid_parameter', `x-fal-request-timeout: must be a number of seconds from 1 to 86400 (got ${quoteValue(value)}).`, { field: 'x-fal-request-timeout' });
   }
   return seconds;
 }
@@ -138,7 +140,7 @@ export function parseStartTimeout(value: string | undefined): number | undefined
 export function parseMaxQueueLength(value: string | null): number | undefined {
   if (value === null) return undefined;
   if (!/^\d{1,9}$/.test(value)) {
-    throw new AppError('invalid_parameter', `fal_max_queue_length: must be a whole number (got "${value}").`, { field: 'fal_max_queue_length' });
+    throw new AppError('invalid_parameter', `fal_max_queue_length: must be a whole number (got ${quoteValue(value)}).`, { field: 'fal_max_queue_length' });
   }
   return Number(value);
 }

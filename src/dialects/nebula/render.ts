@@ -30,6 +30,7 @@ const STATUS: Record<ErrorKind, 400 | 401 | 403 | 429 | 500> = {
   forbidden: 403,
   insufficient_balance: 403,
   not_found: 400,
+  method_not_allowed: 400,
   conflict: 400,
   unsupported_operation: 400,
   payload_too_large: 400,

@@ -3,29 +3,18 @@
  * `contents[].parts[]` with `{image}` items and a final `{text}`. Pure.
  */
 import { z } from 'zod';
+import { quoteValue } from '../../domain/bounded-text.js';
 import { AppError } from '../../domain/errors.js';
 import { parseImageReference } from '../../domain/image-ref.js';
 import type { FieldNames, GenerationRequest, ImageRef } from '../../domain/request.js';
+import { parametersSchema, unknownParameterWarnings } from '../dashscope/wire.js';
 import { wireType, zodToAppError } from '../zod-errors.js';
 
 const nebulaSchema = z.object({
   model: z.string(wireType('must be a string')).min(1, 'must not be empty'),
   prompt: z.string(wireType('must be a string')).optional(),
   response_format: z.enum(['url', 'b64_json'], wireType('must be "url" or "b64_json"')).optional(),
-  parameters: z
-    .object(
-      {
-        n: z.number(wireType('must be an integer')).int('must be an integer').optional(),
-        size: z.string(wireType('must be a string like "1024*1024"')).optional(),
-        negative_prompt: z.string(wireType('must be a string')).optional(),
-        prompt_extend: z.boolean(wireType('must be true or false')).optional(),
-        watermark: z.boolean(wireType('must be true or false')).optional(),
-        seed: z.number(wireType('must be an integer')).int('must be an integer').optional(),
-      },
-      wireType('must be an object'),
-    )
-    .loose()
-    .optional(),
+  parameters: parametersSchema.optional(),
   contents: z.array(
     z.object({
       role: z.string(wireType('must be a string')).optional(),
@@ -38,6 +27,8 @@ const nebulaSchema = z.object({
 export interface NebulaRequest {
   request: GenerationRequest;
   fields: FieldNames;
+  /** Parameters we do not know, ignored. */
+  warnings: string[];
   responseFormat: 'url' | 'b64_json';
 }
 
@@ -55,7 +46,7 @@ export function parseNebulaBody(raw: unknown): NebulaRequest {
   }
   const turn = contents[0] as (typeof contents)[number];
   if (turn.role !== undefined && turn.role !== 'user') {
-    throw new AppError('invalid_parameter', `contents[0].role: must be "user"; got "${turn.role}".`, { field: 'contents[0].role' });
+    throw new AppError('invalid_parameter', `contents[0].role: must be "user"; got ${quoteValue(turn.role)}.`, { field: 'contents[0].role' });
   }
   const images: ImageRef[] = [];
   const imageFields: string[] = [];
@@ -102,6 +93,7 @@ export function parseNebulaBody(raw: unknown): NebulaRequest {
       images: 'contents[0].parts[].image',
       image: (i) => imageFields[i] ?? `contents[0].parts[${i}].image`,
     },
+    warnings: unknownParameterWarnings(parameters),
     responseFormat: parsed.data.response_format ?? 'url',
   };
 }

@@ -35,7 +35,25 @@ export const MULTIPART_LIMITS = {
 /** Past this much, a request already refused is cut off rather than read to its end. */
 const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
 
+/**
+ * busboy reports a malformed body (no boundary, a bad part header, an unexpected end) as a bare
+ * Error without a code; those are the client's fault. Anything with a code (fastify's multipart
+ * limits, a reset connection) keeps its own meaning.
+ */
+function asMalformed(thrown: unknown): unknown {
+  if (thrown instanceof AppError || !(thrown instanceof Error) || 'code' in thrown) return thrown;
+  return new AppError('invalid_parameter', `body: malformed multipart/form-data (${thrown.message.slice(0, 120)}).`, { field: 'body' });
+}
+
 export async function readEditMultipart(request: FastifyRequest, maxImages: number): Promise<MultipartEdit> {
+  try {
+    return await readParts(request, maxImages);
+  } catch (thrown) {
+    throw asMalformed(thrown);
+  }
+}
+
+async function readParts(request: FastifyRequest, maxImages: number): Promise<MultipartEdit> {
   const fields: Record<string, string> = {};
   const collected: Array<MultipartImage & { index: number | null; seq: number }> = [];
   // The first problem is kept and the rest of the body read and dropped, so the client (still

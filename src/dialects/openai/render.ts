@@ -6,6 +6,7 @@
 import type { AppError, ErrorKind } from '../../domain/errors.js';
 import { formatSize } from '../../domain/size.js';
 import type { TaskRecord } from '../../domain/task.js';
+import type { ErrorRenderer } from '../errors.js';
 
 export interface ImageItem {
   url?: string;
@@ -76,6 +77,7 @@ const ERRORS: Record<ErrorKind, OpenAiErrorStyle> = {
   forbidden: { status: 403, type: 'invalid_request_error', code: 'permission_denied', retry: false },
   insufficient_balance: { status: 429, type: 'insufficient_quota', code: 'insufficient_quota', retry: false },
   not_found: { status: 404, type: 'invalid_request_error', code: 'not_found', retry: false },
+  method_not_allowed: { status: 405, type: 'invalid_request_error', code: 'method_not_allowed', retry: false },
   conflict: { status: 409, type: 'invalid_request_error', code: 'idempotency_key_reused', retry: false },
   unsupported_operation: { status: 400, type: 'invalid_request_error', code: 'unsupported_operation', retry: false },
   payload_too_large: { status: 413, type: 'invalid_request_error', code: 'payload_too_large', retry: false },
@@ -91,6 +93,9 @@ const ERRORS: Record<ErrorKind, OpenAiErrorStyle> = {
   canceled: { status: 400, type: 'invalid_request_error', code: 'task_canceled', retry: false },
   internal: { status: 500, type: 'server_error', code: null, retry: false },
 };
+
+/** Errors as `{error: {message, type, param, code}}` with `x-should-retry` and `Retry-After`. */
+export const renderOpenAiError: ErrorRenderer = (error) => openAiError(error);
 
 export function openAiErrorStyle(kind: ErrorKind): OpenAiErrorStyle {
   return ERRORS[kind];

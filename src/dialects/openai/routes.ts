@@ -5,13 +5,15 @@
  */
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { clip } from '../../domain/bounded-text.js';
 import { AppError, toAppError } from '../../domain/errors.js';
 import { parseImageReference } from '../../domain/image-ref.js';
 import { isTerminal, type TaskRecord } from '../../domain/task.js';
-import { authHook, idempotencyKeyOf, principalOf, type DialectContext } from '../context.js';
+import { authBeforeLargeBody, authHook, idempotencyKeyOf, principalOf, type DialectContext } from '../context.js';
 import { syncResponse } from '../dashscope/render.js';
 import { parseMessagesBody, parsePromptBody } from '../dashscope/wire.js';
-import { fastifyErrorToAppError } from '../fastify-errors.js';
+import { errorHandler, type ErrorRenderer } from '../errors.js';
+import { isRecord } from '../unknown-fields.js';
 import { nebulaError, nebulaSuccess } from '../nebula/render.js';
 import { isNebulaBody, parseNebulaBody } from '../nebula/wire.js';
 import { MULTIPART_LIMITS, readEditMultipart } from './multipart.js';
@@ -25,30 +27,30 @@ type BodyStyle = 'openai' | 'dashscope' | 'nebula';
 
 function styleOf(body: unknown): BodyStyle {
   if (isNebulaBody(body)) return 'nebula';
-  if (typeof body === 'object' && body !== null && typeof (body as { input?: unknown }).input === 'object') return 'dashscope';
+  // Any `input` (even a wrong one) marks DashScope's body, whose schema then names what is wrong.
+  if (isRecord(body) && body.input !== undefined) return 'dashscope';
   return 'openai';
 }
 
-/** Resellers flatten DashScope's parameters to the top level (protocols.md §1.6); fold them back. */
+/**
+ * Resellers flatten DashScope's parameters to the top level (protocols.md §1.6); fold them back.
+ * A `parameters` that is not an object is left as sent, for the schema to refuse.
+ */
 function foldDashScopeBody(body: Record<string, unknown>): Record<string, unknown> {
-  const parameters = { ...((body.parameters as Record<string, unknown> | undefined) ?? {}) };
+  if (body.parameters !== undefined && !isRecord(body.parameters)) return body;
+  const parameters = { ...(body.parameters ?? {}) };
   for (const key of DASHSCOPE_FLAT_PARAMETERS) if (body[key] !== undefined && parameters[key] === undefined) parameters[key] = body[key];
   return { ...body, parameters };
 }
 
+/** Generations sent in the ai-nebula style are answered in its envelope, errors included. */
+const renderImagesError: ErrorRenderer = (error, request) =>
+  request.routeOptions.url === '/v1/images/generations' && styleOf(request.body) === 'nebula' ? nebulaError(error) : openAiError(error);
+
 export async function openAiRoutes(app: FastifyInstance, context: DialectContext & { defaultModel: string }): Promise<void> {
   await app.register(multipart, { limits: MULTIPART_LIMITS, throwFileSizeLimit: false });
 
-  app.setErrorHandler((thrown, request, reply) => {
-    const error = fastifyErrorToAppError(thrown) ?? toAppError(thrown);
-    if (error.kind === 'internal') request.log.error({ reqId: request.id, err: thrown }, 'unhandled error');
-    if (request.routeOptions.url === '/v1/images/generations' && styleOf(request.body) === 'nebula') {
-      const { status, body } = nebulaError(error);
-      return reply.code(status).send(body);
-    }
-    const { status, headers, body } = openAiError(error);
-    return reply.code(status).headers(headers).send(body);
-  });
+  app.setErrorHandler(errorHandler(renderImagesError));
 
   const waitFor = async (request: FastifyRequest, task: TaskRecord): Promise<TaskRecord> => {
     const done = await context.tasks.wait(principalOf(request), task.id, context.syncWaitMs);
@@ -66,7 +68,7 @@ export async function openAiRoutes(app: FastifyInstance, context: DialectContext
   /** Runs an OpenAI-shaped request to its answer: JSON, or SSE events when streaming. */
   const answerOpenAi = async (request: FastifyRequest, reply: FastifyReply, parsed: OpenAiRequest, kind: 'generation' | 'edit') => {
     const task = await context.tasks.submit(principalOf(request), { request: parsed.request, fields: parsed.fields, origin: 'openai', requestId: request.id, idempotencyKey: idempotencyKeyOf(request) });
-    if (parsed.ignored.length > 0) reply.header('x-qig-ignored-params', parsed.ignored.join(', '));
+    if (parsed.ignored.length > 0) reply.header('x-qig-ignored-params', clip(parsed.ignored.join(', '), 1024, '...'));
     if (parsed.aliasedFrom !== null) reply.header('x-qig-model', task.model);
     if (parsed.stream) return streamAnswer(request, reply, task, kind);
     const done = await waitFor(request, task);
@@ -91,20 +93,19 @@ export async function openAiRoutes(app: FastifyInstance, context: DialectContext
     raw.end();
   };
 
-  app.post('/v1/images/generations', { bodyLimit: context.maxJsonBodyBytes, preHandler: authHook(context) }, async (request, reply) => {
+  app.post('/v1/images/generations', { bodyLimit: context.maxJsonBodyBytes, ...authBeforeLargeBody(context) }, async (request, reply) => {
     const body = request.body;
     switch (styleOf(body)) {
       case 'nebula': {
         const parsed = parseNebulaBody(body);
-        const task = await context.tasks.submit(principalOf(request), { request: parsed.request, fields: parsed.fields, origin: 'nebula', requestId: request.id, idempotencyKey: idempotencyKeyOf(request) });
+        const task = await context.tasks.submit(principalOf(request), { request: parsed.request, fields: parsed.fields, warnings: parsed.warnings, origin: 'nebula', requestId: request.id, idempotencyKey: idempotencyKeyOf(request) });
         const done = await waitFor(request, task);
         const b64s = parsed.responseFormat === 'b64_json' ? await base64Of(done) : null;
         return reply.send(nebulaSuccess(done, context.outputUrls(done), b64s, request.id));
       }
       case 'dashscope': {
         const folded = foldDashScopeBody(body as Record<string, unknown>);
-        const input = folded.input as Record<string, unknown>;
-        const parsed = 'messages' in input ? parseMessagesBody(folded) : parsePromptBody(folded);
+        const parsed = isRecord(folded.input) && !('messages' in folded.input) ? parsePromptBody(folded) : parseMessagesBody(folded);
         const task = await context.tasks.submit(principalOf(request), { request: parsed.request, fields: parsed.fields, warnings: parsed.warnings, origin: 'dashscope-on-openai', requestId: request.id, idempotencyKey: idempotencyKeyOf(request) });
         const done = await waitFor(request, task);
         const urls = context.outputUrls(done);

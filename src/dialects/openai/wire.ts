@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { AppError } from '../../domain/errors.js';
 import type { FieldNames, GenerationRequest, ImageRef, OutputFormat } from '../../domain/request.js';
+import { unknownFields } from '../unknown-fields.js';
 import { wireType, zodToAppError } from '../zod-errors.js';
 
 export type ResponseFormat = 'url' | 'b64_json';
@@ -24,6 +25,7 @@ export interface OpenAiRequest {
 /** OpenAI fields with no Qwen meaning: accepted, reported, not used. */
 const NO_QWEN_MEANING = ['quality', 'style', 'background', 'moderation', 'input_fidelity', 'partial_images'];
 const QWEN_PARAMETERS = ['negative_prompt', 'seed', 'prompt_extend', 'watermark'] as const;
+const QWEN_PARAMETER_SET: ReadonlySet<string> = new Set(QWEN_PARAMETERS);
 const KNOWN = new Set(['prompt', 'model', 'n', 'size', 'response_format', 'output_format', 'output_compression', 'user', 'stream', 'parameters', 'image', 'images', 'mask', ...NO_QWEN_MEANING, ...QWEN_PARAMETERS]);
 
 const qwenShape = {
@@ -88,11 +90,9 @@ export function translateOpenAi(raw: unknown, options: TranslateOptions): OpenAi
     model = options.defaultModel;
   }
   const outputFormat: OutputFormat = body.output_format ?? 'png';
-  const ignored = Object.keys(body).filter((key) => NO_QWEN_MEANING.includes(key) || !KNOWN.has(key));
+  const ignored = [...NO_QWEN_MEANING.filter((key) => body[key] !== undefined), ...unknownFields(body, KNOWN)];
   if (body.output_compression !== undefined && outputFormat === 'png') ignored.push('output_compression');
-  for (const key of Object.keys(body.parameters ?? {})) {
-    if (!(QWEN_PARAMETERS as readonly string[]).includes(key)) ignored.push(`parameters.${key}`);
-  }
+  ignored.push(...unknownFields(body.parameters ?? {}, QWEN_PARAMETER_SET, 'parameters.'));
 
   return {
     request: {

@@ -7,6 +7,7 @@
  */
 import type { AppError, ErrorKind } from '../../domain/errors.js';
 import type { TaskRecord } from '../../domain/task.js';
+import type { ErrorRenderer } from '../errors.js';
 import type { WebhookEnvelope } from '../../services/webhooks.js';
 import { locOf } from '../fal/render.js';
 import { fileNameOf } from '../fal/status.js';
@@ -33,6 +34,7 @@ const ERROR_TYPES: Record<ErrorKind, SeaArtErrorType> = {
   forbidden: 'INTERNAL_SERVER_ERROR',
   insufficient_balance: 'INTERNAL_SERVER_ERROR',
   not_found: 'INTERNAL_SERVER_ERROR',
+  method_not_allowed: 'INTERNAL_SERVER_ERROR',
   conflict: 'INTERNAL_SERVER_ERROR',
   internal: 'INTERNAL_SERVER_ERROR',
 };
@@ -95,6 +97,7 @@ const VALIDATION: ReadonlySet<ErrorKind> = new Set(['invalid_parameter', 'invali
 const APP_STATUS: Partial<Record<ErrorKind, number>> = {
   forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
   model_not_found: 404,
   conflict: 409,
   timeout: 504,
@@ -113,3 +116,5 @@ export function seaartError(error: Pick<AppError, 'kind' | 'message' | 'field' |
   }
   return { status: APP_STATUS[error.kind] ?? 500, headers, body: { detail: error.message } };
 }
+
+export const renderSeaArtError: ErrorRenderer = (error, request) => seaartError(error, request.id);

@@ -5,14 +5,14 @@
  * as `_` (`qwen_image_edit_plus`, `qwen_image_2_0_pro`, dated snapshots too).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AppError, toAppError } from '../../domain/errors.js';
+import { AppError } from '../../domain/errors.js';
 import { modelFromEndpointName, type ModelSpec } from '../../domain/models.js';
 import { isTerminal, type TaskRecord } from '../../domain/task.js';
 import { authHook, idempotencyKeyOf, principalOf, type DialectContext } from '../context.js';
 import { cancelRequest } from '../fal/cancel.js';
 import { queueLinks, statusBody, taskLogLines } from '../fal/status.js';
-import { fastifyErrorToAppError } from '../fastify-errors.js';
-import { failureResponse, resultBody, seaartError, seaartFailure } from './render.js';
+import { errorHandler } from '../errors.js';
+import { failureResponse, renderSeaArtError, resultBody, seaartFailure } from './render.js';
 import { SEAART_FIELD_NAMES, translateSeaArt } from './wire.js';
 
 interface RequestParams {
@@ -27,12 +27,7 @@ function modelOf(endpoint: string): ModelSpec {
 }
 
 export async function seaartRoutes(app: FastifyInstance, context: DialectContext): Promise<void> {
-  app.setErrorHandler((thrown, request, reply) => {
-    const error = fastifyErrorToAppError(thrown) ?? toAppError(thrown);
-    if (error.kind === 'internal') request.log.error({ reqId: request.id, err: thrown }, 'unhandled error');
-    const { status, headers, body } = seaartError(error, request.id);
-    return reply.code(status).headers(headers).send(body);
-  });
+  app.setErrorHandler(errorHandler(renderSeaArtError));
   app.addHook('onRequest', authHook(context, ['Bearer', 'Key']));
 
   const linksOf = (endpoint: string, id: string) => queueLinks(`${context.publicUrl()}/v1/queue/${endpoint}`, id, 'response');

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { parseImageReference } from '../../domain/image-ref.js';
 import type { FieldNames, GenerationRequest } from '../../domain/request.js';
+import { unknownFields } from '../unknown-fields.js';
 import { wireType, zodToAppError } from '../zod-errors.js';
 
 const bodySchema = z
@@ -59,9 +60,7 @@ export function translateSeaArt(body: unknown, model: string): SeaArtRequest {
       promptExtend: input.prompt_extend,
       watermark: input.watermark,
     },
-    warnings: Object.keys(input)
-      .filter((key) => !KNOWN.has(key))
-      .map((key) => `${key} is not a parameter of this endpoint and was ignored.`),
+    warnings: unknownFields(input, KNOWN).map((field) => `${field} is not a parameter of this endpoint and was ignored.`),
     webhook: input.webhook,
   };
 }

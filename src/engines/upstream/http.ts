@@ -5,7 +5,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { z } from 'zod';
 import { AppError } from '../../domain/errors.js';
-import { SafeFetchError, type SafeFetch, type SafeFetchRequest, type SafeFetchResponse } from '../../lib/safe-fetch.js';
+import type { SafeFetch, SafeFetchRequest, SafeFetchResponse } from '../../lib/safe-fetch.js';
+import { SafeFetchError } from '../../lib/url-guard.js';
 
 export type UpstreamRequest = SafeFetchRequest & { signal: AbortSignal };
 

@@ -8,13 +8,13 @@ export function duration(ms: number): string {
   return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
-/** "in 23 h", "in 12 min", "expired". */
+/** "in 23 h", "in 12 min", "expired": whole units still left, rounded down. */
 export function untilText(epochMs: number, now = Date.now()): string {
   const left = epochMs - now;
   if (left <= 0) return 'expired';
   if (left < 3_600_000) return `in ${Math.max(1, Math.round(left / 60_000))} min`;
-  if (left < 172_800_000) return `in ${Math.round(left / 3_600_000)} h`;
-  return `in ${Math.round(left / 86_400_000)} days`;
+  if (left < 172_800_000) return `in ${Math.floor(left / 3_600_000)} h`;
+  return `in ${Math.floor(left / 86_400_000)} days`;
 }
 
 /** When a signed URL stops working: its `exp` query parameter (epoch seconds). */
