@@ -116,7 +116,7 @@ const encode = (r: Raster): Promise<Buffer> => sharp(r.data, { raw: { width: r.w
 
 function engineCall(prompt: string, n: number, png: Buffer): EngineCall {
   return {
-    taskId: 'bench', model: 'qwen-image-edit-plus', family: 'qwen-image-edit-plus', kind: 'edit', prompt, negativePrompt: null,
+    taskId: 'bench', requestId: 'bench', model: 'qwen-image-edit-plus', family: 'qwen-image-edit-plus', kind: 'edit', prompt, negativePrompt: null,
     n, size: { width: SIZE, height: SIZE }, sizeSource: 'default', seed: 1, promptExtend: true, watermark: false,
     inputs: [{ index: 0, contentType: 'image/png', width: SIZE, height: SIZE, bytes: png.length, read: async () => png, signedUrl: () => '' }],
     signal: new AbortController().signal, log: () => {},

@@ -17,7 +17,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 
 function call(input: Buffer, prompt: string): EngineCall {
   return {
-    taskId: 'bench', model: 'qwen-image-edit-plus', family: 'qwen-image-edit-plus', kind: 'edit', prompt, negativePrompt: null,
+    taskId: 'bench', requestId: 'bench', model: 'qwen-image-edit-plus', family: 'qwen-image-edit-plus', kind: 'edit', prompt, negativePrompt: null,
     n: 1, size: { width: 1024, height: 1024 }, sizeSource: 'default', seed: 1, promptExtend: false, watermark: false,
     inputs: [{ index: 0, contentType: 'image/png', width: 1024, height: 1024, bytes: input.length, read: async () => input, signedUrl: () => '' }],
     signal: new AbortController().signal, log: () => {},

@@ -4,7 +4,6 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { BlobStore } from './blobs/blob-store.js';
 import type { UrlSigner } from './blobs/signing.js';
 import type { AppConfig } from './config/load.js';
-import { AppError } from './domain/errors.js';
 import type { DialectContext } from './dialects/context.js';
 import { dashscopeRoutes } from './dialects/dashscope/routes.js';
 import { falRoutes } from './dialects/fal/routes.js';
@@ -18,8 +17,8 @@ import { BodyGuard } from './http/body-guard.js';
 import { catalogRoutes } from './http/catalog.js';
 import { fileRoutes } from './http/files.js';
 import { createMetrics, opsRoutes, type ReadinessCheck } from './http/ops.js';
-import { jsonShapeProblem } from './http/json-shape.js';
-import { answerUnmatched, frameworkErrorAnswer } from './http/unmatched.js';
+import { parseJsonBody } from './http/json-body.js';
+import { answerUnmatched, clientErrorAnswer, frameworkErrorAnswer } from './http/unmatched.js';
 import { webRoutes } from './http/web.js';
 import type { Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
@@ -53,33 +52,36 @@ export interface AppDeps {
   webDir?: string | undefined;
 }
 
+const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     // Our onResponse hook logs requests once, concisely; fastify's two lines per request are too many.
     logController: new LogController({ disableRequestLogging: true }),
-    genReqId: () => randomUUID(),
+    // A client's own X-Request-Id (1–128 visible ASCII) is kept; otherwise one is made.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     // Ids in paths are short; a longer segment is answered by frameworkErrors in the path's dialect.
     routerOptions: { maxParamLength: 512 },
     frameworkErrors: frameworkErrorAnswer,
+    clientErrorHandler: clientErrorAnswer,
     // No per-request child logger: few requests log at all, and those name their request id.
     childLoggerFactory: (logger) => logger,
   });
+  // A connection must send its headers within 20 s, and only so many may be open at once.
+  app.server.headersTimeout = 20_000;
+  app.server.maxConnections = deps.config.limits.maxConnections;
   app.decorateRequest('principal', null);
   app.decorateRequest('authFailure', null);
-  // Clients (fal's among them) send Content-Type: application/json on bodiless PUT and DELETE.
-  const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = body.toString();
-    if (text === '') return done(null, undefined);
-    const problem = jsonShapeProblem(text);
-    if (problem !== null) return done(new AppError('invalid_parameter', `body: ${problem}; a request is a few fields and at most three images.`, { field: 'body' }), undefined);
-    parseJson(request, text, done);
-  });
+  app.addContentTypeParser('application/json', parseJsonBody);
+  const unmatched = answerUnmatched(app);
   const { limits } = deps.config;
   const bodies = new BodyGuard({ maxInflightBytes: limits.maxInflightBodyBytes, idleMs: limits.bodyIdleSeconds * 1000, totalMs: limits.bodyTotalSeconds * 1000 });
   app.addHook('onClose', (_instance, done) => {
@@ -90,6 +92,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // One callback-style hook at each end of every request: async hooks cost a promise each.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    // No route takes it: answered now, before a byte of its body is read or counted.
+    if (request.is404) return done(unmatched(request, reply));
     done(bodies.admit(request, reply) ?? undefined);
   });
   const debugRequests = deps.logger.isLevelEnabled('debug');
@@ -106,7 +110,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (event.type === 'status') metrics.taskTransitions.inc({ status: event.status });
   });
 
-  answerUnmatched(app);
 
   await app.register(opsRoutes, {
     checks: deps.readiness,

@@ -34,7 +34,9 @@ import { createQueueServices } from './services/queue-setup.js';
 import { GuardedEngine, type GuardOptions } from './services/engine-guard.js';
 import { EngineRouter } from './services/router.js';
 import { TaskRunner } from './services/runner.js';
+import { Idempotency } from './services/idempotency.js';
 import { OutputRetention } from './services/output-retention.js';
+import { SqlIdempotencyStore } from './store/idempotency-store.js';
 import { Sweeper } from './services/sweeper.js';
 import { SqlBlobRetentionStore } from './store/blob-retention-store.js';
 import { MAX_PRESIGN_SECONDS } from './blobs/s3-presign.js';
@@ -164,7 +166,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
     maxInputPixels: config.limits.maxInputPixels,
   });
   const tasks = new TaskService(
-    { store: taskStore, billingStore, billing, limiter: drivers.limiter, queue, events, inputs, clock, logger },
+    { store: taskStore, billingStore, billing, idempotency: new Idempotency(new SqlIdempotencyStore(store.db), taskStore, clock, logger), limiter: drivers.limiter, queue, events, inputs, clock, logger },
     { maxQueuedTasks: config.limits.maxQueuedTasks },
   );
   const retentionMs = config.files.retentionDays * 24 * 3_600_000;

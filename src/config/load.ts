@@ -42,6 +42,8 @@ export interface AppConfig {
     bodyIdleSeconds: number;
     /** A request body not received within this long of the request's start is refused with 408. */
     bodyTotalSeconds: number;
+    /** Open connections at once; past it Node closes new ones at once. */
+    maxConnections: number;
     intakeConcurrency: number;
     maxInputPixels: number;
     maxAttempts: number;
@@ -257,6 +259,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       maxInflightBodyBytes: limits.maxInflightBodyBytes ?? 192 * 1024 * 1024,
       bodyIdleSeconds: limits.bodyIdleSeconds ?? 30,
       bodyTotalSeconds: limits.bodyTotalSeconds ?? 300,
+      maxConnections: limits.maxConnections ?? 10_000,
       intakeConcurrency: limits.intakeConcurrency ?? 4,
       maxInputPixels: limits.maxInputPixels ?? 40_000_000,
       maxAttempts: limits.maxAttempts ?? 3,

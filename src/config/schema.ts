@@ -185,6 +185,8 @@ export const fileConfigSchema = z
         bodyIdleSeconds: z.number().min(0.1).max(3600).optional(),
         /** Seconds from a request's start within which its whole body must arrive. */
         bodyTotalSeconds: z.number().min(0.1).max(86_400).optional(),
+        /** Open connections at once (status streams included); past it new ones are closed at once. */
+        maxConnections: z.number().int().min(16).max(1_000_000).optional(),
         /** Input images decoded at once during intake. */
         intakeConcurrency: z.number().int().min(1).max(64).optional(),
         /** Pixel limit of any input image, checked from the header before decoding. */

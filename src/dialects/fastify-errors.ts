@@ -29,7 +29,7 @@ export function fastifyErrorToAppError(thrown: unknown): AppError | null {
     case 'FST_REQ_FILE_TOO_LARGE':
       return new AppError('payload_too_large', 'body: a multipart file is too large.', { field: 'body' });
     case 'FST_PROTO_VIOLATION':
-      return new AppError('invalid_parameter', 'body: "__proto__" and "constructor" are not allowed as multipart field names.', { field: 'body' });
+      return new AppError('invalid_parameter', 'body: a multipart field may not be named like a property every object has ("__proto__", "constructor", "toString", …).', { field: 'body' });
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
       return new AppError('invalid_parameter', 'Content-Type: expected multipart/form-data with a boundary.', { field: 'Content-Type' });
     case 'FST_MP_PREMATURE_CLOSE':

@@ -17,6 +17,7 @@ export const ERROR_KINDS = {
   payload_too_large: { status: 413, retryable: false },
   content_blocked: { status: 400, retryable: false },
   timeout: { status: 408, retryable: true },
+  request_timeout: { status: 408, retryable: false },
   rate_limited: { status: 429, retryable: true },
   overloaded: { status: 503, retryable: true },
   engine_unavailable: { status: 503, retryable: true },

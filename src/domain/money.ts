@@ -1,3 +1,5 @@
+import { AppError } from './errors.js';
+
 /**
  * Money as integers of a fixed minor unit: one micro (10⁻⁶) of the configured currency, so sums
  * are exact. Amounts cross the API as decimal strings ("0.18").
@@ -42,4 +44,9 @@ export function formatMoney(micros: number, currency: string): string {
 /** Seed 004's usage line: "Image generation: 2 images × ¥0.18 = ¥0.36". */
 export function usageLine(images: number, unitMicros: number, currency: string): string {
   return `Image generation: ${images} ${images === 1 ? 'image' : 'images'} × ${formatMoney(unitMicros, currency)} = ${formatMoney(images * unitMicros, currency)}`;
+}
+
+/** The Arrearage error: what the request would hold and what the key has. */
+export function insufficientBalance(holdMicros: number, balanceMicros: number, currency: string): AppError {
+  return new AppError('insufficient_balance', `Insufficient balance: this request holds ${formatMoney(holdMicros, currency)} and the key has ${formatMoney(balanceMicros, currency)}.`);
 }

@@ -28,6 +28,8 @@ export interface EngineInput {
 
 export interface EngineCall {
   taskId: string;
+  /** The id of the request that submitted the task; upstream calls carry it as X-Request-Id. */
+  requestId: string;
   /** The model the client asked for (a dated snapshot stays dated). */
   model: string;
   /** Its undated family name. */

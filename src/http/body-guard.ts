@@ -113,9 +113,9 @@ export class BodyGuard {
     for (const upload of this.uploads) {
       const raw = upload.request.raw;
       if (now - upload.startedAt > this.options.totalMs) {
-        this.refuse(upload, new AppError('timeout', `body: the request body was not received within ${seconds(this.options.totalMs)} s.`, { field: 'body' }));
+        this.refuse(upload, new AppError('request_timeout', `body: the request body was not received within ${seconds(this.options.totalMs)} s.`, { field: 'body' }));
       } else if (now - upload.lastByteAt > this.options.idleMs && waitingForClient(raw)) {
-        this.refuse(upload, new AppError('timeout', `body: no bytes of the request body arrived for ${seconds(this.options.idleMs)} s.`, { field: 'body' }));
+        this.refuse(upload, new AppError('request_timeout', `body: no bytes of the request body arrived for ${seconds(this.options.idleMs)} s.`, { field: 'body' }));
       }
     }
   }

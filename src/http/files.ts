@@ -8,7 +8,8 @@ import type { Clock } from '../lib/clock.js';
 export async function fileRoutes(app: FastifyInstance, deps: { blobs: BlobStore; signer: UrlSigner; clock: Clock }): Promise<void> {
   app.get<{ Params: { id: string }; Querystring: { exp?: string; sig?: string } }>('/files/:id', async (request, reply) => {
     const { id } = request.params;
-    const fail = (status: number, code: string, message: string) => reply.code(status).send({ error: { code, message } });
+    // The plain shape of paths outside the dialects: {error: {code, message, field}, request_id}.
+    const fail = (status: number, code: string, message: string) => reply.code(status).send({ error: { code, message, field: null }, request_id: request.id });
     if (!parseBlobId(id)) return fail(404, 'NotFound', 'No such file.');
     const check = deps.signer.check(id, request.query.exp, request.query.sig, deps.clock.now());
     if (check === 'bad-signature') return fail(403, 'Forbidden', 'The signature of this file URL is missing or wrong.');

@@ -1,8 +1,12 @@
 /**
  * Answers for requests that no route takes, in the dialect of their path: 404, or 405 with
- * `Allow` when the path exists under other methods; and fastify's own URL errors (bad
- * percent-encoding, an over-long path segment), which it raises before routing.
+ * `Allow` when the path exists under other methods; fastify's own URL errors (bad
+ * percent-encoding, an over-long path segment), which it raises before routing; and requests
+ * Node's HTTP parser refuses before there is a request at all (those in the plain shape).
  */
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { AppError } from '../domain/errors.js';
@@ -41,6 +45,25 @@ function answer(request: FastifyRequest, reply: FastifyReply, error: AppError): 
   return sendError(errorRendererForPath(pathOf(request.url)), error, request, reply);
 }
 
+/**
+ * Fastify's `clientErrorHandler` option: Node's parser refused the request (headers over 16 KB
+ * → 431, headers too slow → 408, anything not HTTP/1.1 → 400). Written on the socket, which closes.
+ */
+export function clientErrorAnswer(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, code, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'payload_too_large', 'The request headers are larger than the server accepts (16 KB).']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request_timeout', 'The request headers did not arrive in time.']
+        : [400, 'invalid_parameter', `The request is not valid HTTP/1.1 (${error.code ?? 'malformed'}).`];
+  const body = JSON.stringify({ error: { code, message, field: null }, request_id: randomUUID() });
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
 /** Fastify's `frameworkErrors` option: URL errors raised before routing, in the path's dialect. */
 export function frameworkErrorAnswer(thrown: Error & { code?: string }, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const path = quoted(pathOf(request.raw.url ?? '/'));
@@ -52,20 +75,22 @@ export function frameworkErrorAnswer(thrown: Error & { code?: string }, request:
 }
 
 /**
- * Registers the 404/405 answer, and the error handler of everything no plugin renders itself
- * (a body refused on its way to a 404); call before any route is added, so every route is seen.
+ * Registers the 404/405 answer, and the error handler of everything no plugin renders itself;
+ * call before any route is added, so every route is seen. The returned function gives the error
+ * of a request no route takes (setting `Allow` on a 405), for the onRequest hook to answer before
+ * any of its body is read.
  */
-export function answerUnmatched(app: FastifyInstance): void {
+export function answerUnmatched(app: FastifyInstance): (request: FastifyRequest, reply: FastifyReply) => AppError {
   app.setErrorHandler((thrown, request, reply) => sendError(errorRendererForPath(pathOf(request.url)), thrown, request, reply));
   const routes = new RouteMap();
   app.addHook('onRoute', (route) => routes.add(route));
-  app.setNotFoundHandler((request, reply) => {
+  const unmatched = (request: FastifyRequest, reply: FastifyReply): AppError => {
     const path = pathOf(request.url);
     const allowed = routes.allowed(path);
-    if (allowed.length > 0) {
-      reply.header('allow', allowed.join(', '));
-      return answer(request, reply, new AppError('method_not_allowed', `${request.method} is not allowed on ${quoted(path)}; use ${allowed.join(', ')}.`));
-    }
-    return answer(request, reply, new AppError('not_found', `No route ${request.method} ${quoted(path)}.`));
-  });
+    if (allowed.length === 0) return new AppError('not_found', `No route ${request.method} ${quoted(path)}.`);
+    reply.header('allow', allowed.join(', '));
+    return new AppError('method_not_allowed', `${request.method} is not allowed on ${quoted(path)}; use ${allowed.join(', ')}.`);
+  };
+  app.setNotFoundHandler((request, reply) => answer(request, reply, unmatched(request, reply)));
+  return unmatched;
 }

@@ -8,6 +8,8 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { clip } from '../domain/bounded-text.js';
+import { AppError } from '../domain/errors.js';
 
 /** web/dist beside src/ and dist/ alike: this module sits two levels below the project root. */
 export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist/', import.meta.url));
@@ -109,7 +111,7 @@ export async function webRoutes(app: FastifyInstance, options: { dir?: string | 
 
   app.get<{ Params: { '*': string } }>('/assets/*', (request, reply) => {
     const file = current()?.assets.get(request.params['*']);
-    if (!file) return reply.code(404).type('text/plain; charset=utf-8').send('Not found.');
+    if (!file) throw new AppError('not_found', `No asset ${clip(request.params['*'], 120)}.`);
     return send(request, reply, file, 'public, max-age=31536000, immutable');
   });
 }

@@ -38,13 +38,11 @@ export class AccountService {
     for (const model of options.models ?? []) {
       if (!findModel(model)) throw new AppError('invalid_parameter', `models: unknown model ${model}.`, { field: 'models' });
     }
+    const opening = options.balance ?? null;
+    // Checked before the key exists, so a refused balance leaves no key behind.
+    if (opening !== null) this.billing.parseCredit(opening, { opening: true, field: 'balance' });
     const { record, secret } = await this.keys.create(options);
-    if (options.balance !== undefined && options.balance !== null) {
-      await this.billing.credit(record.id, options.balance, 'opening balance', { opening: true }).catch((error: unknown) => {
-        if (error instanceof AppError && error.field === 'amount') throw new AppError('invalid_parameter', error.message.replace(/^amount/, 'balance'), { field: 'balance' });
-        throw error;
-      });
-    }
+    if (opening !== null) await this.billing.credit(record.id, opening, 'opening balance', { opening: true });
     const created = (await this.keys.get(record.id)) ?? record;
     return { ...describeKey(created), key: secret };
   }

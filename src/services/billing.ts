@@ -5,7 +5,7 @@
 import { quoteValue } from '../domain/bounded-text.js';
 import { AppError } from '../domain/errors.js';
 import type { ModelSpec } from '../domain/models.js';
-import { formatAmount, MAX_AMOUNT_TEXT, parseAmount } from '../domain/money.js';
+import { formatAmount, insufficientBalance, MAX_AMOUNT_TEXT, parseAmount } from '../domain/money.js';
 import type { PriceList } from '../domain/prices.js';
 import type { TaskRecord } from '../domain/task.js';
 import type { Clock } from '../lib/clock.js';
@@ -26,6 +26,12 @@ export class BillingService {
   }
 
   /** The unit price and the hold of `n` images of a model, in micros. */
+  /** Refuses with the Arrearage error, before any work, a key whose balance cannot cover `micros`. */
+  async assertCanPay(keyId: string, micros: number): Promise<void> {
+    const balance = await this.store.balanceOf(keyId);
+    if (balance !== null && balance < micros) throw insufficientBalance(micros, balance, this.prices.currency);
+  }
+
   quote(model: ModelSpec, n: number): { unitPriceMicros: number; holdMicros: number } {
     const unitPriceMicros = this.prices.perImage(model);
     return { unitPriceMicros, holdMicros: unitPriceMicros * n };
@@ -61,16 +67,25 @@ export class BillingService {
     }
   }
 
-  /**
-   * Adds a decimal amount ("12.50") to a key's balance; the new balance as a decimal string. An
-   * opening balance may be zero (it turns an unlimited key into a metered one).
-   */
-  async credit(keyId: string, amount: string, note: string, options: { opening?: boolean } = {}): Promise<string> {
+  /** A credit's amount in micros, or the 400 naming `field` and the rule. An opening balance may be zero. */
+  parseCredit(amount: string, options: { opening?: boolean; field?: string } = {}): number {
     const micros = parseAmount(amount);
     if (micros === null || micros < 0 || (micros === 0 && !options.opening)) {
-      throw new AppError('invalid_parameter', `amount: must be a positive decimal amount like "10.00", with at most 6 decimals and at most ${MAX_AMOUNT_TEXT} (got ${quoteValue(amount)}).`, { field: 'amount' });
+      const field = options.field ?? 'amount';
+      const rule = options.opening ? 'a decimal amount like "10.00"' : 'a positive decimal amount like "10.00"';
+      throw new AppError('invalid_parameter', `${field}: must be ${rule}, with at most 6 decimals and at most ${MAX_AMOUNT_TEXT} (got ${quoteValue(amount)}).`, { field });
     }
-    return formatAmount(await this.store.credit(keyId, micros, note, this.clock.now()));
+    return micros;
+  }
+
+  /**
+   * Adds a decimal amount ("12.50") to a key's balance; the new balance as a decimal string. An
+   * opening balance sets the balance of a new key (zero makes it metered); an unlimited key is
+   * never credited afterwards, since the holds of its tasks were never taken.
+   */
+  async credit(keyId: string, amount: string, note: string, options: { opening?: boolean } = {}): Promise<string> {
+    const micros = this.parseCredit(amount, options);
+    return formatAmount(await this.store.credit(keyId, micros, note, this.clock.now(), { opening: options.opening ?? false }));
   }
 
   async balance(keyId: string): Promise<{ balance: string | null; held: string; currency: string }> {

@@ -30,10 +30,24 @@ export class InputService {
     private readonly options: InputOptions,
   ) {}
 
-  /** Takes in a request's images, kept in the blob store as the task `owner`'s. */
+  /**
+   * Takes in a request's images, kept in the blob store as the task `owner`'s. When one is
+   * refused, those already stored are deleted again: a refused request leaves nothing behind.
+   */
   async ingest(refs: readonly ImageRef[], fields: FieldNames, owner: string): Promise<IngestedInputs> {
-    const results = await Promise.all(refs.map((ref, index) => this.ingestOne(ref, fields.image(index), `image ${index + 1}`, owner)));
+    const settled = await Promise.allSettled(refs.map((ref, index) => this.ingestOne(ref, fields.image(index), `image ${index + 1}`, owner)));
+    const refused = settled.find((result) => result.status === 'rejected');
+    const results = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    if (refused) {
+      await this.discard(results.map((r) => r.input));
+      throw refused.reason;
+    }
     return { inputs: results.map((r) => r.input), notes: results.flatMap((r) => r.notes) };
+  }
+
+  /** Deletes the stored images of a submit that was refused after taking them in (best effort). */
+  async discard(inputs: readonly TaskInput[]): Promise<void> {
+    await Promise.allSettled(inputs.map((input) => this.blobs.delete(input.blobId)));
   }
 
   private async ingestOne(ref: ImageRef, field: string, label: string, owner: string): Promise<{ input: TaskInput; notes: string[] }> {

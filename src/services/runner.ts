@@ -230,6 +230,7 @@ export class TaskRunner {
     const model = findModel(task.model);
     return {
       taskId: task.id,
+      requestId: task.requestId,
       model: task.model,
       family: model?.family ?? task.model,
       kind: task.kind,
@@ -259,7 +260,7 @@ export class TaskRunner {
         const held = await store.saveProgress(task.id, this.options.workerId, { leaseUntil: now + this.options.leaseMs }, now);
         const current = held ? await store.get(task.id) : null;
         if (!held || current?.cancelRequested) controller.abort();
-      })().catch((error: unknown) => this.deps.logger.warn({ taskId: task.id, err: error }, 'lease renewal failed'));
+      })().catch((error: unknown) => this.deps.logger.warn({ taskId: task.id, requestId: task.requestId, err: error }, 'lease renewal failed'));
     }, Math.max(50, Math.floor(this.options.leaseMs / 3)));
     timer.unref();
     return () => {
@@ -274,7 +275,7 @@ export class TaskRunner {
     const now = this.deps.clock.now();
     const finished = await this.deps.billing.finishTask(task.id, this.options.workerId, outcome);
     if (!finished) {
-      this.deps.logger.warn({ taskId: task.id }, 'task was taken over by another worker; its ending is theirs to record');
+      this.deps.logger.warn({ taskId: task.id, requestId: task.requestId }, 'task was taken over by another worker; its ending is theirs to record');
       return;
     }
     const detail = outcome.status === 'failed' ? `: ${outcome.error.message}` : outcome.status === 'succeeded' ? `: ${outcome.outputs.length} image(s)` : '';

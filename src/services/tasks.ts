@@ -4,8 +4,8 @@
  */
 import { boundWarnings } from '../domain/bounded-text.js';
 import { AppError } from '../domain/errors.js';
-import { outputSizeFor, validateRequest, type FieldNames, type GenerationRequest } from '../domain/request.js';
-import { isTerminal, type TaskRecord, type TaskStatus } from '../domain/task.js';
+import { outputSizeFor, validateRequest, type FieldNames, type GenerationRequest, type ValidatedRequest } from '../domain/request.js';
+import { isTerminal, type TaskInput, type TaskRecord, type TaskStatus } from '../domain/task.js';
 import type { Clock } from '../lib/clock.js';
 import { newTaskId, randomSeed } from '../lib/ids.js';
 import { LruCache } from '../lib/lru.js';
@@ -15,7 +15,7 @@ import type { NewTask, TaskLogLine, TaskStore } from '../store/task-store.js';
 import type { BillingStore } from '../store/billing-store.js';
 import type { BillingService } from './billing.js';
 import type { TaskEvents } from './events.js';
-import { checkIdempotencyKey, IDEMPOTENCY_WINDOW_MS, requestFingerprint } from './idempotency.js';
+import { checkIdempotencyKey, requestFingerprint, type Idempotency } from './idempotency.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { InputService } from './inputs.js';
 import type { Principal } from './keys.js';
@@ -30,6 +30,16 @@ export interface SubmitCommand {
   requestId: string;
   /** The client's Idempotency-Key header, if any. */
   idempotencyKey?: string | undefined;
+}
+
+/** A submit that passed the rules and took in its images, to be created. */
+interface Accepted {
+  id: string;
+  validated: ValidatedRequest;
+  inputs: TaskInput[];
+  notes: string[];
+  billing: { unitPriceMicros: number; holdMicros: number };
+  idempotencyKey: string | undefined;
 }
 
 export interface TaskListQuery {
@@ -51,6 +61,7 @@ export interface TaskServiceDeps {
   store: TaskStore;
   billingStore: BillingStore;
   billing: BillingService;
+  idempotency: Idempotency;
   limiter: RateLimiter;
   queue: TaskQueue;
   events: TaskEvents;
@@ -88,21 +99,41 @@ export class TaskService {
     if (principal.models !== null && !principal.models.includes(request.model)) {
       throw new AppError('forbidden', `This API key may not use model ${request.model}.`, { field: fields.model });
     }
-    const idempotency =
-      command.idempotencyKey === undefined
-        ? undefined
-        : { key: checkIdempotencyKey(command.idempotencyKey), fingerprint: requestFingerprint(command.origin, request) };
-    if (idempotency) {
-      const first = await this.firstOfIdempotent(principal, idempotency);
-      if (first) return first;
+    if (command.idempotencyKey === undefined) return this.accept(principal, command, undefined);
+    const key = checkIdempotencyKey(command.idempotencyKey);
+    const first = await this.deps.idempotency.claim(principal.keyId, key, requestFingerprint(command.origin, request));
+    if (first) return first;
+    try {
+      return await this.accept(principal, command, key);
+    } catch (error) {
+      await this.deps.idempotency.release(principal.keyId, key);
+      throw error;
     }
+  }
+
+  /** Rate limit, rules, intake, hold and queue: a submit with its Idempotency-Key (if any) claimed. */
+  private async accept(principal: Principal, command: SubmitCommand, idempotencyKey: string | undefined): Promise<TaskRecord> {
+    const { request, fields } = command;
     if (principal.rateLimitPerMinute !== null) await this.deps.limiter.take(principal.keyId, principal.rateLimitPerMinute);
     const validated = validateRequest(request, { fields, randomSeed });
     if ((await this.queuedCount()) >= this.options.maxQueuedTasks) {
       throw new AppError('overloaded', 'The server has too many queued tasks; try again shortly.', { retryAfterSeconds: 5 });
     }
+    const billing = this.deps.billing.quote(validated.model, validated.n);
+    // Cheap and before any image work; the hold taken with the task is what guarantees payment.
+    if (billing.holdMicros > 0) await this.deps.billing.assertCanPay(principal.keyId, billing.holdMicros);
     const id = newTaskId();
     const { inputs, notes } = await this.deps.inputs.ingest(request.images, fields, id);
+    try {
+      return await this.create(principal, command, { id, validated, inputs, notes, billing, idempotencyKey });
+    } catch (error) {
+      await this.deps.inputs.discard(inputs);
+      throw error;
+    }
+  }
+
+  private async create(principal: Principal, command: SubmitCommand, accepted: Accepted): Promise<TaskRecord> {
+    const { id, validated, inputs, notes, billing, idempotencyKey } = accepted;
     const last = inputs.at(-1);
     const size = outputSizeFor(validated, last ? { width: last.width, height: last.height } : undefined);
     const warnings = boundWarnings([...(command.warnings ?? []), ...validated.warnings, ...notes]);
@@ -111,7 +142,7 @@ export class TaskService {
     const now = this.clock.now();
     const newTask: NewTask = {
       id,
-      billing: this.deps.billing.quote(validated.model, validated.n),
+      billing,
       keyId: principal.keyId,
       model: validated.model.id,
       kind: validated.kind,
@@ -133,14 +164,7 @@ export class TaskService {
       requestId: command.requestId,
       createdAt: now,
     };
-    const created = await this.deps.billingStore.createTask(newTask, { maxInFlight: principal.maxInFlight, idempotency });
-    if (!created.created) {
-      // A concurrent twin with the same Idempotency-Key won the race; answer with its task.
-      const twin = await this.store.get(created.existingTaskId);
-      if (!twin) throw new AppError('internal', `Task ${created.existingTaskId} of an idempotency key is missing.`);
-      return twin;
-    }
-    const task = created.task;
+    const task = await this.deps.billingStore.createTask(newTask, { maxInFlight: principal.maxInFlight, idempotencyKey });
     await this.log(task.id, 'info', `queued: ${task.model}, ${task.spec.n} image(s) at ${size.width}*${size.height}, seed ${task.spec.seed}`);
     await this.events.publish({ type: 'status', taskId: task.id, status: 'queued', at: now });
     await this.queue.enqueue(task.id);
@@ -228,21 +252,6 @@ export class TaskService {
     const now = this.clock.now();
     if (this.queued === null || now - this.queued.at > 200) this.queued = { count: await this.store.countQueued(), at: now };
     return this.queued.count;
-  }
-
-  /** The first task of an Idempotency-Key used within the window; a 409 when the request differs. */
-  private async firstOfIdempotent(principal: Principal, idempotency: { key: string; fingerprint: string }): Promise<TaskRecord | null> {
-    const now = this.clock.now();
-    const seen = await this.deps.billingStore.findIdempotent(principal.keyId, idempotency.key);
-    if (!seen) return null;
-    if (seen.createdAt < now - IDEMPOTENCY_WINDOW_MS) {
-      await this.deps.billingStore.expireIdempotency(now - IDEMPOTENCY_WINDOW_MS);
-      return null;
-    }
-    if (seen.fingerprint !== idempotency.fingerprint) {
-      throw new AppError('conflict', `Idempotency-Key "${idempotency.key}" was used within 24 h for a different request (task ${seen.taskId}).`, { field: 'Idempotency-Key' });
-    }
-    return this.store.get(seen.taskId);
   }
 
   private async log(taskId: string, level: string, message: string): Promise<void> {

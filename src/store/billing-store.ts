@@ -6,19 +6,19 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import { AppError } from '../domain/errors.js';
-import { formatMoney, MAX_AMOUNT_TEXT, MAX_MICROS, usageLine } from '../domain/money.js';
+import { formatMoney, insufficientBalance, MAX_AMOUNT_TEXT, MAX_MICROS, usageLine } from '../domain/money.js';
 import { isTerminal, type TaskRecord, type TaskStatus } from '../domain/task.js';
 import type { Database } from './schema.js';
+import { PENDING } from './idempotency-store.js';
 import { newTaskRow, rowToTask } from './task-rows.js';
 import { finishTaskRow, type NewTask, type TaskOutcome } from './task-store.js';
 
 export interface SubmitLimits {
   /** Tasks of this key queued or running at most, or null. */
   maxInFlight: number | null;
-  idempotency?: { key: string; fingerprint: string } | undefined;
+  /** The Idempotency-Key this submit claimed (see idempotency-store.ts); the task fills the claim in. */
+  idempotencyKey?: string | undefined;
 }
-
-export type CreateResult = { created: true; task: TaskRecord } | { created: false; existingTaskId: string };
 
 export interface UsageRecord {
   taskId: string;
@@ -60,74 +60,55 @@ export class BillingStore {
   ) {}
 
   /**
-   * Creates a task, taking its hold and checking the key's tasks in flight atomically. With an
-   * idempotency key already used (a concurrent twin won), nothing is created or held.
+   * Creates a task, taking its hold, checking the key's tasks in flight and filling in its
+   * idempotency claim atomically.
    */
-  async createTask(task: NewTask, limits: SubmitLimits): Promise<CreateResult> {
+  async createTask(task: NewTask, limits: SubmitLimits): Promise<TaskRecord> {
     const hold = task.billing?.holdMicros ?? 0;
-    try {
-      return await this.db.transaction().execute(async (trx) => {
-        // This UPDATE also locks the key's row (Postgres), serialising its submits.
-        const held = await trx
-          .updateTable('api_keys')
-          .set((eb) => ({ balance_micros: eb('balance_micros', '-', hold) }))
-          .where('id', '=', task.keyId)
-          .where((eb) => eb.or([eb('balance_micros', 'is', null), eb('balance_micros', '>=', hold)]))
-          .executeTakeFirst();
-        if (Number(held.numUpdatedRows) !== 1) {
-          const key = await trx.selectFrom('api_keys').select('balance_micros').where('id', '=', task.keyId).executeTakeFirst();
-          if (!key) throw new AppError('unauthorized', 'Invalid API-key provided.');
-          throw new AppError(
-            'insufficient_balance',
-            `Insufficient balance: this request holds ${formatMoney(hold, this.currency)} and the key has ${formatMoney(Number(key.balance_micros ?? 0), this.currency)}.`,
-          );
-        }
-        if (limits.maxInFlight !== null) {
-          const row = await trx
-            .selectFrom('tasks')
-            .select((eb) => eb.fn.countAll<number>().as('n'))
-            .where('key_id', '=', task.keyId)
-            .where('status', 'in', IN_FLIGHT)
-            .executeTakeFirstOrThrow();
-          if (Number(row.n) >= limits.maxInFlight) {
-            throw new AppError('rate_limited', `This key already has ${Number(row.n)} tasks in flight, its limit; retry when one finishes.`, { retryAfterSeconds: 5 });
-          }
-        }
-        const taskRow = newTaskRow(task);
-        await trx.insertInto('tasks').values(taskRow).execute();
-        if (limits.idempotency) {
-          await trx
-            .insertInto('idempotency_keys')
-            .values({ key_id: task.keyId, idem_key: limits.idempotency.key, fingerprint: limits.idempotency.fingerprint, task_id: task.id, created_at: task.createdAt })
-            .execute();
-        }
-        if (task.billing) {
-          await this.ledger(trx, task.keyId, task.id, 'hold', -hold, `hold for ${task.spec.n} image(s) of ${task.model} at ${formatMoney(task.billing.unitPriceMicros, this.currency)}`, task.createdAt);
-        }
-        return { created: true as const, task: rowToTask(taskRow) };
-      });
-    } catch (error) {
-      if (limits.idempotency && isUniqueViolation(error)) {
-        const twin = await this.findIdempotent(task.keyId, limits.idempotency.key);
-        if (twin) return { created: false, existingTaskId: twin.taskId };
+    return this.db.transaction().execute(async (trx) => {
+      // This UPDATE also locks the key's row (Postgres), serialising its submits.
+      const held = await trx
+        .updateTable('api_keys')
+        .set((eb) => ({ balance_micros: eb('balance_micros', '-', hold) }))
+        .where('id', '=', task.keyId)
+        .where((eb) => eb.or([eb('balance_micros', 'is', null), eb('balance_micros', '>=', hold)]))
+        .executeTakeFirst();
+      if (Number(held.numUpdatedRows) !== 1) {
+        const key = await trx.selectFrom('api_keys').select('balance_micros').where('id', '=', task.keyId).executeTakeFirst();
+        if (!key) throw new AppError('unauthorized', 'Invalid API-key provided.');
+        throw insufficientBalance(hold, Number(key.balance_micros ?? 0), this.currency);
       }
-      throw error;
-    }
-  }
-
-  async findIdempotent(keyId: string, idemKey: string): Promise<{ fingerprint: string; taskId: string; createdAt: number } | null> {
-    const row = await this.db
-      .selectFrom('idempotency_keys')
-      .select(['fingerprint', 'task_id', 'created_at'])
-      .where('key_id', '=', keyId)
-      .where('idem_key', '=', idemKey)
-      .executeTakeFirst();
-    return row ? { fingerprint: row.fingerprint, taskId: row.task_id, createdAt: Number(row.created_at) } : null;
-  }
-
-  /** Forgets idempotency keys older than `before` (their window has passed). */
-  async expireIdempotency(before: number): Promise<void> {
-    await this.db.deleteFrom('idempotency_keys').where('created_at', '<', before).execute();
+      if (limits.maxInFlight !== null) {
+        const row = await trx
+          .selectFrom('tasks')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('key_id', '=', task.keyId)
+          .where('status', 'in', IN_FLIGHT)
+          .executeTakeFirstOrThrow();
+        if (Number(row.n) >= limits.maxInFlight) {
+          throw new AppError('rate_limited', `This key already has ${Number(row.n)} tasks in flight, its limit; retry when one finishes.`, { retryAfterSeconds: 5 });
+        }
+      }
+      const taskRow = newTaskRow(task);
+      await trx.insertInto('tasks').values(taskRow).execute();
+      if (limits.idempotencyKey !== undefined) {
+        const filled = await trx
+          .updateTable('idempotency_keys')
+          .set({ task_id: task.id })
+          .where('key_id', '=', task.keyId)
+          .where('idem_key', '=', limits.idempotencyKey)
+          .where('task_id', '=', PENDING)
+          .executeTakeFirst();
+        // The claim was taken over as abandoned (this submit outlived the staleness limit).
+        if (Number(filled.numUpdatedRows) !== 1) {
+          throw new AppError('conflict', `Idempotency-Key "${limits.idempotencyKey}" was taken by another request while this one was being accepted.`, { field: 'Idempotency-Key' });
+        }
+      }
+      if (task.billing) {
+        await this.ledger(trx, task.keyId, task.id, 'hold', -hold, `hold for ${task.spec.n} image(s) of ${task.model} at ${formatMoney(task.billing.unitPriceMicros, this.currency)}`, task.createdAt);
+      }
+      return rowToTask(taskRow);
+    });
   }
 
   /**
@@ -216,24 +197,34 @@ export class BillingStore {
   }
 
   /** Adds to a key's balance (an unlimited key gets a balance from here on); the new balance. */
-  async credit(keyId: string, micros: number, note: string, now: number): Promise<number> {
+  async credit(keyId: string, micros: number, note: string, now: number, options: { opening: boolean }): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
-      const updated = await trx
+      let update = trx
         .updateTable('api_keys')
         .set((eb) => ({ balance_micros: eb(eb.fn.coalesce('balance_micros', eb.val(0)), '+', micros) }))
         .where('id', '=', keyId)
         // A balance above MAX_MICROS could not be read back exactly.
-        .where((eb) => eb(eb.fn.coalesce('balance_micros', eb.val(0)), '<=', MAX_MICROS - micros))
-        .executeTakeFirst();
+        .where((eb) => eb(eb.fn.coalesce('balance_micros', eb.val(0)), '<=', MAX_MICROS - micros));
+      // Only a new key's opening balance may turn it from unlimited to metered: the holds of an
+      // unlimited key's tasks were never taken, and releasing them later would make money.
+      if (!options.opening) update = update.where('balance_micros', 'is not', null);
+      const updated = await update.executeTakeFirst();
       if (Number(updated.numUpdatedRows) !== 1) {
-        const exists = await trx.selectFrom('api_keys').select('id').where('id', '=', keyId).executeTakeFirst();
-        if (!exists) throw new AppError('not_found', `No key with id ${keyId}.`);
+        const key = await trx.selectFrom('api_keys').select('balance_micros').where('id', '=', keyId).executeTakeFirst();
+        if (!key) throw new AppError('not_found', `No key with id ${keyId}.`);
+        if (key.balance_micros === null) throw new AppError('unsupported_operation', `Key ${keyId} is unlimited: it has no balance to credit. Create a key with a balance instead.`);
         throw new AppError('invalid_parameter', `amount: the balance would exceed ${MAX_AMOUNT_TEXT}, the largest this server keeps exactly.`, { field: 'amount' });
       }
       await this.ledger(trx, keyId, null, 'credit', micros, note, now);
       const row = await trx.selectFrom('api_keys').select('balance_micros').where('id', '=', keyId).executeTakeFirstOrThrow();
       return Number(row.balance_micros);
     });
+  }
+
+  /** The key's balance in micros; null when it is unlimited (or unknown: authentication refuses those). */
+  async balanceOf(keyId: string): Promise<number | null> {
+    const key = await this.db.selectFrom('api_keys').select('balance_micros').where('id', '=', keyId).executeTakeFirst();
+    return key?.balance_micros == null ? null : Number(key.balance_micros);
   }
 
   /** The key's balance (null: unlimited) and what its unfinished tasks hold. */
@@ -291,10 +282,4 @@ export class BillingStore {
   private async ledger(trx: Transaction<Database>, keyId: string, taskId: string | null, kind: string, amount: number, note: string, at: number): Promise<void> {
     await trx.insertInto('ledger').values({ key_id: keyId, task_id: taskId, kind, amount_micros: amount, note, created_at: at }).execute();
   }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  // Postgres unique_violation; better-sqlite3 constraint codes.
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }

@@ -97,7 +97,7 @@ const targets: EngineTarget[] = [
 async function makeCall(overrides: Partial<EngineCall> = {}): Promise<EngineCall> {
   const input = await gradientImage(640, 480);
   return {
-    taskId: 't', model: 'qwen-image-edit-plus', family: 'qwen-image-edit-plus', kind: 'edit', prompt: 'x', negativePrompt: null,
+    taskId: 't', requestId: 'req-t', model: 'qwen-image-edit-plus', family: 'qwen-image-edit-plus', kind: 'edit', prompt: 'x', negativePrompt: null,
     n: 2, size: { width: 640, height: 480 }, sizeSource: 'request', seed: 7, promptExtend: false, watermark: false,
     inputs: [{ index: 0, contentType: 'image/png', width: 640, height: 480, bytes: input.length, read: async () => input, signedUrl: () => 'http://127.0.0.1:1/x' }],
     signal: new AbortController().signal, log: () => {},

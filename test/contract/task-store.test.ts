@@ -84,7 +84,7 @@ for (const target of storeTargets()) {
     it('ends and settles a task in one step: the ended record is settled, the unused hold released', async () => {
       const input = newTask({ keyId: 'key_paid', billing: { unitPriceMicros: 200_000, holdMicros: 400_000 } });
       const created = await billing.createTask(input, { maxInFlight: null });
-      assert.equal(created.created, true);
+      assert.equal(created.id, input.id);
       assert.deepEqual(await billing.balance('key_paid'), { balanceMicros: 600_000, heldMicros: 400_000 });
       await tasks.claim(input.id, 'w1', 2_000, 32_000);
       const output = { blobId: 'c'.repeat(64) + '.png', contentType: 'image/png', width: 8, height: 8, bytes: 10, seed: 7 };

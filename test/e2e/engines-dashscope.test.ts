@@ -54,14 +54,17 @@ describe('gateway → DashScope engine', () => {
   });
 
   it('runs qwen-image-plus as an upstream async task and reports actual_prompt', async () => {
-    const submitted = await call(server, 'POST', ASYNC_PATH, { model: 'qwen-image-plus', input: { prompt: 'a red kite' }, parameters: { size: '1328*1328', seed: 5 } }, { 'x-dashscope-async': 'enable' });
+    const submitted = await call(server, 'POST', ASYNC_PATH, { model: 'qwen-image-plus', input: { prompt: 'a red kite' }, parameters: { size: '1328*1328', seed: 5 } }, { 'x-dashscope-async': 'enable', 'x-request-id': 'kite-request-7' });
     assert.equal(submitted.status, 200, JSON.stringify(submitted.json));
+    assert.equal(submitted.json.request_id, 'kite-request-7', "the client's request id is the answer's");
     const task = await waitForTask(server, submitted.json.output.task_id);
     assert.equal(task.output.task_status, 'SUCCEEDED', JSON.stringify(task));
     assert.equal(task.output.results[0].actual_prompt, 'a red kite, richly detailed');
     const image = await fetchOutput(server, task.output.results[0].url);
     assert.deepEqual([image.width, image.height], [1328, 1328]);
     assert.ok(fake.taskQueryTimes.length >= 2, 'the task was polled upstream');
+    const upstream = fake.requests.filter((r) => r.path === '/api/v1/services/aigc/text2image/image-synthesis' || r.path.startsWith('/api/v1/tasks/'));
+    assert.ok(upstream.length >= 3 && upstream.every((r) => r.headers['x-request-id'] === 'kite-request-7'), 'every upstream call carried it');
   });
 
   it('fails over to the local engine at once when the DashScope account cannot serve', async () => {

@@ -4,12 +4,16 @@
  * connection goes to 127.0.0.1 (the loopback-only hook refuses any other, and records it).
  */
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { request as httpRequest, type ClientRequest } from 'node:http';
+import { connect } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { refusedConnects } from '../helpers/loopback-only.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { gradientImage } from '../helpers/images.js';
+import { startImageServer, type ImageServer } from '../helpers/image-server.js';
 
 const SYNC = '/api/v1/services/aigc/multimodal-generation/generation';
 const ADMIN = 'admin-token-hostile';
@@ -55,6 +59,16 @@ function dashscopeBody(parameters: unknown): Record<string, unknown> {
 
 async function taskCount(server: TestGateway): Promise<number> {
   return (await call(server, 'GET', '/api/v1/tasks?page_size=1')).json.total as number;
+}
+
+/** The blob files on disk, by path. */
+function blobFiles(server: TestGateway): string[] {
+  const root = join(server.dataDir, 'blobs');
+  try {
+    return (readdirSync(root, { recursive: true }) as string[]).filter((path) => /\.(png|jpg|webp|gif|tiff|bmp)$/.test(path)).sort();
+  } catch {
+    return [];
+  }
 }
 
 async function inflightBodyBytes(server: TestGateway): Promise<number> {
@@ -246,7 +260,7 @@ describe('hostile input', () => {
 
   it('refuses an amount the ledger cannot hold exactly instead of rounding it', async () => {
     const admin = { authorization: `Bearer ${ADMIN}` };
-    const created = await call(server, 'POST', '/admin/v1/keys', { name: 'big' }, admin);
+    const created = await call(server, 'POST', '/admin/v1/keys', { name: 'big', balance: '0.00' }, admin);
     const credit = (amount: string) => call(server, 'POST', `/admin/v1/keys/${created.json.id}/credit`, { amount }, admin);
     const tooBig = await credit('9007199254.740993');
     assert.equal(tooBig.status, 400);
@@ -259,6 +273,116 @@ describe('hostile input', () => {
     assert.match(overflow.json.error.message, /the balance would exceed 9007199254\.740991/);
     const keys = await call(server, 'GET', '/admin/v1/keys', undefined, admin);
     assert.equal(keys.json.data.find((k: any) => k.id === created.json.id).balance, '9007199254.740991');
+  });
+});
+
+describe('hostile input: work before money, bodies nobody reads, edges of HTTP', () => {
+  let server: TestGateway;
+  let images: ImageServer;
+  let poorKey: string;
+  const admin = { authorization: `Bearer ${ADMIN}` };
+
+  before(async () => {
+    images = await startImageServer();
+    images.put('/a.png', await gradientImage(64, 64));
+    server = await startTestGateway({
+      env: { QIG_ADMIN_TOKEN: ADMIN },
+      config: { fetch: { allowHosts: [images.hostPort] }, prices: { currency: 'CNY', perImage: { '*': '0.10' } }, limits: { maxInflightBodyBytes: 4_000_000, bodyIdleSeconds: 0.5, bodyTotalSeconds: 2 } },
+    });
+    poorKey = (await call(server, 'POST', '/admin/v1/keys', { name: 'poor', balance: '0.00' }, admin)).json.key as string;
+  });
+  after(async () => {
+    await server.close();
+    await images.close();
+  });
+
+  it('checks base64 in time linear in its length (a run of line breaks once took seconds per request)', async () => {
+    for (const image of [`data:image/png;base64,A${'\n'.repeat(300_000)}!`, `${'A'.repeat(16)}${'\n'.repeat(300_000)}!`]) {
+      const body = { prompt: 'x', images: [image] };
+      const answer = await call(server, 'POST', '/v1/queue/qwen_image_edit_plus', body);
+      assert.equal(answer.status, 422, answer.text.slice(0, 200));
+      assert.match(answer.json.detail[0].msg, /not valid base64/);
+    }
+  });
+
+  it('answers a path no route takes without reading or counting its body', async () => {
+    const headers = { 'content-type': 'application/json', 'content-length': '3900000' };
+    const answers = await Promise.all(['/nope', '/api/v1/services/aigc/multimodal-generation/generation'].map((path, i) =>
+      raw(server, i === 0 ? 'POST' : 'PUT', path, headers, async (req) => void req.write('{')),
+    ));
+    assert.deepEqual(answers.map((a) => a.status), [404, 405]);
+    assert.equal(answers[1]!.json.code, 'MethodNotAllowed');
+    assert.equal(await inflightBodyBytes(server), 0);
+  });
+
+  it('refuses a key that cannot pay before fetching, decoding or storing any image', async () => {
+    const before = images.requests.length;
+    const body = { model: 'qwen-image-edit-plus', input: { messages: [{ role: 'user', content: [{ image: images.url('/a.png') }, { text: 'grey' }] }] } };
+    const answer = await call(server, 'POST', SYNC, body, { authorization: `Bearer ${poorKey}` });
+    assert.deepEqual([answer.status, answer.json.code], [400, 'Arrearage']);
+    assert.equal(images.requests.length, before, 'the image was not even downloaded');
+  });
+
+  it('leaves no images behind when a submit is refused after taking them in', async () => {
+    const before = blobFiles(server);
+    // The first image is taken in and stored, the second refused: the first is deleted again.
+    const body = { model: 'qwen-image-edit-plus', input: { messages: [{ role: 'user', content: [{ image: images.url('/a.png') }, { image: images.url('/missing.png') }, { text: 'grey' }] }] } };
+    const answer = await call(server, 'POST', SYNC, body);
+    assert.deepEqual([answer.status, answer.json.code], [400, 'InvalidURL']);
+    assert.deepEqual(blobFiles(server), before);
+  });
+
+  it('never credits an unlimited key, and creates no key when its opening balance is refused', async () => {
+    const unlimited = await call(server, 'POST', '/admin/v1/keys', { name: 'unlimited' }, admin);
+    const credit = await call(server, 'POST', `/admin/v1/keys/${unlimited.json.id}/credit`, { amount: '1.00' }, admin);
+    assert.deepEqual([credit.status, credit.json.error.code], [400, 'unsupported_operation']);
+    const keysBefore = (await call(server, 'GET', '/admin/v1/keys', undefined, admin)).json.data.length;
+    for (const balance of ['abc', '-1', '1e3', '9007199254.740992']) {
+      const refused = await call(server, 'POST', '/admin/v1/keys', { name: `bad ${balance}`, balance }, admin);
+      assert.deepEqual([refused.status, refused.json.error.field], [400, 'balance'], refused.text);
+    }
+    assert.equal((await call(server, 'GET', '/admin/v1/keys', undefined, admin)).json.data.length, keysBefore);
+  });
+
+  it('answers a stalled SeaArt body 408, like every other dialect', async () => {
+    const answer = await raw(server, 'POST', '/v1/queue/qwen_image_edit_plus', { authorization: `Bearer ${server.key}`, 'content-type': 'application/json', 'content-length': '1000' }, async (req) => void req.write('{'));
+    assert.equal(answer.status, 408);
+    assert.match(answer.json.detail, /^body: no bytes/);
+  });
+
+  it('answers what Node refuses before routing in the plain JSON shape, and closes', async () => {
+    const url = new URL(server.url);
+    const exchange = (bytes: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(url.port), url.hostname, () => socket.end(bytes));
+        let text = '';
+        socket.on('data', (chunk) => (text += chunk.toString()));
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+      });
+    const invalid = await exchange('GET /healthz HTTP/3.0\r\n\r\n');
+    assert.match(invalid, /^HTTP\/1\.1 400 /);
+    assert.equal(JSON.parse(invalid.slice(invalid.indexOf('\r\n\r\n') + 4)).error.code, 'invalid_parameter');
+    const huge = await exchange(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    assert.match(huge, /^HTTP\/1\.1 431 /);
+    assert.match(huge, /"code":"payload_too_large"/);
+  });
+
+  it('refuses a multipart field cut at its size limit instead of using it truncated', async () => {
+    const form = new FormData();
+    form.append('image', new Blob([await gradientImage(64, 64)], { type: 'image/png' }), 'a.png');
+    form.append('prompt', 'x'.repeat(300_000));
+    const response = await fetch(`${server.url}/v1/images/edits`, { method: 'POST', headers: { authorization: `Bearer ${server.key}` }, body: form });
+    const json = (await response.json()) as any;
+    assert.equal(response.status, 413);
+    assert.equal(json.error.param, 'prompt');
+  });
+
+  it('renders /files and /assets errors in the plain shape with the request id', async () => {
+    const bad = await call(server, 'GET', `/files/${'a'.repeat(64)}.png?exp=1&sig=x`);
+    assert.deepEqual([bad.status, bad.json.error.code, typeof bad.json.request_id], [403, 'Forbidden', 'string']);
+    const asset = await call(server, 'GET', '/assets/nothing.js');
+    assert.deepEqual([asset.status, asset.json.error.code], [404, 'not_found']);
   });
 });
 

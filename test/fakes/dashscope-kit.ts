@@ -149,6 +149,7 @@ export class Script<Route extends string> {
 export function engineCall(overrides: Partial<EngineCall> = {}, images: Buffer[] = []): EngineCall {
   return {
     taskId: 'task-1',
+    requestId: 'req-1',
     model: 'qwen-image-edit-plus',
     family: 'qwen-image-edit-plus',
     kind: images.length > 0 ? 'edit' : 'generate',

@@ -56,6 +56,8 @@ export function hostileImages(allowedUrl: string, validDataUri: string): string[
     'oss://bucket/key.png',
     'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
     `http://example.com/${'a'.repeat(5_000)}.png`,
+    // A run of line breaks: once quadratic in the base64 check.
+    `data:image/png;base64,A${'\n'.repeat(30_000)}!`,
   ];
 }
 

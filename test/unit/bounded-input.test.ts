@@ -4,7 +4,21 @@ import { describe, it } from 'node:test';
 import { boundWarnings, clip, printableName, quoteValue } from '../../src/domain/bounded-text.js';
 import { truncateChars } from '../../src/domain/request.js';
 import { MAX_UNKNOWN_FIELDS, unknownFields } from '../../src/dialects/unknown-fields.js';
-import { jsonShapeProblem, MAX_JSON_DEPTH, MAX_JSON_VALUES } from '../../src/http/json-shape.js';
+import { JsonShapeScanner, MAX_JSON_DEPTH, MAX_JSON_VALUES } from '../../src/http/json-shape.js';
+
+const jsonShapeProblem = (text: string) => new JsonShapeScanner().feed(text);
+
+/** The same text fed in pieces cut at `cuts`. */
+function inPieces(text: string, cuts: number[]): string | null {
+  const scanner = new JsonShapeScanner();
+  let from = 0;
+  for (const cut of [...cuts, text.length]) {
+    const problem = scanner.feed(text.slice(from, cut));
+    if (problem !== null) return problem;
+    from = cut;
+  }
+  return null;
+}
 import type { AppError } from '../../src/domain/errors.js';
 
 describe('the JSON shape scan', () => {
@@ -22,6 +36,29 @@ describe('the JSON shape scan', () => {
     assert.match(jsonShapeProblem(`${'['.repeat(MAX_JSON_DEPTH + 1)}${']'.repeat(MAX_JSON_DEPTH + 1)}`) ?? '', /deeper than 32/);
     assert.match(jsonShapeProblem(`"${'\\"'.repeat(MAX_JSON_VALUES + 1)}"`) ?? '', /escaped quotes/);
     assert.equal(jsonShapeProblem('{"a":"x\\\\","b":[1,{"c":"]"}]}'), null, 'an escaped backslash ends before the quote');
+  });
+  it('refuses keys that would poison a prototype, however they are spelled, and only as keys', () => {
+    for (const key of ['__proto__', 'constructor', '\\u005f_proto__', 'construct\\u006fr']) assert.match(jsonShapeProblem(`{"a":{"${key}" :{"x":1}}}`) ?? '', /is not allowed/, key);
+    assert.equal(jsonShapeProblem('{"prompt":"constructor","user":"__proto__"}'), null, 'as values they are text');
+  });
+  it('decides the same whatever pieces the text arrives in', () => {
+    const texts = [
+      '{"a":"x\\\\","b":[1,{"c":"]"}],"d":"\\"quoted\\" \\\\\\"","__proto__":1}',
+      `{"k":[${'1,'.repeat(MAX_JSON_VALUES)}1]}`,
+      `${'['.repeat(MAX_JSON_DEPTH + 1)}`,
+      '{"text":"a\\\\\\\\"}',
+      `{"s":"${'\\"'.repeat(50)}","t":"ok"}`,
+    ];
+    let seed = 7;
+    const next = (below: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % below);
+    for (const text of texts) {
+      const whole = jsonShapeProblem(text);
+      for (let round = 0; round < 200; round += 1) {
+        const cuts = Array.from({ length: 1 + next(6) }, () => next(text.length + 1)).sort((a, b) => a - b);
+        assert.equal(inPieces(text, cuts), whole, `${text.slice(0, 40)} cut at ${cuts.join(',')}`);
+      }
+      for (let cut = 0; cut <= Math.min(text.length, 300); cut += 1) assert.equal(inPieces(text, [cut]), whole, `${text.slice(0, 40)} cut at ${cut}`);
+    }
   });
 });
 

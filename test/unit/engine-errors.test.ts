@@ -1,7 +1,7 @@
 /** Upstream failures in catalog terms: whose fault each one is decides retry, failover or the end. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { upstreamError, type UpstreamFailure } from '../../src/engines/upstream/errors.js';
+import { cleanUpstreamMessage, upstreamError, type UpstreamFailure } from '../../src/engines/upstream/errors.js';
 
 function classify(failure: Omit<UpstreamFailure, 'label'>) {
   const error = upstreamError({ label: 'DashScope (cloud)', ...failure });
@@ -59,5 +59,14 @@ describe('upstream errors', () => {
   it('passes the blamed field on for invalid parameters only', () => {
     assert.equal(classify({ status: 400, code: 'invalid_request_error', field: 'size' }).field, 'size');
     assert.equal(classify({ status: 500, code: 'server_error', field: 'size' }).field, undefined);
+  });
+});
+
+describe('upstream messages passed on', () => {
+  it('are cut short, kept on one line, and never carry a credential the upstream echoed', () => {
+    const echoed = upstreamError({ label: 'shop', status: 401, message: `Incorrect API key provided: Bearer sk-UPSTREAM-SECRET-abcdef123456 ${'x'.repeat(20_000)}\nmore` });
+    assert.ok(echoed.message.length < 400, `${echoed.message.length} characters`);
+    assert.doesNotMatch(echoed.message, /UPSTREAM-SECRET|\n/);
+    assert.equal(cleanUpstreamMessage('Incorrect API key provided: sk-abcdefghij; fal Key 01234567-89ab-cdef-0123-456789abcdef:0123456789abcdef0123 end'), 'Incorrect API key provided: [redacted]; fal Key [redacted] end');
   });
 });

@@ -146,6 +146,7 @@ export function makeCall(overrides: Partial<EngineCall> & { images?: Buffer[] } 
   const { images = [], ...rest } = overrides;
   return {
     taskId: 'task-1',
+    requestId: 'req-1',
     model: 'qwen-image-edit-plus',
     family: 'qwen-image-edit-plus',
     kind: 'edit',

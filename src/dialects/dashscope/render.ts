@@ -40,6 +40,7 @@ const ERRORS: Record<ErrorKind, { status: number; code: string }> = {
   payload_too_large: { status: 413, code: 'BadRequest.TooLarge' },
   content_blocked: { status: 400, code: 'DataInspectionFailed' },
   timeout: { status: 408, code: 'RequestTimeOut' },
+  request_timeout: { status: 408, code: 'RequestTimeOut' },
   rate_limited: { status: 429, code: 'Throttling.RateQuota' },
   overloaded: { status: 503, code: 'ServiceUnavailable' },
   engine_unavailable: { status: 503, code: 'ModelUnavailable' },

@@ -44,6 +44,7 @@ const STYLES: Record<ErrorKind, Style> = {
   content_blocked: { status: 422, type: 'content_policy_violation', shape: 'model', retryable: false },
   // A sync call that outlived its wait: 408, which fal-js does not retry (a retry would submit again).
   timeout: { status: 408, type: 'request_timeout', shape: 'request', retryable: false },
+  request_timeout: { status: 408, type: 'request_timeout', shape: 'request', retryable: false },
   rate_limited: { status: 429, type: 'runner_scheduling_failure', shape: 'request', retryable: true },
   overloaded: { status: 503, type: 'runner_scheduling_failure', shape: 'request', retryable: true },
   engine_unavailable: { status: 500, type: 'downstream_service_unavailable', shape: 'model', retryable: true },

@@ -1,6 +1,6 @@
 /**
  * The fal dialect (DESIGN.md §2.2): the queue under /fal (`POST /fal/{owner}/{app}[/{sub}]`,
- * `…/requests/{id}[/status[/stream]|/cancel]`) and /fal/proxy, which serves what
+ * `…/requests/{id}[/status[/stream]|/cancel]`), the synchronous form under /fal-run, and /fal/proxy, which serves what
  * `@fal-ai/client` sends with `proxyUrl: { url, when: 'always' }`: the original fal URL arrives
  * in `x-fal-target-url` and is answered by the same handlers.
  */
@@ -51,6 +51,14 @@ export async function falRoutes(app: FastifyInstance, context: DialectContext): 
       if (!operation) throw new AppError('not_found', `No fal route ${request.method} ${clip(request.url.split('?')[0] as string, 120)}.`);
       return dispatch(request, reply, { operation, query: new URL(request.url, 'http://local').searchParams, sync: false });
     },
+  });
+
+  // fal's synchronous host (`fal.run/{owner}/{app}`, beside `queue.fal.run`): one POST answered
+  // with the result, for clients given a base URL (`createFal({ baseURL: …/fal-run })`).
+  app.post<{ Params: { '*': string } }>('/fal-run/*', { bodyLimit }, (request, reply) => {
+    const operation = parseFalPath(request.params['*']);
+    if (operation?.kind !== 'submit') throw new AppError('not_found', `No fal app at ${clip(request.url.split('?')[0] as string, 120)}; POST /fal-run/{owner}/{app}.`);
+    return dispatch(request, reply, { operation, query: new URL(request.url, 'http://local').searchParams, sync: true });
   });
 
   app.route({

@@ -55,6 +55,12 @@ const falInputSchema = z
 const KNOWN = new Set(Object.keys(falInputSchema.shape));
 const SAMPLER_INPUTS = ['num_inference_steps', 'guidance_scale', 'acceleration'] as const;
 
+/** The size in `sizes` whose aspect ratio is closest to `size`'s. */
+function nearestShape(size: Size, sizes: readonly Size[]): Size {
+  const ratio = (s: Size) => Math.log(s.width / s.height);
+  return sizes.reduce((best, s) => (Math.abs(ratio(s) - ratio(size)) < Math.abs(ratio(best) - ratio(size)) ? s : best));
+}
+
 export interface FalRequest {
   request: GenerationRequest;
   fields: FieldNames;
@@ -84,9 +90,16 @@ export function translateFal(body: unknown, endpoint: FalEndpoint): FalRequest {
   const kind = values.length > 0 ? 'edit' : 'generate';
 
   let size: Size | undefined = typeof input.image_size === 'string' ? IMAGE_SIZE_PRESETS[input.image_size] : input.image_size;
-  if (size && (kind === 'edit' ? model.editSize : model.generateSize).kind === 'none') {
+  const rule = kind === 'edit' ? model.editSize : model.generateSize;
+  if (size && rule.kind === 'none') {
     ignore('image_size', `is not supported by ${model.id} (the size follows the last input image) and was ignored.`);
     size = undefined;
+  }
+  // A preset names a shape, not pixels: on a model with a fixed set of sizes it takes the one of
+  // that shape (fal's presets work on every endpoint; an explicit {width, height} is checked as given).
+  if (size && typeof input.image_size === 'string' && rule.kind === 'fixed' && !rule.sizes.some((s) => s.width === size?.width && s.height === size.height)) {
+    size = nearestShape(size, rule.sizes);
+    ignore('image_size', `${input.image_size} is ${size.width}*${size.height} on ${model.id}, its native size of that shape.`);
   }
   for (const name of SAMPLER_INPUTS) {
     if (input[name] !== undefined) ignore(name, 'has no equivalent on Qwen-Image engines here and was ignored.');

@@ -36,6 +36,7 @@ const STATUS: Record<ErrorKind, 400 | 401 | 403 | 429 | 500> = {
   payload_too_large: 400,
   content_blocked: 400,
   timeout: 500,
+  request_timeout: 400,
   rate_limited: 429,
   overloaded: 429,
   engine_unavailable: 500,

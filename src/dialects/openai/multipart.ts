@@ -6,6 +6,7 @@
  */
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
+import { printableName } from '../../domain/bounded-text.js';
 import { AppError } from '../../domain/errors.js';
 import { MAX_IMAGE_BYTES } from '../../domain/image-ref.js';
 
@@ -68,8 +69,10 @@ async function readParts(request: FastifyRequest, maxImages: number): Promise<Mu
     }
     try {
       if (part.type === 'field') {
-        if (part.fieldname in fields) {
-          throw new AppError('invalid_parameter', `${part.fieldname}: given more than once.`, { field: part.fieldname });
+        const name = printableName(part.fieldname);
+        if (part.fieldname in fields) throw new AppError('invalid_parameter', `${name}: given more than once.`, { field: name });
+        if (part.valueTruncated) {
+          throw new AppError('payload_too_large', `${name}: longer than ${MULTIPART_LIMITS.fieldSize / 1024} KB; a field holds a prompt or a parameter, not a file.`, { field: name });
         }
         fields[part.fieldname] = String(part.value);
         continue;

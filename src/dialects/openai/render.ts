@@ -22,22 +22,30 @@ function created(task: TaskRecord): number {
   return Math.floor((task.finishedAt ?? task.createdAt) / 1000);
 }
 
+/**
+ * The sizes OpenAI's published schema allows in an answer (`ImagesResponse.size` is an enum): a
+ * client generated from that schema rejects any other, so another size is left out (the images
+ * carry their own), and stream events say "auto", which their schema allows.
+ */
+const OPENAI_SIZES: ReadonlySet<string> = new Set(['1024x1024', '1024x1536', '1536x1024']);
+
+function answerSize(task: TaskRecord): string | undefined {
+  const size = formatSize({ width: task.usage?.width ?? task.spec.size.width, height: task.usage?.height ?? task.spec.size.height }, 'x');
+  return OPENAI_SIZES.has(size) ? size : undefined;
+}
+
+/** Token counts have no meaning for Qwen-Image; the schema requires them, so they are zero. */
+const USAGE = { input_tokens: 0, input_tokens_details: { image_tokens: 0, text_tokens: 0 }, output_tokens: 0, total_tokens: 0 };
+
 export function imagesResponse(task: TaskRecord, items: ImageItem[]) {
   const revised = revisedPrompt(task);
-  const width = task.usage?.width ?? task.spec.size.width;
-  const height = task.usage?.height ?? task.spec.size.height;
+  const size = answerSize(task);
   return {
     created: created(task),
     data: items.map((item) => ({ ...item, ...(revised === undefined ? {} : { revised_prompt: revised }) })),
-    size: formatSize({ width, height }, 'x'),
+    ...(size === undefined ? {} : { size }),
     output_format: task.spec.outputFormat,
-    usage: {
-      input_tokens: 0,
-      input_tokens_details: { image_tokens: 0, text_tokens: 0 },
-      output_tokens: 0,
-      total_tokens: 0,
-      image_count: items.length,
-    },
+    usage: USAGE,
   };
 }
 
@@ -51,11 +59,11 @@ export function completedEvent(kind: 'generation' | 'edit', task: TaskRecord, b6
       type,
       b64_json: b64,
       created_at: response.created,
-      size: response.size,
+      size: response.size ?? 'auto',
       quality: 'auto',
       background: 'opaque',
       output_format: response.output_format,
-      usage: { ...response.usage, image_count: 1 },
+      usage: USAGE,
     },
   };
 }
@@ -84,6 +92,7 @@ const ERRORS: Record<ErrorKind, OpenAiErrorStyle> = {
   content_blocked: { status: 400, type: 'image_generation_user_error', code: 'moderation_blocked', retry: false },
   // The task carries on: a retry would start the same work again.
   timeout: { status: 408, type: 'timeout_error', code: 'request_timeout', retry: false },
+  request_timeout: { status: 408, type: 'invalid_request_error', code: 'request_body_timeout', retry: false },
   rate_limited: { status: 429, type: 'requests', code: 'rate_limit_exceeded', retry: true },
   overloaded: { status: 503, type: 'server_error', code: 'server_overloaded', retry: true },
   engine_unavailable: { status: 503, type: 'server_error', code: 'model_unavailable', retry: true },

@@ -17,8 +17,8 @@ import { isRecord } from '../unknown-fields.js';
 import { nebulaError, nebulaSuccess } from '../nebula/render.js';
 import { isNebulaBody, parseNebulaBody } from '../nebula/wire.js';
 import { MULTIPART_LIMITS, readEditMultipart } from './multipart.js';
-import { completedEvent, imagesResponse, openAiError } from './render.js';
-import { coerceMultipartFields, jsonEditImages, translateOpenAi, type OpenAiRequest } from './wire.js';
+import { completedEvent, imagesResponse, openAiError, type ImageItem } from './render.js';
+import { coerceMultipartFields, jsonEditImages, translateOpenAi, type OpenAiRequest, type ResponseFormat } from './wire.js';
 
 const MAX_IMAGES = 3;
 const DASHSCOPE_FLAT_PARAMETERS = ['n', 'size', 'negative_prompt', 'prompt_extend', 'watermark', 'seed'];
@@ -65,6 +65,20 @@ export async function openAiRoutes(app: FastifyInstance, context: DialectContext
 
   const base64Of = async (task: TaskRecord) => (await context.outputBytes(task)).map((bytes) => bytes.toString('base64'));
 
+  /**
+   * The images as asked: URLs, base64, or — when the client named no format — both. OpenAI
+   * answers its GPT image models with base64 whatever is asked, and DALL·E with URLs by default,
+   * so clients read either field without asking (the Vercel AI SDK reads `b64_json`, code
+   * written for DALL·E reads `url`); both satisfy each. Ask for "url" to skip the base64.
+   */
+  const imageItems = async (task: TaskRecord, format: ResponseFormat | null): Promise<ImageItem[]> => {
+    if (format === 'url') return context.outputUrls(task).map((url) => ({ url }));
+    const b64s = await base64Of(task);
+    if (format === 'b64_json') return b64s.map((b64_json) => ({ b64_json }));
+    const urls = context.outputUrls(task);
+    return b64s.map((b64_json, i) => ({ url: urls[i] as string, b64_json }));
+  };
+
   /** Runs an OpenAI-shaped request to its answer: JSON, or SSE events when streaming. */
   const answerOpenAi = async (request: FastifyRequest, reply: FastifyReply, parsed: OpenAiRequest, kind: 'generation' | 'edit') => {
     const task = await context.tasks.submit(principalOf(request), { request: parsed.request, fields: parsed.fields, origin: 'openai', requestId: request.id, idempotencyKey: idempotencyKeyOf(request) });
@@ -72,8 +86,7 @@ export async function openAiRoutes(app: FastifyInstance, context: DialectContext
     if (parsed.aliasedFrom !== null) reply.header('x-qig-model', task.model);
     if (parsed.stream) return streamAnswer(request, reply, task, kind);
     const done = await waitFor(request, task);
-    const items = parsed.responseFormat === 'b64_json' ? (await base64Of(done)).map((b64_json) => ({ b64_json })) : context.outputUrls(done).map((url) => ({ url }));
-    return reply.send(imagesResponse(done, items));
+    return reply.send(imagesResponse(done, await imageItems(done, parsed.responseFormat)));
   };
 
   const streamAnswer = async (request: FastifyRequest, reply: FastifyReply, task: TaskRecord, kind: 'generation' | 'edit') => {

@@ -14,7 +14,8 @@ export type ResponseFormat = 'url' | 'b64_json';
 export interface OpenAiRequest {
   request: GenerationRequest;
   fields: FieldNames;
-  responseFormat: ResponseFormat;
+  /** As asked; null when the client named none (answered with both, see `imageItems`). */
+  responseFormat: ResponseFormat | null;
   stream: boolean;
   /** Fields accepted but without effect here (for the x-qig-ignored-params header). */
   ignored: string[];
@@ -120,7 +121,7 @@ export function translateOpenAi(raw: unknown, options: TranslateOptions): OpenAi
       images: 'image',
       image: options.imageField,
     },
-    responseFormat: body.response_format ?? 'url',
+    responseFormat: body.response_format ?? null,
     stream: body.stream ?? false,
     ignored,
     aliasedFrom,

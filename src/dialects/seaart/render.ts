@@ -24,6 +24,7 @@ const ERROR_TYPES: Record<ErrorKind, SeaArtErrorType> = {
   engine_rejected: 'REQUEST_INVALID',
   content_blocked: 'CONTENT_BLOCKED',
   timeout: 'INFERENCE_TIMEOUT',
+  request_timeout: 'REQUEST_INVALID',
   engine_timeout: 'INFERENCE_TIMEOUT',
   engine_failed: 'INFERENCE_FAILURE',
   engine_unavailable: 'INFERENCE_FAILURE',
@@ -101,6 +102,7 @@ const APP_STATUS: Partial<Record<ErrorKind, number>> = {
   model_not_found: 404,
   conflict: 409,
   timeout: 504,
+  request_timeout: 408,
   canceled: 400,
 };
 

@@ -5,7 +5,7 @@ import { AppError } from '../../domain/errors.js';
 import type { SafeFetch, SafeFetchRequest, SafeFetchResponse } from '../../lib/safe-fetch.js';
 import type { EngineImage } from '../engine.js';
 import { upstreamError } from '../upstream/errors.js';
-import { excerpt, parseAnswer, readJson, upstreamFetch } from '../upstream/http.js';
+import { excerpt, parseAnswer, readJson, upstreamFetch, type UpstreamCall } from '../upstream/http.js';
 import { buildMultipart, imageFileName } from '../upstream/multipart.js';
 import type { ComfyGraph } from './workflow.js';
 
@@ -49,8 +49,8 @@ export class ComfyClient {
     this.base = baseUrl.replace(/\/+$/, '');
   }
 
-  private async send(path: string, request: SafeFetchRequest & { signal: AbortSignal }): Promise<SafeFetchResponse> {
-    return upstreamFetch(this.fetch, this.label, `${this.base}${path}`, { timeoutMs: QUERY_TIMEOUT_MS, ...request });
+  private async send(path: string, call: UpstreamCall, request: SafeFetchRequest): Promise<SafeFetchResponse> {
+    return upstreamFetch(this.fetch, this.label, `${this.base}${path}`, { timeoutMs: QUERY_TIMEOUT_MS, ...request, signal: call.signal, requestId: call.requestId });
   }
 
   private requireOk(response: SafeFetchResponse): SafeFetchResponse {
@@ -65,26 +65,26 @@ export class ComfyClient {
     return readJson(this.requireOk(response));
   }
 
-  private postJson(path: string, body: unknown, signal: AbortSignal): Promise<SafeFetchResponse> {
-    return this.send(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal });
+  private postJson(path: string, body: unknown, call: UpstreamCall): Promise<SafeFetchResponse> {
+    return this.send(path, call, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   }
 
   /** Uploads an input image under a content-derived name; returns the name LoadImage takes. */
-  async upload(data: Buffer, contentType: string, signal: AbortSignal): Promise<string> {
+  async upload(data: Buffer, contentType: string, call: UpstreamCall): Promise<string> {
     const stem = `qig-${createHash('sha256').update(data).digest('hex').slice(0, 24)}`;
     const { body, contentType: type } = buildMultipart([
       { name: 'image', data, filename: imageFileName(stem, contentType), contentType },
       { name: 'type', value: 'input' },
       { name: 'overwrite', value: 'true' },
     ]);
-    const response = await this.send('/upload/image', { method: 'POST', headers: { 'content-type': type }, body, signal, timeoutMs: TRANSFER_TIMEOUT_MS });
+    const response = await this.send('/upload/image', call, { method: 'POST', headers: { 'content-type': type }, body, timeoutMs: TRANSFER_TIMEOUT_MS });
     const answer = parseAnswer(this.label, this.ok(response), uploadAnswerSchema);
     return answer.subfolder ? `${answer.subfolder}/${answer.name}` : answer.name;
   }
 
   /** Queues a workflow; a refused one means the server lacks a node or model file the config names. */
-  async submit(graph: ComfyGraph, clientId: string, signal: AbortSignal): Promise<string> {
-    const response = await this.postJson('/prompt', { prompt: graph, client_id: clientId }, signal);
+  async submit(graph: ComfyGraph, clientId: string, call: UpstreamCall): Promise<string> {
+    const response = await this.postJson('/prompt', { prompt: graph, client_id: clientId }, call);
     const refused = promptErrorSchema.safeParse(readJson(response));
     if (response.status === 400 && refused.success) {
       const { error } = refused.data;
@@ -95,29 +95,29 @@ export class ComfyClient {
   }
 
   /** The prompt's history entry once it has finished; undefined before. */
-  async history(promptId: string, signal: AbortSignal): Promise<HistoryEntry | undefined> {
-    const response = await this.send(`/history/${encodeURIComponent(promptId)}`, { method: 'GET', signal });
+  async history(promptId: string, call: UpstreamCall): Promise<HistoryEntry | undefined> {
+    const response = await this.send(`/history/${encodeURIComponent(promptId)}`, call, { method: 'GET' });
     const answer = parseAnswer(this.label, this.ok(response), z.record(z.string(), historyEntrySchema));
     return answer[promptId];
   }
 
-  async queue(signal: AbortSignal): Promise<{ running: string[]; pending: string[] }> {
-    const answer = parseAnswer(this.label, this.ok(await this.send('/queue', { method: 'GET', signal })), queueAnswerSchema);
+  async queue(call: UpstreamCall): Promise<{ running: string[]; pending: string[] }> {
+    const answer = parseAnswer(this.label, this.ok(await this.send('/queue', call, { method: 'GET' })), queueAnswerSchema);
     const ids = (items: unknown[][]) => items.map((item) => String(item[1]));
     return { running: ids(answer.queue_running), pending: ids(answer.queue_pending) };
   }
 
-  async view(image: OutputImage, signal: AbortSignal): Promise<EngineImage> {
+  async view(image: OutputImage, call: UpstreamCall): Promise<EngineImage> {
     const query = new URLSearchParams({ filename: image.filename, subfolder: image.subfolder, type: image.type });
-    const response = this.requireOk(await this.send(`/view?${query.toString()}`, { method: 'GET', signal, timeoutMs: TRANSFER_TIMEOUT_MS, maxBytes: MAX_IMAGE_BYTES }));
+    const response = this.requireOk(await this.send(`/view?${query.toString()}`, call, { method: 'GET', timeoutMs: TRANSFER_TIMEOUT_MS, maxBytes: MAX_IMAGE_BYTES }));
     return { kind: 'encoded', data: response.body, contentType: response.contentType ?? 'image/png' };
   }
 
-  async interrupt(promptId: string, signal: AbortSignal): Promise<void> {
-    this.requireOk(await this.postJson('/interrupt', { prompt_id: promptId }, signal));
+  async interrupt(promptId: string, call: UpstreamCall): Promise<void> {
+    this.requireOk(await this.postJson('/interrupt', { prompt_id: promptId }, call));
   }
 
-  async dequeue(promptId: string, signal: AbortSignal): Promise<void> {
-    this.requireOk(await this.postJson('/queue', { delete: [promptId] }, signal));
+  async dequeue(promptId: string, call: UpstreamCall): Promise<void> {
+    this.requireOk(await this.postJson('/queue', { delete: [promptId] }, call));
   }
 }

@@ -75,7 +75,7 @@ export function createComfyEngine(options: ComfyEngineOptions): Engine {
     const outputs = (entry.outputs[SAVE_NODE]?.images ?? []).filter((image) => image.type === 'output');
     if (outputs.length === 0) throw new AppError('engine_failed', `${label}: prompt ${handle.promptId} finished without images.`);
     const images: EngineImage[] = [];
-    for (const image of outputs) images.push(await client.view(image, call.signal));
+    for (const image of outputs) images.push(await client.view(image, call));
     return { status: 'done', images, warnings: warnings(call) };
   }
 
@@ -102,7 +102,7 @@ export function createComfyEngine(options: ComfyEngineOptions): Engine {
       throwIfAborted(call.signal);
       watcher.ensure();
       const images: string[] = [];
-      for (const input of call.inputs) images.push(await client.upload(await input.read(), input.contentType, call.signal));
+      for (const input of call.inputs) images.push(await client.upload(await input.read(), input.contentType, call));
       const graph = buildWorkflow(options.settings, {
         prompt: call.prompt,
         negativePrompt: call.negativePrompt ?? '',
@@ -113,28 +113,28 @@ export function createComfyEngine(options: ComfyEngineOptions): Engine {
         followLastImage: call.sizeSource === 'default',
         filenamePrefix: `qig/${call.taskId}`,
       });
-      const promptId = await client.submit(graph, clientId, call.signal);
+      const promptId = await client.submit(graph, clientId, call);
       return { status: 'pending', operation: { promptId, clientId }, pollAfterMs: POLL_MS };
     },
     async poll(operation, call) {
       const handle = readOperation(operation);
       watcher.ensure();
-      const entry = await client.history(handle.promptId, call.signal);
+      const entry = await client.history(handle.promptId, call);
       if (entry) return finished(entry, handle, call);
-      const queue = await client.queue(call.signal);
+      const queue = await client.queue(call);
       if (queue.running.includes(handle.promptId)) return stillPending(handle, 'running', call);
       if (queue.pending.includes(handle.promptId)) return stillPending(handle, 'queued', call);
       // It may have finished between the two reads.
-      const late = await client.history(handle.promptId, call.signal);
+      const late = await client.history(handle.promptId, call);
       if (late) return finished(late, handle, call);
       throw new AppError('engine_failed', `${label} no longer knows prompt ${handle.promptId} (was the server restarted?).`);
     },
     async cancel(operation, call) {
       const handle = readOperation(operation);
       watcher.forget(handle.promptId);
-      const queue = await client.queue(call.signal);
-      if (queue.pending.includes(handle.promptId)) await client.dequeue(handle.promptId, call.signal);
-      else if (queue.running.includes(handle.promptId)) await client.interrupt(handle.promptId, call.signal);
+      const queue = await client.queue(call);
+      if (queue.pending.includes(handle.promptId)) await client.dequeue(handle.promptId, call);
+      else if (queue.running.includes(handle.promptId)) await client.interrupt(handle.promptId, call);
     },
     async close() {
       watcher.close();

@@ -66,14 +66,14 @@ export function createDashScopeEngine(options: DashScopeEngineOptions): Engine {
   async function generateSync(call: EngineCall): Promise<EngineResult> {
     const body = JSON.stringify(await syncBody(call, options.inputs));
     const response = await upstreamFetch(options.fetch, label, url(SYNC_PATH), {
-      method: 'POST', headers: headers(), body, signal: call.signal, timeoutMs: options.timeoutMs,
+      method: 'POST', headers: headers(), body, signal: call.signal, requestId: call.requestId, timeoutMs: options.timeoutMs,
     });
     return syncResult(label, parseAnswer(label, readDashScopeAnswer(label, response), syncAnswerSchema), call);
   }
 
   async function submitText2Image(call: EngineCall): Promise<EngineResult> {
     const response = await upstreamFetch(options.fetch, label, url(ASYNC_TEXT2IMAGE_PATH), {
-      method: 'POST', headers: headers({ 'x-dashscope-async': 'enable' }), body: JSON.stringify(asyncText2ImageBody(call)), signal: call.signal, timeoutMs: QUERY_TIMEOUT_MS,
+      method: 'POST', headers: headers({ 'x-dashscope-async': 'enable' }), body: JSON.stringify(asyncText2ImageBody(call)), signal: call.signal, requestId: call.requestId, timeoutMs: QUERY_TIMEOUT_MS,
     });
     const answer = parseAnswer(label, readDashScopeAnswer(label, response), submitAnswerSchema);
     return pending({ taskId: answer.output.task_id, polls: 0, status: answer.output.task_status });
@@ -99,7 +99,7 @@ export function createDashScopeEngine(options: DashScopeEngineOptions): Engine {
     async poll(operation: JsonValue, call) {
       const handle = readOperation(label, operation);
       const response = await budget.use(call.signal, () =>
-        upstreamFetch(options.fetch, label, url(taskPath(handle.taskId)), { method: 'GET', headers: headers(), signal: call.signal, timeoutMs: QUERY_TIMEOUT_MS }),
+        upstreamFetch(options.fetch, label, url(taskPath(handle.taskId)), { method: 'GET', headers: headers(), signal: call.signal, requestId: call.requestId, timeoutMs: QUERY_TIMEOUT_MS }),
       );
       const answer = parseAnswer(label, readDashScopeAnswer(label, response), taskAnswerSchema);
       return taskResult(label, answer, { ...handle, polls: handle.polls + 1 }, call);
@@ -107,7 +107,7 @@ export function createDashScopeEngine(options: DashScopeEngineOptions): Engine {
     async cancel(operation: JsonValue, call) {
       const handle = readOperation(label, operation);
       const response = await upstreamFetch(options.fetch, label, url(`${taskPath(handle.taskId)}/cancel`), {
-        method: 'POST', headers: headers(), signal: call.signal, timeoutMs: QUERY_TIMEOUT_MS,
+        method: 'POST', headers: headers(), signal: call.signal, requestId: call.requestId, timeoutMs: QUERY_TIMEOUT_MS,
       });
       // Only PENDING tasks can be canceled; a running one finishes and the runner drops it.
       if (response.status === 400) {

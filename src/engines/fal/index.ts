@@ -6,7 +6,7 @@ import { AppError } from '../../domain/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { SafeFetch, SafeFetchResponse } from '../../lib/safe-fetch.js';
 import type { Engine, EngineCall, EngineResult, JsonValue } from '../engine.js';
-import { parseAnswer, readJson, throwIfAborted, upstreamFetch } from '../upstream/http.js';
+import { parseAnswer, readJson, throwIfAborted, upstreamFetch, type UpstreamCall } from '../upstream/http.js';
 import type { InputMode } from '../upstream/media.js';
 import { appPath, resolveEndpoint, type FalEndpoints } from './endpoints.js';
 import {
@@ -44,8 +44,8 @@ export function createFalEngine(options: FalEngineOptions): Engine {
   const base = options.baseUrl.replace(/\/+$/, '');
   const headers = { authorization: `Key ${options.apiKey}`, accept: 'application/json', 'content-type': 'application/json' };
 
-  async function send(method: 'GET' | 'POST' | 'PUT', path: string, signal: AbortSignal, body?: string, timeoutMs = QUERY_TIMEOUT_MS): Promise<SafeFetchResponse> {
-    return upstreamFetch(options.fetch, label, `${base}/${path}`, { method, headers, body, signal, timeoutMs });
+  async function send(method: 'GET' | 'POST' | 'PUT', path: string, call: UpstreamCall, body?: string, timeoutMs = QUERY_TIMEOUT_MS): Promise<SafeFetchResponse> {
+    return upstreamFetch(options.fetch, label, `${base}/${path}`, { method, headers, body, signal: call.signal, requestId: call.requestId, timeoutMs });
   }
 
   function ok(response: SafeFetchResponse): unknown {
@@ -64,7 +64,7 @@ export function createFalEngine(options: FalEngineOptions): Engine {
   const requestPath = (handle: FalOperation) => `${appPath(handle.endpoint)}/requests/${encodeURIComponent(handle.requestId)}`;
 
   async function result(handle: FalOperation, call: EngineCall): Promise<EngineResult> {
-    const answer = parseAnswer(label, ok(await send('GET', requestPath(handle), call.signal, undefined, options.timeoutMs)), resultAnswerSchema);
+    const answer = parseAnswer(label, ok(await send('GET', requestPath(handle), call, undefined, options.timeoutMs)), resultAnswerSchema);
     return falResult(label, answer, call, handle.warnings ?? []);
   }
 
@@ -88,7 +88,7 @@ export function createFalEngine(options: FalEngineOptions): Engine {
         throw new AppError('engine_unavailable', `${label} has no endpoint for ${call.model} (${call.kind}); add one under endpoints.`, { retryable: false });
       }
       const { input, warnings } = await falInput(call, endpoint.id, options.inputs);
-      const answer = parseAnswer(label, ok(await send('POST', endpoint.id, call.signal, JSON.stringify(input))), submitAnswerSchema);
+      const answer = parseAnswer(label, ok(await send('POST', endpoint.id, call, JSON.stringify(input))), submitAnswerSchema);
       const operation: FalOperation = {
         requestId: answer.request_id,
         endpoint: endpoint.id,
@@ -98,7 +98,7 @@ export function createFalEngine(options: FalEngineOptions): Engine {
     },
     async poll(operation, call) {
       const handle = readOperation(operation);
-      const status = parseAnswer(label, ok(await send('GET', `${requestPath(handle)}/status`, call.signal)), statusAnswerSchema);
+      const status = parseAnswer(label, ok(await send('GET', `${requestPath(handle)}/status`, call)), statusAnswerSchema);
       if (status.status !== 'COMPLETED') {
         const phase = status.status === 'IN_QUEUE' ? `in queue${typeof status.queue_position === 'number' ? ` at position ${status.queue_position}` : ''}` : 'running';
         if (phase !== handle.phase) call.log(`${label}: request ${handle.requestId} ${phase}`);
@@ -110,7 +110,7 @@ export function createFalEngine(options: FalEngineOptions): Engine {
     },
     async cancel(operation, call) {
       const handle = readOperation(operation);
-      const response = await send('PUT', `${requestPath(handle)}/cancel`, call.signal);
+      const response = await send('PUT', `${requestPath(handle)}/cancel`, call);
       if (response.status >= 200 && response.status <= 299) return;
       // ALREADY_COMPLETED (400) and NOT_FOUND (404): nothing left to stop.
       if (response.status === 400 || response.status === 404) {

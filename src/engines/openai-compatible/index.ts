@@ -52,6 +52,7 @@ export function createResellerEngine(options: ResellerEngineOptions): Engine {
         headers: { authorization: `Bearer ${options.apiKey}`, 'content-type': request.contentType, accept: 'application/json' },
         body: request.body,
         signal: call.signal,
+        requestId: call.requestId,
         timeoutMs: options.timeoutMs,
         maxBytes: MAX_ANSWER_BYTES,
       });

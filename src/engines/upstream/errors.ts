@@ -4,6 +4,7 @@
  * is it? The request's (ends the task: it would fail anywhere), the upstream account's (fail over
  * at once: retrying cannot help), or a passing condition (retry, then fail over).
  */
+import { clip } from '../../domain/bounded-text.js';
 import { AppError, type ErrorKind } from '../../domain/errors.js';
 
 export interface UpstreamFailure {
@@ -64,9 +65,24 @@ function byStatus(status: number): { kind: ErrorKind; retryable?: boolean } {
   return { kind: 'engine_failed' };
 }
 
+/** An upstream's message is passed on at most this long. */
+const MAX_MESSAGE_CHARS = 300;
+// Credentials an upstream may echo back (some repeat the key they were sent in their 401s): keys
+// with the usual prefixes, fal's `id:secret`, and whatever follows an auth scheme.
+const SECRETS = [
+  /\b(?:sk|ak)-[A-Za-z0-9_-]{6,}/gi,
+  /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:[0-9a-f]{16,}\b/gi,
+  /\b(?:Bearer|Basic|Key) [A-Za-z0-9._~+/=:-]{12,}/g,
+];
+
+/** An upstream's message as clients and logs may see it: short, one line, no credentials. */
+export function cleanUpstreamMessage(message: string): string {
+  return SECRETS.reduce((text, secret) => text.replace(secret, '[redacted]'), clip(message.replace(/\s+/g, ' ').trim(), MAX_MESSAGE_CHARS));
+}
+
 export function upstreamError(failure: UpstreamFailure): AppError {
-  const code = failure.code ?? '';
-  const message = failure.message?.trim() || (failure.status > 0 ? `HTTP ${failure.status}` : 'failed');
+  const code = clip(failure.code ?? '', 64);
+  const message = cleanUpstreamMessage(failure.message ?? '') || (failure.status > 0 ? `HTTP ${failure.status}` : 'failed');
   // 401 and 403 are the account's whatever the code says.
   const account = failure.status === 401 || failure.status === 403;
   const decided = account ? byStatus(failure.status) : (CODE_RULES.find((r) => r.test(code, message)) ?? byStatus(failure.status));

@@ -5,10 +5,14 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { z } from 'zod';
 import { AppError } from '../../domain/errors.js';
+import type { EngineCall } from '../engine.js';
 import type { SafeFetch, SafeFetchRequest, SafeFetchResponse } from '../../lib/safe-fetch.js';
 import { SafeFetchError } from '../../lib/url-guard.js';
 
-export type UpstreamRequest = SafeFetchRequest & { signal: AbortSignal };
+export type UpstreamRequest = SafeFetchRequest & { signal: AbortSignal; requestId?: string | undefined };
+
+/** What an upstream call takes from the engine call it serves. */
+export type UpstreamCall = Pick<EngineCall, 'signal' | 'requestId'>;
 
 export function canceled(cause?: unknown): AppError {
   return new AppError('canceled', 'canceled', { cause });
@@ -43,8 +47,11 @@ function transportError(label: string, error: unknown, signal: AbortSignal): App
 
 export async function upstreamFetch(fetch: SafeFetch, label: string, url: string, request: UpstreamRequest): Promise<SafeFetchResponse> {
   throwIfAborted(request.signal);
+  const { requestId, ...rest } = request;
+  // The client's request id travels on, so an upstream's logs can be matched with ours.
+  const sent = requestId === undefined ? rest : { ...rest, headers: { ...rest.headers, 'x-request-id': requestId } };
   try {
-    return await fetch(url, request);
+    return await fetch(url, sent);
   } catch (error) {
     throw transportError(label, error, request.signal);
   }

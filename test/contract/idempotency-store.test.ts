@@ -1,0 +1,60 @@
+/** The idempotency-key store contract, run on SQLite and (with DATABASE_URL) Postgres. */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { BillingStore } from '../../src/store/billing-store.js';
+import { SqlIdempotencyStore } from '../../src/store/idempotency-store.js';
+import { storeTargets } from '../helpers/stores.js';
+
+const times = (now: number) => ({ now, windowStart: now - 1_000_000, staleBefore: now - 1_000 });
+
+for (const target of storeTargets()) {
+  describe(`idempotency store contract: ${target.name}`, () => {
+    let store: SqlIdempotencyStore;
+    let billing: BillingStore;
+    let cleanup: () => Promise<void>;
+    before(async () => {
+      const opened = await target.open();
+      store = new SqlIdempotencyStore(opened.store.db);
+      billing = new BillingStore(opened.store.db, 'CNY');
+      await opened.store.db
+        .insertInto('api_keys')
+        .values({ id: 'k', name: 'k', key_hash: 'h-k', key_prefix: 'sk-qig-k', created_at: 0, revoked_at: null, expires_at: null, rate_limit_per_minute: null, max_in_flight: null, models: null, balance_micros: 1_000_000 })
+        .execute();
+      cleanup = opened.cleanup;
+    });
+    after(async () => cleanup());
+
+    it('lets exactly one of many concurrent claims of a key win', async () => {
+      const claims = await Promise.all(Array.from({ length: 20 }, () => store.claim('k', 'race', 'fp', times(10_000))));
+      assert.equal(claims.filter((c) => c.kind === 'claimed').length, 1);
+      for (const claim of claims) if (claim.kind === 'existing') assert.deepEqual(claim, { kind: 'existing', fingerprint: 'fp', taskId: null, createdAt: 10_000 });
+    });
+
+    it('fills the claim in with the task that is created, in the same transaction', async () => {
+      assert.deepEqual(await store.claim('k', 'made', 'fp', times(20_000)), { kind: 'claimed' });
+      const id = randomUUID();
+      const task = { id, keyId: 'k', model: 'qwen-image-2.0', kind: 'generate' as const, spec: { prompt: 'p', negativePrompt: null, n: 1, size: { width: 512, height: 512 }, sizeSource: 'request' as const, seed: 1, promptExtend: false, watermark: false, outputFormat: 'png' as const }, inputs: [], warnings: [], origin: 'dashscope', requestId: 'r', createdAt: 20_000, billing: { unitPriceMicros: 100_000, holdMicros: 100_000 } };
+      await billing.createTask(task, { maxInFlight: null, idempotencyKey: 'made' });
+      assert.deepEqual(await store.claim('k', 'made', 'fp', times(21_000)), { kind: 'existing', fingerprint: 'fp', taskId: id, createdAt: 20_000 });
+      // A task created under a claim it no longer holds is not created at all, and holds nothing.
+      await assert.rejects(billing.createTask({ ...task, id: randomUUID() }, { maxInFlight: null, idempotencyKey: 'made' }), /taken by another request/);
+      assert.deepEqual(await billing.balance('k'), { balanceMicros: 900_000, heldMicros: 100_000 });
+    });
+
+    it('gives a released claim to the next request', async () => {
+      assert.equal((await store.claim('k', 'released', 'fp', times(30_000))).kind, 'claimed');
+      await store.release('k', 'released');
+      assert.equal((await store.claim('k', 'released', 'fp2', times(30_001))).kind, 'claimed');
+    });
+
+    it('takes over an abandoned claim once, and a key past its window', async () => {
+      assert.equal((await store.claim('k', 'old', 'fp', times(40_000))).kind, 'claimed');
+      assert.equal((await store.claim('k', 'old', 'fp', times(40_500))).kind, 'existing', 'not yet abandoned');
+      const later = await Promise.all([store.claim('k', 'old', 'fp', times(42_000)), store.claim('k', 'old', 'fp', times(42_000))]);
+      assert.deepEqual(later.map((c) => c.kind).sort(), ['claimed', 'existing']);
+      const past = { now: 5_000_000, windowStart: 4_000_000, staleBefore: 4_999_000 };
+      assert.equal((await store.claim('k', 'made', 'other', past)).kind, 'claimed', 'a key past the window is free again');
+    });
+  });
+}
