@@ -37,6 +37,7 @@ import { TaskRunner } from './services/runner.js';
 import { Idempotency } from './services/idempotency.js';
 import { OutputRetention } from './services/output-retention.js';
 import { SqlIdempotencyStore } from './store/idempotency-store.js';
+import { EndingWatch, withEndingWatch } from './services/ending-watch.js';
 import { Sweeper } from './services/sweeper.js';
 import { SqlBlobRetentionStore } from './store/blob-retention-store.js';
 import { MAX_PRESIGN_SECONDS } from './blobs/s3-presign.js';
@@ -73,6 +74,8 @@ export interface WorkerTimings {
   attemptsPerEngine: number;
   /** How often a worker deletes the images of tasks past the output retention. */
   retentionIntervalMs: number;
+  /** How often the tasks someone waits on are read back, in case the event of their ending was lost. */
+  endingCheckMs: number;
 }
 
 /** Worker timings; the lease, sweep interval and grace follow `limits.leaseSeconds`. */
@@ -87,6 +90,7 @@ function defaultTimings(leaseSeconds: number): WorkerTimings {
     retryMaxDelayMs: 30_000,
     attemptsPerEngine: 3,
     retentionIntervalMs: 10 * 60_000,
+    endingCheckMs: 2_000,
   };
 }
 
@@ -132,12 +136,16 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
       intervalMs: 250,
       onFailure: (error) => logger.warn({ err: error }, 'the SQLite checkpoint thread failed; commits checkpoint the WAL again'),
     },
+    // The message only: pg's error carries its whole client object.
+    onConnectionError: (error) => logger.warn({ error: error.message }, 'a Postgres connection failed; the pool opens another'),
   });
   const taskStore = new SqlTaskStore(store.db, (error) => logger.warn({ err: error }, 'task log lines could not be written'));
   const keyStore = new SqlKeyStore(store.db);
   const settings = new SqlSettingsStore(store.db);
   const drivers = await openDrivers(config, { logger, clock, lockMs: timings.leaseMs });
   const { blobs, queue, events } = drivers;
+  // Waiters also read their task back now and then: an ending's event can be lost between nodes.
+  const waitEvents = withEndingWatch(events, new EndingWatch(taskStore, timings.endingCheckMs, (error) => logger.warn({ err: error }, 'reading waited-on tasks failed')));
   const secret = config.files.signingSecret ?? (await settings.getOrCreate('url_signing_secret', () => randomBytes(32).toString('base64url')));
   const signer = new UrlSigner(secret, config.publicUrl);
   const safeFetch = createSafeFetch({
@@ -166,7 +174,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
     maxInputPixels: config.limits.maxInputPixels,
   });
   const tasks = new TaskService(
-    { store: taskStore, billingStore, billing, idempotency: new Idempotency(new SqlIdempotencyStore(store.db), taskStore, clock, logger), limiter: drivers.limiter, queue, events, inputs, clock, logger },
+    { store: taskStore, billingStore, billing, idempotency: new Idempotency(new SqlIdempotencyStore(store.db), taskStore, clock, logger), limiter: drivers.limiter, queue, events: waitEvents, inputs, clock, logger },
     { maxQueuedTasks: config.limits.maxQueuedTasks },
   );
   const retentionMs = config.files.retentionDays * 24 * 3_600_000;
@@ -198,7 +206,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
     store: new SqlWebhookStore(store.db),
     taskStore,
     tasks,
-    events,
+    events: waitEvents,
     settings,
     clock,
     logger,
@@ -228,6 +236,13 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
     sweeper.start();
     retention.start();
     if (config.redisUrl) {
+      const refill = (why: string) =>
+        void sweeper.refillQueue().then(
+          (counts) => logger.warn({ ...counts }, why),
+          (error: unknown) => logger.warn({ err: error }, 're-queueing tasks failed'),
+        );
+      // Noticed on reconnect; the tick is the backstop for a loss no reconnect revealed.
+      queue.onLost?.(() => refill('Redis came back without the task queue: refilled it from the database'));
       requeue = setInterval(() => void sweeper.enqueueQueued().catch((error: unknown) => logger.warn({ err: error }, 're-queueing queued tasks failed')), 60_000);
       requeue.unref();
     }

@@ -21,10 +21,14 @@ export function catalogError(thrown: unknown): AppError {
   return fastifyErrorToAppError(thrown) ?? toAppError(thrown);
 }
 
-/** Sends `thrown` rendered by `render`; internal errors are logged with their cause. */
+/**
+ * Sends `thrown` rendered by `render`; internal errors are logged with their cause, the
+ * infrastructure's failures (an operator's concern, not a bug) as warnings with its message.
+ */
 export function sendError(render: ErrorRenderer, thrown: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const error = catalogError(thrown);
   if (error.kind === 'internal') request.log.error({ reqId: request.id, err: thrown }, 'unhandled error');
+  else if (error.kind === 'unavailable') request.log.warn({ reqId: request.id, cause: thrown instanceof Error ? thrown.message : String(thrown) }, error.message);
   const { status, headers, body } = render(error, request);
   if (headers) reply.headers(headers);
   return reply.code(status).send(body);

@@ -2,6 +2,8 @@
  * The one error catalog. Services and engines throw AppError with a kind; each dialect
  * renders the kind in its own wire shape (DashScope codes, OpenAI types, fal detail, …).
  */
+import { infrastructureFailure, type InfrastructurePart } from './infrastructure-errors.js';
+
 export const ERROR_KINDS = {
   invalid_parameter: { status: 400, retryable: false },
   invalid_image: { status: 400, retryable: false },
@@ -25,6 +27,8 @@ export const ERROR_KINDS = {
   engine_rejected: { status: 400, retryable: false },
   engine_timeout: { status: 504, retryable: true },
   canceled: { status: 499, retryable: false },
+  /** The gateway's own database, disk or storage failed or is unreachable for now. */
+  unavailable: { status: 503, retryable: true },
   internal: { status: 500, retryable: false },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;
 
@@ -89,8 +93,19 @@ export function isErrorKind(value: string): value is ErrorKind {
   return Object.hasOwn(ERROR_KINDS, value);
 }
 
-/** Any thrown value as an AppError; unknown errors become `internal` without leaking details. */
+const UNAVAILABLE: Record<InfrastructurePart, string> = {
+  database: "The gateway's database is unavailable right now; retry shortly.",
+  disk: "The gateway's disk is full; retry once space is freed.",
+  storage: "The gateway's image storage is unavailable right now; retry shortly.",
+};
+
+/**
+ * Any thrown value as an AppError: a failure of the infrastructure becomes `unavailable`, other
+ * unknown errors `internal`, neither leaking details.
+ */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  const part = infrastructureFailure(error);
+  if (part) return new AppError('unavailable', UNAVAILABLE[part], { cause: error, retryAfterSeconds: 2 });
   return new AppError('internal', 'Internal server error.', { cause: error });
 }

@@ -1,15 +1,21 @@
 /**
  * The BullMQ driver: task ids on a queue in Redis, shared by every node. The database stays the
- * source of truth, so BullMQ's own recovery is kept light: a few retries with backoff for a
- * handler that throws, and its stalled-job check hands a dead worker's jobs to another one,
+ * source of truth, so BullMQ's own recovery is kept light: retries every few seconds for a
+ * handler that throws (the database away), and its stalled-job check hands a dead worker's jobs to another one,
  * whose claim in the task store decides whether there is anything left to do.
  *
  * One job per task id at a time: BullMQ's deduplication keyed by the task id ignores an id that
  * is already waiting, moves a delayed one to the newer time (as the embedded queue does), and for
  * an id whose job is running — the runner re-enqueues a parked task from inside its handler —
  * keeps the request and adds it when that job ends.
+ *
+ * Redis outages: an id that cannot be queued is kept (up to MAX_UNSENT) and sent again when the
+ * connection is back; a Redis that comes back without its data is noticed on reconnect by a
+ * marker key gone missing, and the `onLost` listeners refill the queue from the database.
  */
 import { Queue, WaitingError, Worker, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import { closeRedis, failFastOptions, retryStrategy } from '../lib/redis.js';
 import type { EnqueueOptions, QueueStats, TaskHandler, TaskQueue } from './queue.js';
 
 export interface BullMqQueueOptions {
@@ -33,12 +39,20 @@ interface TaskJobData {
   taskId: string;
 }
 
+/**
+ * A handler throws when the database is away (a bug aside): its job is tried again every few
+ * seconds for about two minutes, so the task starts within seconds of the database's return; the
+ * claim makes a repeat harmless. Past that, the workers' periodic re-queue from the database.
+ */
 const JOB_OPTIONS: JobsOptions = {
-  attempts: 3,
-  backoff: { type: 'exponential', delay: 1_000 },
+  attempts: 30,
+  backoff: { type: 'capped' },
   removeOnComplete: true,
   removeOnFail: { age: 24 * 3600, count: 1_000 },
 };
+
+/** Ids kept through an outage to be queued again; past this many the database refills the queue. */
+const MAX_UNSENT = 10_000;
 
 /** Whether the promise settles within `ms`. */
 async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
@@ -53,14 +67,23 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
   return settled;
 }
 
-function connection(url: string, failFast: boolean): ConnectionOptions {
-  // Producers fail fast (a submit must not hang on Redis); the worker's blocking client waits.
-  return failFast ? { url, enableOfflineQueue: false, enableAutoPipelining: true, connectionName: 'qig-queue' } : { url, connectionName: 'qig-worker' };
+/** The worker's blocking client waits out an outage, reconnecting as promptly as the others. */
+function workerConnection(url: string): ConnectionOptions {
+  return { url, connectionName: 'qig-worker', retryStrategy };
 }
 
 export class BullMqQueue implements TaskQueue {
   readonly driver = 'bullmq';
   private readonly queue: Queue<TaskJobData>;
+  /** The producer's own client (it fails fast: a submit must not hang on Redis), so its reconnects are heard. */
+  private readonly producer: Redis;
+  private connected = false;
+  /** Ids that could not be queued, with when each was due, to send once Redis is back. */
+  private readonly unsent = new Map<string, number>();
+  private unsentOverflowed = false;
+  private readonly lostListeners = new Set<() => void>();
+  /** Present while Redis keeps its data; a reconnect that finds it gone means the queue was lost. */
+  private readonly marker: string;
   private worker: Worker<TaskJobData> | null = null;
   /** No more jobs are taken once closing; ids are still queued until the producer closes. */
   private closing = false;
@@ -71,8 +94,36 @@ export class BullMqQueue implements TaskQueue {
 
   constructor(private readonly options: BullMqQueueOptions) {
     this.name = options.name ?? 'tasks';
-    this.queue = new Queue<TaskJobData>(this.name, { connection: connection(options.url, true), prefix: options.prefix, defaultJobOptions: JOB_OPTIONS });
+    this.marker = `${options.prefix}:${this.name}:qig-present`;
+    this.producer = new Redis(options.url, failFastOptions('qig-queue'));
+    this.producer.on('ready', () => {
+      if (this.connected) void this.reconnected();
+      this.connected = true;
+    });
+    this.queue = new Queue<TaskJobData>(this.name, { connection: this.producer, prefix: options.prefix, defaultJobOptions: JOB_OPTIONS });
     this.queue.on('error', (error) => this.options.onRedisError?.(error));
+  }
+
+  onLost(listener: () => void): void {
+    this.lostListeners.add(listener);
+    this.producer.set(this.marker, '1').catch((error: unknown) => this.options.onRedisError?.(error));
+  }
+
+  /** Back after an outage: tells the listeners if Redis lost its data, then queues the kept ids. */
+  private async reconnected(): Promise<void> {
+    try {
+      let lost = this.unsentOverflowed;
+      this.unsentOverflowed = false;
+      // Only a node that refills checks (and so sets) the marker; another would hide the loss.
+      if (this.lostListeners.size > 0 && (await this.producer.set(this.marker, '1', 'NX')) === 'OK') lost = true;
+      const unsent = [...this.unsent];
+      this.unsent.clear();
+      const now = Date.now();
+      for (const [taskId, dueAt] of unsent) await this.enqueue(taskId, { delayMs: dueAt - now });
+      if (lost) for (const listener of this.lostListeners) listener();
+    } catch (error) {
+      this.options.onRedisError?.(error);
+    }
   }
 
   /** Resolves once the queue's Redis connection is ready. */
@@ -81,8 +132,8 @@ export class BullMqQueue implements TaskQueue {
   }
 
   /**
-   * Queues an id. When Redis cannot take it the id is not lost: the task is in the database, and
-   * the sweeper hands queued and parked tasks to the queue again.
+   * Queues an id. When Redis cannot take it the id is kept and queued once Redis is back (and in
+   * any case the task is in the database, which the sweeper and `onLost` refill the queue from).
    */
   async enqueue(taskId: string, options: EnqueueOptions = {}): Promise<void> {
     if (this.producerClosed) return;
@@ -94,6 +145,8 @@ export class BullMqQueue implements TaskQueue {
       });
     } catch (error) {
       this.options.onRedisError?.(error, taskId);
+      if (this.unsent.size < MAX_UNSENT || this.unsent.has(taskId)) this.unsent.set(taskId, Date.now() + delay);
+      else this.unsentOverflowed = true;
     }
   }
 
@@ -104,13 +157,14 @@ export class BullMqQueue implements TaskQueue {
       this.name,
       (job: Job<TaskJobData>, token?: string) => this.process(handler, job, token),
       {
-        connection: connection(this.options.url, false),
+        connection: workerConnection(this.options.url),
         prefix: this.options.prefix,
         concurrency: Math.max(1, concurrency),
         lockDuration: lockMs,
         stalledInterval: lockMs,
         // A job that keeps stalling is harmless (the claim decides), so it is not failed early.
         maxStalledCount: 5,
+        settings: { backoffStrategy: (attemptsMade: number) => Math.min(1_000 * 2 ** Math.max(0, attemptsMade - 1), 5_000) },
       },
     );
     worker.on('error', (error) => this.options.onRedisError?.(error));
@@ -168,5 +222,6 @@ export class BullMqQueue implements TaskQueue {
     }
     this.producerClosed = true;
     await this.queue.close();
+    await closeRedis(this.producer);
   }
 }

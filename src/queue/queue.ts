@@ -21,6 +21,13 @@ export interface TaskQueue {
   /** Starts running handlers, at most `concurrency` at a time. */
   consume(handler: TaskHandler, concurrency: number): void;
   stats(): Promise<QueueStats>;
+  /**
+   * Hears when ids may be missing from a shared queue: its Redis came back without its data (a
+   * restart without persistence), or ids that could not be queued during an outage were more
+   * than could be kept to send again. The listener refills the queue from the database. An
+   * in-process queue loses nothing while the process lives, so it never calls it.
+   */
+  onLost?(listener: () => void): void;
   /** Stops taking work and waits for running handlers, at most `deadlineMs`. */
   close(deadlineMs?: number): Promise<void>;
 }

@@ -46,6 +46,24 @@ export class Sweeper {
     }
   }
 
+  /**
+   * Hands the queue every task it should hold: the queued ones, and the parked ones at the time
+   * their next poll is due (a Redis that lost its data forgot both).
+   */
+  async refillQueue(): Promise<{ queued: number; parked: number }> {
+    const queued = await this.enqueueQueued();
+    let parked = 0;
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.store.findParked(500, after);
+      const now = this.clock.now();
+      for (const task of page) await this.queue.enqueue(task.id, { delayMs: Math.max(0, (task.leaseUntil ?? now) - now) });
+      parked += page.length;
+      after = page.at(-1)?.id;
+      if (!after || page.length < 500) return { queued, parked };
+    }
+  }
+
   async sweepOnce(): Promise<{ requeued: number; failed: number; resumed: number; settled: number }> {
     const now = this.clock.now();
     const before = now - this.options.graceMs;

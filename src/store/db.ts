@@ -24,6 +24,11 @@ export interface OpenStoreOptions {
   /** Postgres pool size. */
   poolSize?: number;
   /**
+   * Postgres: an idle pooled connection failed (the server restarted, a failover, a terminated
+   * backend). The pool drops it and opens another when asked; this only hears about it.
+   */
+  onConnectionError?: (error: Error) => void;
+  /**
    * SQLite: checkpoint the WAL on a worker thread instead of inside commits (a long-running
    * server wants this; a short CLI command does not). `onFailure` hears if that thread fails.
    */
@@ -43,7 +48,7 @@ function postgresTarget(url: string): { connectionString: string; schema: string
   return { connectionString: parsed.toString(), schema };
 }
 
-function openPostgres(url: string, poolSize: number): SqlStore {
+function openPostgres(url: string, poolSize: number, onConnectionError: (error: Error) => void): SqlStore {
   const { connectionString, schema } = postgresTarget(url);
   const pool = new pg.Pool({
     connectionString,
@@ -55,6 +60,12 @@ function openPostgres(url: string, poolSize: number): SqlStore {
         oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
+  // A connection the server ends (pg_terminate_backend, a restart, a failover) emits 'error' on
+  // its client, checked out or idle, and the pool re-emits an idle one's: unheard, either ends
+  // the process. Each client's listener reports it (once); the pool drops the client on release
+  // and opens another when asked.
+  pool.on('connect', (client) => client.on('error', onConnectionError));
+  pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
@@ -90,7 +101,7 @@ async function openSqlite(dataDir: string, checkpoints: OpenStoreOptions['backgr
 
 export async function openStore(options: OpenStoreOptions): Promise<SqlStore> {
   const store = options.databaseUrl
-    ? openPostgres(options.databaseUrl, options.poolSize ?? 10)
+    ? openPostgres(options.databaseUrl, options.poolSize ?? 10, options.onConnectionError ?? (() => {}))
     : await openSqlite(options.dataDir, options.backgroundCheckpoints);
   let migrationTableSchema: string | undefined;
   if (store.dialect === 'postgres') {

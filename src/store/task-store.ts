@@ -4,7 +4,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { TaskError } from '../domain/errors.js';
-import type { TaskInput, TaskKind, TaskOutput, TaskRecord, TaskSpec, TaskStatus, TaskUsage } from '../domain/task.js';
+import { TERMINAL_STATUSES, type TaskInput, type TaskKind, type TaskOutput, type TaskRecord, type TaskSpec, type TaskStatus, type TaskUsage } from '../domain/task.js';
 import type { Database } from './schema.js';
 import { BufferedTaskLogs } from './task-logs.js';
 import { newTaskRow, rowToTask } from './task-rows.js';
@@ -83,6 +83,10 @@ export interface TaskStore {
    * or parked for a poll whose queue entry was lost (worker null).
    */
   findExpired(before: number, limit: number): Promise<TaskRecord[]>;
+  /** Those of these tasks that have ended (succeeded, failed or canceled). */
+  findEnded(ids: readonly string[]): Promise<TaskRecord[]>;
+  /** Tasks parked for a later poll (running, held by no worker), by id after a cursor. */
+  findParked(limit: number, afterId?: string): Promise<TaskRecord[]>;
   /** Queued tasks, oldest first, after a (createdAt, id) cursor (to re-enqueue after a restart). */
   findQueued(limit: number, after?: { createdAt: number; id: string }): Promise<TaskRecord[]>;
   /** A dead worker's task back to queued (keeping its operation handle), if still expired. */
@@ -209,6 +213,19 @@ export class SqlTaskStore implements TaskStore {
       .orderBy('lease_until')
       .limit(limit)
       .execute();
+    return rows.map(rowToTask);
+  }
+
+  async findEnded(ids: readonly string[]): Promise<TaskRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.selectFrom('tasks').selectAll().where('id', 'in', ids).where('status', 'in', [...TERMINAL_STATUSES]).execute();
+    return rows.map(rowToTask);
+  }
+
+  async findParked(limit: number, afterId?: string): Promise<TaskRecord[]> {
+    let query = this.db.selectFrom('tasks').selectAll().where('status', '=', 'running').where('worker_id', 'is', null);
+    if (afterId !== undefined) query = query.where('id', '>', afterId);
+    const rows = await query.orderBy('id').limit(limit).execute();
     return rows.map(rowToTask);
   }
 

@@ -2,22 +2,29 @@
  * The ledger invariant, checked after billing tests: for every metered key, balance = credits −
  * holds + releases (= credits − settled charges once every task is settled); every settled task
  * has exactly one hold and one release, and its charge is hold − release; no task settled twice.
+ * Every table is read in one snapshot (one repeatable-read transaction), so a task settling while
+ * the check reads cannot look settled in one table and unsettled in another.
  */
 import assert from 'node:assert/strict';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/store/schema.js';
 
 export async function assertLedgerInvariant(db: Kysely<Database>): Promise<void> {
-  const keys = await db.selectFrom('api_keys').select(['id', 'balance_micros']).execute();
-  const ledger = await db.selectFrom('ledger').selectAll().execute();
+  const { keys, ledger, tasks, usage } = await db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => ({
+      keys: await trx.selectFrom('api_keys').select(['id', 'balance_micros']).execute(),
+      ledger: await trx.selectFrom('ledger').selectAll().execute(),
+      tasks: await trx.selectFrom('tasks').select(['id', 'status', 'billing_state', 'hold_micros', 'charged_micros', 'outputs', 'price_micros']).execute(),
+      usage: await trx.selectFrom('usage_records').selectAll().execute(),
+    }));
   for (const key of keys) {
     if (key.balance_micros === null) continue;
     const sum = ledger.filter((row) => row.key_id === key.id).reduce((total, row) => total + Number(row.amount_micros), 0);
     assert.equal(Number(key.balance_micros), sum, `key ${key.id}: balance equals the sum of its ledger`);
     assert.ok(Number(key.balance_micros) >= 0, `key ${key.id}: balance never negative`);
   }
-  const tasks = await db.selectFrom('tasks').select(['id', 'status', 'billing_state', 'hold_micros', 'charged_micros', 'outputs', 'price_micros']).execute();
-  const usage = await db.selectFrom('usage_records').selectAll().execute();
   for (const task of tasks) {
     const rows = ledger.filter((row) => row.task_id === task.id);
     const holds = rows.filter((row) => row.kind === 'hold');

@@ -80,6 +80,9 @@ describe('error shapes', () => {
     assert.equal(openAiError(new AppError('insufficient_balance', 'm')).body.error.code, 'insufficient_quota');
     assert.equal(openAiError(new AppError('rate_limited', 'm', { retryAfterSeconds: 3 })).headers['retry-after'], '3');
     assert.equal(openAiError(new AppError('timeout', 'm')).headers['x-should-retry'], 'false');
+    // A 409 while the same Idempotency-Key is still being accepted: retry after a second.
+    assert.equal(openAiError(new AppError('conflict', 'm', { retryAfterSeconds: 1 })).headers['x-should-retry'], 'true');
+    assert.equal(openAiError(new AppError('conflict', 'm')).headers['x-should-retry'], 'false');
   });
 
   it('renders every kind as a nebula envelope with one of its five codes', () => {

@@ -16,6 +16,7 @@ import type { TaskEvent } from '../../src/services/events.js';
 import { RedisTaskEvents } from '../../src/services/redis-events.js';
 import { RedisRateLimiter } from '../../src/services/redis-rate-limit.js';
 import { dropRedisPrefixes, testRedisPrefix } from '../helpers/redis.js';
+import { startOwnRedis, startTcpProxy } from '../faults/infra.js';
 
 const url = process.env.REDIS_URL;
 const prefixes: string[] = [];
@@ -168,5 +169,37 @@ describe('Redis drivers', { skip: url ? false : 'REDIS_URL is not set' }, () => 
     await until(() => seen.length === 1, 8_000);
     assert.deepEqual(seen, ['orphan']);
     await survivor.close();
+  });
+
+  it('queue: an id sent while Redis is unreachable is queued once it is back; a Redis back without its data is reported as lost', { timeout: 60_000 }, async () => {
+    const own = await startOwnRedis();
+    const proxy = await startTcpProxy(Number(new URL(own.url).port));
+    const queue = new BullMqQueue({ url: `redis://127.0.0.1:${proxy.port}`, prefix: 'qig-lost-test' });
+    try {
+      await queue.ready();
+      let lost = 0;
+      queue.onLost(() => (lost += 1));
+      const probe = await connectRedis(own.url, failFastOptions('probe'));
+      for (let i = 0; i < 100 && (await probe.exists('qig-lost-test:tasks:qig-present')) === 0; i += 1) await sleep(20);
+      probe.disconnect();
+      const seen: string[] = [];
+      queue.consume(async (id) => void seen.push(id), 2);
+
+      await proxy.block();
+      await queue.enqueue('sent-while-unreachable');
+      await proxy.open();
+      await until(() => seen.includes('sent-while-unreachable'), 10_000);
+      assert.equal(lost, 0, 'Redis kept its data: nothing to refill');
+
+      await own.kill();
+      await own.start();
+      await until(() => lost === 1, 10_000);
+      await queue.enqueue('after-restart');
+      await until(() => seen.includes('after-restart'), 10_000);
+    } finally {
+      await queue.close(1_000);
+      await proxy.close();
+      await own.close();
+    }
   });
 });

@@ -48,6 +48,7 @@ const ERRORS: Record<ErrorKind, { status: number; code: string }> = {
   engine_rejected: { status: 400, code: 'InvalidParameter' },
   engine_timeout: { status: 500, code: 'InternalError.Timeout' },
   canceled: { status: 400, code: 'TaskCanceled' },
+  unavailable: { status: 503, code: 'ServiceUnavailable' },
   internal: { status: 500, code: 'InternalError' },
 };
 

@@ -52,6 +52,7 @@ const STYLES: Record<ErrorKind, Style> = {
   engine_rejected: { status: 422, type: 'value_error', shape: 'model', retryable: false },
   engine_timeout: { status: 504, type: 'generation_timeout', shape: 'model', retryable: true },
   canceled: { status: 499, type: 'client_cancelled', shape: 'request', retryable: false },
+  unavailable: { status: 503, type: 'internal_server_error', shape: 'request', retryable: true },
   internal: { status: 500, type: 'internal_server_error', shape: 'model', retryable: false },
 };
 

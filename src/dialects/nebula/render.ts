@@ -44,6 +44,7 @@ const STATUS: Record<ErrorKind, 400 | 401 | 403 | 429 | 500> = {
   engine_rejected: 400,
   engine_timeout: 500,
   canceled: 400,
+  unavailable: 500,
   internal: 500,
 };
 

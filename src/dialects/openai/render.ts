@@ -100,6 +100,7 @@ const ERRORS: Record<ErrorKind, OpenAiErrorStyle> = {
   engine_rejected: { status: 400, type: 'invalid_request_error', code: 'unsupported_instruction', retry: false },
   engine_timeout: { status: 504, type: 'server_error', code: 'generation_timeout', retry: false },
   canceled: { status: 400, type: 'invalid_request_error', code: 'task_canceled', retry: false },
+  unavailable: { status: 503, type: 'server_error', code: 'service_unavailable', retry: true },
   internal: { status: 500, type: 'server_error', code: null, retry: false },
 };
 
@@ -112,7 +113,8 @@ export function openAiErrorStyle(kind: ErrorKind): OpenAiErrorStyle {
 
 export function openAiError(error: AppError): { status: number; headers: Record<string, string>; body: { error: { message: string; type: string; param: string | null; code: string | null } } } {
   const style = ERRORS[error.kind];
-  const headers: Record<string, string> = { 'x-should-retry': String(style.retry) };
+  // A Retry-After (e.g. a 409 while the same Idempotency-Key is still being accepted) means retry.
+  const headers: Record<string, string> = { 'x-should-retry': String(style.retry || error.retryAfterSeconds !== undefined) };
   if (error.retryAfterSeconds !== undefined) {
     headers['retry-after'] = String(Math.ceil(error.retryAfterSeconds));
     headers['retry-after-ms'] = String(Math.ceil(error.retryAfterSeconds * 1000));

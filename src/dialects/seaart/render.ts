@@ -37,6 +37,7 @@ const ERROR_TYPES: Record<ErrorKind, SeaArtErrorType> = {
   not_found: 'INTERNAL_SERVER_ERROR',
   method_not_allowed: 'INTERNAL_SERVER_ERROR',
   conflict: 'INTERNAL_SERVER_ERROR',
+  unavailable: 'INTERNAL_SERVER_ERROR',
   internal: 'INTERNAL_SERVER_ERROR',
 };
 
@@ -90,6 +91,7 @@ const GATEWAY: Partial<Record<ErrorKind, { status: number; code: string }>> = {
   rate_limited: { status: 429, code: 'RATE_LIMIT_EXCEEDED' },
   insufficient_balance: { status: 402, code: 'INSUFFICIENT_BALANCE' },
   overloaded: { status: 503, code: 'SERVICE_UNAVAILABLE' },
+  unavailable: { status: 503, code: 'SERVICE_UNAVAILABLE' },
   payload_too_large: { status: 413, code: 'PAYLOAD_TOO_LARGE' },
 };
 
