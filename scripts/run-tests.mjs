@@ -2,10 +2,11 @@
 // Runs every test file under test/ with node:test (through tsx), or only those whose path
 // contains one of the arguments: `npm test -- ledger dashscope`.
 //
-// Two passes: every file but the fuzz suite (two files at a time), then the fuzz suite alone,
-// since it measures the server's event-loop stalls and a neighbour busy on the same two cores
-// would show up as stalls of its own. Each pass's summary lines are replaced by one summary of
-// both at the end, in node:test's own format.
+// Three passes: every other file (two at a time); the fault suites one at a time, since each runs
+// a small cluster of server processes under load and waits for it to recover within a bound; and
+// the fuzz suite alone, since it measures the server's event-loop stalls and a neighbour busy on
+// the same two cores would show up as stalls of its own. The passes' summary lines are replaced by
+// one summary of all of them at the end, in node:test's own format.
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,10 +30,12 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
-const alone = (file) => file.startsWith(join('test', 'fuzz'));
+const under = (dir) => (file) => file.startsWith(join('test', dir));
+const [faults, fuzz] = [under('faults'), under('fuzz')];
 const passes = [
-  { files: files.filter((file) => !alone(file)), concurrency: process.env.TEST_CONCURRENCY ?? '2' },
-  { files: files.filter(alone), concurrency: '1' },
+  { files: files.filter((file) => !faults(file) && !fuzz(file)), concurrency: process.env.TEST_CONCURRENCY ?? '2' },
+  { files: files.filter(faults), concurrency: '1' },
+  { files: files.filter(fuzz), concurrency: '1' },
 ].filter((pass) => pass.files.length > 0);
 
 const SUMMARY = /^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ([\d.]+)$/;

@@ -48,6 +48,12 @@ export class S3BlobStore implements BlobStore {
       // flexible-checksum (aws-chunked) uploads.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
+      // An endpoint that hangs must not hold a task or a request forever: 5 s to connect, 10 s
+      // for an answer to begin, and a stream idle for 60 s is dropped. Each call is tried up to 3
+      // times (the SDK retries 5xx, throttling and timeouts with backoff), then fails as
+      // `unavailable`.
+      requestHandler: { connectionTimeout: 5_000, requestTimeout: 10_000, throwOnRequestTimeout: true, socketTimeout: 60_000 },
+      maxAttempts: 3,
     });
     this.presigner = new S3Presigner({
       endpoint: settings.endpoint ?? `https://s3.${settings.region}.amazonaws.com`,

@@ -179,6 +179,8 @@ export async function executeTask(context: ExecutionContext, resumed: RunState |
       // Transient errors fail over after their retries; so does an engine that cannot serve at
       // all (its account, key or quota). An error in the request itself would fail anywhere.
       if (!lastError.retryable && lastError.kind !== 'engine_unavailable') break;
+      // The gateway's own storage or database failed, not the engine: another would fail alike.
+      if (lastError.kind === 'unavailable') break;
     }
   }
   const error = lastError ?? new AppError('engine_failed', 'Every engine of the route failed.');

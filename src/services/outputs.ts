@@ -3,8 +3,9 @@
  * did not do it, and kept in the blob store. Upstream URLs are downloaded through the URL guard
  * and re-hosted, so our URLs outlive the upstream's.
  */
-import type { BlobStore } from '../blobs/blob-store.js';
-import { AppError } from '../domain/errors.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { BlobInfo, BlobStore } from '../blobs/blob-store.js';
+import { AppError, toAppError } from '../domain/errors.js';
 import type { TaskOutput, TaskSpec } from '../domain/task.js';
 import type { EngineImage } from '../engines/engine.js';
 import { encodeImage, type EncodeSource } from '../images/encode.js';
@@ -28,12 +29,19 @@ export interface OutputWriter {
 /** Upstream results can be larger than inputs (2048² PNGs). */
 const MAX_RESULT_BYTES = 64 * 1024 * 1024;
 
+/**
+ * How long an output is retried while the storage is unavailable: the image is made (and paid
+ * for upstream), so a storage outage of up to a minute costs a delay rather than the task.
+ */
+const STORE_DEADLINE_MS = 60_000;
+
 export class BlobOutputWriter implements OutputWriter {
   constructor(
     private readonly blobs: BlobStore,
     private readonly fetch: SafeFetch,
     /** A whole download, as `fetch.timeoutMs` sets it for every outbound fetch. */
     private readonly timeoutMs: number,
+    private readonly storeDeadlineMs = STORE_DEADLINE_MS,
   ) {}
 
   async write(image: EngineImage, options: OutputWriteOptions): Promise<TaskOutput> {
@@ -43,8 +51,25 @@ export class BlobOutputWriter implements OutputWriter {
       quality: options.spec.outputQuality ?? undefined,
       watermark: options.watermark,
     });
-    const blob = await this.blobs.put(encoded.data, encoded.contentType, options.owner);
+    const blob = await this.keep(encoded.data, encoded.contentType, options.owner, options.signal);
     return { blobId: blob.id, contentType: encoded.contentType, width: encoded.width, height: encoded.height, bytes: blob.bytes, seed: options.seed };
+  }
+
+  /** Stores the image, retrying with backoff while the storage is unavailable, until the deadline. */
+  private async keep(data: Buffer, contentType: string, owner: string, signal: AbortSignal): Promise<BlobInfo> {
+    const deadline = Date.now() + this.storeDeadlineMs;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await this.blobs.put(data, contentType, owner);
+      } catch (thrown) {
+        const error = toAppError(thrown);
+        const wait = Math.min(1_000 * 2 ** attempt, 10_000);
+        if (error.kind !== 'unavailable' || Date.now() + wait > deadline) throw error;
+        await delay(wait, undefined, { signal }).catch(() => {
+          throw new AppError('canceled', 'canceled');
+        });
+      }
+    }
   }
 
   private async download(url: string, signal: AbortSignal): Promise<EncodeSource> {
