@@ -6,8 +6,8 @@
  * to the listeners of their task, if this node has any.
  *
  * Pub/sub delivers at most once: an event published while Redis is unreachable is lost to other
- * nodes. The database still holds every state, so readers that poll see it; sync waits end at
- * their timeout.
+ * nodes. The database still holds every state: waiters read their task back now and then
+ * (ending-watch.ts), so a lost ending costs them seconds, not their timeout.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
