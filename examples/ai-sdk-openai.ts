@@ -9,5 +9,6 @@ const { images } = await generateImage({
   model: openai.image('qwen-image-edit-plus'),
   prompt: { text: 'make it black and white', images: [readFileSync('examples/sample.png')] },
   n: 2,
+  maxImagesPerCall: 6, // both images in one request (the SDK sends one per image for ids it does not know)
 });
 for (const image of images) console.log(image.mediaType, image.uint8Array.length, 'bytes');

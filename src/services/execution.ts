@@ -121,6 +121,8 @@ async function runOnEngine(
       nextPoll = Math.min(nextPoll ?? Infinity, result.pollAfterMs ?? 1000);
       continue;
     }
+    // A cancel that arrived while the engine worked wins over its result: nothing is kept or billed.
+    if (context.signal.aborted) throw new AppError('canceled', 'canceled');
     const stored = await context.storeImages(engine, result, slice);
     outputs.push(...stored);
     for (const warning of result.warnings ?? []) {

@@ -88,6 +88,7 @@ export class TaskRunner {
     const resumed = this.resumeState(task, route);
     const inputs = this.engineInputs(task);
     const log = (message: string) => this.log(task.id, 'info', message);
+    const fresh: TaskOutput[] = []; // images stored by this run, deleted if a cancel wins after all
 
     if (task.startedAt !== null && this.deps.clock.now() - task.startedAt > this.options.taskTimeoutMs) {
       await this.cancelPending(resumed, route, task, inputs, controller.signal);
@@ -104,7 +105,7 @@ export class TaskRunner {
           signal: controller.signal,
           retry: this.options.retry,
           makeCall: (_engine, slice) => this.makeCall(task, slice, inputs, controller.signal, log),
-          storeImages: (engine, done, slice) => this.storeImages(task, engine, done, slice, controller.signal),
+          storeImages: (engine, done, slice) => this.storeImages(task, engine, done, slice, controller.signal, fresh),
           save: async (state, outputs, warnings) => {
             await this.deps.store.saveProgress(task.id, this.options.workerId, { engine: state.engine, operation: state, outputs, warnings }, this.deps.clock.now());
           },
@@ -136,16 +137,26 @@ export class TaskRunner {
           actualPrompt: result.kind === 'done' ? result.actualPrompt : null,
           warnings,
           engine: result.engine,
-        });
+        }, controller.signal);
         return;
       }
-      await this.finish(task, { status: 'failed', error: result.error.toRecord(), outputs: [], warnings: result.warnings, engine: result.engine });
+      await this.finish(task, { status: 'failed', error: result.error.toRecord(), outputs: [], warnings: result.warnings, engine: result.engine }, controller.signal);
     } catch (thrown) {
       const error = toAppError(thrown);
       if (error.kind !== 'canceled' && !controller.signal.aborted) throw thrown;
       const latest = await this.deps.store.get(task.id);
       await this.cancelPending(latest && isRunState(latest.operation) ? latest.operation : resumed, route, task, inputs, new AbortController().signal);
-      await this.finish(task, { status: 'canceled', warnings: task.warnings });
+      const ended = await this.finish(task, { status: 'canceled', warnings: task.warnings });
+      if (ended) await this.discard(ended, fresh);
+    }
+  }
+
+  /** After this worker recorded a canceled ending: deletes this run's images its row does not keep. */
+  private async discard(ended: TaskRecord, fresh: readonly TaskOutput[]): Promise<void> {
+    const kept = new Set(ended.outputs.map((output) => output.blobId));
+    for (const output of fresh) {
+      if (output.blobId === null || kept.has(output.blobId)) continue;
+      await this.deps.blobs.delete(output.blobId).catch((error: unknown) => this.deps.logger.warn({ taskId: ended.id, err: error }, 'deleting an image of a canceled task failed'));
     }
   }
 
@@ -153,18 +164,21 @@ export class TaskRunner {
    * Keeps one call's images: encoded, watermarked when the engine did not, stored. An engine in
    * passthrough mode has its URLs handed out as they are (no watermark can be drawn on them).
    */
-  private async storeImages(task: TaskRecord, engine: Engine, done: EngineDone, slice: CallState, signal: AbortSignal): Promise<TaskOutput[]> {
+  private async storeImages(task: TaskRecord, engine: Engine, done: EngineDone, slice: CallState, signal: AbortSignal, fresh: TaskOutput[]): Promise<TaskOutput[]> {
     const watermark = task.spec.watermark && !(done.watermarked ?? engine.capabilities.watermark);
     const passthrough = this.deps.router.get(engine.name)?.options.outputs === 'passthrough';
     const stored: TaskOutput[] = [];
     for (const [i, image] of done.images.entries()) {
+      if (signal.aborted) throw new AppError('canceled', 'canceled');
       const seed = slice.seed + i;
       if (passthrough && image.kind === 'url') {
         if (watermark) this.log(task.id, 'warn', `engine ${engine.name} passes its URLs through: no watermark could be drawn`);
         const { width, height } = task.spec.size;
         stored.push({ blobId: null, url: image.url, contentType: `image/${task.spec.outputFormat}`, width, height, bytes: 0, seed });
       } else {
-        stored.push(await this.deps.outputs.write(image, { owner: task.id, spec: task.spec, watermark, seed, signal }));
+        const output = await this.deps.outputs.write(image, { owner: task.id, spec: task.spec, watermark, seed, signal });
+        fresh.push(output);
+        stored.push(output);
       }
     }
     return stored;
@@ -269,18 +283,28 @@ export class TaskRunner {
     };
   }
 
-  private async finish(task: TaskRecord, outcome: TaskOutcome): Promise<void> {
+  /**
+   * Records the task's one ending; null if another worker took it over. With `signal`, a cancel
+   * that arrived up to the moment of recording wins: it throws `canceled` and records nothing.
+   */
+  private async finish(task: TaskRecord, outcome: TaskOutcome, signal?: AbortSignal): Promise<TaskRecord | null> {
     // The task's log lines so far are written before it ends, so a reader of the ending sees them.
     await this.logChains.get(task.id);
+    if (signal?.aborted) throw new AppError('canceled', 'canceled');
     const now = this.deps.clock.now();
     const finished = await this.deps.billing.finishTask(task.id, this.options.workerId, outcome);
     if (!finished) {
       this.deps.logger.warn({ taskId: task.id, requestId: task.requestId }, 'task was taken over by another worker; its ending is theirs to record');
-      return;
+      return null;
+    }
+    if (finished.cancelRequested && outcome.status !== 'canceled') {
+      // Accepted in the instant between the last check and this ending, its event still on the way.
+      this.log(task.id, 'warn', `a cancellation arrived as the task ended ${outcome.status}; the ending stands`);
     }
     const detail = outcome.status === 'failed' ? `: ${outcome.error.message}` : outcome.status === 'succeeded' ? `: ${outcome.outputs.length} image(s)` : '';
     this.log(task.id, outcome.status === 'failed' ? 'error' : 'info', `${outcome.status}${detail}`);
     await this.deps.events.publish({ type: 'status', taskId: task.id, status: outcome.status, at: now, task: finished });
+    return finished;
   }
 
   private log(taskId: string, level: string, message: string): void {

@@ -78,6 +78,21 @@ describe('Vercel AI SDK, OpenAI provider', () => {
       (error: unknown) => APICallError.isInstance(error) && error.statusCode === 400 && /size/.test(error.message),
     );
   });
+
+  it('asks for n images in one request only with maxImagesPerCall (one request per image for a Qwen id otherwise)', async () => {
+    const requested: string[] = [];
+    const counting: typeof fetch = (input, init) => {
+      if (init?.body instanceof FormData) requested.push(String(init.body.get('n')));
+      return recordingFetch(input, init);
+    };
+    const model = createOpenAI({ baseURL: `${server.url}/v1`, apiKey: server.key, fetch: counting }).image('qwen-image-edit-plus');
+    const prompt = { text: 'make it black and white', images: [await gradientImage(512, 512)] };
+    assert.equal((await generateImage({ model, prompt, n: 3 })).images.length, 3);
+    assert.deepEqual(requested, ['1', '1', '1']);
+    requested.length = 0;
+    assert.equal((await generateImage({ model, prompt, n: 3, maxImagesPerCall: 6 })).images.length, 3);
+    assert.deepEqual(requested, ['3']);
+  });
 });
 
 describe('Vercel AI SDK, OpenAI-compatible provider', () => {

@@ -110,6 +110,15 @@ describe('openai SDK', () => {
     assert.equal(a.data![0]!.b64_json, b.data![0]!.b64_json, 'same seed, same bytes');
   });
 
+  it('sends revised_prompt only when prompt_extend rewrote the prompt', async () => {
+    const placeholder = await client.images.generate({ model: 'qwen-image-2.0', prompt: 'a red kite', size: '512x512', response_format: 'url' });
+    assert.equal(placeholder.data![0]!.revised_prompt, undefined, "the local engine's placeholder revises nothing");
+    const edit = async (prompt_extend: boolean) =>
+      client.images.edit({ model: 'qwen-image-edit-plus', image: await toFile(landscape, 'a.jpg', { type: 'image/jpeg' }), prompt: 'make it black and white', response_format: 'url', prompt_extend } as OpenAI.ImageEditParamsNonStreaming);
+    assert.equal((await edit(false)).data![0]!.revised_prompt, undefined);
+    assert.equal((await edit(true)).data![0]!.revised_prompt, 'black and white, keep the composition and subject unchanged, lighting and shadows remain consistent');
+  });
+
   it('raises the SDK error class that matches each error', async () => {
     const bad = new OpenAI({ apiKey: 'sk-qig-nope', baseURL: `${server.url}/v1`, maxRetries: 0 });
     await assert.rejects(bad.images.generate({ prompt: 'x' }), (e: unknown) => e instanceof OpenAI.AuthenticationError && (e.code as string) === 'invalid_api_key');

@@ -6,6 +6,7 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature } from '../../src/services/webhook-signature.js';
 
 export interface Loopback {
   url: string;
@@ -52,10 +53,14 @@ export async function startSlowLink(target: string, delayMs: number): Promise<Lo
 export interface WebhookReceiver extends Loopback {
   /** Deliveries by path, with the status each reported. */
   deliveries: Map<string, string[]>;
+  /** With a secret: the paths of deliveries whose signature did not verify. */
+  badlySigned: string[];
 }
 
-export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+/** Records every delivery; with `secret`, also checks each one's signature. */
+export async function startWebhookReceiver(secret?: string): Promise<WebhookReceiver> {
   const deliveries = new Map<string, string[]>();
+  const badlySigned: string[] = [];
   const server = createServer((incoming, outgoing) => {
     let body = '';
     incoming.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -68,10 +73,12 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
         // Counted as unreadable.
       }
       deliveries.set(path, [...(deliveries.get(path) ?? []), status]);
+      const header = (name: string) => [incoming.headers[name]].flat()[0];
+      if (secret && !verifyWebhookSignature(secret, body, header(TIMESTAMP_HEADER), header(SIGNATURE_HEADER))) badlySigned.push(path);
       outgoing.writeHead(200).end('ok');
     });
   });
-  return { ...(await listen(server)), deliveries };
+  return { ...(await listen(server)), deliveries, badlySigned };
 }
 
 export const KINDS = ['dashscope-sync', 'dashscope-async', 'dashscope-text2image', 'openai-generate', 'openai-edit', 'nebula', 'seaart', 'fal'] as const;

@@ -21,6 +21,7 @@ import { startWebhookReceiver, type WebhookReceiver } from '../e2e/scale-out-wor
 
 export const ADMIN = 'admin-token-faults';
 const PRICE = '0.10';
+const WEBHOOK_SECRET = 'faults-webhook-secret-0123456789';
 
 export interface ClusterOptions {
   /** What the nodes connect to (proxied where the test breaks it). */
@@ -58,7 +59,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const dir = options.dataDir ? null : tempDir('qig-faults-');
   const dataDir = options.dataDir ?? (dir as { path: string }).path;
   const upstream = await startFakeDashScope();
-  const webhooks = await startWebhookReceiver();
+  const webhooks = await startWebhookReceiver(WEBHOOK_SECRET);
   const configFile = join(dataDir, '..', `faults-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(configFile, JSON.stringify({
     engines: { cloud: { type: 'dashscope', baseUrl: upstream.url, apiKey: upstream.apiKey, timeoutSeconds: 20 } },
@@ -66,7 +67,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     prices: { currency: 'CNY', perImage: { '*': PRICE } },
     fetch: { allowHosts: [new URL(upstream.url).host, webhooks.hostPort] },
     limits: { leaseSeconds: 2, workerConcurrency: 4, syncWaitSeconds: 60 },
-    webhooks: { firstRetrySeconds: 0.2 },
+    webhooks: { firstRetrySeconds: 0.2, secret: WEBHOOK_SECRET },
     ...options.config,
   }));
   const env: Record<string, string> = {
@@ -257,6 +258,7 @@ export async function checkAfterRecovery(cluster: Cluster, load: Load, options: 
   const webhookEnd = Date.now() + 30_000;
   while (falEnded.some((id) => !cluster.webhooks.deliveries.has(`/${id}`)) && Date.now() < webhookEnd) await sleep(100);
   assert.deepEqual(falEnded.filter((id) => !cluster.webhooks.deliveries.has(`/${id}`)), [], 'every webhook was delivered');
+  assert.deepEqual(cluster.webhooks.badlySigned, [], 'every delivery carries a valid signature');
   if (options.blobs) {
     for (const task of ours.filter((t) => t.status === 'succeeded')) {
       for (const output of JSON.parse(task.outputs) as Array<{ blobId: string | null }>) {

@@ -13,9 +13,19 @@ export interface ImageItem {
   b64_json?: string;
 }
 
-/** The prompt the engine used, when it differs from the one asked (prompt_extend rewrote it). */
+/** The local engine's warning that its text-to-image output is a placeholder (src/engines/local/generate.ts). */
+const PLACEHOLDER = /renders a procedural placeholder/;
+
+/**
+ * The prompt the engine used, only when prompt_extend rewrote the one asked: OpenAI sends
+ * `revised_prompt` only when the model revised the prompt. A task's actual prompt is also set
+ * without any rewriting — the local engine's plan as it read the instruction, or the description
+ * of its text-to-image placeholder — and that is no revision.
+ */
 export function revisedPrompt(task: TaskRecord): string | undefined {
-  return task.actualPrompt !== null && task.actualPrompt !== task.spec.prompt ? task.actualPrompt : undefined;
+  const actual = task.actualPrompt;
+  if (!task.spec.promptExtend || actual === null || actual.trim() === '' || actual === task.spec.prompt) return undefined;
+  return task.warnings.some((warning) => PLACEHOLDER.test(warning)) ? undefined : actual;
 }
 
 function created(task: TaskRecord): number {

@@ -1,4 +1,5 @@
 /** An edit call on the local engine: read the instruction, frame the picture, run the plan per image. */
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { AppError } from '../../domain/errors.js';
 import type { Size } from '../../domain/models.js';
 import type { EngineCall, EngineDone, EngineImage, EngineInput } from '../engine.js';
@@ -21,6 +22,16 @@ const STATS_SIDE = 256;
 
 export function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw new AppError('canceled', 'canceled');
+}
+
+/**
+ * Lets the event loop run, then stops if the call was canceled. The operations are synchronous
+ * pixel loops: without this pause between them a cancel request (or its event) waiting on the
+ * loop is not even read until the whole call is done, and the canceled task ends succeeded.
+ */
+export async function checkpoint(signal: AbortSignal): Promise<void> {
+  await yieldToLoop();
+  throwIfAborted(signal);
 }
 
 export function toImage(raster: Raster): EngineImage {
@@ -81,7 +92,7 @@ async function frame(call: EngineCall, plan: Plan): Promise<Framed> {
     const layout = frameCollage(call, plan.ops, collage.layout, collage.images, shapes);
     const tiles = [];
     for (const { image, cell } of layout.cells) {
-      throwIfAborted(call.signal);
+      await checkpoint(call.signal);
       tiles.push({ tile: await open(image).decode({ kind: 'cover', size: { width: cell.width, height: cell.height } }), cell });
     }
     canvas = assemble(layout.size, tiles);
@@ -95,7 +106,7 @@ async function frame(call: EngineCall, plan: Plan): Promise<Framed> {
   const images = new Map<number, Raster>();
   const side = Math.max(canvas.width, canvas.height);
   for (const op of plan.ops) {
-    throwIfAborted(call.signal);
+    await checkpoint(call.signal);
     if (op.op === 'style' && !styles.has(op.source)) {
       styles.set(op.source, await labStats(await open(op.source).decode({ kind: 'thumbnail', side: STATS_SIDE })));
     } else if (op.op === 'blend' && !images.has(op.source)) {
@@ -122,11 +133,13 @@ export async function edit(call: EngineCall): Promise<EngineDone> {
     const seed = call.seed + i;
     let raster = canvas;
     for (const { op, step } of steps) {
-      throwIfAborted(call.signal);
+      await checkpoint(call.signal);
       raster = await applyOp(raster, op, { seed, step, sources });
     }
+    await checkpoint(call.signal);
     images.push(toImage(vary ? jitter(raster, seed) : raster));
   }
+  await checkpoint(call.signal);
   const warnings = planWarnings(plan);
   const language = languageOf(call.prompt);
   return {

@@ -4,7 +4,7 @@
  */
 import type { Engine, EngineCall, EngineDone, EngineImage } from '../engine.js';
 import { AppError } from '../../domain/errors.js';
-import { edit, throwIfAborted, toImage } from './edit.js';
+import { checkpoint, edit, throwIfAborted, toImage } from './edit.js';
 import { renderPlaceholder } from './generate.js';
 
 export { parseInstruction } from './instructions.js';
@@ -22,12 +22,13 @@ async function generate(call: EngineCall): Promise<EngineDone> {
   let description: string | undefined;
   let warnings: string[] = [];
   for (let i = 0; i < call.n; i++) {
-    throwIfAborted(call.signal);
+    await checkpoint(call.signal);
     const placeholder = await renderPlaceholder(call.prompt, call.size, call.seed + i);
     images.push(toImage(placeholder.raster));
     description ??= placeholder.description;
     warnings = placeholder.warnings;
   }
+  await checkpoint(call.signal);
   call.log(`local engine: ${description ?? 'procedural placeholder'}`);
   return { status: 'done', images, actualPrompt: description, warnings };
 }
