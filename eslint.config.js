@@ -1,5 +1,31 @@
 import js from '@eslint/js';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
+
+/**
+ * The layers of docs/architecture.md, as the folders each may not import from. A layer's own
+ * folder and the ones below it are allowed; `gateway.ts`, `main.ts`, `cli.ts`, `drivers.ts` and
+ * `app.ts` wire everything and are not listed.
+ */
+const LAYERS = {
+  domain: ['dialects', 'services', 'engines', 'images', 'store', 'queue', 'blobs', 'http', 'lib', 'config'],
+  lib: ['dialects', 'services', 'engines', 'images', 'store', 'queue', 'blobs', 'http', 'config', 'domain'],
+  config: ['dialects', 'services', 'engines', 'images', 'store', 'queue', 'blobs', 'http', 'lib'],
+  images: ['dialects', 'services', 'engines', 'store', 'queue', 'blobs', 'http', 'config'],
+  engines: ['dialects', 'services', 'store', 'queue', 'blobs', 'http'],
+  store: ['dialects', 'services', 'engines', 'images', 'queue', 'blobs', 'http', 'config'],
+  queue: ['dialects', 'services', 'engines', 'images', 'store', 'blobs', 'http', 'config', 'domain'],
+  blobs: ['dialects', 'services', 'engines', 'images', 'store', 'queue', 'http', 'config'],
+  dialects: ['engines', 'store', 'queue', 'blobs', 'http', 'config', 'images'],
+  services: ['dialects', 'http', 'config'],
+  http: ['config'],
+};
+const zones = Object.entries(LAYERS).map(([target, from]) => ({
+  target: `./src/${target}`,
+  from: from.map((folder) => `./src/${folder}`),
+  message: `src/${target} may not import this layer (docs/architecture.md, "Layers").`,
+}));
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', 'web/dist/**', 'test-artifacts/**'] },
@@ -19,6 +45,25 @@ export default tseslint.config(
   {
     files: ['src/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'error' },
+  },
+  // Type-aware rules over src/: floating and misused promises, unsafe any, needless assertions.
+  ...tseslint.configs.recommendedTypeChecked.map((config) => ({ ...config, files: ['src/**/*.ts'] })),
+  {
+    files: ['src/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { 'import-x': importX },
+    settings: {
+      ...importX.flatConfigs.typescript.settings,
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })],
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      // Seams are async by contract (an in-memory queue implements the same interface as BullMQ,
+      // fastify plugins are async functions): an implementation without an await is no mistake.
+      '@typescript-eslint/require-await': 'off',
+      'import-x/no-cycle': 'error',
+      'import-x/no-restricted-paths': ['error', { zones }],
+    },
   },
   {
     // The web pages run in the browser.

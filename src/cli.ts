@@ -38,8 +38,15 @@ function integer(value: string | undefined, flag: string): number | undefined {
   return n;
 }
 
+/** A table cell: a dash for nothing, JSON for an object, the text of anything else. */
+function cellText(value: unknown): string {
+  if (value === null || value === undefined) return '-';
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value);
+}
+
 function printTable(rows: Array<Record<string, unknown>>, columns: string[]): void {
-  const cells = [columns, ...rows.map((row) => columns.map((c) => (row[c] === null || row[c] === undefined ? '-' : String(row[c]))))];
+  const cells = [columns, ...rows.map((row) => columns.map((c) => cellText(row[c])))];
   const widths = columns.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   for (const row of cells) process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')}\n`);
 }

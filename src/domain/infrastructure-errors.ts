@@ -41,6 +41,6 @@ function classify(error: ErrorFields): InfrastructurePart | null {
 /** Which part of the infrastructure failed, if `thrown` (or its direct cause) is such a failure. */
 export function infrastructureFailure(thrown: unknown): InfrastructurePart | null {
   if (typeof thrown !== 'object' || thrown === null) return null;
-  const error = thrown as ErrorFields;
-  return classify(error) ?? (typeof error.cause === 'object' && error.cause !== null ? classify(error.cause as ErrorFields) : null);
+  const error: ErrorFields = thrown;
+  return classify(error) ?? (typeof error.cause === 'object' && error.cause !== null ? classify(error.cause) : null);
 }

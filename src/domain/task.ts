@@ -95,3 +95,10 @@ export interface TaskRecord {
   workerId: string | null;
   billing: TaskBilling;
 }
+
+/** One line of a task's log, as status streams and `?logs=1` show it. */
+export interface TaskLogLine {
+  at: number;
+  level: string;
+  message: string;
+}

@@ -11,6 +11,7 @@
  */
 import type { Size } from '../domain/models.js';
 import type { TaskKind } from '../domain/task.js';
+import type { EncodeSource } from '../images/encode.js';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -54,10 +55,8 @@ export interface EngineCall {
 }
 
 export type EngineImage =
-  /** Raw pixels, encoded by the runner (saves one encode for local work). */
-  | { kind: 'raw'; data: Buffer; width: number; height: number; channels: 3 | 4 }
-  /** An encoded image file. */
-  | { kind: 'encoded'; data: Buffer; contentType: string }
+  /** Raw pixels (encoded by the runner, which saves one encode for local work) or an encoded file. */
+  | EncodeSource
   /** An upstream URL, fetched and re-hosted by the runner. */
   | { kind: 'url'; url: string };
 

@@ -6,7 +6,7 @@ import type { EngineHealth } from '../services/engine-guard.js';
 
 export interface ReadinessCheck {
   name: string;
-  check(): Promise<void>;
+  check: () => Promise<void>;
 }
 
 export interface OpsDeps {

@@ -6,15 +6,16 @@
 import sharp from 'sharp';
 import type { Sharp } from 'sharp';
 import { AppError } from '../domain/errors.js';
-import type { EngineImage } from '../engines/engine.js';
+import type { OutputFormat } from '../domain/request.js';
 import { DEFAULT_MAX_PIXELS, PNG_OUTPUT, openImage } from './codec.js';
 import { probeImage } from './probe.js';
 import { CONTENT_TYPES, sniffImage } from './sniff.js';
 import { watermarkOverlay } from './watermark.js';
 
-export type EncodeSource = Extract<EngineImage, { kind: 'raw' | 'encoded' }>;
-
-export type OutputFormat = 'png' | 'jpeg' | 'webp';
+/** An image to encode: raw pixels (local work saves one encode) or an encoded file. */
+export type EncodeSource =
+  | { kind: 'raw'; data: Buffer; width: number; height: number; channels: 3 | 4 }
+  | { kind: 'encoded'; data: Buffer; contentType: string };
 
 export interface EncodeOptions {
   format: OutputFormat;

@@ -7,7 +7,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { AppError } from '../domain/errors.js';
 import { formatMoney, insufficientBalance, MAX_AMOUNT_TEXT, MAX_MICROS, usageLine } from '../domain/money.js';
-import { isTerminal, type TaskRecord, type TaskStatus } from '../domain/task.js';
+import { isTerminal, TERMINAL_STATUSES, type TaskRecord, type TaskStatus } from '../domain/task.js';
 import type { Database } from './schema.js';
 import { PENDING } from './idempotency-store.js';
 import { newTaskRow, rowToTask } from './task-rows.js';
@@ -190,7 +190,7 @@ export class BillingStore {
       .selectFrom('tasks')
       .select('id')
       .where('billing_state', '=', 'held')
-      .where('status', 'in', ['succeeded', 'failed', 'canceled'])
+      .where('status', 'in', [...TERMINAL_STATUSES])
       .limit(limit)
       .execute();
     return rows.map((r) => r.id);

@@ -48,6 +48,9 @@ function postgresTarget(url: string): { connectionString: string; schema: string
   return { connectionString: parsed.toString(), schema };
 }
 
+/** pg's own parser of a type (typed loosely by pg). */
+const builtInParser = pg.types.getTypeParser as (oid: number, format?: 'text' | 'binary') => (value: string) => unknown;
+
 function openPostgres(url: string, poolSize: number, onConnectionError: (error: Error) => void): SqlStore {
   const { connectionString, schema } = postgresTarget(url);
   const pool = new pg.Pool({
@@ -57,7 +60,7 @@ function openPostgres(url: string, poolSize: number, onConnectionError: (error: 
     // Timestamps are bigint; they fit in a double for the next 285,000 years.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+        oid === INT8_OID ? (value: string) => Number(value) : builtInParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
   // A connection the server ends (pg_terminate_backend, a restart, a failover) emits 'error' on
@@ -120,7 +123,7 @@ export async function openStore(options: OpenStoreOptions): Promise<SqlStore> {
   const { error } = await migrator.migrateToLatest();
   if (error) {
     await store.close();
-    throw error instanceof Error ? error : new Error(String(error));
+    throw error instanceof Error ? error : new Error(`migrations failed: ${JSON.stringify(error)}`);
   }
   return store;
 }

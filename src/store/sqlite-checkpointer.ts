@@ -48,7 +48,7 @@ export async function startCheckpointer(
     options.onFailure(error);
   };
   await new Promise<void>((resolve, reject) => {
-    const failed = (error: unknown) => {
+    const failed = (error: Error) => {
       worker.off('exit', exitedEarly);
       reject(error);
     };

@@ -16,7 +16,7 @@ export function withStatementCache(file: SqliteFile, limit = 500): SqliteDatabas
         statement = file.prepare(sql);
         cache.set(sql, statement);
       }
-      return statement as unknown as SqliteStatement;
+      return statement;
     },
   };
 }

@@ -5,7 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
-import type { TaskLogLine } from './task-store.js';
+import type { TaskLogLine } from '../domain/task.js';
 
 type LogRow = { task_id: string; at: number; level: string; message: string };
 

@@ -4,7 +4,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { TaskError } from '../domain/errors.js';
-import { TERMINAL_STATUSES, type TaskInput, type TaskKind, type TaskOutput, type TaskRecord, type TaskSpec, type TaskStatus, type TaskUsage } from '../domain/task.js';
+import { TERMINAL_STATUSES, type TaskInput, type TaskKind, type TaskLogLine, type TaskOutput, type TaskRecord, type TaskSpec, type TaskStatus, type TaskUsage } from '../domain/task.js';
 import type { Database } from './schema.js';
 import { BufferedTaskLogs } from './task-logs.js';
 import { newTaskRow, rowToTask } from './task-rows.js';
@@ -53,12 +53,6 @@ export interface TaskProgress {
   leaseUntil?: number;
   /** Lets go of the task until leaseUntil (parked for a later poll of an upstream operation). */
   release?: boolean;
-}
-
-export interface TaskLogLine {
-  at: number;
-  level: string;
-  message: string;
 }
 
 export interface TaskStore {

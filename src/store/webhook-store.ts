@@ -4,6 +4,7 @@
  * two nodes never send the same delivery at once.
  */
 import type { Kysely, Selectable } from 'kysely';
+import { TERMINAL_STATUSES } from '../domain/task.js';
 import type { Database, QueueRequestsTable, WebhookDeliveriesTable } from './schema.js';
 
 export interface QueueRequestRecord {
@@ -39,7 +40,7 @@ export type AttemptOutcome =
   | { state: 'pending'; nextAttemptAt: number; status: number | null; error: string }
   | { state: 'failed'; status: number | null; error: string };
 
-const TERMINAL = ['succeeded', 'failed', 'canceled'];
+const TERMINAL = [...TERMINAL_STATUSES];
 
 function toRequest(row: Selectable<QueueRequestsTable>): QueueRequestRecord {
   return {

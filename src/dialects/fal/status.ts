@@ -4,7 +4,7 @@
  * COMPLETED with `error` and `error_type`; log lines as `{message, level, source, timestamp}`. Pure.
  */
 import type { TaskOutput, TaskRecord, TaskStatus } from '../../domain/task.js';
-import type { TaskLogLine } from '../../store/task-store.js';
+import type { TaskLogLine } from '../../domain/task.js';
 
 export type QueueStatus = 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED';
 

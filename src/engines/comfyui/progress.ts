@@ -44,7 +44,7 @@ export class ProgressWatcher {
       this.delayMs = 1000;
     });
     socket.on('message', (data, isBinary) => {
-      if (!isBinary) this.onMessage(data.toString());
+      if (!isBinary) this.onMessage(Buffer.isBuffer(data) ? data.toString() : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString());
     });
     // 'close' follows every 'error'; reconnecting happens there.
     socket.on('error', (error) => this.logger.debug({ err: error, url: this.url }, 'ComfyUI websocket error'));

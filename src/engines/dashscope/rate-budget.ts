@@ -75,7 +75,7 @@ export class RateBudget {
         },
         (error: unknown) => {
           signal.removeEventListener('abort', onAbort);
-          reject(error);
+          reject(error instanceof Error ? error : new Error(String(error)));
         },
       );
     });
@@ -94,9 +94,9 @@ export class RateBudget {
           if (given) return;
           given = true;
           this.freeAt[index] = this.clock.now() + this.windowMs;
-          const { resolve } = this.released;
+          const released = this.released;
           this.released = RateBudget.signal();
-          resolve();
+          released.resolve();
         };
       }
       await this.pause(Math.min(...this.freeAt) - now, this.released.promise, signal);

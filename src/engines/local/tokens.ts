@@ -48,7 +48,7 @@ export function tokenise(prompt: string, imageCount: number): Tokenised {
   };
   let text = prompt.normalize('NFKC').replace(QUOTES, (whole, ...groups: unknown[]) => {
     const token = String.fromCharCode(QUOTE_TOKEN_BASE + quotes.length);
-    quotes.push(String(groups.slice(0, 6).find((g) => g !== undefined) ?? ''));
+    quotes.push(groups.slice(0, 6).find((g): g is string => typeof g === 'string') ?? '');
     originals.set(token, whole);
     return token;
   });
