@@ -7,6 +7,7 @@ import { AppError } from '../../domain/errors.js';
 import { isTerminal, type TaskRecord } from '../../domain/task.js';
 import { LruCache } from '../../lib/lru.js';
 import { authHook, idempotencyKeyOf, principalOf, type DialectContext } from '../context.js';
+import { awaitEnding, succeededOrThrow } from '../outcome.js';
 import { errorHandler } from '../errors.js';
 import {
   renderDashScopeError,
@@ -63,17 +64,9 @@ export async function dashscopeRoutes(app: FastifyInstance, context: DialectCont
   app.post('/api/v1/services/aigc/multimodal-generation/generation', { bodyLimit }, async (request, reply) => {
     const task = await submit(request, parseMessagesBody(request.body));
     if (wantsAsync(request)) return answerAsync(reply, task, request.id);
-    const done = await context.tasks.wait(principalOf(request), task.id, context.syncWaitMs);
-    if (!done || !isTerminal(done.status)) {
-      throw new AppError(
-        'timeout',
-        `Request timed out after ${Math.round(context.syncWaitMs / 1000)} s; task ${task.id} carries on — query GET /api/v1/tasks/${task.id} for its result.`,
-      );
-    }
-    if (done.status === 'succeeded') return reply.send(syncResponse(done, context.outputUrls(done), request.id));
-    if (done.status === 'canceled') throw new AppError('canceled', `Task ${done.id} was canceled.`);
-    const failure = done.error ?? { kind: 'internal' as const, message: 'The task failed.' };
-    throw new AppError(failure.kind, failure.message, { field: failure.field, upstreamCode: failure.upstreamCode });
+    const ended = await awaitEnding(context, principalOf(request), task, (seconds) => `Request timed out after ${seconds} s; task ${task.id} carries on — query GET /api/v1/tasks/${task.id} for its result.`);
+    const done = succeededOrThrow(ended);
+    return reply.send(syncResponse(done, context.outputUrls(done), request.id));
   });
 
   app.post('/api/v1/services/aigc/image-generation/generation', { bodyLimit }, async (request, reply) => {

@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../domain/errors.js';
 import { isTerminal, type TaskRecord } from '../../domain/task.js';
 import { idempotencyKeyOf, principalOf, type DialectContext } from '../context.js';
+import { awaitEnding } from '../outcome.js';
 import { cancelRequest } from './cancel.js';
 import { appOf, falEndpointIds, resolveFalEndpoint, type FalOperation } from './endpoints.js';
 import { dataUri, falTaskFailure, resultBody, submitBody } from './render.js';
@@ -75,12 +76,8 @@ export function falHandlers(context: DialectContext) {
       },
     );
     if (target.sync) {
-      const done = await context.tasks.wait(principal, task.id, context.syncWaitMs);
-      if (!done || !isTerminal(done.status)) {
-        const status = `${context.publicUrl()}/fal/${appOf(endpoint.id)}/requests/${task.id}/status`;
-        throw new AppError('timeout', `The request is still running after ${Math.round(context.syncWaitMs / 1000)} s; follow it at ${status}.`);
-      }
-      return answerResult(reply, done);
+      const status = `${context.publicUrl()}/fal/${appOf(endpoint.id)}/requests/${task.id}/status`;
+      return answerResult(reply, await awaitEnding(context, principal, task, (seconds) => `The request is still running after ${seconds} s; follow it at ${status}.`));
     }
     const position = await context.tasks.queuePosition(task);
     return reply.header('x-fal-request-id', task.id).send(submitBody(task, linksOf(appOf(endpoint.id), task.id), position));

@@ -8,8 +8,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { clip } from '../../domain/bounded-text.js';
 import { AppError, toAppError } from '../../domain/errors.js';
 import { parseImageReference } from '../../domain/image-ref.js';
-import { isTerminal, type TaskRecord } from '../../domain/task.js';
+import type { TaskRecord } from '../../domain/task.js';
 import { authBeforeLargeBody, authHook, idempotencyKeyOf, principalOf, type DialectContext } from '../context.js';
+import { awaitEnding, succeededOrThrow } from '../outcome.js';
 import { syncResponse } from '../dashscope/render.js';
 import { parseMessagesBody, parsePromptBody } from '../dashscope/wire.js';
 import { errorHandler, type ErrorRenderer } from '../errors.js';
@@ -52,16 +53,8 @@ export async function openAiRoutes(app: FastifyInstance, context: DialectContext
 
   app.setErrorHandler(errorHandler(renderImagesError));
 
-  const waitFor = async (request: FastifyRequest, task: TaskRecord): Promise<TaskRecord> => {
-    const done = await context.tasks.wait(principalOf(request), task.id, context.syncWaitMs);
-    if (!done || !isTerminal(done.status)) {
-      throw new AppError('timeout', `The image is taking longer than ${Math.round(context.syncWaitMs / 1000)} s; task ${task.id} carries on — read it at GET /api/v1/tasks/${task.id}.`);
-    }
-    if (done.status === 'succeeded') return done;
-    if (done.status === 'canceled') throw new AppError('canceled', `Task ${done.id} was canceled.`);
-    const failure = done.error ?? { kind: 'internal' as const, message: 'The task failed.' };
-    throw new AppError(failure.kind, failure.message, { field: failure.field, upstreamCode: failure.upstreamCode });
-  };
+  const waitFor = async (request: FastifyRequest, task: TaskRecord): Promise<TaskRecord> =>
+    succeededOrThrow(await awaitEnding(context, principalOf(request), task, (seconds) => `The image is taking longer than ${seconds} s; task ${task.id} carries on — read it at GET /api/v1/tasks/${task.id}.`));
 
   const base64Of = async (task: TaskRecord) => (await context.outputBytes(task)).map((bytes) => bytes.toString('base64'));
 
