@@ -4,9 +4,10 @@ import { describe, it } from 'node:test';
 import { AppError } from '../../src/domain/errors.js';
 import type { TaskRecord } from '../../src/domain/task.js';
 import { appOf, parseFalPath, resolveFalEndpoint } from '../../src/dialects/fal/endpoints.js';
-import { falError, falTaskFailure, falWebhook, locOf, resultBody } from '../../src/dialects/fal/render.js';
+import { falError, falTaskFailure, falWebhook, resultBody } from '../../src/dialects/fal/render.js';
+import { locOf } from '../../src/dialects/queue-common/loc.js';
 import { proxyTarget } from '../../src/dialects/fal/routes.js';
-import { queueLinks, statusBody, taskLogLines } from '../../src/dialects/fal/status.js';
+import { queueLinks, statusBody, taskLogLines } from '../../src/dialects/queue-common/status.js';
 import { IMAGE_SIZE_PRESETS, parseMaxQueueLength, parseStartTimeout, translateFal } from '../../src/dialects/fal/wire.js';
 
 const PNG = 'data:image/png;base64,iVBORw0KGgo=';

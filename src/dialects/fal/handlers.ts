@@ -8,10 +8,10 @@ import { AppError } from '../../domain/errors.js';
 import { isTerminal, type TaskRecord } from '../../domain/task.js';
 import { idempotencyKeyOf, principalOf, type DialectContext } from '../context.js';
 import { awaitEnding } from '../outcome.js';
-import { cancelRequest } from './cancel.js';
+import { cancelRequest } from '../queue-common/cancel.js';
 import { appOf, falEndpointIds, resolveFalEndpoint, type FalOperation } from './endpoints.js';
 import { dataUri, falTaskFailure, resultBody, submitBody } from './render.js';
-import { queueLinks, statusBody, taskLogLines } from './status.js';
+import { queueLinks, statusBody, taskLogLines } from '../queue-common/status.js';
 import { streamStatus } from './stream.js';
 import { parseMaxQueueLength, parseStartTimeout, translateFal } from './wire.js';
 

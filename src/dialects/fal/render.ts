@@ -8,7 +8,8 @@ import type { AppError, ErrorKind, TaskError } from '../../domain/errors.js';
 import type { TaskRecord } from '../../domain/task.js';
 import type { ErrorRenderer } from '../errors.js';
 import type { WebhookEnvelope } from '../../services/webhooks.js';
-import { fileNameOf, inferenceSeconds, queueStatusOf, type QueueLinks } from './status.js';
+import { fileNameOf, inferenceSeconds, queueStatusOf, type QueueLinks } from '../queue-common/status.js';
+import { locOf } from '../queue-common/loc.js';
 
 export interface FalError {
   status: number;
@@ -58,14 +59,6 @@ const STYLES: Record<ErrorKind, Style> = {
 
 /** Header and query parameters: refused as malformed requests (400), not as model input (422). */
 const REQUEST_FIELDS = new Set(['fal_webhook', 'fal_max_queue_length', 'x-fal-request-timeout', 'x-fal-target-url']);
-
-/** `image_urls[1].x` → `["body", "image_urls", 1, "x"]`. */
-export function locOf(field: string | undefined): Array<string | number> {
-  if (field === undefined || field === 'body' || field === '') return ['body'];
-  if (field === 'path') return ['path'];
-  const parts = field.split(/\.|\[(\d+)\]/).filter((part) => part !== undefined && part !== '');
-  return ['body', ...parts.map((part) => (/^\d+$/.test(part) ? Number(part) : part))];
-}
 
 export function falError(error: Pick<AppError, 'kind' | 'message' | 'field' | 'retryAfterSeconds'>): FalError {
   const badRequest = error.field !== undefined && REQUEST_FIELDS.has(error.field) && STYLES[error.kind].status === 422;

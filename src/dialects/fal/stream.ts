@@ -8,7 +8,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isTerminal, type TaskRecord } from '../../domain/task.js';
 import type { TaskEvent } from '../../services/events.js';
 import { principalOf, type DialectContext } from '../context.js';
-import { logLine, statusBody, taskLogLines, type QueueLinks, type QueueLogLine } from './status.js';
+import { logLine, statusBody, taskLogLines, type QueueLinks, type QueueLogLine } from '../queue-common/status.js';
 
 export interface StreamOptions {
   links: QueueLinks;

@@ -9,8 +9,8 @@ import type { AppError, ErrorKind } from '../../domain/errors.js';
 import type { TaskRecord } from '../../domain/task.js';
 import type { ErrorRenderer } from '../errors.js';
 import type { WebhookEnvelope } from '../../services/webhooks.js';
-import { locOf } from '../fal/render.js';
-import { fileNameOf } from '../fal/status.js';
+import { locOf } from '../queue-common/loc.js';
+import { fileNameOf } from '../queue-common/status.js';
 
 export type SeaArtErrorType = 'INFERENCE_FAILURE' | 'INFERENCE_TIMEOUT' | 'REQUEST_INVALID' | 'CONTENT_BLOCKED' | 'CANCELED' | 'INTERNAL_SERVER_ERROR';
 

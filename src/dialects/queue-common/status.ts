@@ -3,8 +3,7 @@
  * the real queue position), IN_PROGRESS, COMPLETED (with `metrics.inference_time`), failures as
  * COMPLETED with `error` and `error_type`; log lines as `{message, level, source, timestamp}`. Pure.
  */
-import type { TaskOutput, TaskRecord, TaskStatus } from '../../domain/task.js';
-import type { TaskLogLine } from '../../domain/task.js';
+import type { TaskLogLine, TaskOutput, TaskRecord, TaskStatus } from '../../domain/task.js';
 
 export type QueueStatus = 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED';
 
