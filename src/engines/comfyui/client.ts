@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { AppError } from '../../domain/errors.js';
 import type { SafeFetch, SafeFetchRequest, SafeFetchResponse } from '../../lib/safe-fetch.js';
 import type { EngineImage } from '../engine.js';
-import { upstreamError } from '../upstream/errors.js';
-import { excerpt, parseAnswer, readJson, upstreamFetch, type UpstreamCall } from '../upstream/http.js';
+import { answerFailure } from '../upstream/answers.js';
+import { parseAnswer, readJson, upstreamFetch, type UpstreamCall } from '../upstream/http.js';
 import { buildMultipart, imageFileName } from '../upstream/multipart.js';
 import type { ComfyGraph } from './workflow.js';
 
@@ -55,7 +55,7 @@ export class ComfyClient {
 
   private requireOk(response: SafeFetchResponse): SafeFetchResponse {
     if (response.status < 200 || response.status > 299) {
-      throw upstreamError({ label: this.label, status: response.status, message: `HTTP ${response.status} ${excerpt(response.body)}`.trim() });
+      throw answerFailure(this.label, response, []);
     }
     return response;
   }

@@ -7,11 +7,10 @@ import { AppError } from '../../domain/errors.js';
 import { findModel } from '../../domain/models.js';
 import type { SafeFetchResponse } from '../../lib/safe-fetch.js';
 import type { EngineCall, EngineDone, EnginePending, EngineResult } from '../engine.js';
+import { dashscopeErrorShape, readAnswer } from '../upstream/answers.js';
 import { upstreamError } from '../upstream/errors.js';
-import { excerpt, readJson, retryAfterSeconds } from '../upstream/http.js';
 import { imageFromUrl, inputReference, type InputMode } from '../upstream/media.js';
 import {
-  errorBodySchema,
   sizeParameter,
   type AsyncText2ImageBody,
   type DashScopeParameters,
@@ -56,27 +55,9 @@ export function asyncText2ImageBody(call: EngineCall): AsyncText2ImageBody {
   };
 }
 
-/**
- * An answer's JSON when it is a success; otherwise the error it carries, thrown in catalog
- * terms. A body with a top-level `code` is an error whatever the status.
- */
+/** An answer's JSON when it is a success; otherwise the error it carries (a top-level `code`, whatever the status). */
 export function readDashScopeAnswer(label: string, response: SafeFetchResponse): unknown {
-  const json = readJson(response);
-  const error = errorBodySchema.safeParse(json);
-  if (error.success) {
-    throw upstreamError({
-      label,
-      status: response.status,
-      code: error.data.code,
-      message: error.data.message ?? error.data.msg,
-      retryAfterSeconds: retryAfterSeconds(response.headers),
-    });
-  }
-  if (response.status < 200 || response.status > 299) {
-    throw upstreamError({ label, status: response.status, message: `HTTP ${response.status} ${excerpt(response.body)}`.trim(), retryAfterSeconds: retryAfterSeconds(response.headers) });
-  }
-  if (json === undefined) throw new AppError('engine_failed', `${label} answered with a body that is not JSON: ${excerpt(response.body)}`);
-  return json;
+  return readAnswer(label, response, [dashscopeErrorShape]);
 }
 
 function countWarning(label: string, got: number, asked: number): string[] {

@@ -32,14 +32,6 @@ export interface AsyncText2ImageBody {
 
 export const sizeParameter = (size: Size) => `${size.width}*${size.height}`;
 
-/** The flat error body (any status; some proxies answer 200 with it). */
-export const errorBodySchema = z.object({
-  code: z.string().min(1),
-  message: z.string().optional(),
-  msg: z.string().optional(),
-  request_id: z.string().optional(),
-});
-
 export const syncAnswerSchema = z.object({
   output: z.object({
     choices: z

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { AppError } from '../../domain/errors.js';
 import type { SafeFetchResponse } from '../../lib/safe-fetch.js';
 import type { EngineCall, EngineDone, JsonValue } from '../engine.js';
+import { answerFailure, type ErrorShape } from '../upstream/answers.js';
 import { upstreamError } from '../upstream/errors.js';
-import { excerpt, readJson, retryAfterSeconds } from '../upstream/http.js';
 import { imageFromUrl, inputReference, type InputMode } from '../upstream/media.js';
 import { takesPromptExpansion } from './endpoints.js';
 
@@ -78,18 +78,23 @@ function detailMessage(detail: z.infer<typeof validationSchema>['detail']): stri
   return detail.map((item) => `${(item.loc ?? []).filter((part) => part !== 'body').join('.') || 'input'}: ${item.msg}`).join('; ');
 }
 
+/** fal's FastAPI validation `{detail, error_type}` (the type also in `x-fal-error-type`). */
+const falValidationShape: ErrorShape = (json, response) => {
+  const parsed = validationSchema.safeParse(json);
+  if (!parsed.success) return null;
+  const header = response.headers['x-fal-error-type'];
+  return { code: parsed.data.error_type ?? (typeof header === 'string' ? header : undefined), message: detailMessage(parsed.data.detail) };
+};
+
+/** fal's gateway `{error: {code, message}}`. */
+const falGatewayShape: ErrorShape = (json) => {
+  const parsed = gatewayErrorSchema.safeParse(json);
+  return parsed.success ? { code: parsed.data.error.code, message: parsed.data.error.message } : null;
+};
+
 /** A non-2xx queue answer as a catalog error (FastAPI `detail`, gateway `{error}`, or bare). */
 export function falFailure(label: string, response: SafeFetchResponse): AppError {
-  const json = readJson(response);
-  const header = response.headers['x-fal-error-type'];
-  const base = { label, status: response.status, retryAfterSeconds: retryAfterSeconds(response.headers) };
-  const validation = validationSchema.safeParse(json);
-  if (validation.success) {
-    return upstreamError({ ...base, code: validation.data.error_type ?? (typeof header === 'string' ? header : undefined), message: detailMessage(validation.data.detail) });
-  }
-  const gateway = gatewayErrorSchema.safeParse(json);
-  if (gateway.success) return upstreamError({ ...base, code: gateway.data.error.code, message: gateway.data.error.message });
-  return upstreamError({ ...base, message: `HTTP ${response.status} ${excerpt(response.body)}`.trim() });
+  return answerFailure(label, response, [falValidationShape, falGatewayShape]);
 }
 
 /** A COMPLETED status that carries an error is a failed request. */

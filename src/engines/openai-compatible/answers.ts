@@ -5,12 +5,11 @@
  */
 import { z } from 'zod';
 import { AppError } from '../../domain/errors.js';
-import type { SafeFetchResponse } from '../../lib/safe-fetch.js';
 import { syncResult } from '../dashscope/mapping.js';
 import { syncAnswerSchema } from '../dashscope/wire.js';
 import type { EngineCall, EngineDone, EngineImage } from '../engine.js';
-import { upstreamError } from '../upstream/errors.js';
-import { excerpt, parseAnswer, readJson, retryAfterSeconds } from '../upstream/http.js';
+import { dashscopeErrorShape, nebulaErrorShape, openAiErrorShape, type ErrorShape } from '../upstream/answers.js';
+import { parseAnswer } from '../upstream/http.js';
 import { imageFromBase64, imageFromUrl } from '../upstream/media.js';
 
 const dataItemSchema = z.object({
@@ -23,46 +22,8 @@ const openAiAnswerSchema = z.object({ data: z.array(dataItemSchema) });
 
 const nebulaAnswerSchema = z.object({ code: z.literal(200), data: openAiAnswerSchema });
 
-const openAiErrorSchema = z.object({
-  error: z.object({
-    message: z.string().nullish(),
-    type: z.string().nullish(),
-    param: z.string().nullish(),
-    code: z.union([z.string(), z.number()]).nullish(),
-  }),
-});
-
-const dashscopeErrorSchema = z.object({ code: z.string().min(1), message: z.string().nullish(), msg: z.string().nullish() });
-
-const nebulaErrorSchema = z.object({ code: z.number().int().refine((code) => code !== 200), msg: z.string().nullish() });
-
-/**
- * The answer's JSON when it is a success; the error it carries otherwise, thrown in catalog
- * terms. Resellers put errors in 200 answers too, so the body decides before the status.
- */
-export function readResellerAnswer(label: string, response: SafeFetchResponse): unknown {
-  const json = readJson(response);
-  const retryAfter = retryAfterSeconds(response.headers);
-  const openAi = openAiErrorSchema.safeParse(json);
-  if (openAi.success) {
-    const { error } = openAi.data;
-    const code = error.code ?? error.type;
-    throw upstreamError({ label, status: response.status, code: code === null || code === undefined ? undefined : String(code), message: error.message ?? undefined, field: error.param ?? undefined, retryAfterSeconds: retryAfter });
-  }
-  const dashscope = dashscopeErrorSchema.safeParse(json);
-  if (dashscope.success) {
-    throw upstreamError({ label, status: response.status, code: dashscope.data.code, message: dashscope.data.message ?? dashscope.data.msg ?? undefined, retryAfterSeconds: retryAfter });
-  }
-  const nebula = nebulaErrorSchema.safeParse(json);
-  if (nebula.success) {
-    throw upstreamError({ label, status: nebula.data.code, message: nebula.data.msg ?? undefined, retryAfterSeconds: retryAfter });
-  }
-  if (response.status < 200 || response.status > 299) {
-    throw upstreamError({ label, status: response.status, message: `HTTP ${response.status} ${excerpt(response.body)}`.trim(), retryAfterSeconds: retryAfter });
-  }
-  if (json === undefined) throw new AppError('engine_failed', `${label} answered with a body that is not JSON: ${excerpt(response.body)}`);
-  return json;
-}
+/** The error shapes resellers answer with, on any status. */
+export const RESELLER_ERRORS: readonly ErrorShape[] = [openAiErrorShape, dashscopeErrorShape, nebulaErrorShape];
 
 function dataResult(label: string, items: z.infer<typeof dataItemSchema>[], call: EngineCall): EngineDone {
   const images: EngineImage[] = items.flatMap((item) => {

@@ -8,7 +8,8 @@ import { AppError } from '../../domain/errors.js';
 import type { SafeFetch } from '../../lib/safe-fetch.js';
 import type { Engine, EngineDone } from '../engine.js';
 import { throwIfAborted, upstreamFetch } from '../upstream/http.js';
-import { dashscopeStyleResult, nebulaResult, openAiResult, readResellerAnswer } from './answers.js';
+import { readAnswer } from '../upstream/answers.js';
+import { dashscopeStyleResult, nebulaResult, openAiResult, RESELLER_ERRORS } from './answers.js';
 import { buildRequest, type StyleSettings } from './requests.js';
 
 export type { ResellerStyle } from './requests.js';
@@ -56,7 +57,7 @@ export function createResellerEngine(options: ResellerEngineOptions): Engine {
         timeoutMs: options.timeoutMs,
         maxBytes: MAX_ANSWER_BYTES,
       });
-      return READERS[options.style](label, readResellerAnswer(label, response), call);
+      return READERS[options.style](label, readAnswer(label, response, RESELLER_ERRORS), call);
     },
     async poll() {
       throw new AppError('internal', `${label} finishes every call in start; there is nothing to poll.`);
