@@ -12,6 +12,7 @@ import type { ReadinessCheck } from './http/ops.js';
 import type { Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import { closeRedis, connectRedis, failFastOptions } from './lib/redis.js';
+import { mayBeDatabaseOutage } from './domain/infrastructure-errors.js';
 import { BullMqQueue } from './queue/bullmq-queue.js';
 import { MemoryQueue } from './queue/memory-queue.js';
 import type { TaskQueue } from './queue/queue.js';
@@ -64,7 +65,9 @@ async function openBlobs(config: AppConfig): Promise<{ blobs: BlobStore; presign
 export async function openDrivers(config: AppConfig, options: DriverOptions): Promise<Drivers> {
   const { logger } = options;
   const { blobs, presigner, readiness } = await openBlobs(config);
-  const onHandlerError = (taskId: string, error: unknown) => logger.error({ taskId, err: error }, 'task handler crashed');
+  // A database outage under a task is an operator's matter (the runner said so), not a crash.
+  const onHandlerError = (taskId: string, error: unknown) =>
+    mayBeDatabaseOutage(error) ? logger.debug({ taskId }, 'task job will be retried') : logger.error({ taskId, err: error }, 'task handler crashed');
   if (!config.redisUrl) {
     const queue = new MemoryQueue(onHandlerError);
     return {
@@ -100,7 +103,7 @@ export async function openDrivers(config: AppConfig, options: DriverOptions): Pr
     events,
     limiter: new RedisRateLimiter(redis, prefix, logger),
     presigner,
-    readiness: [...readiness, { name: 'redis', check: async () => void (await redis.ping()) }],
+    readiness: [...readiness, { name: 'redis', check: async () => void (await redis.ping()), degradedOnly: true }],
     async close() {
       await queue.close();
       await events.close();

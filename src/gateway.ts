@@ -236,10 +236,14 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
     sweeper.start();
     retention.start();
     if (config.redisUrl) {
-      const refill = (why: string) =>
+      // The database may be coming back too (a host restart): a failed refill is tried again.
+      const refill = (why: string, attempt = 1): void =>
         void sweeper.refillQueue().then(
           (counts) => logger.warn({ ...counts }, why),
-          (error: unknown) => logger.warn({ err: error }, 're-queueing tasks failed'),
+          (error: unknown) => {
+            logger.warn({ err: error, attempt }, 're-queueing tasks failed');
+            if (attempt < 12) setTimeout(() => refill(why, attempt + 1), 5_000).unref();
+          },
         );
       // Noticed on reconnect; the tick is the backstop for a loss no reconnect revealed.
       queue.onLost?.(() => refill('Redis came back without the task queue: refilled it from the database'));

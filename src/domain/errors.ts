@@ -97,6 +97,8 @@ const UNAVAILABLE: Record<InfrastructurePart, string> = {
   database: "The gateway's database is unavailable right now; retry shortly.",
   disk: "The gateway's disk is full; retry once space is freed.",
   storage: "The gateway's image storage is unavailable right now; retry shortly.",
+  redis: "The gateway's queue (Redis) is unavailable right now; retry shortly.",
+  service: 'A service the gateway depends on is unreachable right now; retry shortly.',
 };
 
 /**

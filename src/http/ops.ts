@@ -7,6 +7,29 @@ import type { EngineHealth } from '../services/engine-guard.js';
 export interface ReadinessCheck {
   name: string;
   check: () => Promise<void>;
+  /**
+   * Reported, not required: the node still serves without it (submits are accepted while Redis
+   * is away), so a load balancer should not take it out of rotation for it.
+   */
+  degradedOnly?: boolean;
+}
+
+/** How long one readiness check may take before it counts as failed. */
+const CHECK_TIMEOUT_MS = 3_000;
+
+async function runCheck({ name, check, degradedOnly }: ReadinessCheck): Promise<{ name: string; ok: boolean; required: boolean; error?: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([check(), timedOut]);
+    return { name, ok: true, required: !degradedOnly };
+  } catch (error) {
+    return { name, ok: false, required: !degradedOnly, error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export interface OpsDeps {
@@ -37,7 +60,10 @@ export function createMetrics(deps: { queueStats(): Promise<QueueStats>; infligh
     labelNames: ['state'] as const,
     registers: [registry],
     async collect() {
-      const stats = await deps.queueStats();
+      // Without Redis the counts are unknown: the gauge is left out rather than failing the scrape.
+      const stats = await deps.queueStats().catch(() => null);
+      this.reset();
+      if (!stats) return;
       this.set({ state: 'waiting' }, stats.waiting);
       this.set({ state: 'delayed' }, stats.delayed);
       this.set({ state: 'active' }, stats.active);
@@ -85,21 +111,13 @@ export async function opsRoutes(app: FastifyInstance, deps: OpsDeps & { metrics:
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {
-    const results = await Promise.all(
-      deps.checks.map(async ({ name, check }) => {
-        try {
-          await check();
-          return { name, ok: true };
-        } catch (error) {
-          return { name, ok: false, error: (error as Error).message };
-        }
-      }),
-    );
+    const results = await Promise.all(deps.checks.map(runCheck));
     // Engines are reported, not required: with every circuit open the API still takes and queues tasks.
-    const ready = results.every((r) => r.ok);
+    const ready = results.every((r) => r.ok || !r.required);
+    const queue = await deps.queueStats().catch(() => null);
     return reply
       .code(ready ? 200 : 503)
-      .send({ status: ready ? 'ready' : 'not ready', checks: results, queue: await deps.queueStats(), engines: deps.engineHealth() });
+      .send({ status: ready ? (results.every((r) => r.ok) ? 'ready' : 'degraded') : 'not ready', checks: results, queue, engines: deps.engineHealth() });
   });
 
   app.get('/metrics', async (_request, reply) => {

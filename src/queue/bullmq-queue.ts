@@ -112,10 +112,11 @@ export class BullMqQueue implements TaskQueue {
   /** Back after an outage: tells the listeners if Redis lost its data, then queues the kept ids. */
   private async reconnected(): Promise<void> {
     try {
-      let lost = this.unsentOverflowed;
-      this.unsentOverflowed = false;
       // Only a node that refills checks (and so sets) the marker; another would hide the loss.
-      if (this.lostListeners.size > 0 && (await this.producer.set(this.marker, '1', 'NX')) === 'OK') lost = true;
+      let lost = this.lostListeners.size > 0 && (await this.producer.set(this.marker, '1', 'NX')) === 'OK';
+      // Read once Redis answered: an overflow is not forgotten if it drops again before that.
+      lost ||= this.unsentOverflowed;
+      this.unsentOverflowed = false;
       const unsent = [...this.unsent];
       this.unsent.clear();
       const now = Date.now();

@@ -5,6 +5,7 @@
  */
 import { clip, MAX_WARNING_CHARS, MAX_WARNINGS } from '../domain/bounded-text.js';
 import { AppError, toAppError } from '../domain/errors.js';
+import { mayBeDatabaseOutage } from '../domain/infrastructure-errors.js';
 import type { TaskOutput, TaskRecord } from '../domain/task.js';
 import type { Engine, EngineCall, EngineDone, EngineResult, JsonValue } from '../engines/engine.js';
 
@@ -175,6 +176,8 @@ export async function executeTask(context: ExecutionContext, resumed: RunState |
       if (nextPoll !== null) return { kind: 'pending', state, delayMs: nextPoll, outputs, warnings };
       return { kind: 'done', engine: engine.name, outputs, actualPrompt: actual.prompt, warnings };
     } catch (thrown) {
+      // The database failing under the task (saving progress) is no ending: the job is retried.
+      if (mayBeDatabaseOutage(thrown)) throw thrown;
       lastError = toAppError(thrown);
       if (context.signal.aborted || lastError.kind === 'canceled') throw lastError;
       context.log(`engine ${engine.name} failed: ${lastError.message}`);

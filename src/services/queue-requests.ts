@@ -60,19 +60,12 @@ export class QueueRequestService {
         throw new AppError('rate_limited', `${field}: ${queued} requests are waiting in the queue, more than the ${value} allowed by this request.`, { field, retryAfterSeconds: 5 });
       }
     }
-    const task = await this.deps.tasks.submit(principal, command);
     const now = this.deps.clock.now();
     const startDeadline = options.startTimeoutSeconds === undefined ? null : now + options.startTimeoutSeconds * 1000;
-    // An Idempotency-Key replay answers the first task, whose request row exists already.
-    const created = await this.deps.store.createRequest({
-      taskId: task.id,
-      dialect: options.dialect,
-      endpoint: options.endpoint,
-      syncMode: options.syncMode ?? false,
-      startDeadline,
-      webhookUrl: options.webhook?.url ?? null,
-      createdAt: now,
-    });
+    const queueRequest = { dialect: options.dialect, endpoint: options.endpoint, syncMode: options.syncMode ?? false, startDeadline, webhookUrl: options.webhook?.url ?? null };
+    const task = await this.deps.tasks.submit(principal, { ...command, queueRequest });
+    // An Idempotency-Key replay answers the first task, whose request (and timer) exist already.
+    const created = task.requestId === command.requestId;
     if (created && startDeadline !== null) this.armDeadline(task, startDeadline - now);
     // The task may have ended already (a fast engine, a replay): schedule its webhook now.
     if (created && options.webhook) await this.deps.webhooks.schedule(task.id);

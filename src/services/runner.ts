@@ -4,6 +4,7 @@
  * are still pending park the task and come back through the queue after a delay.
  */
 import { AppError, toAppError } from '../domain/errors.js';
+import { mayBeDatabaseOutage } from '../domain/infrastructure-errors.js';
 import { findModel } from '../domain/models.js';
 import type { TaskOutput, TaskRecord } from '../domain/task.js';
 import type { Engine, EngineCall, EngineDone, EngineInput } from '../engines/engine.js';
@@ -73,6 +74,12 @@ export class TaskRunner {
       }
       await this.execute(task, controller);
     } catch (thrown) {
+      if (mayBeDatabaseOutage(thrown)) {
+        // Not the task's ending: the database could not take it (or its progress). The job is
+        // tried again, and claims the task once this run's lease lapses.
+        this.deps.logger.warn({ taskId, error: thrown instanceof Error ? thrown.message : String(thrown) }, 'the database failed under a task; its job is retried');
+        throw thrown;
+      }
       const error = toAppError(thrown);
       this.deps.logger.error({ taskId, err: thrown }, 'task failed unexpectedly');
       await this.finish(task, { status: 'failed', error: error.toRecord(), outputs: [], warnings: task.warnings });

@@ -31,6 +31,8 @@ export interface SubmitCommand {
   requestId: string;
   /** The client's Idempotency-Key header, if any. */
   idempotencyKey?: string | undefined;
+  /** A queue dialect's options, kept with the task in one transaction. */
+  queueRequest?: NewTask['queueRequest'];
 }
 
 /** A submit that passed the rules and took in its images, to be created. */
@@ -164,6 +166,7 @@ export class TaskService {
       origin: command.origin,
       requestId: command.requestId,
       createdAt: now,
+      queueRequest: command.queueRequest,
     };
     const task = await this.deps.billingStore.createTask(newTask, { maxInFlight: principal.maxInFlight, idempotencyKey });
     await this.log(task.id, 'info', `queued: ${task.model}, ${task.spec.n} image(s) at ${size.width}*${size.height}, seed ${task.spec.seed}`);

@@ -11,6 +11,7 @@ import { isTerminal, TERMINAL_STATUSES, type TaskRecord, type TaskStatus } from 
 import type { Database } from './schema.js';
 import { PENDING } from './idempotency-store.js';
 import { newTaskRow, rowToTask } from './task-rows.js';
+import { queueRequestRow } from './webhook-store.js';
 import { finishTaskRow, type NewTask, type TaskOutcome } from './task-store.js';
 
 export interface SubmitLimits {
@@ -91,6 +92,8 @@ export class BillingStore {
       }
       const taskRow = newTaskRow(task);
       await trx.insertInto('tasks').values(taskRow).execute();
+      // A queue request is written with its task: never a task without its webhook or deadline.
+      if (task.queueRequest) await trx.insertInto('queue_requests').values(queueRequestRow({ ...task.queueRequest, taskId: task.id, createdAt: task.createdAt })).execute();
       if (limits.idempotencyKey !== undefined) {
         const filled = await trx
           .updateTable('idempotency_keys')

@@ -56,6 +56,11 @@ function openPostgres(url: string, poolSize: number, onConnectionError: (error: 
   const pool = new pg.Pool({
     connectionString,
     max: poolSize,
+    // A primary that stops answering (a half-dead host, a dropped route) must not hold requests
+    // forever: 5 s to connect, 60 s for a query's answer, and TCP keep-alive to notice a dead peer.
+    connectionTimeoutMillis: 5_000,
+    query_timeout: 60_000,
+    keepAlive: true,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
     // Timestamps are bigint; they fit in a double for the next 285,000 years.
     types: {

@@ -8,6 +8,7 @@ import { TERMINAL_STATUSES, type TaskInput, type TaskKind, type TaskLogLine, typ
 import type { Database } from './schema.js';
 import { BufferedTaskLogs } from './task-logs.js';
 import { newTaskRow, rowToTask } from './task-rows.js';
+import type { QueueRequestRecord } from './webhook-store.js';
 
 export interface NewTask {
   id: string;
@@ -22,6 +23,8 @@ export interface NewTask {
   origin: string;
   requestId: string;
   createdAt: number;
+  /** A queue dialect's options (webhook, start deadline), written in the task's own transaction. */
+  queueRequest?: Omit<QueueRequestRecord, 'taskId' | 'timedOut' | 'createdAt'> | undefined;
 }
 
 export interface TaskListFilter {

@@ -3,7 +3,7 @@
  * persisted webhook deliveries. Every state change of a delivery is one conditional UPDATE, so
  * two nodes never send the same delivery at once.
  */
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import { TERMINAL_STATUSES } from '../domain/task.js';
 import type { Database, QueueRequestsTable, WebhookDeliveriesTable } from './schema.js';
 
@@ -42,6 +42,21 @@ export type AttemptOutcome =
 
 const TERMINAL = [...TERMINAL_STATUSES];
 
+/** A queue request's row, as written with its task (or on its own). */
+export function queueRequestRow(request: Omit<QueueRequestRecord, 'timedOut'>): Insertable<QueueRequestsTable> {
+  return {
+    task_id: request.taskId,
+    dialect: request.dialect,
+    endpoint: request.endpoint,
+    sync_mode: request.syncMode ? 1 : 0,
+    start_deadline: request.startDeadline,
+    timed_out: 0,
+    webhook_url: request.webhookUrl,
+    webhook_state: request.webhookUrl === null ? null : 'waiting',
+    created_at: request.createdAt,
+  };
+}
+
 function toRequest(row: Selectable<QueueRequestsTable>): QueueRequestRecord {
   return {
     taskId: row.task_id,
@@ -75,25 +90,6 @@ export class SqlWebhookStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Records a task's queue options; false when the task has them already (an idempotent replay). */
-  async createRequest(request: Omit<QueueRequestRecord, 'timedOut'>): Promise<boolean> {
-    const result = await this.db
-      .insertInto('queue_requests')
-      .values({
-        task_id: request.taskId,
-        dialect: request.dialect,
-        endpoint: request.endpoint,
-        sync_mode: request.syncMode ? 1 : 0,
-        start_deadline: request.startDeadline,
-        timed_out: 0,
-        webhook_url: request.webhookUrl,
-        webhook_state: request.webhookUrl === null ? null : 'waiting',
-        created_at: request.createdAt,
-      })
-      .onConflict((oc) => oc.column('task_id').doNothing())
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
-  }
-
   async getRequest(taskId: string): Promise<QueueRequestRecord | null> {
     const row = await this.db.selectFrom('queue_requests').selectAll().where('task_id', '=', taskId).executeTakeFirst();
     return row ? toRequest(row) : null;

@@ -45,6 +45,9 @@ describe('faults: Postgres', { skip: DATABASE_URL && REDIS_URL ? false : 'needs 
     await dropRedisPrefixes(REDIS_URL as string, [prefix]);
   });
 
+  const failedTasks = async (tag: string) =>
+    (await cluster.store.db.selectFrom('tasks').select(['id', 'error']).where('request_id', 'like', `${tag}-%`).where('status', '=', 'failed').execute()).map((t) => `${t.id}: ${t.error}`);
+
   it('the app\'s connections terminated by the server: every process stays up, nothing is lost or billed twice', { timeout: 180_000 }, async () => {
     const load = startLoad(cluster, { concurrency: 4, tag: 'pg-terminate' });
     await sleep(3_000);
@@ -64,6 +67,8 @@ describe('faults: Postgres', { skip: DATABASE_URL && REDIS_URL ? false : 'needs 
     await load.stop();
     const figures = await checkAfterRecovery(cluster, load, { since: recovered, boundMs: 30_000 });
     assert.ok(cluster.alive().ok, cluster.alive().why);
+    // A write that failed under a task is retried, not recorded as the task's failure.
+    assert.deepEqual(await failedTasks('pg-terminate'), [], 'no task failed for the database');
     report('postgres connections terminated', figures, serving);
   });
 
@@ -84,6 +89,7 @@ describe('faults: Postgres', { skip: DATABASE_URL && REDIS_URL ? false : 'needs 
     assert.deepEqual([...statuses].filter((status) => status !== 200 && status !== 503), [], 'every answer is 200 or 503');
     const figures = await checkAfterRecovery(cluster, load, { since: recovered, boundMs: 30_000 });
     assert.ok(cluster.alive().ok, cluster.alive().why);
+    assert.deepEqual(await failedTasks('pg-down'), [], 'no task failed for the database');
     report('postgres unreachable 10 s', figures, serving);
     console.log(`fault postgres unreachable 10 s: answers by status ${JSON.stringify(Object.fromEntries([...statuses].map((s) => [s, load.sent.filter((x) => x.status === s).length])))}`);
   });

@@ -7,12 +7,17 @@ import { describe, it } from 'node:test';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/store/schema.js';
 import { newTaskRow } from '../../src/store/task-rows.js';
-import { SqlWebhookStore } from '../../src/store/webhook-store.js';
+import { queueRequestRow, SqlWebhookStore, type QueueRequestRecord } from '../../src/store/webhook-store.js';
 import { storeTargets } from '../helpers/stores.js';
 
 async function addTask(db: Kysely<Database>, id: string, status: string): Promise<void> {
   const spec = { prompt: 'p', negativePrompt: null, n: 1, size: { width: 512, height: 512 }, sizeSource: 'request' as const, seed: 1, promptExtend: false, watermark: false, outputFormat: 'png' as const };
   await db.insertInto('tasks').values({ ...newTaskRow({ id, keyId: 'key', model: 'qwen-image', kind: 'generate', spec, inputs: [], warnings: [], origin: 'fal', requestId: id, createdAt: 1 }), status }).execute();
+}
+
+/** A queue request row, as the task's own transaction writes it. */
+async function addRequest(db: Kysely<Database>, request: Omit<QueueRequestRecord, 'timedOut'>): Promise<void> {
+  await db.insertInto('queue_requests').values(queueRequestRow(request)).execute();
 }
 
 for (const target of storeTargets()) {
@@ -27,10 +32,9 @@ for (const target of storeTargets()) {
     }
 
     it('keeps one request row and one delivery per task', () =>
-      withStore(async (store) => {
+      withStore(async (store, db) => {
         const request = { taskId: 't1', dialect: 'fal', endpoint: 'fal-ai/qwen-image', syncMode: true, startDeadline: 5_000, webhookUrl: 'https://example.com/h', createdAt: 1_000 };
-        assert.equal(await store.createRequest(request), true);
-        assert.equal(await store.createRequest(request), false, 'a replay keeps the first row');
+        await addRequest(db, request);
         assert.deepEqual(await store.getRequest('t1'), { ...request, timedOut: false });
         assert.equal(await store.markTimedOut('t1', true), true);
         assert.equal(await store.markTimedOut('t1', true), false, 'flagged once');
@@ -81,10 +85,10 @@ for (const target of storeTargets()) {
         await addTask(db, 'late', 'queued');
         await addTask(db, 'early', 'queued');
         const request = { dialect: 'fal', endpoint: 'fal-ai/qwen-image', syncMode: false, createdAt: 1 };
-        await store.createRequest({ ...request, taskId: 'ended', startDeadline: null, webhookUrl: 'https://example.com/h' });
-        await store.createRequest({ ...request, taskId: 'running', startDeadline: 10, webhookUrl: 'https://example.com/h' });
-        await store.createRequest({ ...request, taskId: 'late', startDeadline: 10, webhookUrl: null });
-        await store.createRequest({ ...request, taskId: 'early', startDeadline: 1_000, webhookUrl: null });
+        await addRequest(db, { ...request, taskId: 'ended', startDeadline: null, webhookUrl: 'https://example.com/h' });
+        await addRequest(db, { ...request, taskId: 'running', startDeadline: 10, webhookUrl: 'https://example.com/h' });
+        await addRequest(db, { ...request, taskId: 'late', startDeadline: 10, webhookUrl: null });
+        await addRequest(db, { ...request, taskId: 'early', startDeadline: 1_000, webhookUrl: null });
         assert.deepEqual(await store.findEndedWaiting(10), ['ended']);
         await store.scheduleDelivery('ended', 'https://example.com/h', '{}', 5);
         assert.deepEqual(await store.findEndedWaiting(10), [], 'scheduled webhooks no longer wait');

@@ -7,7 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../domain/errors.js';
 import { isTerminal, type TaskRecord } from '../../domain/task.js';
 import { idempotencyKeyOf, principalOf, type DialectContext } from '../context.js';
-import { awaitEnding } from '../outcome.js';
+import { afterAcceptance, awaitEnding } from '../outcome.js';
 import { cancelRequest } from '../queue-common/cancel.js';
 import { appOf, falEndpointIds, resolveFalEndpoint, type FalOperation } from './endpoints.js';
 import { dataUri, falTaskFailure, resultBody, submitBody } from './render.js';
@@ -45,7 +45,7 @@ export function falHandlers(context: DialectContext) {
     if (failure) return reply.code(failure.status).headers(failure.headers).send(failure.body);
     const syncMode = (await context.queueRequests.request(task))?.syncMode ?? false;
     const urls = syncMode
-      ? (await context.outputBytes(task)).map((bytes, i) => dataUri(task.outputs[i]?.contentType ?? 'image/png', bytes))
+      ? (await afterAcceptance(task, () => context.outputBytes(task))).map((bytes, i) => dataUri(task.outputs[i]?.contentType ?? 'image/png', bytes))
       : context.outputUrls(task);
     return reply.send(resultBody(task, urls));
   }

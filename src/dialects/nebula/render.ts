@@ -44,7 +44,8 @@ const STATUS: Record<ErrorKind, 400 | 401 | 403 | 429 | 500> = {
   engine_rejected: 400,
   engine_timeout: 500,
   canceled: 400,
-  unavailable: 500,
+  // The form has no 503: like overloaded, a 429 says "later" rather than a 500 that reads as a bug.
+  unavailable: 429,
   internal: 500,
 };
 

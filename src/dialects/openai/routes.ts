@@ -10,7 +10,7 @@ import { AppError, toAppError } from '../../domain/errors.js';
 import { parseImageReference } from '../../domain/image-ref.js';
 import type { TaskRecord } from '../../domain/task.js';
 import { authBeforeLargeBody, authHook, idempotencyKeyOf, principalOf, type DialectContext } from '../context.js';
-import { awaitEnding, succeededOrThrow } from '../outcome.js';
+import { afterAcceptance, awaitEnding, succeededOrThrow } from '../outcome.js';
 import { syncResponse } from '../dashscope/render.js';
 import { parseMessagesBody, parsePromptBody } from '../dashscope/wire.js';
 import { errorHandler, type ErrorRenderer } from '../errors.js';
@@ -56,7 +56,7 @@ export async function openAiRoutes(app: FastifyInstance, context: DialectContext
   const waitFor = async (request: FastifyRequest, task: TaskRecord): Promise<TaskRecord> =>
     succeededOrThrow(await awaitEnding(context, principalOf(request), task, (seconds) => `The image is taking longer than ${seconds} s; task ${task.id} carries on — read it at GET /api/v1/tasks/${task.id}.`));
 
-  const base64Of = async (task: TaskRecord) => (await context.outputBytes(task)).map((bytes) => bytes.toString('base64'));
+  const base64Of = async (task: TaskRecord) => (await afterAcceptance(task, () => context.outputBytes(task))).map((bytes) => bytes.toString('base64'));
 
   /**
    * The images as asked: URLs, base64, or — when the client named no format — both. OpenAI
