@@ -68,7 +68,11 @@ export class QueueRequestService {
     const created = task.requestId === command.requestId;
     if (created && startDeadline !== null) this.armDeadline(task, startDeadline - now);
     // The task may have ended already (a fast engine, a replay): schedule its webhook now.
-    if (created && options.webhook) await this.deps.webhooks.schedule(task.id);
+    // The task is accepted by now: a failure here must not fail the request (a client would
+    // resubmit and pay twice), and the webhook sweep schedules what this could not.
+    if (created && options.webhook) {
+      await this.deps.webhooks.schedule(task.id).catch((error: unknown) => this.deps.logger.warn({ taskId: task.id, err: error }, 'webhook scheduling failed; the sweep retries'));
+    }
     return task;
   }
 

@@ -77,11 +77,11 @@ export class TaskRunner {
       if (mayBeDatabaseOutage(thrown)) {
         // Not the task's ending: the database could not take it (or its progress). The job is
         // tried again, and claims the task once this run's lease lapses.
-        this.deps.logger.warn({ taskId, error: thrown instanceof Error ? thrown.message : String(thrown) }, 'the database failed under a task; its job is retried');
+        this.deps.logger.warn({ taskId, requestId: task.requestId, error: thrown instanceof Error ? thrown.message : String(thrown) }, 'the database failed under a task; its job is retried');
         throw thrown;
       }
       const error = toAppError(thrown);
-      this.deps.logger.error({ taskId, err: thrown }, 'task failed unexpectedly');
+      this.deps.logger.error({ taskId, requestId: task.requestId, err: thrown }, 'task failed unexpectedly');
       await this.finish(task, { status: 'failed', error: error.toRecord(), outputs: [], warnings: task.warnings });
     } finally {
       stopWatching();
@@ -163,7 +163,7 @@ export class TaskRunner {
     const kept = new Set(ended.outputs.map((output) => output.blobId));
     for (const output of fresh) {
       if (output.blobId === null || kept.has(output.blobId)) continue;
-      await this.deps.blobs.delete(output.blobId).catch((error: unknown) => this.deps.logger.warn({ taskId: ended.id, err: error }, 'deleting an image of a canceled task failed'));
+      await this.deps.blobs.delete(output.blobId).catch((error: unknown) => this.deps.logger.warn({ taskId: ended.id, requestId: ended.requestId, err: error }, 'deleting an image of a canceled task failed'));
     }
   }
 
