@@ -1,10 +1,9 @@
 /** Rotations by quarter turns and mirror flips. */
+import type { FlipAxis, QuarterTurn } from './plan.js';
 import type { Raster } from './raster.js';
 import { viaSharp } from './raster.js';
 
 /** Clockwise degrees. */
-export type QuarterTurn = 90 | 180 | 270;
-export type FlipAxis = 'horizontal' | 'vertical';
 
 export function rotate(raster: Raster, angle: QuarterTurn): Promise<Raster> {
   return viaSharp(raster, (image) => image.rotate(angle));

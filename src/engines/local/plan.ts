@@ -1,6 +1,5 @@
 /** What the instruction reader produces: an ordered plan of classical operations. */
 import type { NamedColour } from './colours.js';
-import type { FlipAxis, QuarterTurn } from './ops-geometry.js';
 
 export type Strength = 'light' | 'normal' | 'strong';
 
@@ -10,6 +9,10 @@ export type Position = 'top-left' | 'top' | 'top-right' | 'left' | 'centre' | 'r
 export type CollageLayout = 'horizontal' | 'vertical' | 'grid';
 
 /** An aspect ratio as written ("16:9" → 16, 9). */
+/** The turns and flips of the geometry operations. */
+export type QuarterTurn = 90 | 180 | 270;
+export type FlipAxis = 'horizontal' | 'vertical';
+
 export interface Ratio {
   width: number;
   height: number;
