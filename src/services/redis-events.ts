@@ -76,6 +76,7 @@ export class RedisTaskEvents implements TaskEvents {
   /** Not awaited by publishers: one connection keeps the order, and a local publish never waits on Redis. */
   private flush(): void {
     const batch = this.pending;
+    if (batch.length === 0) return; // close() sent them already
     this.pending = [];
     this.publisher.publish(this.channel, `${this.origin}[${batch.join(',')}]`).catch((error: unknown) => this.warn(error));
   }
