@@ -9,7 +9,7 @@ import type { SafeFetchResponse } from '../../lib/safe-fetch.js';
 import type { EngineCall, EngineDone, EnginePending, EngineResult } from '../engine.js';
 import { dashscopeErrorShape, readAnswer } from '../upstream/answers.js';
 import { upstreamError } from '../upstream/errors.js';
-import { imageFromUrl, inputReference, type InputMode } from '../upstream/media.js';
+import { imageFromUrl, inputReference, shortfallWarnings, type InputMode } from '../upstream/media.js';
 import {
   sizeParameter,
   type AsyncText2ImageBody,
@@ -60,14 +60,10 @@ export function readDashScopeAnswer(label: string, response: SafeFetchResponse):
   return readAnswer(label, response, [dashscopeErrorShape]);
 }
 
-function countWarning(label: string, got: number, asked: number): string[] {
-  return got < asked ? [`${label} returned ${got} of the ${asked} images asked for.`] : [];
-}
-
 export function syncResult(label: string, answer: SyncAnswer, call: EngineCall): EngineDone {
   const urls = answer.output.choices.flatMap((choice) => choice.message.content.flatMap((item) => (item.image ? [item.image] : [])));
   if (urls.length === 0) throw new AppError('engine_failed', `${label} answered without images.`);
-  return { status: 'done', images: urls.map((url) => imageFromUrl(label, url)), warnings: countWarning(label, urls.length, call.n) };
+  return { status: 'done', images: urls.map((url) => imageFromUrl(label, url)), warnings: shortfallWarnings(label, urls.length, call.n) };
 }
 
 /** The persisted operation of an async task. */
@@ -120,7 +116,7 @@ export function taskResult(label: string, answer: TaskAnswer, operation: DashSco
         status: 'done',
         images: made.map((url) => imageFromUrl(label, url)),
         actualPrompt: results.find((result) => result.actual_prompt)?.actual_prompt,
-        warnings: [...countWarning(label, made.length, call.n), ...failed.map((reason) => `${label}: an image failed: ${reason}`)],
+        warnings: [...shortfallWarnings(label, made.length, call.n), ...failed.map((reason) => `${label}: an image failed: ${reason}`)],
       };
     }
     case 'FAILED':

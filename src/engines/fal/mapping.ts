@@ -5,7 +5,7 @@ import type { SafeFetchResponse } from '../../lib/safe-fetch.js';
 import type { EngineCall, EngineDone, JsonValue } from '../engine.js';
 import { answerFailure, type ErrorShape } from '../upstream/answers.js';
 import { upstreamError } from '../upstream/errors.js';
-import { imageFromUrl, inputReference, type InputMode } from '../upstream/media.js';
+import { imageFromUrl, inputReference, shortfallWarnings, type InputMode } from '../upstream/media.js';
 import { takesPromptExpansion } from './endpoints.js';
 
 export interface FalInput {
@@ -114,6 +114,6 @@ export function falResult(label: string, result: FalResult, call: EngineCall, wa
   const notes = [...warnings];
   const flagged = result.images.length - kept.length;
   if (flagged > 0) notes.push(`${label}: fal's safety checker flagged ${flagged} image(s); they were left out.`);
-  if (kept.length < call.n) notes.push(`${label} returned ${kept.length} of the ${call.n} images asked for.`);
+  notes.push(...shortfallWarnings(label, kept.length, call.n));
   return { status: 'done', images: kept.map((image) => imageFromUrl(label, image.url)), warnings: notes };
 }

@@ -10,7 +10,7 @@ import { syncAnswerSchema } from '../dashscope/wire.js';
 import type { EngineCall, EngineDone, EngineImage } from '../engine.js';
 import { dashscopeErrorShape, nebulaErrorShape, openAiErrorShape, type ErrorShape } from '../upstream/answers.js';
 import { parseAnswer } from '../upstream/http.js';
-import { imageFromBase64, imageFromUrl } from '../upstream/media.js';
+import { imageFromBase64, imageFromUrl, shortfallWarnings } from '../upstream/media.js';
 
 const dataItemSchema = z.object({
   url: z.string().nullish(),
@@ -33,8 +33,7 @@ function dataResult(label: string, items: z.infer<typeof dataItemSchema>[], call
   });
   if (images.length === 0) throw new AppError('engine_failed', `${label} answered without images.`);
   const revised = items.find((item) => item.revised_prompt)?.revised_prompt ?? undefined;
-  const warnings = images.length < call.n ? [`${label} returned ${images.length} of the ${call.n} images asked for.`] : [];
-  return { status: 'done', images, actualPrompt: revised, warnings };
+  return { status: 'done', images, actualPrompt: revised, warnings: shortfallWarnings(label, images.length, call.n) };
 }
 
 /** OpenAI `data[]` answers (with or without `metadata`). */

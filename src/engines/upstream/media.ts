@@ -28,3 +28,8 @@ export function imageFromUrl(label: string, url: string): EngineImage {
   if (!/^https?:\/\//i.test(url)) throw new AppError('engine_failed', `${label} returned an image URL that is not http(s).`);
   return { kind: 'url', url };
 }
+
+/** The warning an answer with fewer images than asked for carries (none when it has them all). */
+export function shortfallWarnings(label: string, got: number, asked: number): string[] {
+  return got < asked ? [`${label} returned ${got} of the ${asked} images asked for.`] : [];
+}
