@@ -9,15 +9,17 @@ import tseslint from 'typescript-eslint';
  * `app.ts` wire everything and are not listed.
  */
 const LAYERS = {
-  domain: ['dialects', 'services', 'engines', 'images', 'store', 'queue', 'blobs', 'http', 'lib', 'config'],
-  lib: ['dialects', 'services', 'engines', 'images', 'store', 'queue', 'blobs', 'http', 'config', 'domain'],
-  config: ['dialects', 'services', 'engines', 'images', 'store', 'queue', 'blobs', 'http', 'lib'],
-  images: ['dialects', 'services', 'engines', 'store', 'queue', 'blobs', 'http', 'config'],
-  engines: ['dialects', 'services', 'store', 'queue', 'blobs', 'http'],
-  store: ['dialects', 'services', 'engines', 'images', 'queue', 'blobs', 'http', 'config'],
-  queue: ['dialects', 'services', 'engines', 'images', 'store', 'blobs', 'http', 'config', 'domain'],
-  blobs: ['dialects', 'services', 'engines', 'images', 'store', 'queue', 'http', 'config'],
-  dialects: ['engines', 'store', 'queue', 'blobs', 'http', 'config', 'images'],
+  domain: ['dialects', 'services', 'engines', 'images', 'store', 'queue', 'blobs', 'events', 'rate-limits', 'http', 'lib', 'config'],
+  lib: ['dialects', 'services', 'engines', 'images', 'store', 'queue', 'blobs', 'events', 'rate-limits', 'http', 'config', 'domain'],
+  config: ['dialects', 'services', 'engines', 'images', 'store', 'queue', 'blobs', 'events', 'rate-limits', 'http', 'lib'],
+  images: ['dialects', 'services', 'engines', 'store', 'queue', 'blobs', 'events', 'rate-limits', 'http', 'config'],
+  engines: ['dialects', 'services', 'store', 'queue', 'blobs', 'events', 'rate-limits', 'http'],
+  store: ['dialects', 'services', 'engines', 'images', 'queue', 'blobs', 'events', 'rate-limits', 'http', 'config'],
+  queue: ['dialects', 'services', 'engines', 'images', 'store', 'blobs', 'events', 'rate-limits', 'http', 'config', 'domain'],
+  blobs: ['dialects', 'services', 'engines', 'images', 'store', 'queue', 'events', 'rate-limits', 'http', 'config'],
+  events: ['dialects', 'services', 'engines', 'images', 'store', 'queue', 'blobs', 'rate-limits', 'http', 'config'],
+  'rate-limits': ['dialects', 'services', 'engines', 'images', 'store', 'queue', 'blobs', 'events', 'http', 'config'],
+  dialects: ['engines', 'store', 'queue', 'blobs', 'rate-limits', 'http', 'config', 'images'],
   services: ['dialects', 'http', 'config'],
   http: ['config'],
 };

@@ -23,7 +23,7 @@ import { webRoutes } from './http/web.js';
 import type { Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import type { TaskQueue } from './queue/queue.js';
-import type { TaskEvents } from './services/events.js';
+import type { TaskEvents } from './events/events.js';
 import type { AccountService } from './services/accounts.js';
 import type { EngineHealth } from './services/engine-guard.js';
 import type { KeyService } from './services/keys.js';

@@ -16,10 +16,10 @@ import { mayBeDatabaseOutage } from './domain/infrastructure-errors.js';
 import { BullMqQueue } from './queue/bullmq-queue.js';
 import { MemoryQueue } from './queue/memory-queue.js';
 import type { TaskQueue } from './queue/queue.js';
-import { LocalTaskEvents, type TaskEvents } from './services/events.js';
-import { MemoryRateLimiter, type RateLimiter } from './services/rate-limit.js';
-import { RedisTaskEvents } from './services/redis-events.js';
-import { RedisRateLimiter } from './services/redis-rate-limit.js';
+import { LocalTaskEvents, type TaskEvents } from './events/events.js';
+import { MemoryRateLimiter, type RateLimiter } from './rate-limits/rate-limit.js';
+import { RedisTaskEvents } from './events/redis-events.js';
+import { RedisRateLimiter } from './rate-limits/redis-rate-limit.js';
 
 export interface Drivers {
   blobs: BlobStore;

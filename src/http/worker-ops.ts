@@ -6,7 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from '../lib/logger.js';
 import type { TaskQueue } from '../queue/queue.js';
 import type { EngineHealth } from '../services/engine-guard.js';
-import type { TaskEvents } from '../services/events.js';
+import type { TaskEvents } from '../events/events.js';
 import { createMetrics, opsRoutes, type ReadinessCheck } from './ops.js';
 
 export interface WorkerOpsDeps {

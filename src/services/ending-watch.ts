@@ -6,7 +6,7 @@
  * it would have been. Listeners already take an ending more than once (the first one counts).
  */
 import { isTerminal, type TaskRecord } from '../domain/task.js';
-import type { TaskEventListener, TaskEvents } from './events.js';
+import type { TaskEventListener, TaskEvents } from '../events/events.js';
 
 /** Ids per query. */
 const PAGE = 500;

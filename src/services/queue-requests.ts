@@ -11,7 +11,7 @@ import { LruCache } from '../lib/lru.js';
 import type { Logger } from '../lib/logger.js';
 import type { TaskStore } from '../store/task-store.js';
 import type { QueueRequestRecord, SqlWebhookStore } from '../store/webhook-store.js';
-import type { TaskEventListener, TaskEvents } from './events.js';
+import type { TaskEventListener, TaskEvents } from '../events/events.js';
 import type { Principal } from './keys.js';
 import type { SubmitCommand, TaskService } from './tasks.js';
 import type { WebhookService } from './webhooks.js';

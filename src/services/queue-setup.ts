@@ -11,7 +11,7 @@ import type { Resolver } from '../lib/url-guard.js';
 import type { SettingsStore } from '../store/settings-store.js';
 import type { TaskStore } from '../store/task-store.js';
 import type { SqlWebhookStore } from '../store/webhook-store.js';
-import type { TaskEvents } from './events.js';
+import type { TaskEvents } from '../events/events.js';
 import { QueueRequestService } from './queue-requests.js';
 import type { TaskService } from './tasks.js';
 import { DEFAULT_DELIVERY_TIMINGS, WebhookDeliveryWorker } from './webhook-delivery.js';

@@ -15,7 +15,7 @@ import type { Logger } from '../lib/logger.js';
 import type { TaskQueue } from '../queue/queue.js';
 import type { TaskOutcome, TaskStore } from '../store/task-store.js';
 import type { BillingService } from './billing.js';
-import type { TaskEvents } from './events.js';
+import type { TaskEvents } from '../events/events.js';
 import { executeTask, type CallState, type RetryPolicy, type RunState } from './execution.js';
 import type { OutputWriter } from './outputs.js';
 import type { EngineRouter } from './router.js';

@@ -10,7 +10,7 @@ import type { Logger } from '../lib/logger.js';
 import type { TaskQueue } from '../queue/queue.js';
 import type { TaskStore } from '../store/task-store.js';
 import type { BillingService } from './billing.js';
-import type { TaskEvents } from './events.js';
+import type { TaskEvents } from '../events/events.js';
 
 export interface SweeperOptions {
   /** How long past its lease a task must be before it counts as abandoned. */

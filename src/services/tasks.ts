@@ -15,9 +15,9 @@ import type { TaskLogLine } from '../domain/task.js';
 import type { NewTask, TaskStore } from '../store/task-store.js';
 import type { BillingStore } from '../store/billing-store.js';
 import type { BillingService } from './billing.js';
-import type { TaskEvents } from './events.js';
+import type { TaskEvents } from '../events/events.js';
 import { checkIdempotencyKey, requestFingerprint, type Idempotency } from './idempotency.js';
-import type { RateLimiter } from './rate-limit.js';
+import type { RateLimiter } from '../rate-limits/rate-limit.js';
 import type { InputService } from './inputs.js';
 import type { Principal } from './keys.js';
 

@@ -12,7 +12,7 @@ import type { Logger } from '../lib/logger.js';
 import { createUrlGuard, SafeFetchError, type Resolver, type UrlGuard } from '../lib/url-guard.js';
 import type { TaskStore } from '../store/task-store.js';
 import type { QueueRequestRecord, SqlWebhookStore } from '../store/webhook-store.js';
-import type { TaskEvents } from './events.js';
+import type { TaskEvents } from '../events/events.js';
 
 /** What a webhook receives (fal's shape, protocols.md §3.7). */
 export interface WebhookEnvelope {

@@ -10,10 +10,10 @@ import { AppError } from '../../src/domain/errors.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { connectRedis, failFastOptions } from '../../src/lib/redis.js';
-import { LocalTaskEvents, type TaskEvent, type TaskEvents } from '../../src/services/events.js';
-import { MemoryRateLimiter, type RateLimiter } from '../../src/services/rate-limit.js';
-import { RedisTaskEvents } from '../../src/services/redis-events.js';
-import { RedisRateLimiter } from '../../src/services/redis-rate-limit.js';
+import { LocalTaskEvents, type TaskEvent, type TaskEvents } from '../../src/events/events.js';
+import { MemoryRateLimiter, type RateLimiter } from '../../src/rate-limits/rate-limit.js';
+import { RedisTaskEvents } from '../../src/events/redis-events.js';
+import { RedisRateLimiter } from '../../src/rate-limits/redis-rate-limit.js';
 import { dropRedisPrefixes, testRedisPrefix } from '../helpers/redis.js';
 
 interface Target<T> {

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TaskRecord } from '../../src/domain/task.js';
 import { EndingWatch, withEndingWatch } from '../../src/services/ending-watch.js';
-import { LocalTaskEvents, type TaskEvent } from '../../src/services/events.js';
+import { LocalTaskEvents, type TaskEvent } from '../../src/events/events.js';
 
 function source(ended: Map<string, TaskRecord>) {
   const reads: string[][] = [];

@@ -12,9 +12,9 @@ import { AppError } from '../../src/domain/errors.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { connectRedis, failFastOptions } from '../../src/lib/redis.js';
 import { BullMqQueue } from '../../src/queue/bullmq-queue.js';
-import type { TaskEvent } from '../../src/services/events.js';
-import { RedisTaskEvents } from '../../src/services/redis-events.js';
-import { RedisRateLimiter } from '../../src/services/redis-rate-limit.js';
+import type { TaskEvent } from '../../src/events/events.js';
+import { RedisTaskEvents } from '../../src/events/redis-events.js';
+import { RedisRateLimiter } from '../../src/rate-limits/redis-rate-limit.js';
 import { dropRedisPrefixes, testRedisPrefix } from '../helpers/redis.js';
 import { startOwnRedis, startTcpProxy } from '../faults/infra.js';
 

@@ -6,7 +6,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isTerminal, type TaskRecord } from '../../domain/task.js';
-import type { TaskEvent } from '../../services/events.js';
+import type { TaskEvent } from '../../events/events.js';
 import { principalOf, type DialectContext } from '../context.js';
 import { logLine, statusBody, taskLogLines, type QueueLinks, type QueueLogLine } from '../queue-common/status.js';
 
