@@ -4,8 +4,8 @@ import sharp from 'sharp';
 import { AppError } from '../../src/domain/errors.js';
 import type { EngineCall, EngineDone, EngineImage, EngineInput } from '../../src/engines/engine.js';
 import { createLocalEngine } from '../../src/engines/local/index.js';
-import { mulberry32 } from '../../src/engines/local/prng.js';
-import type { Raster } from '../../src/engines/local/raster.js';
+import { mulberry32 } from '../../src/engines/local/raster/prng.js';
+import type { Raster } from '../../src/engines/local/raster/raster.js';
 
 export type Rgb = [number, number, number];
 

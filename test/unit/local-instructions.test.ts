@@ -1,7 +1,7 @@
 /** The local engine's instruction reader: English and Chinese instructions → ordered plans. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { explainNothingDoable, parseInstruction, planWarnings } from '../../src/engines/local/instructions.js';
+import { explainNothingDoable, parseInstruction, planWarnings } from '../../src/engines/local/instructions/instructions.js';
 import type { PlanOp } from '../../src/engines/local/plan.js';
 
 interface Case {

@@ -1,11 +1,11 @@
 /** The local engine's looks and effects, checked by measurable properties of generated images. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { oilPainting, pencilSketch, watercolour } from '../../src/engines/local/ops-art.js';
-import { border, pixelate, vignette } from '../../src/engines/local/ops-effects.js';
-import { blur } from '../../src/engines/local/ops-filter.js';
-import { grayscale, posterise, temperature } from '../../src/engines/local/ops-tone.js';
-import type { Raster } from '../../src/engines/local/raster.js';
+import { oilPainting, pencilSketch, watercolour } from '../../src/engines/local/ops/art.js';
+import { border, pixelate, vignette } from '../../src/engines/local/ops/effects.js';
+import { blur } from '../../src/engines/local/ops/filter.js';
+import { grayscale, posterise, temperature } from '../../src/engines/local/ops/tone.js';
+import type { Raster } from '../../src/engines/local/raster/raster.js';
 import { channelStats, flat, lumaOf, meanLuma, neighbourEnergy, pixel, scene } from './local-fixtures.js';
 
 /** The disc of `scene()`: centre and radius. */

@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { frameCollage, frameSubject } from '../../src/engines/local/framing.js';
-import { assemble, blend, place } from '../../src/engines/local/ops-compose.js';
-import { upscale } from '../../src/engines/local/ops-filter.js';
-import type { Raster } from '../../src/engines/local/raster.js';
-import { decodeImage } from '../../src/engines/local/raster.js';
-import { enlarge } from '../../src/engines/local/resample.js';
-import { drawText } from '../../src/engines/local/text.js';
+import { assemble, blend, place } from '../../src/engines/local/ops/compose.js';
+import { upscale } from '../../src/engines/local/ops/filter.js';
+import type { Raster } from '../../src/engines/local/raster/raster.js';
+import { decodeImage } from '../../src/engines/local/raster/raster.js';
+import { enlarge } from '../../src/engines/local/raster/resample.js';
+import { drawText } from '../../src/engines/local/ops/text.js';
 import { channelStats, flat, isRed, lumaOf, makeRaster, neighbourEnergy, pixel, scene } from './local-fixtures.js';
 
 function encode(raster: Raster): Promise<Buffer> {

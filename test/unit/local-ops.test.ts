@@ -1,14 +1,14 @@
 /** The local engine's pixel operations, checked by measurable properties of generated images. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cartoon } from '../../src/engines/local/ops-cartoon.js';
-import { blur, sharpen } from '../../src/engines/local/ops-filter.js';
-import { flip, rotate } from '../../src/engines/local/ops-geometry.js';
-import { colourTransfer, labStats } from '../../src/engines/local/ops-style.js';
-import { brightness, gammaForChange, grayscale, invert, linearTone, saturation, sepia } from '../../src/engines/local/ops-tone.js';
-import { mulberry32 } from '../../src/engines/local/prng.js';
-import type { Raster } from '../../src/engines/local/raster.js';
-import { drawText } from '../../src/engines/local/text.js';
+import { cartoon } from '../../src/engines/local/ops/cartoon.js';
+import { blur, sharpen } from '../../src/engines/local/ops/filter.js';
+import { flip, rotate } from '../../src/engines/local/ops/geometry.js';
+import { colourTransfer, labStats } from '../../src/engines/local/ops/style.js';
+import { brightness, gammaForChange, grayscale, invert, linearTone, saturation, sepia } from '../../src/engines/local/ops/tone.js';
+import { mulberry32 } from '../../src/engines/local/raster/prng.js';
+import type { Raster } from '../../src/engines/local/raster/raster.js';
+import { drawText } from '../../src/engines/local/ops/text.js';
 import type { Rgb } from './local-fixtures.js';
 import { channelStats, clamp, distinctColours, isRed, makeRaster, markedCorner, meanLuma, neighbourEnergy, pixel, scene } from './local-fixtures.js';
 

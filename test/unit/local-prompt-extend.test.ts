@@ -1,9 +1,9 @@
 /** prompt_extend on the local engine: the rule-based rewriter, in English and Chinese. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { languageOf } from '../../src/engines/local/describe.js';
-import { parseInstruction } from '../../src/engines/local/instructions.js';
-import { actualPrompt } from '../../src/engines/local/prompt-extend.js';
+import { languageOf } from '../../src/engines/local/instructions/describe.js';
+import { parseInstruction } from '../../src/engines/local/instructions/instructions.js';
+import { actualPrompt } from '../../src/engines/local/instructions/prompt-extend.js';
 
 function rewrite(prompt: string, imageCount = 1, extend = true): string {
   const plan = parseInstruction(prompt, { imageCount });

@@ -1,8 +1,8 @@
 /** The instruction reader's newer vocabulary: art looks, framing, text placement and multi-image edits. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { NamedColour } from '../../src/engines/local/colours.js';
-import { parseInstruction } from '../../src/engines/local/instructions.js';
+import type { NamedColour } from '../../src/engines/local/raster/colours.js';
+import { parseInstruction } from '../../src/engines/local/instructions/instructions.js';
 import type { PlanOp } from '../../src/engines/local/plan.js';
 
 const RED: NamedColour = { name: 'red', rgb: [220, 30, 30] };

@@ -4,23 +4,23 @@
  * so a task split across calls gives the same images.
  */
 import type { Size } from '../../domain/models.js';
-import { cartoon } from './ops-cartoon.js';
-import { oilPainting, pencilSketch, watercolour } from './ops-art.js';
-import { blend, place } from './ops-compose.js';
-import { border, pixelate, vignette } from './ops-effects.js';
-import { blur, sharpen, upscale } from './ops-filter.js';
-import { flip, rotate } from './ops-geometry.js';
-import type { LabStats } from './ops-style.js';
-import { colourTransfer } from './ops-style.js';
-import type { Weights } from './ops-tone.js';
-import { LUMA, brightness, gammaForChange, grayscale, invert, linearTone, posterise, saturation, sepia, temperature } from './ops-tone.js';
+import { cartoon } from './ops/cartoon.js';
+import { oilPainting, pencilSketch, watercolour } from './ops/art.js';
+import { blend, place } from './ops/compose.js';
+import { border, pixelate, vignette } from './ops/effects.js';
+import { blur, sharpen, upscale } from './ops/filter.js';
+import { flip, rotate } from './ops/geometry.js';
+import type { LabStats } from './ops/style.js';
+import { colourTransfer } from './ops/style.js';
+import type { Weights } from './ops/tone.js';
+import { LUMA, brightness, gammaForChange, grayscale, invert, linearTone, posterise, saturation, sepia, temperature } from './ops/tone.js';
 import type { PlanOp, Position } from './plan.js';
-import type { Rng } from './prng.js';
-import { between, rngFor, signed } from './prng.js';
-import type { Range } from './ranges.js';
-import { BW_FILTERS, FRAME_COLOURS, RANGES } from './ranges.js';
-import type { Raster } from './raster.js';
-import { drawText } from './text.js';
+import type { Rng } from './raster/prng.js';
+import { between, rngFor, signed } from './raster/prng.js';
+import type { Range } from './ops/ranges.js';
+import { BW_FILTERS, FRAME_COLOURS, RANGES } from './ops/ranges.js';
+import type { Raster } from './raster/raster.js';
+import { drawText } from './ops/text.js';
 
 /** Operations that run on every image; crop and collage shape the picture before (framing.ts). */
 export type ChainOp = Exclude<PlanOp, { op: 'crop' } | { op: 'collage' }>;

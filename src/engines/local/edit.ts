@@ -5,17 +5,17 @@ import type { Size } from '../../domain/models.js';
 import type { EngineCall, EngineDone, EngineImage, EngineInput } from '../engine.js';
 import type { ChainOp, Sources } from './apply.js';
 import { applyOp, isChainOp, jitter } from './apply.js';
-import { languageOf } from './describe.js';
+import { languageOf } from './instructions/describe.js';
 import { frameCollage, frameSubject } from './framing.js';
-import { explainNothingDoable, parseInstruction, planWarnings } from './instructions.js';
-import { assemble } from './ops-compose.js';
-import type { LabStats } from './ops-style.js';
-import { labStats } from './ops-style.js';
+import { explainNothingDoable, parseInstruction, planWarnings } from './instructions/instructions.js';
+import { assemble } from './ops/compose.js';
+import type { LabStats } from './ops/style.js';
+import { labStats } from './ops/style.js';
 import type { Plan } from './plan.js';
-import { actualPrompt } from './prompt-extend.js';
-import { isSeeded } from './ranges.js';
-import type { DecodeTarget, Raster } from './raster.js';
-import { decodeImage, orientedSize } from './raster.js';
+import { actualPrompt } from './instructions/prompt-extend.js';
+import { isSeeded } from './ops/ranges.js';
+import type { DecodeTarget, Raster } from './raster/raster.js';
+import { decodeImage, orientedSize } from './raster/raster.js';
 
 /** Side of the thumbnail a style source's colour statistics are taken from. */
 const STATS_SIDE = 256;

@@ -6,10 +6,10 @@
 import type { Size } from '../../domain/models.js';
 import { areaSize, roundTo } from '../../domain/size.js';
 import type { EngineCall } from '../engine.js';
-import type { Rect } from './ops-compose.js';
+import type { Rect } from './ops/compose.js';
 import type { CollageLayout, PlanOp, Ratio } from './plan.js';
 import { turnsSideways } from './plan.js';
-import { centredRegion } from './raster.js';
+import { centredRegion } from './raster/raster.js';
 
 /** An upscale with a default size grows the long side to at most this (unless it is already longer). */
 const UPSCALE_MAX_SIDE = 2048;

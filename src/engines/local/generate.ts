@@ -4,14 +4,14 @@
  */
 import sharp from 'sharp';
 import type { Size } from '../../domain/models.js';
-import { missingGlyphs } from './font.js';
-import type { Rgb } from './palette.js';
-import { paletteFor } from './palette.js';
-import type { Rng } from './prng.js';
-import { between, rngFor } from './prng.js';
-import type { Raster } from './raster.js';
-import { toRaster } from './raster.js';
-import { MAX_TEXT_CHARS, drawText } from './text.js';
+import { missingGlyphs } from './raster/font.js';
+import type { Rgb } from './raster/palette.js';
+import { paletteFor } from './raster/palette.js';
+import type { Rng } from './raster/prng.js';
+import { between, rngFor } from './raster/prng.js';
+import type { Raster } from './raster/raster.js';
+import { toRaster } from './raster/raster.js';
+import { MAX_TEXT_CHARS, drawText } from './ops/text.js';
 
 export const PLACEHOLDER_WARNING =
   'the local engine renders a procedural placeholder for text-to-image; route this model to an upstream engine for real generation';

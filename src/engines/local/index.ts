@@ -7,10 +7,10 @@ import { AppError } from '../../domain/errors.js';
 import { checkpoint, edit, throwIfAborted, toImage } from './edit.js';
 import { renderPlaceholder } from './generate.js';
 
-export { parseInstruction } from './instructions.js';
+export { parseInstruction } from './instructions/instructions.js';
 export type { Plan, PlanOp } from './plan.js';
 export { VOCABULARY } from './plan.js';
-export { describeOp } from './describe.js';
+export { describeOp } from './instructions/describe.js';
 
 export interface LocalEngineOptions {
   /** The engine's name in the configuration (default 'local'). */

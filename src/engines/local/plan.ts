@@ -1,5 +1,5 @@
 /** What the instruction reader produces: an ordered plan of classical operations. */
-import type { NamedColour } from './colours.js';
+import type { NamedColour } from './raster/colours.js';
 
 export type Strength = 'light' | 'normal' | 'strong';
 

@@ -1,6 +1,6 @@
 /** Plans in words, in English or Chinese: the log line and the task's actual prompt. */
-import { chineseName } from './colours.js';
-import type { CollageLayout, PlanOp, Position, Strength } from './plan.js';
+import { chineseName } from '../raster/colours.js';
+import type { CollageLayout, PlanOp, Position, Strength } from '../plan.js';
 
 export type Language = 'en' | 'zh';
 

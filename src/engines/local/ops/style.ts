@@ -2,8 +2,8 @@
  * "In the style of image 2": colour transfer after Reinhard et al. (2001), matching the mean and
  * standard deviation of each CIELAB channel of the edited image to those of the reference.
  */
-import type { Raster } from './raster.js';
-import { fromRaster } from './raster.js';
+import type { Raster } from '../raster/raster.js';
+import { fromRaster } from '../raster/raster.js';
 
 type Triple = [number, number, number];
 

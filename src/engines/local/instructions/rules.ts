@@ -1,5 +1,5 @@
 /** The building blocks of the instruction reader's operation table (see vocabulary.ts). */
-import type { PlanOp, Strength } from './plan.js';
+import type { PlanOp, Strength } from '../plan.js';
 
 /** Image references and quoted texts are replaced by single private-use characters before matching. */
 export const IMAGE_TOKEN_BASE = 0xe100;

@@ -5,7 +5,7 @@
  */
 import type { Language } from './describe.js';
 import { describePlan } from './describe.js';
-import type { OpName, Plan } from './plan.js';
+import type { OpName, Plan } from '../plan.js';
 
 type Clause = 'keepComposition' | 'keepContent' | 'lighting' | 'keepRest' | 'legible' | 'keepSubjects' | 'toneConsistent' | 'noSeams' | 'cleanJoins';
 

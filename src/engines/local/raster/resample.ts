@@ -3,7 +3,7 @@
  * resize enlarges through libvips' interpolating path, which is close to bilinear whatever kernel
  * is asked for, and slower than this on one thread (measured: 2× of 1024² in ~118 vs ~135 ms).
  */
-import type { Size } from '../../domain/models.js';
+import type { Size } from '../../../domain/models.js';
 import type { Raster } from './raster.js';
 
 const TAPS = 6;

@@ -1,8 +1,8 @@
 /** Painterly looks: oil painting (Kuwahara filter), pencil sketch (colour dodge), watercolour. */
 import sharp from 'sharp';
 import { blurredLuma, sobelSquared } from './edges.js';
-import { blur } from './ops-filter.js';
-import type { Raster } from './raster.js';
+import { blur } from './filter.js';
+import type { Raster } from '../raster/raster.js';
 
 /** Sums kept per summed-area cell: luma, luma², R, G, B. */
 const FIELDS = 5;

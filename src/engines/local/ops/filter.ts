@@ -1,8 +1,8 @@
 /** Blur, sharpen, and upscaling with detail enhancement. */
-import type { Size } from '../../domain/models.js';
-import type { Raster } from './raster.js';
-import { viaSharp } from './raster.js';
-import { enlarge } from './resample.js';
+import type { Size } from '../../../domain/models.js';
+import type { Raster } from '../raster/raster.js';
+import { viaSharp } from '../raster/raster.js';
+import { enlarge } from '../raster/resample.js';
 
 export function blur(raster: Raster, sigma: number): Promise<Raster> {
   return viaSharp(raster, (image) => image.blur(Math.max(0.3, sigma)));

@@ -1,6 +1,6 @@
 /** Instruction rules for art looks, tone temperature, frames, cropping and upscaling. */
-import { COLOUR_WORDS, colourIn } from './colours.js';
-import type { Ratio, Strength } from './plan.js';
+import { COLOUR_WORDS, colourIn } from '../raster/colours.js';
+import type { Ratio, Strength } from '../plan.js';
 import type { OpRule, RuleOutcome } from './rules.js';
 import { graded, rule, strengthOf } from './rules.js';
 

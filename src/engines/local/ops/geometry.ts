@@ -1,7 +1,7 @@
 /** Rotations by quarter turns and mirror flips. */
-import type { FlipAxis, QuarterTurn } from './plan.js';
-import type { Raster } from './raster.js';
-import { viaSharp } from './raster.js';
+import type { FlipAxis, QuarterTurn } from '../plan.js';
+import type { Raster } from '../raster/raster.js';
+import { viaSharp } from '../raster/raster.js';
 
 /** Clockwise degrees. */
 

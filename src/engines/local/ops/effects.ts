@@ -1,7 +1,7 @@
 /** Pixelate (mosaic), vignette and border. */
-import type { Rgb } from './palette.js';
-import type { Raster } from './raster.js';
-import { viaSharp } from './raster.js';
+import type { Rgb } from '../raster/palette.js';
+import type { Raster } from '../raster/raster.js';
+import { viaSharp } from '../raster/raster.js';
 
 /**
  * Mosaic of `block`-pixel squares, each the mean of the pixels it covers (alpha included). The

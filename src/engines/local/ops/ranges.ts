@@ -3,9 +3,9 @@
  * seed, so the same seed gives the same pixels and different seeds differ visibly within these
  * ranges. Pixel sizes are at a 1024×1024 output and scale with the output's size.
  */
-import type { Rgb } from './palette.js';
-import type { PlanOp, Strength } from './plan.js';
-import type { Weights } from './ops-tone.js';
+import type { Rgb } from '../raster/palette.js';
+import type { PlanOp, Strength } from '../plan.js';
+import type { Weights } from './tone.js';
 
 export type Range = readonly [number, number];
 type ByStrength = Record<Strength, Range>;

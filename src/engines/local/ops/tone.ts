@@ -1,6 +1,6 @@
 /** Colour and tone operations: black and white, sepia, invert, brightness, temperature, posterise, the variant jitter. */
-import type { Raster } from './raster.js';
-import { viaSharp } from './raster.js';
+import type { Raster } from '../raster/raster.js';
+import { viaSharp } from '../raster/raster.js';
 
 export type Weights = readonly [number, number, number];
 

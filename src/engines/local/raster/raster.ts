@@ -1,8 +1,8 @@
 /** Raw 8-bit pixels passed between operations, and the sharp round trips around them. */
 import sharp from 'sharp';
 import type { Sharp } from 'sharp';
-import type { Size } from '../../domain/models.js';
-import type { Ratio } from './plan.js';
+import type { Size } from '../../../domain/models.js';
+import type { Ratio } from '../plan.js';
 import { enlarge } from './resample.js';
 
 export interface Raster {

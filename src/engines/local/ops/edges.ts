@@ -1,6 +1,6 @@
 /** Luma gradients shared by the looks that keep edges while flattening the rest (cartoon, watercolour). */
-import type { Raster } from './raster.js';
-import { fromRaster } from './raster.js';
+import type { Raster } from '../raster/raster.js';
+import { fromRaster } from '../raster/raster.js';
 
 /** 8-bit luma, blurred by `sigma` pixels, one byte per pixel. */
 export function blurredLuma(raster: Raster, sigma: number): Promise<Buffer> {

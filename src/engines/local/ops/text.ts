@@ -1,11 +1,11 @@
 /** Text drawn from the shipped font: the "add the text" edit and the title of a placeholder. */
 import sharp from 'sharp';
-import { lumaOf } from './colours.js';
-import { FONT_FILE, FONT_NAME } from './font.js';
-import { anchor } from './ops-compose.js';
-import type { Rgb } from './palette.js';
-import type { Position } from './plan.js';
-import type { Raster } from './raster.js';
+import { lumaOf } from '../raster/colours.js';
+import { FONT_FILE, FONT_NAME } from '../raster/font.js';
+import { anchor } from './compose.js';
+import type { Rgb } from '../raster/palette.js';
+import type { Position } from '../plan.js';
+import type { Raster } from '../raster/raster.js';
 
 export const MAX_TEXT_CHARS = 200;
 

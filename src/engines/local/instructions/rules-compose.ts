@@ -1,7 +1,7 @@
 /** Instruction rules that involve other images or text: style, text, collage, place and blend. */
-import { COLOUR_WORDS, colourIn } from './colours.js';
-import { missingGlyphs } from './font.js';
-import type { CollageLayout, PlanOp, Position } from './plan.js';
+import { COLOUR_WORDS, colourIn } from '../raster/colours.js';
+import { missingGlyphs } from '../raster/font.js';
+import type { CollageLayout, PlanOp, Position } from '../plan.js';
 import type { MatchContext, RuleOutcome } from './rules.js';
 import { DEFAULT_SOURCE, IMAGE_TOKEN, PERCENT, QUOTE_TOKEN, QUOTE_TOKEN_BASE, firstImage, imagesIn, missingImage, percentIn, rule } from './rules.js';
 

@@ -1,5 +1,5 @@
 /** Instruction rules for tone, filters and geometry: black and white … rotate and flip. */
-import type { FlipAxis } from './plan.js';
+import type { FlipAxis } from '../plan.js';
 import type { OpRule, RuleOutcome } from './rules.js';
 import { PERCENT, graded, rule, simple, strengthOf } from './rules.js';
 

@@ -2,7 +2,7 @@
  * From understood clauses to one plan: which image is edited, which operations go together, and
  * the defaults that depend on the whole instruction (the style source when none is named).
  */
-import type { OpName, PlanOp, Rejection } from './plan.js';
+import type { OpName, PlanOp, Rejection } from '../plan.js';
 import { DEFAULT_SOURCE } from './rules.js';
 
 export interface ReadClause {

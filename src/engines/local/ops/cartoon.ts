@@ -1,7 +1,7 @@
 /** Anime/cartoon look: flat posterised colour regions with dark outlines. */
 import { blurredLuma, sobelSquared } from './edges.js';
-import { blur } from './ops-filter.js';
-import type { Raster } from './raster.js';
+import { blur } from './filter.js';
+import type { Raster } from '../raster/raster.js';
 
 export interface CartoonParams {
   /** Levels per channel after posterising. */

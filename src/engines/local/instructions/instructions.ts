@@ -4,8 +4,8 @@
  */
 import { describePlan } from './describe.js';
 import { fallbackReason, specificReason } from './impossible.js';
-import type { Plan, PlanOp, Rejection } from './plan.js';
-import { VOCABULARY } from './plan.js';
+import type { Plan, PlanOp, Rejection } from '../plan.js';
+import { VOCABULARY } from '../plan.js';
 import { resolvePlan } from './resolve.js';
 import { restoreTokens, tokenise } from './tokens.js';
 import type { MatchContext } from './vocabulary.js';

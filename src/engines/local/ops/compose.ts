@@ -1,8 +1,8 @@
 /** Several images in one: collage canvas, one image placed on another, and blending. */
-import type { Size } from '../../domain/models.js';
-import type { Position } from './plan.js';
-import type { Raster } from './raster.js';
-import { fromRaster, toRaster } from './raster.js';
+import type { Size } from '../../../domain/models.js';
+import type { Position } from '../plan.js';
+import type { Raster } from '../raster/raster.js';
+import { fromRaster, toRaster } from '../raster/raster.js';
 
 export interface Rect {
   left: number;
