@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { AppError } from '../../src/domain/errors.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { connectRedis, failFastOptions } from '../../src/lib/redis.js';
@@ -15,6 +14,7 @@ import { MemoryRateLimiter, type RateLimiter } from '../../src/rate-limits/rate-
 import { RedisTaskEvents } from '../../src/events/redis-events.js';
 import { RedisRateLimiter } from '../../src/rate-limits/redis-rate-limit.js';
 import { dropRedisPrefixes, testRedisPrefix } from '../helpers/redis.js';
+import { refusal } from '../helpers/refusal.js';
 
 interface Target<T> {
   name: string;
@@ -88,15 +88,6 @@ for (const target of eventTargets) {
   });
 }
 
-async function refusal(take: Promise<void>): Promise<AppError> {
-  try {
-    await take;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('the take was allowed');
-}
 
 for (const target of limiterTargets) {
   describe(`rate limit contract: ${target.name}`, () => {

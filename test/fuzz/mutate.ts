@@ -5,19 +5,12 @@
  * failing case is reproduced by its seed and index.
  */
 
-export type Random = () => number;
+import { mulberry32, type Rng } from '../../src/engines/local/raster/prng.js';
 
-/** mulberry32: small, fast, good enough to spread cases. */
-export function seeded(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export type Random = Rng;
+
+/** The local engine's mulberry32: small, fast, good enough to spread cases. */
+export const seeded = mulberry32;
 
 export const int = (random: Random, below: number): number => Math.floor(random() * below);
 export const pick = <T>(random: Random, items: readonly T[]): T => items[int(random, items.length)] as T;

@@ -8,7 +8,6 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppError } from '../../src/domain/errors.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { connectRedis, failFastOptions } from '../../src/lib/redis.js';
 import { BullMqQueue } from '../../src/queue/bullmq-queue.js';
@@ -16,6 +15,7 @@ import type { TaskEvent } from '../../src/events/events.js';
 import { RedisTaskEvents } from '../../src/events/redis-events.js';
 import { RedisRateLimiter } from '../../src/rate-limits/redis-rate-limit.js';
 import { dropRedisPrefixes, testRedisPrefix } from '../helpers/redis.js';
+import { refusal } from '../helpers/refusal.js';
 import { startOwnRedis, startTcpProxy } from '../faults/infra.js';
 
 const url = process.env.REDIS_URL;
@@ -34,15 +34,6 @@ async function until(condition: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
-async function refusal(take: Promise<void>): Promise<AppError> {
-  try {
-    await take;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('the take was allowed');
-}
 
 describe('Redis drivers', { skip: url ? false : 'REDIS_URL is not set' }, () => {
   const redisUrl = url as string;
