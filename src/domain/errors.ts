@@ -111,3 +111,13 @@ export function toAppError(error: unknown): AppError {
   if (part) return new AppError('unavailable', UNAVAILABLE[part], { cause: error, retryAfterSeconds: 2 });
   return new AppError('internal', 'Internal server error.', { cause: error });
 }
+
+/** The error of work stopped by a cancel (or a runner giving up on it). */
+export function canceled(cause?: unknown): AppError {
+  return new AppError('canceled', 'canceled', { cause });
+}
+
+/** Throws `canceled` once the signal is aborted. */
+export function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw canceled();
+}

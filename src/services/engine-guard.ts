@@ -3,7 +3,7 @@
  * into queueing here, not 429 storms) and a circuit breaker (after consecutive failures the
  * engine is skipped for a while, then one probe call decides whether it is back).
  */
-import { AppError } from '../domain/errors.js';
+import { AppError, canceled, throwIfAborted } from '../domain/errors.js';
 import type { Engine, EngineCall, EngineResult, JsonValue } from '../engines/engine.js';
 import type { Clock } from '../lib/clock.js';
 
@@ -132,7 +132,7 @@ export class GuardedEngine implements Engine {
       this.inFlight += 1;
       return;
     }
-    if (signal.aborted) throw new AppError('canceled', 'canceled');
+    throwIfAborted(signal);
     await new Promise<void>((resolve, reject) => {
       const waiter = {
         signal,
@@ -144,7 +144,7 @@ export class GuardedEngine implements Engine {
       const onAbort = () => {
         const index = this.waiters.indexOf(waiter);
         if (index >= 0) this.waiters.splice(index, 1);
-        reject(new AppError('canceled', 'canceled'));
+        reject(canceled());
       };
       signal.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(waiter);

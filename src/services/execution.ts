@@ -4,8 +4,9 @@
  * each finished image at once (so a failure halfway keeps — and bills — only what was made).
  */
 import { clip, MAX_WARNING_CHARS, MAX_WARNINGS } from '../domain/bounded-text.js';
-import { AppError, toAppError } from '../domain/errors.js';
+import { AppError, throwIfAborted, toAppError } from '../domain/errors.js';
 import { mayBeDatabaseOutage } from '../domain/infrastructure-errors.js';
+import { sleepUnlessCanceled } from './cancelable-sleep.js';
 import type { TaskOutput, TaskRecord } from '../domain/task.js';
 import type { Engine, EngineCall, EngineDone, EngineResult, JsonValue } from '../engines/engine.js';
 
@@ -61,21 +62,6 @@ export function splitCalls(n: number, seed: number, perCall: number): CallState[
   return calls;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new AppError('canceled', 'canceled'));
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new AppError('canceled', 'canceled'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 export function backoffDelay(attempt: number, policy: RetryPolicy, error: AppError): number {
   const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
   const jittered = exponential / 2 + Math.random() * (exponential / 2);
@@ -97,7 +83,7 @@ async function callWithRetry(
       if (context.signal.aborted || !error.retryable || attempt + 1 >= context.retry.attemptsPerEngine) throw error;
       const delay = backoffDelay(attempt, context.retry, error);
       context.log(`engine ${engine.name}: ${error.message} — retrying in ${Math.round(delay)} ms (attempt ${attempt + 2} of ${context.retry.attemptsPerEngine})`);
-      await sleep(delay, context.signal);
+      await sleepUnlessCanceled(delay, context.signal);
     }
   }
 }
@@ -123,7 +109,7 @@ async function runOnEngine(
       continue;
     }
     // A cancel that arrived while the engine worked wins over its result: nothing is kept or billed.
-    if (context.signal.aborted) throw new AppError('canceled', 'canceled');
+    throwIfAborted(context.signal);
     const stored = await context.storeImages(engine, result, slice);
     outputs.push(...stored);
     for (const warning of result.warnings ?? []) {

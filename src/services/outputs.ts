@@ -3,7 +3,6 @@
  * did not do it, and kept in the blob store. Upstream URLs are downloaded through the URL guard
  * and re-hosted, so our URLs outlive the upstream's.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import type { BlobInfo, BlobStore } from '../blobs/blob-store.js';
 import { AppError, toAppError } from '../domain/errors.js';
 import type { TaskOutput, TaskSpec } from '../domain/task.js';
@@ -11,6 +10,7 @@ import type { EngineImage } from '../engines/engine.js';
 import { encodeImage, type EncodeSource } from '../images/encode.js';
 import type { SafeFetch } from '../lib/safe-fetch.js';
 import { SafeFetchError } from '../lib/url-guard.js';
+import { sleepUnlessCanceled } from './cancelable-sleep.js';
 
 export interface OutputWriteOptions {
   /** The task the image belongs to (its blob is that task's alone). */
@@ -65,9 +65,7 @@ export class BlobOutputWriter implements OutputWriter {
         const error = toAppError(thrown);
         const wait = Math.min(1_000 * 2 ** attempt, 10_000);
         if (error.kind !== 'unavailable' || Date.now() + wait > deadline) throw error;
-        await delay(wait, undefined, { signal }).catch(() => {
-          throw new AppError('canceled', 'canceled');
-        });
+        await sleepUnlessCanceled(wait, signal);
       }
     }
   }

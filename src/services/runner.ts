@@ -3,7 +3,7 @@
  * through its engines (execution.ts), and records exactly one ending. Upstream operations that
  * are still pending park the task and come back through the queue after a delay.
  */
-import { AppError, toAppError } from '../domain/errors.js';
+import { AppError, throwIfAborted, toAppError } from '../domain/errors.js';
 import { mayBeDatabaseOutage } from '../domain/infrastructure-errors.js';
 import { findModel } from '../domain/models.js';
 import type { TaskOutput, TaskRecord } from '../domain/task.js';
@@ -176,7 +176,7 @@ export class TaskRunner {
     const passthrough = this.deps.router.get(engine.name)?.options.outputs === 'passthrough';
     const stored: TaskOutput[] = [];
     for (const [i, image] of done.images.entries()) {
-      if (signal.aborted) throw new AppError('canceled', 'canceled');
+      throwIfAborted(signal);
       const seed = slice.seed + i;
       if (passthrough && image.kind === 'url') {
         if (watermark) this.log(task.id, 'warn', `engine ${engine.name} passes its URLs through: no watermark could be drawn`);
@@ -297,7 +297,7 @@ export class TaskRunner {
   private async finish(task: TaskRecord, outcome: TaskOutcome, signal?: AbortSignal): Promise<TaskRecord | null> {
     // The task's log lines so far are written before it ends, so a reader of the ending sees them.
     await this.logChains.get(task.id);
-    if (signal?.aborted) throw new AppError('canceled', 'canceled');
+    if (signal) throwIfAborted(signal);
     const now = this.deps.clock.now();
     const finished = await this.deps.billing.finishTask(task.id, this.options.workerId, outcome);
     if (!finished) {

@@ -6,12 +6,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { AppError } from '../../domain/errors.js';
+import { AppError, throwIfAborted } from '../../domain/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { SafeFetch } from '../../lib/safe-fetch.js';
 import type { Engine, EngineCall, EngineDone, EngineImage, EngineResult, JsonValue } from '../engine.js';
 import { upstreamError } from '../upstream/errors.js';
-import { throwIfAborted } from '../upstream/http.js';
+
 import { ComfyClient, type HistoryEntry } from './client.js';
 import { ProgressWatcher, websocketUrl } from './progress.js';
 import { buildWorkflow, SAVE_NODE, type ComfyModelSettings } from './workflow.js';

@@ -3,10 +3,11 @@
  * the edit models and the 2.0/max generators, async text2image tasks for qwen-image(-plus).
  */
 import type { Clock } from '../../lib/clock.js';
+import { throwIfAborted } from '../../domain/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { SafeFetch } from '../../lib/safe-fetch.js';
 import type { Engine, EngineCall, EngineResult, JsonValue } from '../engine.js';
-import { parseAnswer, throwIfAborted, upstreamFetch } from '../upstream/http.js';
+import { parseAnswer, upstreamFetch } from '../upstream/http.js';
 import type { InputMode } from '../upstream/media.js';
 import {
   asyncText2ImageBody,

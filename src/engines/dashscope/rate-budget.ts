@@ -5,8 +5,7 @@
  * two queries on one token arrive more than a window apart whatever the network does, and no
  * window ever sees more than `limit` arrivals. Takers are served in arrival order.
  */
-import type { AppError } from '../../domain/errors.js';
-import { canceled } from '../upstream/http.js';
+import { canceled, type AppError } from '../../domain/errors.js';
 import type { Clock } from '../../lib/clock.js';
 
 /** Resolves after `ms` (or never, for Infinity) or when `wake` fires; rejects on abort. */

@@ -2,11 +2,11 @@
  * The fal engine: fal's queue (protocols.md §3). Submit to `owner/app[/sub]`, poll
  * `owner/app/requests/{id}/status` until COMPLETED, then read `owner/app/requests/{id}`.
  */
-import { AppError } from '../../domain/errors.js';
+import { AppError, throwIfAborted } from '../../domain/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { SafeFetch, SafeFetchResponse } from '../../lib/safe-fetch.js';
 import type { Engine, EngineCall, EngineResult, JsonValue } from '../engine.js';
-import { parseAnswer, readJson, throwIfAborted, upstreamFetch, type UpstreamCall } from '../upstream/http.js';
+import { parseAnswer, readJson, upstreamFetch, type UpstreamCall } from '../upstream/http.js';
 import type { InputMode } from '../upstream/media.js';
 import { appPath, resolveEndpoint, type FalEndpoints } from './endpoints.js';
 import {

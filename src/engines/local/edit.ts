@@ -1,6 +1,6 @@
 /** An edit call on the local engine: read the instruction, frame the picture, run the plan per image. */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { AppError } from '../../domain/errors.js';
+import { AppError, throwIfAborted } from '../../domain/errors.js';
 import type { Size } from '../../domain/models.js';
 import type { EngineCall, EngineDone, EngineImage, EngineInput } from '../engine.js';
 import type { ChainOp, Sources } from './apply.js';
@@ -19,10 +19,6 @@ import { decodeImage, orientedSize } from './raster/raster.js';
 
 /** Side of the thumbnail a style source's colour statistics are taken from. */
 const STATS_SIDE = 256;
-
-export function throwIfAborted(signal: AbortSignal): void {
-  if (signal.aborted) throw new AppError('canceled', 'canceled');
-}
 
 /**
  * Lets the event loop run, then stops if the call was canceled. The operations are synchronous

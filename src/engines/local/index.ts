@@ -3,8 +3,8 @@
  * instruction with classical image operations, and says plainly what it cannot do.
  */
 import type { Engine, EngineCall, EngineDone, EngineImage } from '../engine.js';
-import { AppError } from '../../domain/errors.js';
-import { checkpoint, edit, throwIfAborted, toImage } from './edit.js';
+import { AppError, throwIfAborted } from '../../domain/errors.js';
+import { checkpoint, edit, toImage } from './edit.js';
 import { renderPlaceholder } from './generate.js';
 
 export { parseInstruction } from './instructions/instructions.js';

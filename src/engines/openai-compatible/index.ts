@@ -4,10 +4,10 @@
  * `openai`: the OpenAI Images API; `nebula`: ai-nebula's `contents[].parts` body and envelope.
  * Every style answers at once; there is nothing to poll.
  */
-import { AppError } from '../../domain/errors.js';
+import { AppError, throwIfAborted } from '../../domain/errors.js';
 import type { SafeFetch } from '../../lib/safe-fetch.js';
 import type { Engine, EngineDone } from '../engine.js';
-import { throwIfAborted, upstreamFetch } from '../upstream/http.js';
+import { upstreamFetch } from '../upstream/http.js';
 import { readAnswer } from '../upstream/answers.js';
 import { dashscopeStyleResult, nebulaResult, openAiResult, RESELLER_ERRORS } from './answers.js';
 import { buildRequest, type StyleSettings } from './requests.js';

@@ -4,7 +4,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { z } from 'zod';
-import { AppError } from '../../domain/errors.js';
+import { AppError, canceled, throwIfAborted } from '../../domain/errors.js';
 import type { EngineCall } from '../engine.js';
 import type { SafeFetch, SafeFetchRequest, SafeFetchResponse } from '../../lib/safe-fetch.js';
 import { SafeFetchError } from '../../lib/url-guard.js';
@@ -13,14 +13,6 @@ export type UpstreamRequest = SafeFetchRequest & { signal: AbortSignal; requestI
 
 /** What an upstream call takes from the engine call it serves. */
 export type UpstreamCall = Pick<EngineCall, 'signal' | 'requestId'>;
-
-export function canceled(cause?: unknown): AppError {
-  return new AppError('canceled', 'canceled', { cause });
-}
-
-export function throwIfAborted(signal: AbortSignal): void {
-  if (signal.aborted) throw canceled();
-}
 
 function transportError(label: string, error: unknown, signal: AbortSignal): AppError {
   if (signal.aborted) return canceled(error);
