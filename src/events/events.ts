@@ -59,6 +59,11 @@ export class LocalTaskEvents implements TaskEvents {
     };
   }
 
+  /** The tasks someone here listens to. */
+  taskIds(): string[] {
+    return [...this.listeners.keys()];
+  }
+
   listenerCount(): number {
     let count = 0;
     for (const set of this.listeners.values()) count += set.size;

@@ -1,8 +1,8 @@
 /**
  * The BullMQ driver: task ids on a queue in Redis, shared by every node. The database stays the
  * source of truth, so BullMQ's own recovery is kept light: retries every few seconds for a
- * handler that throws (the database away), and its stalled-job check hands a dead worker's jobs to another one,
- * whose claim in the task store decides whether there is anything left to do.
+ * handler that throws (the database away), and its stalled-job check hands a dead worker's jobs
+ * to another one, whose claim in the task store decides whether there is anything left to do.
  *
  * One job per task id at a time: BullMQ's deduplication keyed by the task id ignores an id that
  * is already waiting, moves a delayed one to the newer time (as the embedded queue does), and for
@@ -120,7 +120,8 @@ export class BullMqQueue implements TaskQueue {
       const unsent = [...this.unsent];
       this.unsent.clear();
       const now = Date.now();
-      for (const [taskId, dueAt] of unsent) await this.enqueue(taskId, { delayMs: dueAt - now });
+      // At once, so the client pipelines them; one that fails again is kept again.
+      await Promise.all(unsent.map(([taskId, dueAt]) => this.enqueue(taskId, { delayMs: dueAt - now })));
       if (lost) for (const listener of this.lostListeners) listener();
     } catch (error) {
       this.options.onRedisError?.(error);

@@ -6,7 +6,7 @@
  * it would have been. Listeners already take an ending more than once (the first one counts).
  */
 import { isTerminal, type TaskRecord } from '../domain/task.js';
-import type { TaskEventListener, TaskEvents } from '../events/events.js';
+import { LocalTaskEvents, type TaskEventListener, type TaskEvents } from '../events/events.js';
 
 /** Ids per query. */
 const PAGE = 500;
@@ -17,7 +17,8 @@ export interface EndingSource {
 }
 
 export class EndingWatch {
-  private readonly watched = new Map<string, Set<TaskEventListener>>();
+  /** The watchers, by task (the in-process bus keeps them, and hands them what is found). */
+  private readonly watchers = new LocalTaskEvents();
   private timer: NodeJS.Timeout | null = null;
   private reading = false;
 
@@ -29,21 +30,14 @@ export class EndingWatch {
 
   /** Watches one task for its ending; returns the function that stops. */
   watch(taskId: string, listener: TaskEventListener): () => void {
-    let set = this.watched.get(taskId);
-    if (!set) {
-      set = new Set();
-      this.watched.set(taskId, set);
-    }
-    set.add(listener);
+    const stop = this.watchers.subscribe(taskId, listener);
     if (!this.timer) {
       this.timer = setInterval(() => void this.read(), this.intervalMs);
       this.timer.unref();
     }
     return () => {
-      const current = this.watched.get(taskId);
-      current?.delete(listener);
-      if (current?.size === 0) this.watched.delete(taskId);
-      if (this.watched.size === 0 && this.timer) {
+      stop();
+      if (this.watchers.listenerCount() === 0 && this.timer) {
         clearInterval(this.timer);
         this.timer = null;
       }
@@ -54,12 +48,10 @@ export class EndingWatch {
     if (this.reading) return;
     this.reading = true;
     try {
-      const ids = [...this.watched.keys()];
+      const ids = this.watchers.taskIds();
       for (let i = 0; i < ids.length; i += PAGE) {
         for (const task of await this.source.findEnded(ids.slice(i, i + PAGE))) {
-          if (!isTerminal(task.status)) continue;
-          const event = { type: 'status' as const, taskId: task.id, status: task.status, at: task.finishedAt ?? task.updatedAt, task };
-          for (const listener of [...(this.watched.get(task.id) ?? [])]) listener(event);
+          if (isTerminal(task.status)) this.watchers.deliver({ type: 'status', taskId: task.id, status: task.status, at: task.finishedAt ?? task.updatedAt, task });
         }
       }
     } catch (error) {

@@ -5,19 +5,18 @@
 import { boundWarnings } from '../domain/bounded-text.js';
 import { AppError } from '../domain/errors.js';
 import { outputSizeFor, validateRequest, type FieldNames, type GenerationRequest, type ValidatedRequest } from '../domain/request.js';
-import { isTerminal, type TaskInput, type TaskRecord, type TaskStatus } from '../domain/task.js';
+import { isTerminal, type TaskInput, type TaskLogLine, type TaskRecord, type TaskStatus } from '../domain/task.js';
 import type { Clock } from '../lib/clock.js';
 import { newTaskId, randomSeed } from '../lib/ids.js';
 import { LruCache } from '../lib/lru.js';
 import type { Logger } from '../lib/logger.js';
 import type { TaskQueue } from '../queue/queue.js';
-import type { TaskLogLine } from '../domain/task.js';
 import type { NewTask, TaskStore } from '../store/task-store.js';
 import type { BillingStore } from '../store/billing-store.js';
-import type { BillingService } from './billing.js';
 import type { TaskEvents } from '../events/events.js';
-import { checkIdempotencyKey, requestFingerprint, type Idempotency } from './idempotency.js';
 import type { RateLimiter } from '../rate-limits/rate-limit.js';
+import type { BillingService } from './billing.js';
+import { checkIdempotencyKey, requestFingerprint, type Idempotency } from './idempotency.js';
 import type { InputService } from './inputs.js';
 import type { Principal } from './keys.js';
 
