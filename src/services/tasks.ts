@@ -4,6 +4,7 @@
  */
 import { boundWarnings } from '../domain/bounded-text.js';
 import { AppError } from '../domain/errors.js';
+import { mayBeDatabaseOutage } from '../domain/infrastructure-errors.js';
 import { outputSizeFor, validateRequest, type FieldNames, type GenerationRequest, type ValidatedRequest } from '../domain/request.js';
 import { isTerminal, type TaskInput, type TaskLogLine, type TaskRecord, type TaskStatus } from '../domain/task.js';
 import type { Clock } from '../lib/clock.js';
@@ -129,7 +130,14 @@ export class TaskService {
     try {
       return await this.create(principal, command, { id, validated, inputs, notes, billing, idempotencyKey });
     } catch (error) {
-      await this.deps.inputs.discard(inputs);
+      if (mayBeDatabaseOutage(error)) {
+        // The connection may have dropped after the commit: the task may exist. Its inputs stay,
+        // and its id is queued (an id without a task is dropped by the claim), so a task the
+        // client was told failed still runs now rather than at the next re-queue from the store.
+        await this.queue.enqueue(id);
+      } else {
+        await this.deps.inputs.discard(inputs);
+      }
       throw error;
     }
   }

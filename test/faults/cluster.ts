@@ -16,6 +16,7 @@ import { startFakeDashScope, type FakeDashScope } from '../fakes/dashscope.js';
 import { solidImage } from '../helpers/images.js';
 import { assertLedgerInvariant } from '../helpers/ledger.js';
 import { spawnServer, type ServerProcess } from '../helpers/process.js';
+import { testS3Store, type TestS3 } from '../helpers/s3.js';
 import { tempDir } from '../helpers/stores.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../e2e/scale-out-workload.js';
 
@@ -111,7 +112,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     webhooks,
     env,
     startNode,
-    errors: () => nodes.flatMap((node) => node.output().split('\n').filter((line) => /"level":(50|60)|^\S*Error/.test(line)).map((line) => line.slice(0, 400))).slice(0, 20).join('\n'),
+    // Errors, not the access log's lines of 5xx answers.
+    errors: () => nodes.flatMap((node) => node.output().split('\n').filter((line) => /"level":(50|60)|^\S*Error/.test(line) && !line.includes('"msg":"request"')).map((line) => line.slice(0, 600))).slice(0, 20).join('\n'),
     alive() {
       const dead = nodes.filter((node) => node.child.exitCode !== null || node.child.signalCode !== null);
       return { ok: dead.length === 0, why: dead.map((node) => `node ${node.url} exited (${node.child.exitCode ?? node.child.signalCode}):\n${node.output().slice(-1500)}`).join('\n') };
@@ -135,6 +137,8 @@ export interface Sent {
   status: number;
   /** The submitting API node (its index). */
   api: number;
+  /** The start of an unexpected answer's body (a 5xx other than 503), for a failing assertion. */
+  body?: string;
 }
 
 export interface Load {
@@ -183,14 +187,15 @@ export function startLoad(cluster: Cluster, options: { concurrency: number; apis
         break;
     }
     let status: number;
+    let text = '';
     try {
       const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(90_000) });
       status = response.status;
-      await response.arrayBuffer();
+      text = await response.text();
     } catch {
       status = 0;
     }
-    sent.push({ requestId, kind, status, api: apiIndex });
+    sent.push({ requestId, kind, status, api: apiIndex, ...(status >= 500 && status !== 503 ? { body: text.slice(0, 300) } : {}) });
   };
   const loops = Array.from({ length: options.concurrency }, async () => {
     while (running) {
@@ -292,4 +297,30 @@ export async function untilServing(cluster: Cluster, api: string, boundMs: numbe
     await sleep(100);
   }
   throw new Error(`not serving again within ${boundMs} ms\n${cluster.errors()}`);
+}
+
+/** How many answers of the load had each status. */
+export function statusCounts(load: Load): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const { status } of load.sent) counts[status] = (counts[status] ?? 0) + 1;
+  return counts;
+}
+
+/**
+ * After a fault is lifted (at `since`): waits until `api` serves again, lets the load run 2 s
+ * more and stops it, then checks every invariant (every output's object too, with `s3`) and that
+ * every node is still up.
+ */
+export async function recoverAndCheck(cluster: Cluster, load: Load, options: { api: string; servingBoundMs: number; since: number; boundMs: number; s3?: TestS3 }): Promise<{ figures: Figures; serving: number }> {
+  const serving = await untilServing(cluster, options.api, options.servingBoundMs);
+  await sleep(2_000);
+  await load.stop();
+  const blobs = options.s3 ? testS3Store(options.s3) : undefined;
+  try {
+    const figures = await checkAfterRecovery(cluster, load, { since: options.since, boundMs: options.boundMs, ...(blobs ? { blobs } : {}) });
+    assert.ok(cluster.alive().ok, cluster.alive().why);
+    return { figures, serving };
+  } finally {
+    await blobs?.close();
+  }
 }

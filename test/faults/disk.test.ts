@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { solidImage } from '../helpers/images.js';
-import { checkAfterRecovery, report, startCluster, startLoad, untilServing, type Cluster } from './cluster.js';
+import { recoverAndCheck, report, startCluster, startLoad, statusCounts, type Cluster } from './cluster.js';
 
 /** A 64 MB tmpfs at a fresh directory, or why there cannot be one. */
 function mountTmpfs(): { dir: string; unmount(): void } | string {
@@ -100,13 +100,9 @@ describe('faults: disk full (embedded mode)', { skip: typeof mount === 'string' 
     assert.ok(cluster.alive().ok, cluster.alive().why);
     const duringOutage = load.sent.length;
     rmSync(filler);
-    const recovered = Date.now();
-    const serving = await untilServing(cluster, cluster.apis[0]!.url, 60_000);
-    await sleep(2_000);
-    await load.stop();
-    const statuses = Object.fromEntries([...new Set(load.sent.map((s) => s.status))].map((s) => [s, load.sent.filter((x) => x.status === s).length]));
+    const { figures, serving } = await recoverAndCheck(cluster, load, { api: cluster.apis[0]!.url, servingBoundMs: 60_000, since: Date.now(), boundMs: 90_000 });
+    const statuses = statusCounts(load);
     assert.deepEqual(Object.keys(statuses).filter((status) => status !== '200' && status !== '503'), [], `every answer is 200, or 503 to retry: ${JSON.stringify(statuses)}`);
-    const figures = await checkAfterRecovery(cluster, load, { since: recovered, boundMs: 90_000 });
     const integrity = await sql<{ integrity_check: string }>`pragma integrity_check`.execute(cluster.store.db);
     assert.deepEqual(integrity.rows, [{ integrity_check: 'ok' }], 'SQLite is not corrupted');
     assert.ok(cluster.alive().ok, cluster.alive().why);

@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { postgresSchemaUrl } from '../helpers/stores.js';
-import { startTestS3, testS3Store, type TestS3 } from '../helpers/s3.js';
-import { checkAfterRecovery, report, startCluster, startLoad, untilServing, type Cluster } from './cluster.js';
+import { startTestS3, type TestS3 } from '../helpers/s3.js';
+import { recoverAndCheck, report, startCluster, startLoad, statusCounts, type Cluster } from './cluster.js';
 import { startOwnRedis, startTcpProxy, type OwnRedis, type TcpProxy } from './infra.js';
 
 const DATABASE_URL = process.env.DATABASE_URL;
@@ -44,15 +44,8 @@ describe('faults: Redis', { skip: DATABASE_URL ? false : 'needs DATABASE_URL (.c
     proxy.cut();
     await sleep(500);
     await redis.start();
-    const recovered = Date.now();
-    const serving = await untilServing(cluster, cluster.apis[0]!.url, 30_000);
-    await sleep(2_000);
-    await load.stop();
-    const blobs = testS3Store(s3);
     // Well inside the 60 s re-queue tick: the refill on reconnect did it.
-    const figures = await checkAfterRecovery(cluster, load, { since: recovered, boundMs: 40_000, blobs });
-    await blobs.close();
-    assert.ok(cluster.alive().ok, cluster.alive().why);
+    const { figures, serving } = await recoverAndCheck(cluster, load, { api: cluster.apis[0]!.url, servingBoundMs: 30_000, since: Date.now(), boundMs: 40_000, s3 });
     report('redis restarted empty', figures, serving);
   });
 
@@ -72,15 +65,8 @@ describe('faults: Redis', { skip: DATABASE_URL ? false : 'needs DATABASE_URL (.c
     assert.ok(cluster.alive().ok, cluster.alive().why);
     const duringOutage = load.sent.length;
     await proxy.open();
-    const recovered = Date.now();
-    const serving = await untilServing(cluster, cluster.apis[1]!.url, 30_000);
-    await sleep(2_000);
-    await load.stop();
-    const blobs = testS3Store(s3);
-    const figures = await checkAfterRecovery(cluster, load, { since: recovered, boundMs: 40_000, blobs });
-    await blobs.close();
-    assert.ok(cluster.alive().ok, cluster.alive().why);
-    const statuses = Object.fromEntries([...new Set(load.sent.map((s) => s.status))].map((s) => [s, load.sent.filter((x) => x.status === s).length]));
+    const { figures, serving } = await recoverAndCheck(cluster, load, { api: cluster.apis[1]!.url, servingBoundMs: 30_000, since: Date.now(), boundMs: 40_000, s3 });
+    const statuses = statusCounts(load);
     assert.deepEqual(Object.keys(statuses), ['200'], 'every submit was accepted during the outage');
     report('redis unreachable 30 s', figures, serving);
     console.log(`fault redis unreachable 30 s: ${duringOutage} requests answered by the end of the outage; answers by status ${JSON.stringify(statuses)}`);
