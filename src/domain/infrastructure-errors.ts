@@ -27,7 +27,19 @@ interface ErrorFields {
   $metadata?: unknown;
 }
 
+/** Errors the database's connection emitted (see markDatabaseFailure). */
+const databaseFailures = new WeakSet<object>();
+
+/**
+ * Records that `error` is the database connection's own: a socket reset or broken pipe under a
+ * query carries the bare errno a client hanging up carries too, so only the store can say whose it is.
+ */
+export function markDatabaseFailure(error: object): void {
+  databaseFailures.add(error);
+}
+
 function classify(error: ErrorFields): InfrastructurePart | null {
+  if (databaseFailures.has(error)) return 'database';
   const code = typeof error.code === 'string' ? error.code : '';
   const message = typeof error.message === 'string' ? error.message : '';
   if (DISK_ERRNO.has(code) || code === 'SQLITE_FULL' || code === '53100') return 'disk';

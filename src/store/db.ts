@@ -5,10 +5,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { markDatabaseFailure } from '../domain/infrastructure-errors.js';
 import { migrationProvider, type SqlDialect } from './migrations.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
+import { SqliteDialectKeepingErrors } from './sqlite-dialect.js';
 import { withStatementCache } from './sqlite-statements.js';
 import type { Database } from './schema.js';
 
@@ -72,7 +74,15 @@ function openPostgres(url: string, poolSize: number, onConnectionError: (error: 
   // its client, checked out or idle, and the pool re-emits an idle one's: unheard, either ends
   // the process. Each client's listener reports it (once); the pool drops the client on release
   // and opens another when asked.
-  pool.on('connect', (client) => client.on('error', onConnectionError));
+  // The listener also marks the error as the database's: pg emits it before it rejects the
+  // client's pending queries with the same error (on the next tick), so a query that fails with a
+  // bare ECONNRESET is known as a database failure (a 503), not a bug.
+  pool.on('connect', (client) =>
+    client.on('error', (error) => {
+      markDatabaseFailure(error);
+      onConnectionError(error);
+    }),
+  );
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
@@ -86,7 +96,7 @@ async function openSqlite(dataDir: string, checkpoints: OpenStoreOptions['backgr
   file.pragma('synchronous = NORMAL');
   file.pragma('busy_timeout = 5000');
   file.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(file) }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialectKeepingErrors(file, withStatementCache(file)) });
   let checkpointer: Checkpointer | null = null;
   if (checkpoints) {
     try {

@@ -64,6 +64,8 @@ export interface TcpProxy {
   port: number;
   /** Ends every connection through it, as a restarted or failed-over server does. */
   cut(): void;
+  /** Resets every connection (a TCP RST to the client's side), as a dropped route or a crashed host does. */
+  reset(): void;
   /** Cuts and refuses new connections until `open()`: the server is unreachable. */
   block(): Promise<void>;
   open(): Promise<void>;
@@ -100,6 +102,13 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     }
     pairs.clear();
   };
+  const reset = () => {
+    for (const { client, upstream } of pairs) {
+      client.resetAndDestroy();
+      upstream.destroy();
+    }
+    pairs.clear();
+  };
   const stop = async () => {
     const running = server;
     server = null;
@@ -110,6 +119,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   return {
     port,
     cut,
+    reset,
     block: stop,
     open: listen,
     upstreamPorts: () => [...pairs].map((pair) => pair.upstream.localPort).filter((p): p is number => p !== undefined),

@@ -81,12 +81,7 @@ describe('faults: Postgres', { skip: DATABASE_URL && REDIS_URL ? false : 'needs 
     // request whose task was accepted and then lost sight of answers a timeout naming its task.
     const accepted = new Set((await cluster.store.db.selectFrom('tasks').select('request_id').where('request_id', 'like', 'pg-down-%').execute()).map((t) => t.request_id));
     const odd = load.sent.filter((s) => s.status !== 200 && s.status !== 503 && !(s.status === 408 && accepted.has(s.requestId))).map((s) => `${s.kind} ${s.requestId}: ${s.status} ${s.body ?? ''}`);
-    // Known, open: about one run in eight, one sync request answers 500 (an error thrown during
-    // the outage that the classifier does not know yet). Reported with the nodes' errors until it
-    // is found; a 4xx other than the timeout above still fails.
-    const unexpected = odd.filter((line) => !/: 500 /.test(line));
-    if (odd.length > unexpected.length) console.log(`fault postgres unreachable 10 s: KNOWN OPEN 500s: ${odd.join(' | ')}\n${cluster.errors()}`);
-    assert.deepEqual(unexpected, [], `every answer is 200 or 503\n${cluster.errors()}`);
+    assert.deepEqual(odd, [], `every answer is 200 or 503\n${cluster.errors()}`);
     assert.deepEqual(await failedTasks('pg-down'), [], 'no task failed for the database');
     report('postgres unreachable 10 s', figures, serving);
     console.log(`fault postgres unreachable 10 s: answers by status ${JSON.stringify(statuses)}`);

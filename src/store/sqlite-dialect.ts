@@ -1,0 +1,37 @@
+/**
+ * Kysely's SQLite dialect, keeping the error that ended a transaction. On some errors (the disk
+ * full, an I/O error) SQLite rolls the transaction back itself; Kysely's ROLLBACK after that fails
+ * with "cannot rollback - no transaction is active", and that error, which says nothing, replaces
+ * SQLITE_FULL, which says the disk is full (a 503 to retry, not a 500).
+ */
+import type { Database as SqliteFile } from 'better-sqlite3';
+import { SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDatabase } from 'kysely';
+
+class SqliteDriverKeepingErrors extends SqliteDriver {
+  readonly #file: SqliteFile;
+
+  constructor(file: SqliteFile, database: SqliteDatabase) {
+    super({ database });
+    this.#file = file;
+  }
+
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (this.#file.inTransaction) await super.rollbackTransaction(connection);
+  }
+}
+
+export class SqliteDialectKeepingErrors extends SqliteDialect {
+  readonly #file: SqliteFile;
+  readonly #database: SqliteDatabase;
+
+  /** `database` is how Kysely reaches `file` (a statement cache, say); `file` says whether a transaction is open. */
+  constructor(file: SqliteFile, database: SqliteDatabase) {
+    super({ database });
+    this.#file = file;
+    this.#database = database;
+  }
+
+  override createDriver(): Driver {
+    return new SqliteDriverKeepingErrors(this.#file, this.#database);
+  }
+}
