@@ -25,13 +25,13 @@ export class BillingService {
     return this.prices.currency;
   }
 
-  /** The unit price and the hold of `n` images of a model, in micros. */
   /** Refuses with the Arrearage error, before any work, a key whose balance cannot cover `micros`. */
   async assertCanPay(keyId: string, micros: number): Promise<void> {
     const balance = await this.store.balanceOf(keyId);
     if (balance !== null && balance < micros) throw insufficientBalance(micros, balance, this.prices.currency);
   }
 
+  /** The unit price and the hold of `n` images of a model, in micros. */
   quote(model: ModelSpec, n: number): { unitPriceMicros: number; holdMicros: number } {
     const unitPriceMicros = this.prices.perImage(model);
     return { unitPriceMicros, holdMicros: unitPriceMicros * n };
