@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { AppError } from '../../src/domain/errors.js';
 import type { TaskRecord } from '../../src/domain/task.js';
 import { appOf, parseFalPath, resolveFalEndpoint } from '../../src/dialects/fal/endpoints.js';
-import { falError, falTaskFailure, falWebhook, resultBody } from '../../src/dialects/fal/render.js';
+import { falError, falTaskFailure, falWebhook, finalResultFailure, resultBody } from '../../src/dialects/fal/render.js';
 import { locOf } from '../../src/dialects/queue-common/loc.js';
 import { proxyTarget } from '../../src/dialects/fal/routes.js';
 import { queueLinks, statusBody, taskLogLines } from '../../src/dialects/queue-common/status.js';
@@ -177,6 +177,17 @@ describe('fal answers', () => {
     assert.deepEqual([canceled.status, canceled.errorType], [499, 'client_cancelled']);
     const failed = falTaskFailure(task({ status: 'failed', error: { kind: 'engine_timeout', message: 'slow' } }), false)!;
     assert.deepEqual([failed.status, failed.errorType], [504, 'generation_timeout']);
+  });
+
+  it("answers a queue result GET of a task that ended in a gateway outage with a 500 the fal client does not retry, still marked resubmittable", () => {
+    const outage = falTaskFailure(task({ status: 'failed', error: { kind: 'unavailable', message: "The gateway's object storage is unavailable right now; retry shortly." } }), false)!;
+    assert.equal(outage.status, 503, 'a sync run answers 503: submitting again may succeed');
+    const final = finalResultFailure(outage);
+    assert.deepEqual([final.status, final.headers['x-fal-retryable'], final.body], [500, 'true', outage.body]);
+    const timeout = falTaskFailure(task({ status: 'failed', error: { kind: 'engine_timeout', message: 'slow' } }), false)!;
+    assert.equal(finalResultFailure(timeout).status, 504, "fal's own timeout status is kept");
+    const invalid = falTaskFailure(task({ status: 'failed', error: { kind: 'invalid_image', message: 'bad' } }), false)!;
+    assert.equal(finalResultFailure(invalid), invalid);
   });
 
   it('renders the result, the status and the webhook', () => {

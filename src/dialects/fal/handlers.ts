@@ -10,7 +10,7 @@ import { idempotencyKeyOf, principalOf, type DialectContext } from '../context.j
 import { afterAcceptance, awaitEnding } from '../outcome.js';
 import { cancelRequest } from '../queue-common/cancel.js';
 import { appOf, falEndpointIds, resolveFalEndpoint, type FalOperation } from './endpoints.js';
-import { dataUri, falTaskFailure, resultBody, submitBody } from './render.js';
+import { dataUri, falTaskFailure, finalResultFailure, resultBody, submitBody } from './render.js';
 import { queueLinks, statusBody, taskLogLines } from '../queue-common/status.js';
 import { streamStatus } from './stream.js';
 import { parseMaxQueueLength, parseStartTimeout, translateFal } from './wire.js';
@@ -38,10 +38,12 @@ export function falHandlers(context: DialectContext) {
     return task;
   };
 
-  async function answerResult(reply: FastifyReply, task: TaskRecord): Promise<FastifyReply> {
+  /** The result of an ended task: read by a queue GET, or the answer of a sync run (`sync`), which a client may resubmit. */
+  async function answerResult(reply: FastifyReply, task: TaskRecord, sync: boolean): Promise<FastifyReply> {
     reply.header('x-fal-request-id', task.id);
     if (!isTerminal(task.status)) return reply.code(400).send({ detail: 'Request is still in progress', error_type: 'bad_request' });
-    const failure = falTaskFailure(task, await timedOut(task));
+    const ending = falTaskFailure(task, await timedOut(task));
+    const failure = ending && !sync ? finalResultFailure(ending) : ending;
     if (failure) return reply.code(failure.status).headers(failure.headers).send(failure.body);
     const syncMode = (await context.queueRequests.request(task))?.syncMode ?? false;
     const urls = syncMode
@@ -77,7 +79,7 @@ export function falHandlers(context: DialectContext) {
     );
     if (target.sync) {
       const status = `${context.publicUrl()}/fal/${appOf(endpoint.id)}/requests/${task.id}/status`;
-      return answerResult(reply, await awaitEnding(context, principal, task, (seconds) => `The request is still running after ${seconds} s; follow it at ${status}.`));
+      return answerResult(reply, await awaitEnding(context, principal, task, (seconds) => `The request is still running after ${seconds} s; follow it at ${status}.`), true);
     }
     const position = await context.tasks.queuePosition(task);
     return reply.header('x-fal-request-id', task.id).send(submitBody(task, linksOf(appOf(endpoint.id), task.id), position));
@@ -117,7 +119,7 @@ export function falHandlers(context: DialectContext) {
         return undefined;
       }
       case 'result':
-        return answerResult(reply, await find(request, operation.requestId));
+        return answerResult(reply, await find(request, operation.requestId), false);
       case 'cancel': {
         const answer = await cancelRequest(context, principalOf(request), operation.requestId);
         return reply.code(answer.status).send(answer.body);

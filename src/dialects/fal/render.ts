@@ -94,6 +94,18 @@ export function falTaskFailure(task: TaskRecord, timedOut: boolean): FalError | 
   return falError({ kind: failure.kind, message: failure.message, field: failure.field, retryAfterSeconds: undefined });
 }
 
+/** Statuses the fal client retries a queue GET on besides fal's own timeouts (504). */
+const GET_RETRIED = new Set([429, 502, 503]);
+
+/**
+ * A queue result GET of an ended task: its ending is final, so a status the fal client would
+ * retry the GET on (a gateway outage the task ended with answers 503) becomes a 500; the
+ * x-fal-retryable header still says whether submitting the request again may succeed.
+ */
+export function finalResultFailure(failure: FalError): FalError {
+  return GET_RETRIED.has(failure.status) ? { ...failure, status: 500 } : failure;
+}
+
 /** The submit answer; a replayed Idempotency-Key may answer a task that already moved on. */
 export function submitBody(task: TaskRecord, links: QueueLinks, position: number) {
   return { status: queueStatusOf(task.status), ...links, gateway_request_id: links.request_id, queue_position: position };
