@@ -7,7 +7,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { findModel } from '../domain/models.js';
-import { fileConfigSchema, REDIS_PREFIX, REDIS_PREFIX_RULE, S3_BUCKET, S3_BUCKET_RULE, type EngineConfig, type FileConfig } from './schema.js';
+import type { EngineConfig } from '../engines/options.js';
+import { fileConfigSchema, REDIS_PREFIX, REDIS_PREFIX_RULE, S3_BUCKET, S3_BUCKET_RULE, type FileConfig } from './schema.js';
 
 export type Role = 'all' | 'api' | 'worker';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { findModel } from '../domain/models.js';
+import { engineConfigSchema } from '../engines/options.js';
 
 /** A decimal amount as a string, e.g. "0.18". */
 const decimalAmount = z.string().regex(/^\d+(\.\d{1,6})?$/, 'must be a decimal amount like "0.18"');
@@ -13,113 +13,8 @@ const hostPort = z
   .string()
   .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be "host:port", e.g. "127.0.0.1:9000"');
 
-/** How the router treats any engine: its concurrency, its circuit breaker and its outputs. */
-const routing = {
-  /** Calls in flight at once from this process; more wait their turn (upstream limits become queueing). */
-  maxConcurrent: z.number().int().min(1).max(1000).optional(),
-  /** Opens after `failures` consecutive engine failures; a probe is let through after `openSeconds`. */
-  circuit: z
-    .object({ failures: z.number().int().min(1).max(1000).optional(), openSeconds: z.number().min(0.1).max(3600).optional() })
-    .strict()
-    .optional(),
-  /** rehost (default): outputs are downloaded and kept by us; passthrough: the upstream's URLs are handed out as they are. */
-  outputs: z.enum(['rehost', 'passthrough']).optional(),
-};
-
-const localEngine = z.object({ type: z.literal('local'), ...routing }).strict();
-
-const upstreamUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
-const knownModel = z.string().refine((id) => findModel(id) !== undefined, { error: (issue) => `unknown model "${String(issue.input)}"` });
-/** Models (ids or families) an engine serves; default: every model it can. */
-const modelList = z.array(knownModel).min(1);
-/** How the upstream receives input images: inline data URIs, or our signed URLs (it must reach QIG_PUBLIC_URL). */
-const inputMode = z.enum(['data-uri', 'url']);
-const timeoutSeconds = z.number().min(1).max(3600);
-
-const dashscopeEngine = z
-  .object({
-    type: z.literal('dashscope'),
-    ...routing,
-    /** Default: the region's host (Beijing). */
-    baseUrl: upstreamUrl.optional(),
-    region: z.enum(['beijing', 'singapore']).optional(),
-    apiKey: z.string().min(1),
-    workspace: z.string().min(1).optional(),
-    inputs: inputMode.optional(),
-    models: modelList.optional(),
-    /** Task queries per second from this process (DashScope allows 20 per account). */
-    taskQueriesPerSecond: z.number().int().min(1).max(20).optional(),
-    timeoutSeconds: timeoutSeconds.optional(),
-  })
-  .strict();
-
-const resellerEngine = z
-  .object({
-    type: z.literal('openai-compatible'),
-    ...routing,
-    baseUrl: upstreamUrl,
-    apiKey: z.string().min(1),
-    style: z.enum(['dashscope', 'openai', 'nebula']),
-    /** The endpoint path (`dashscope`, `nebula`) or the prefix before /images/… (`openai`, default /v1). */
-    path: z.string().regex(/^\/[^?#]*$/, 'must be a path starting with "/"').optional(),
-    models: modelList.optional(),
-    inputs: inputMode.optional(),
-    /** `openai` style: ask for URLs or base64 (default: the upstream's default). */
-    responseFormat: z.enum(['url', 'b64_json']).optional(),
-    timeoutSeconds: timeoutSeconds.optional(),
-  })
-  .strict()
-  .refine((engine) => !(engine.style === 'openai' && engine.inputs === 'url'), {
-    error: 'inputs: "url" is not available with style "openai" (edits upload the images as files)',
-    path: ['inputs'],
-  });
-
-const falEndpoint = z.string().regex(/^[\w.-]+\/[\w.-]+(\/[\w./-]+)?$/, 'must be an endpoint id like "fal-ai/qwen-image-edit-plus"');
-
-const falEngine = z
-  .object({
-    type: z.literal('fal'),
-    ...routing,
-    /** Default https://queue.fal.run. */
-    baseUrl: upstreamUrl.optional(),
-    apiKey: z.string().min(1),
-    /** Model → endpoint id, or one per kind; merged over the built-in map. */
-    endpoints: z
-      .record(knownModel, z.union([falEndpoint, z.object({ edit: falEndpoint.optional(), generate: falEndpoint.optional() }).strict()]))
-      .optional(),
-    models: modelList.optional(),
-    inputs: inputMode.optional(),
-    timeoutSeconds: timeoutSeconds.optional(),
-  })
-  .strict();
-
-const fileName = z.string().min(1).max(255);
-
-const comfyuiEngine = z
-  .object({
-    type: z.literal('comfyui'),
-    ...routing,
-    baseUrl: upstreamUrl,
-    /** Default: qwen-image-edit-plus (the 2509 checkpoint). */
-    models: modelList.optional(),
-    unet: fileName.optional(),
-    clip: fileName.optional(),
-    vae: fileName.optional(),
-    /** A LoRA such as the Lightning 4-step one; it changes the default steps and cfg. */
-    lora: fileName.optional(),
-    steps: z.number().int().min(1).max(200).optional(),
-    cfg: z.number().min(0).max(30).optional(),
-    sampler: z.string().min(1).optional(),
-    scheduler: z.string().min(1).optional(),
-    shift: z.number().min(0).max(100).optional(),
-    /** Size of the reference latent when no size is asked for. */
-    megapixels: z.number().min(0.1).max(16).optional(),
-  })
-  .strict();
-
-export const engineConfigSchema = z.discriminatedUnion('type', [localEngine, dashscopeEngine, resellerEngine, falEngine, comfyuiEngine]);
-
-export type EngineConfig = z.infer<typeof engineConfigSchema>;
+/** An http(s) URL (the S3 endpoint). */
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
 /** The config file (JSON or YAML). Every key is optional; env variables override. */
 export const fileConfigSchema = z
@@ -143,7 +38,7 @@ export const fileConfigSchema = z
       .object({
         bucket: z.string().regex(S3_BUCKET, S3_BUCKET_RULE).optional(),
         /** Default: AWS S3 in `region`. */
-        endpoint: upstreamUrl.optional(),
+        endpoint: httpUrl.optional(),
         region: z.string().min(1).optional(),
         /** Prepended to every object key, e.g. "qig/". */
         prefix: z.string().regex(/^[A-Za-z0-9!_.*'()/-]{0,200}$/, 'must use letters, digits and !_.*\'()/- only').optional(),

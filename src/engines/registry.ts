@@ -1,5 +1,4 @@
-/** Builds the configured engines by type. Adding an engine type means one entry here. */
-import type { EngineConfig } from '../config/schema.js';
+/** Builds the configured engines by type. Adding an engine type means one entry here (and its options in options.ts). */
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { createSafeFetch, type SafeFetch, type SafeFetchOptions } from '../lib/safe-fetch.js';
@@ -10,6 +9,7 @@ import type { Engine } from './engine.js';
 import { createFalEngine, DEFAULT_FAL_ENDPOINTS } from './fal/index.js';
 import { createLocalEngine } from './local/index.js';
 import { createResellerEngine } from './openai-compatible/index.js';
+import type { EngineConfig } from './options.js';
 
 export interface EngineDeps {
   logger: Logger;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import type { EngineConfig } from '../../src/config/schema.js';
+import type { EngineConfig } from '../../src/engines/options.js';
 import { AppError, isErrorKind } from '../../src/domain/errors.js';
 import type { Engine, EngineCall, EngineImage, EngineResult } from '../../src/engines/engine.js';
 import { createLocalEngine } from '../../src/engines/local/index.js';

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
-import { engineConfigSchema } from '../../src/config/schema.js';
+import { engineConfigSchema } from '../../src/engines/options.js';
 import type { Engine } from '../../src/engines/engine.js';
 import { createEngines, hostPortOf } from '../../src/engines/registry.js';
 import { silentLogger } from '../../src/lib/logger.js';
