@@ -13,7 +13,7 @@ const LAYERS = {
   lib: ['dialects', 'services', 'engines', 'images', 'store', 'queue', 'blobs', 'events', 'rate-limits', 'http', 'config', 'domain'],
   config: ['dialects', 'services', 'engines', 'images', 'store', 'queue', 'blobs', 'events', 'rate-limits', 'http', 'lib'],
   images: ['dialects', 'services', 'engines', 'store', 'queue', 'blobs', 'events', 'rate-limits', 'http', 'config'],
-  engines: ['dialects', 'services', 'store', 'queue', 'blobs', 'events', 'rate-limits', 'http'],
+  engines: ['dialects', 'services', 'store', 'queue', 'blobs', 'events', 'rate-limits', 'http', 'config'],
   store: ['dialects', 'services', 'engines', 'images', 'queue', 'blobs', 'events', 'rate-limits', 'http', 'config'],
   queue: ['dialects', 'services', 'engines', 'images', 'store', 'blobs', 'events', 'rate-limits', 'http', 'config', 'domain'],
   blobs: ['dialects', 'services', 'engines', 'images', 'store', 'queue', 'events', 'rate-limits', 'http', 'config'],
