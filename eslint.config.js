@@ -69,7 +69,16 @@ export default tseslint.config(
       // fastify plugins are async functions): an implementation without an await is no mistake.
       '@typescript-eslint/require-await': 'off',
       'import-x/no-cycle': 'error',
-      'import-x/no-restricted-paths': ['error', { zones }],
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            ...zones,
+            // Services and HTTP ask the store through its ports; the composition root picks the implementation.
+            { target: ['./src/services', './src/http', './src/app.ts'], from: './src/store', except: ['./ports.ts'], message: 'import the store\'s ports (src/store/ports.ts), not an implementation.' },
+          ],
+        },
+      ],
     },
   },
   {

@@ -28,7 +28,7 @@ import type { AccountService } from './services/accounts.js';
 import type { EngineHealth } from './services/engine-guard.js';
 import type { KeyService } from './services/keys.js';
 import type { EngineCapabilities } from './engines/engine.js';
-import type { TaskStore } from './store/task-store.js';
+import type { TaskStore } from './store/ports.js';
 
 export interface AppDeps {
   config: AppConfig;

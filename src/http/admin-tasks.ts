@@ -11,7 +11,7 @@ import type { EngineCapabilities } from '../engines/engine.js';
 import { zodToAppError } from '../dialects/zod-errors.js';
 import { guardAdmin } from './admin-guard.js';
 import type { EngineHealth } from '../services/engine-guard.js';
-import type { TaskStore } from '../store/task-store.js';
+import type { TaskStore } from '../store/ports.js';
 
 export interface AdminTaskDeps {
   adminToken: string;

@@ -1,6 +1,6 @@
 /** The query of the usage endpoints: by key (admin only), model and time, paged. */
 import { z } from 'zod';
-import type { UsageFilter } from '../store/billing-store.js';
+import type { UsageFilter } from '../store/ports.js';
 
 const time = z.union([z.iso.datetime(), z.string().regex(/^\d{10,13}$/)], { error: 'must be an ISO 8601 date-time or epoch seconds/milliseconds' });
 

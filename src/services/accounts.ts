@@ -2,7 +2,7 @@
 import { AppError } from '../domain/errors.js';
 import { findModel } from '../domain/models.js';
 import { formatAmount } from '../domain/money.js';
-import type { ApiKeyRecord } from '../store/key-store.js';
+import type { ApiKeyRecord } from '../store/ports.js';
 import type { BillingService } from './billing.js';
 import type { KeyService, NewKeyOptions } from './keys.js';
 

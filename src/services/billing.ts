@@ -10,12 +10,11 @@ import type { PriceList } from '../domain/prices.js';
 import type { TaskRecord } from '../domain/task.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import type { BillingStore, UsageFilter } from '../store/billing-store.js';
-import type { TaskOutcome } from '../store/task-store.js';
+import type { Ledger, TaskOutcome, UsageFilter } from '../store/ports.js';
 
 export class BillingService {
   constructor(
-    private readonly store: BillingStore,
+    private readonly store: Ledger,
     readonly prices: PriceList,
     private readonly clock: Clock,
     private readonly logger: Logger,

@@ -9,8 +9,7 @@ import type { GenerationRequest } from '../domain/request.js';
 import type { TaskRecord } from '../domain/task.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import type { IdempotencyStore } from '../store/idempotency-store.js';
-import type { TaskStore } from '../store/task-store.js';
+import type { IdempotencyStore, TaskStore } from '../store/ports.js';
 
 /** How long a key answers with its first task. */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;

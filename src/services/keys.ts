@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { AppError } from '../domain/errors.js';
 import type { Clock } from '../lib/clock.js';
 import { hashApiKey, newApiKeySecret, newKeyId } from '../lib/ids.js';
-import type { ApiKeyRecord, KeyStore } from '../store/key-store.js';
+import type { ApiKeyRecord, KeyStore } from '../store/ports.js';
 
 /** Who is calling: the key a request authenticated with. */
 export interface Principal {

@@ -7,7 +7,7 @@
 import type { BlobStore } from '../blobs/blob-store.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import type { BlobRetentionStore } from '../store/blob-retention-store.js';
+import type { BlobRetentionStore } from '../store/ports.js';
 
 export interface OutputRetentionOptions {
   /** How long after its end a task's images are kept; 0 keeps them for ever. */

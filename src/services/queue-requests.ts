@@ -9,8 +9,7 @@ import { isTerminal, type TaskRecord } from '../domain/task.js';
 import type { Clock } from '../lib/clock.js';
 import { LruCache } from '../lib/lru.js';
 import type { Logger } from '../lib/logger.js';
-import type { TaskStore } from '../store/task-store.js';
-import type { QueueRequestRecord, SqlWebhookStore } from '../store/webhook-store.js';
+import type { QueueRequestRecord, QueueRequestStore, TaskStore } from '../store/ports.js';
 import type { TaskEventListener, TaskEvents } from '../events/events.js';
 import type { Principal } from './keys.js';
 import type { SubmitCommand, TaskService } from './tasks.js';
@@ -31,7 +30,7 @@ export interface QueueSubmitOptions {
 export interface QueueRequestServiceDeps {
   tasks: TaskService;
   taskStore: TaskStore;
-  store: SqlWebhookStore;
+  store: QueueRequestStore;
   webhooks: WebhookService;
   events: TaskEvents;
   clock: Clock;

@@ -8,9 +8,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { createSafeFetch } from '../lib/safe-fetch.js';
 import type { Resolver } from '../lib/url-guard.js';
-import type { SettingsStore } from '../store/settings-store.js';
-import type { TaskStore } from '../store/task-store.js';
-import type { SqlWebhookStore } from '../store/webhook-store.js';
+import type { DeliveryStore, QueueRequestStore, SettingsStore, TaskStore } from '../store/ports.js';
 import type { TaskEvents } from '../events/events.js';
 import { QueueRequestService } from './queue-requests.js';
 import type { TaskService } from './tasks.js';
@@ -18,7 +16,7 @@ import { DEFAULT_DELIVERY_TIMINGS, WebhookDeliveryWorker } from './webhook-deliv
 import { WebhookService, type WebhookRenderer } from './webhooks.js';
 
 export interface QueueServicesOptions {
-  store: SqlWebhookStore;
+  store: QueueRequestStore & DeliveryStore;
   taskStore: TaskStore;
   tasks: TaskService;
   events: TaskEvents;

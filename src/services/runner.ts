@@ -13,7 +13,7 @@ import type { UrlSigner } from '../blobs/signing.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { TaskQueue } from '../queue/queue.js';
-import type { TaskOutcome, TaskStore } from '../store/task-store.js';
+import type { TaskOutcome, TaskStore } from '../store/ports.js';
 import type { BillingService } from './billing.js';
 import type { TaskEvents } from '../events/events.js';
 import { executeTask, type CallState, type RetryPolicy, type RunState } from './execution.js';

@@ -8,7 +8,7 @@ import type { TaskError } from '../domain/errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { TaskQueue } from '../queue/queue.js';
-import type { TaskStore } from '../store/task-store.js';
+import type { TaskStore } from '../store/ports.js';
 import type { BillingService } from './billing.js';
 import type { TaskEvents } from '../events/events.js';
 

@@ -6,14 +6,13 @@ import { boundWarnings } from '../domain/bounded-text.js';
 import { AppError } from '../domain/errors.js';
 import { mayBeDatabaseOutage } from '../domain/infrastructure-errors.js';
 import { outputSizeFor, validateRequest, type FieldNames, type GenerationRequest, type ValidatedRequest } from '../domain/request.js';
-import { isTerminal, type TaskInput, type TaskLogLine, type TaskRecord, type TaskStatus } from '../domain/task.js';
+import { isTerminal, type TaskInput, type TaskLogLine, type TaskRecord } from '../domain/task.js';
 import type { Clock } from '../lib/clock.js';
 import { newTaskId, randomSeed } from '../lib/ids.js';
 import { LruCache } from '../lib/lru.js';
 import type { Logger } from '../lib/logger.js';
 import type { TaskQueue } from '../queue/queue.js';
-import type { NewTask, TaskStore } from '../store/task-store.js';
-import type { BillingStore } from '../store/billing-store.js';
+import type { Ledger, NewTask, TaskListFilter, TaskStore } from '../store/ports.js';
 import type { TaskEvents } from '../events/events.js';
 import type { RateLimiter } from '../rate-limits/rate-limit.js';
 import type { BillingService } from './billing.js';
@@ -45,14 +44,8 @@ interface Accepted {
   idempotencyKey: string | undefined;
 }
 
-export interface TaskListQuery {
-  status?: TaskStatus | undefined;
-  model?: string | undefined;
-  createdFrom?: number | undefined;
-  createdTo?: number | undefined;
-  limit: number;
-  offset: number;
-}
+/** A key's own listing: the store's filter without the key, which the caller's principal gives. */
+export type TaskListQuery = Omit<TaskListFilter, 'keyId'>;
 
 export type CancelOutcome = 'canceled' | 'cancel-requested' | 'already-finished' | 'running' | 'not-found';
 
@@ -62,7 +55,7 @@ export interface TaskServiceOptions {
 
 export interface TaskServiceDeps {
   store: TaskStore;
-  billingStore: BillingStore;
+  billingStore: Ledger;
   billing: BillingService;
   idempotency: Idempotency;
   limiter: RateLimiter;

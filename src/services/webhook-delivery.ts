@@ -7,7 +7,7 @@
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { SafeFetch } from '../lib/safe-fetch.js';
-import type { AttemptOutcome, DeliveryRecord, SqlWebhookStore } from '../store/webhook-store.js';
+import type { AttemptOutcome, DeliveryRecord, DeliveryStore } from '../store/ports.js';
 import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from './webhook-signature.js';
 import type { WebhookService } from './webhooks.js';
 
@@ -43,7 +43,7 @@ export class WebhookDeliveryWorker {
   private stopListening: () => void = () => {};
 
   constructor(
-    private readonly store: SqlWebhookStore,
+    private readonly store: DeliveryStore,
     private readonly webhooks: WebhookService,
     private readonly fetch: SafeFetch,
     private readonly clock: Clock,

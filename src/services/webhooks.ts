@@ -10,8 +10,7 @@ import { isTerminal, type TaskRecord } from '../domain/task.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { createUrlGuard, SafeFetchError, type Resolver, type UrlGuard } from '../lib/url-guard.js';
-import type { TaskStore } from '../store/task-store.js';
-import type { QueueRequestRecord, SqlWebhookStore } from '../store/webhook-store.js';
+import type { DeliveryStore, QueueRequestRecord, QueueRequestStore, TaskStore } from '../store/ports.js';
 import type { TaskEvents } from '../events/events.js';
 
 /** What a webhook receives (fal's shape, protocols.md §3.7). */
@@ -28,7 +27,7 @@ export interface WebhookEnvelope {
 export type WebhookRenderer = (task: TaskRecord, request: QueueRequestRecord) => WebhookEnvelope | Promise<WebhookEnvelope>;
 
 export interface WebhookServiceDeps {
-  store: SqlWebhookStore;
+  store: QueueRequestStore & DeliveryStore;
   taskStore: TaskStore;
   events: TaskEvents;
   /** By dialect name (the `dialect` of the queue request). */

@@ -12,49 +12,12 @@ import type { Database } from './schema.js';
 import { PENDING } from './idempotency-store.js';
 import { newTaskRow, rowToTask } from './task-rows.js';
 import { queueRequestRow } from './webhook-store.js';
-import { finishTaskRow, type NewTask, type TaskOutcome } from './task-store.js';
-
-export interface SubmitLimits {
-  /** Tasks of this key queued or running at most, or null. */
-  maxInFlight: number | null;
-  /** The Idempotency-Key this submit claimed (see idempotency-store.ts); the task fills the claim in. */
-  idempotencyKey?: string | undefined;
-}
-
-export interface UsageRecord {
-  taskId: string;
-  keyId: string;
-  model: string;
-  images: number;
-  unitPriceMicros: number;
-  amountMicros: number;
-  currency: string;
-  description: string;
-  createdAt: number;
-}
-
-export interface UsageFilter {
-  keyId?: string | undefined;
-  model?: string | undefined;
-  from?: number | undefined;
-  to?: number | undefined;
-  limit: number;
-  offset: number;
-}
-
-export interface LedgerRow {
-  id: number;
-  keyId: string;
-  taskId: string | null;
-  kind: string;
-  amountMicros: number;
-  note: string;
-  createdAt: number;
-}
+import type { Ledger, LedgerRow, NewTask, SubmitLimits, TaskOutcome, UsageFilter, UsageRecord } from './ports.js';
+import { finishTaskRow } from './task-store.js';
 
 const IN_FLIGHT: TaskStatus[] = ['queued', 'running'];
 
-export class BillingStore {
+export class BillingStore implements Ledger {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly currency: string,

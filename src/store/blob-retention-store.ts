@@ -4,19 +4,8 @@
  */
 import type { Kysely } from 'kysely';
 import type { TaskInput, TaskOutput } from '../domain/task.js';
+import type { BlobRetentionStore, ExpiredBlobs } from './ports.js';
 import type { Database } from './schema.js';
-
-export interface ExpiredBlobs {
-  taskId: string;
-  blobIds: string[];
-}
-
-export interface BlobRetentionStore {
-  /** Ended tasks that own their blobs and ended before `endedBefore`, oldest first. */
-  findExpired(endedBefore: number, limit: number): Promise<ExpiredBlobs[]>;
-  /** Records that the task's blobs are deleted. */
-  markPurged(taskId: string): Promise<void>;
-}
 
 export class SqlBlobRetentionStore implements BlobRetentionStore {
   constructor(private readonly db: Kysely<Database>) {}

@@ -5,29 +5,11 @@
  * answered with the first's task (or told to retry while the first is still being accepted).
  */
 import type { Kysely } from 'kysely';
+import type { IdempotencyClaim, IdempotencyStore, IdempotencyTimes } from './ports.js';
 import type { Database } from './schema.js';
 
 /** The task id of a claim whose task is not created yet. */
 export const PENDING = '';
-
-export type IdempotencyClaim =
-  | { kind: 'claimed' }
-  | { kind: 'existing'; fingerprint: string; taskId: string | null; createdAt: number };
-
-export interface IdempotencyTimes {
-  now: number;
-  /** Rows created before this are past the window: a new request may take the key. */
-  windowStart: number;
-  /** Claims still without a task created before this were abandoned (their submit died). */
-  staleBefore: number;
-}
-
-export interface IdempotencyStore {
-  /** Claims `key` for a request with this fingerprint, or reports who holds it. */
-  claim(keyId: string, key: string, fingerprint: string, times: IdempotencyTimes): Promise<IdempotencyClaim>;
-  /** Gives up a claim whose submit failed before creating its task. */
-  release(keyId: string, key: string): Promise<void>;
-}
 
 export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;

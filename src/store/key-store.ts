@@ -1,32 +1,7 @@
 /** API keys, stored by the SHA-256 of the secret; the secret itself is never kept. */
 import type { Kysely, Selectable } from 'kysely';
+import type { ApiKeyRecord, KeyStore } from './ports.js';
 import type { ApiKeysTable, Database } from './schema.js';
-
-export interface ApiKeyRecord {
-  id: string;
-  name: string;
-  keyHash: string;
-  /** The first characters of the key, to tell keys apart in lists. */
-  keyPrefix: string;
-  createdAt: number;
-  revokedAt: number | null;
-  expiresAt: number | null;
-  rateLimitPerMinute: number | null;
-  maxInFlight: number | null;
-  /** Allowed model ids; null allows every model. */
-  models: string[] | null;
-  /** The balance when read (null: unlimited); changes go through the ledger, never this field. */
-  balanceMicros: number | null;
-}
-
-export interface KeyStore {
-  create(key: ApiKeyRecord): Promise<void>;
-  findByHash(hash: string): Promise<ApiKeyRecord | null>;
-  get(id: string): Promise<ApiKeyRecord | null>;
-  list(): Promise<ApiKeyRecord[]>;
-  revoke(id: string, at: number): Promise<boolean>;
-  count(): Promise<number>;
-}
 
 function rowToKey(row: Selectable<ApiKeysTable>): ApiKeyRecord {
   return {

@@ -1,11 +1,7 @@
 /** Small values shared by every node, such as the URL-signing secret. */
 import type { Kysely } from 'kysely';
+import type { SettingsStore } from './ports.js';
 import type { Database } from './schema.js';
-
-export interface SettingsStore {
-  /** The stored value, or `value` stored now if there was none (first writer wins across nodes). */
-  getOrCreate(name: string, value: () => string): Promise<string>;
-}
 
 export class SqlSettingsStore implements SettingsStore {
   constructor(private readonly db: Kysely<Database>) {}

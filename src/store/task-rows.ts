@@ -3,7 +3,7 @@ import type { Selectable } from 'kysely';
 import type { TaskError } from '../domain/errors.js';
 import type { TaskBilling, TaskInput, TaskKind, TaskOutput, TaskRecord, TaskSpec, TaskStatus, TaskUsage } from '../domain/task.js';
 import type { TasksTable } from './schema.js';
-import type { NewTask } from './task-store.js';
+import type { NewTask } from './ports.js';
 
 export type Row = Selectable<TasksTable>;
 

@@ -4,98 +4,11 @@
  */
 import type { Kysely } from 'kysely';
 import type { TaskError } from '../domain/errors.js';
-import { TERMINAL_STATUSES, type TaskInput, type TaskKind, type TaskLogLine, type TaskOutput, type TaskRecord, type TaskSpec, type TaskStatus, type TaskUsage } from '../domain/task.js';
+import { TERMINAL_STATUSES, type TaskLogLine, type TaskRecord } from '../domain/task.js';
 import type { Database } from './schema.js';
 import { BufferedTaskLogs } from './task-logs.js';
 import { newTaskRow, rowToTask } from './task-rows.js';
-import type { QueueRequestRecord } from './webhook-store.js';
-
-export interface NewTask {
-  id: string;
-  /** The price and the hold taken at submit (zero for free models or none configured). */
-  billing?: { unitPriceMicros: number; holdMicros: number } | undefined;
-  keyId: string;
-  model: string;
-  kind: TaskKind;
-  spec: TaskSpec;
-  inputs: TaskInput[];
-  warnings: string[];
-  origin: string;
-  requestId: string;
-  createdAt: number;
-  /** A queue dialect's options (webhook, start deadline), written in the task's own transaction. */
-  queueRequest?: Omit<QueueRequestRecord, 'taskId' | 'timedOut' | 'createdAt'> | undefined;
-}
-
-export interface TaskListFilter {
-  keyId?: string | undefined;
-  status?: TaskStatus | undefined;
-  model?: string | undefined;
-  createdFrom?: number | undefined;
-  createdTo?: number | undefined;
-  limit: number;
-  offset: number;
-}
-
-/** What a worker records when a task ends. */
-export type TaskOutcome = (
-  | { status: 'succeeded'; outputs: TaskOutput[]; usage: TaskUsage; actualPrompt: string | null; warnings: string[] }
-  | { status: 'failed'; error: TaskError; outputs: TaskOutput[]; warnings: string[] }
-  | { status: 'canceled'; warnings: string[] }
-) & {
-  /** The engine that produced the outcome, recorded with it. */
-  engine?: string | null | undefined;
-};
-
-/** Progress a worker saves while a task runs. */
-export interface TaskProgress {
-  engine?: string | null;
-  operation?: unknown;
-  outputs?: TaskOutput[];
-  warnings?: string[];
-  leaseUntil?: number;
-  /** Lets go of the task until leaseUntil (parked for a later poll of an upstream operation). */
-  release?: boolean;
-}
-
-export interface TaskStore {
-  create(task: NewTask): Promise<TaskRecord>;
-  get(id: string): Promise<TaskRecord | null>;
-  list(filter: TaskListFilter): Promise<{ tasks: TaskRecord[]; total: number }>;
-  /**
-   * queued (or running with an expired lease, or parked with a cancel request) → running, held by
-   * this worker until leaseUntil.
-   */
-  claim(id: string, workerId: string, now: number, leaseUntil: number): Promise<TaskRecord | null>;
-  /** Saves progress while this worker holds the task; false if it lost it. */
-  saveProgress(id: string, workerId: string, progress: TaskProgress, now: number): Promise<boolean>;
-  /** Ends a task this worker holds; null if it no longer holds it. */
-  finish(id: string, workerId: string, outcome: TaskOutcome, now: number): Promise<TaskRecord | null>;
-  /** queued → canceled; false if it was not queued. */
-  cancelQueued(id: string, now: number): Promise<boolean>;
-  /** Flags a running task for cancellation; the worker stops it. */
-  requestCancel(id: string, now: number): Promise<boolean>;
-  /**
-   * Running tasks whose lease expired before `before`: held by a worker that died (worker set),
-   * or parked for a poll whose queue entry was lost (worker null).
-   */
-  findExpired(before: number, limit: number): Promise<TaskRecord[]>;
-  /** Those of these tasks that have ended (succeeded, failed or canceled). */
-  findEnded(ids: readonly string[]): Promise<TaskRecord[]>;
-  /** Tasks parked for a later poll (running, held by no worker), by id after a cursor. */
-  findParked(limit: number, afterId?: string): Promise<TaskRecord[]>;
-  /** Queued tasks, oldest first, after a (createdAt, id) cursor (to re-enqueue after a restart). */
-  findQueued(limit: number, after?: { createdAt: number; id: string }): Promise<TaskRecord[]>;
-  /** A dead worker's task back to queued (keeping its operation handle), if still expired. */
-  requeueExpired(id: string, before: number, now: number): Promise<boolean>;
-  /** A dead worker's task failed after too many attempts, if still expired. */
-  failExpired(id: string, before: number, error: TaskError, now: number): Promise<TaskRecord | null>;
-  /** How many queued tasks were created before this one (0 = next). */
-  queuePosition(task: TaskRecord): Promise<number>;
-  countQueued(): Promise<number>;
-  appendLog(id: string, line: TaskLogLine): Promise<void>;
-  logs(id: string, limit?: number): Promise<TaskLogLine[]>;
-}
+import type { NewTask, TaskListFilter, TaskOutcome, TaskProgress, TaskStore } from './ports.js';
 
 export class SqlTaskStore implements TaskStore {
   private readonly taskLogs: BufferedTaskLogs;

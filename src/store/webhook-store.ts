@@ -5,40 +5,8 @@
  */
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import { TERMINAL_STATUSES } from '../domain/task.js';
+import type { AttemptOutcome, DeliveryRecord, DeliveryState, DeliveryStore, QueueRequestRecord, QueueRequestStore } from './ports.js';
 import type { Database, QueueRequestsTable, WebhookDeliveriesTable } from './schema.js';
-
-export interface QueueRequestRecord {
-  taskId: string;
-  dialect: string;
-  endpoint: string;
-  syncMode: boolean;
-  startDeadline: number | null;
-  timedOut: boolean;
-  webhookUrl: string | null;
-  createdAt: number;
-}
-
-export type DeliveryState = 'pending' | 'sending' | 'delivered' | 'failed';
-
-export interface DeliveryRecord {
-  id: number;
-  taskId: string;
-  url: string;
-  body: string;
-  state: DeliveryState;
-  attempts: number;
-  nextAttemptAt: number;
-  lastStatus: number | null;
-  lastError: string | null;
-  createdAt: number;
-  finishedAt: number | null;
-}
-
-/** How an attempt ended: delivered, retry at `nextAttemptAt`, or given up. */
-export type AttemptOutcome =
-  | { state: 'delivered'; status: number }
-  | { state: 'pending'; nextAttemptAt: number; status: number | null; error: string }
-  | { state: 'failed'; status: number | null; error: string };
 
 const TERMINAL = [...TERMINAL_STATUSES];
 
@@ -86,10 +54,10 @@ function toDelivery(row: Selectable<WebhookDeliveriesTable>): DeliveryRecord {
   };
 }
 
-export class SqlWebhookStore {
+export class SqlWebhookStore implements QueueRequestStore, DeliveryStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Records a task's queue options; false when the task has them already (an idempotent replay). */
+  /** The queue options of a task, or null when it has none. */
   async getRequest(taskId: string): Promise<QueueRequestRecord | null> {
     const row = await this.db.selectFrom('queue_requests').selectAll().where('task_id', '=', taskId).executeTakeFirst();
     return row ? toRequest(row) : null;

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { randomUUID } from 'node:crypto';
 import { BillingStore } from '../../src/store/billing-store.js';
-import { SqlTaskStore, type NewTask } from '../../src/store/task-store.js';
+import { SqlTaskStore } from '../../src/store/task-store.js';
+import type { NewTask } from '../../src/store/ports.js';
 import { storeTargets } from '../helpers/stores.js';
 
 function newTask(overrides: Partial<NewTask> = {}): NewTask {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TaskRunner, type RunnerDeps } from '../../src/services/runner.js';
-import type { TaskOutcome } from '../../src/store/task-store.js';
+import type { TaskOutcome } from '../../src/store/ports.js';
 
 const terminated = () => Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
 

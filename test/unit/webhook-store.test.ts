@@ -7,7 +7,8 @@ import { describe, it } from 'node:test';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/store/schema.js';
 import { newTaskRow } from '../../src/store/task-rows.js';
-import { queueRequestRow, SqlWebhookStore, type QueueRequestRecord } from '../../src/store/webhook-store.js';
+import { queueRequestRow, SqlWebhookStore } from '../../src/store/webhook-store.js';
+import type { QueueRequestRecord } from '../../src/store/ports.js';
 import { storeTargets } from '../helpers/stores.js';
 
 async function addTask(db: Kysely<Database>, id: string, status: string): Promise<void> {

@@ -1,0 +1,291 @@
+/**
+ * The store's ports: what the services may ask of the database, one interface per thing stored,
+ * with the records they pass. The SQL implementations (SQLite and Postgres through Kysely) sit
+ * beside this file; services and http import these types, never an implementation.
+ */
+import type { TaskError } from '../domain/errors.js';
+import type { TaskInput, TaskKind, TaskLogLine, TaskOutput, TaskRecord, TaskSpec, TaskStatus, TaskUsage } from '../domain/task.js';
+
+// Tasks
+
+export interface NewTask {
+  id: string;
+  /** The price and the hold taken at submit (zero for free models or none configured). */
+  billing?: { unitPriceMicros: number; holdMicros: number } | undefined;
+  keyId: string;
+  model: string;
+  kind: TaskKind;
+  spec: TaskSpec;
+  inputs: TaskInput[];
+  warnings: string[];
+  origin: string;
+  requestId: string;
+  createdAt: number;
+  /** A queue dialect's options (webhook, start deadline), written in the task's own transaction. */
+  queueRequest?: Omit<QueueRequestRecord, 'taskId' | 'timedOut' | 'createdAt'> | undefined;
+}
+
+export interface TaskListFilter {
+  keyId?: string | undefined;
+  status?: TaskStatus | undefined;
+  model?: string | undefined;
+  createdFrom?: number | undefined;
+  createdTo?: number | undefined;
+  limit: number;
+  offset: number;
+}
+
+/** What a worker records when a task ends. */
+export type TaskOutcome = (
+  | { status: 'succeeded'; outputs: TaskOutput[]; usage: TaskUsage; actualPrompt: string | null; warnings: string[] }
+  | { status: 'failed'; error: TaskError; outputs: TaskOutput[]; warnings: string[] }
+  | { status: 'canceled'; warnings: string[] }
+) & {
+  /** The engine that produced the outcome, recorded with it. */
+  engine?: string | null | undefined;
+};
+
+/** Progress a worker saves while a task runs. */
+export interface TaskProgress {
+  engine?: string | null;
+  operation?: unknown;
+  outputs?: TaskOutput[];
+  warnings?: string[];
+  leaseUntil?: number;
+  /** Lets go of the task until leaseUntil (parked for a later poll of an upstream operation). */
+  release?: boolean;
+}
+
+export interface TaskStore {
+  create(task: NewTask): Promise<TaskRecord>;
+  get(id: string): Promise<TaskRecord | null>;
+  list(filter: TaskListFilter): Promise<{ tasks: TaskRecord[]; total: number }>;
+  /**
+   * queued (or running with an expired lease, or parked with a cancel request) → running, held by
+   * this worker until leaseUntil.
+   */
+  claim(id: string, workerId: string, now: number, leaseUntil: number): Promise<TaskRecord | null>;
+  /** Saves progress while this worker holds the task; false if it lost it. */
+  saveProgress(id: string, workerId: string, progress: TaskProgress, now: number): Promise<boolean>;
+  /** Ends a task this worker holds; null if it no longer holds it. */
+  finish(id: string, workerId: string, outcome: TaskOutcome, now: number): Promise<TaskRecord | null>;
+  /** queued → canceled; false if it was not queued. */
+  cancelQueued(id: string, now: number): Promise<boolean>;
+  /** Flags a running task for cancellation; the worker stops it. */
+  requestCancel(id: string, now: number): Promise<boolean>;
+  /**
+   * Running tasks whose lease expired before `before`: held by a worker that died (worker set),
+   * or parked for a poll whose queue entry was lost (worker null).
+   */
+  findExpired(before: number, limit: number): Promise<TaskRecord[]>;
+  /** Those of these tasks that have ended (succeeded, failed or canceled). */
+  findEnded(ids: readonly string[]): Promise<TaskRecord[]>;
+  /** Tasks parked for a later poll (running, held by no worker), by id after a cursor. */
+  findParked(limit: number, afterId?: string): Promise<TaskRecord[]>;
+  /** Queued tasks, oldest first, after a (createdAt, id) cursor (to re-enqueue after a restart). */
+  findQueued(limit: number, after?: { createdAt: number; id: string }): Promise<TaskRecord[]>;
+  /** A dead worker's task back to queued (keeping its operation handle), if still expired. */
+  requeueExpired(id: string, before: number, now: number): Promise<boolean>;
+  /** A dead worker's task failed after too many attempts, if still expired. */
+  failExpired(id: string, before: number, error: TaskError, now: number): Promise<TaskRecord | null>;
+  /** How many queued tasks were created before this one (0 = next). */
+  queuePosition(task: TaskRecord): Promise<number>;
+  countQueued(): Promise<number>;
+  appendLog(id: string, line: TaskLogLine): Promise<void>;
+  logs(id: string, limit?: number): Promise<TaskLogLine[]>;
+}
+
+// The ledger
+
+export interface SubmitLimits {
+  /** Tasks of this key queued or running at most, or null. */
+  maxInFlight: number | null;
+  /** The Idempotency-Key this submit claimed (see idempotency-store.ts); the task fills the claim in. */
+  idempotencyKey?: string | undefined;
+}
+
+export interface UsageRecord {
+  taskId: string;
+  keyId: string;
+  model: string;
+  images: number;
+  unitPriceMicros: number;
+  amountMicros: number;
+  currency: string;
+  description: string;
+  createdAt: number;
+}
+
+export interface UsageFilter {
+  keyId?: string | undefined;
+  model?: string | undefined;
+  from?: number | undefined;
+  to?: number | undefined;
+  limit: number;
+  offset: number;
+}
+
+export interface LedgerRow {
+  id: number;
+  keyId: string;
+  taskId: string | null;
+  kind: string;
+  amountMicros: number;
+  note: string;
+  createdAt: number;
+}
+
+/** The ledger: holds, settlements, credits, balances and usage, each movement a row tied to its task. */
+export interface Ledger {
+  /** Creates a task, taking its hold, checking the key's tasks in flight and filling in its idempotency claim atomically. */
+  createTask(task: NewTask, limits: SubmitLimits): Promise<TaskRecord>;
+  /**
+   * Settles an ended task exactly once: charges the images it produced (none when it failed or
+   * was canceled) and releases the rest of its hold. False when there was nothing to settle.
+   */
+  settle(taskId: string, now: number, ended?: TaskRecord): Promise<boolean>;
+  /** Records a task's ending (if `workerId` still holds it) and settles it in the same transaction. */
+  finishTask(taskId: string, workerId: string, outcome: TaskOutcome, now: number): Promise<TaskRecord | null>;
+  /** Tasks that ended but were not settled (a crash between the two). */
+  findUnsettled(limit: number): Promise<string[]>;
+  /** Adds to a key's balance (an unlimited key gets a balance from here on); the new balance. */
+  credit(keyId: string, micros: number, note: string, now: number, options: { opening: boolean }): Promise<number>;
+  /** The key's balance in micros; null when it is unlimited (or unknown: authentication refuses those). */
+  balanceOf(keyId: string): Promise<number | null>;
+  /** The key's balance (null: unlimited) and what its unfinished tasks hold. */
+  balance(keyId: string): Promise<{ balanceMicros: number | null; heldMicros: number }>;
+  usage(filter: UsageFilter): Promise<{ records: UsageRecord[]; total: number; images: number; amountMicros: number }>;
+  ledgerRows(keyId: string): Promise<LedgerRow[]>;
+}
+
+// Queue requests and webhook deliveries
+
+export interface QueueRequestRecord {
+  taskId: string;
+  dialect: string;
+  endpoint: string;
+  syncMode: boolean;
+  startDeadline: number | null;
+  timedOut: boolean;
+  webhookUrl: string | null;
+  createdAt: number;
+}
+
+/** The queue dialects' options of a task (fal and SeaArt): start deadline, sync mode, webhook. */
+export interface QueueRequestStore {
+  /** The queue options of a task, or null when it has none. */
+  getRequest(taskId: string): Promise<QueueRequestRecord | null>;
+  /** Flags a request as timed out before it started; false if it already was. */
+  markTimedOut(taskId: string, timedOut: boolean): Promise<boolean>;
+  /** Queued tasks whose start deadline has passed and that are not flagged yet. */
+  findOverdue(now: number, limit: number): Promise<Array<{ taskId: string; keyId: string }>>;
+  /** Tasks that ended while their webhook still waits for a delivery row (nobody was listening). */
+  findEndedWaiting(limit: number): Promise<string[]>;
+}
+
+export type DeliveryState = 'pending' | 'sending' | 'delivered' | 'failed';
+
+export interface DeliveryRecord {
+  id: number;
+  taskId: string;
+  url: string;
+  body: string;
+  state: DeliveryState;
+  attempts: number;
+  nextAttemptAt: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: number;
+  finishedAt: number | null;
+}
+
+/** How an attempt ended: delivered, retry at `nextAttemptAt`, or given up. */
+export type AttemptOutcome =
+  | { state: 'delivered'; status: number }
+  | { state: 'pending'; nextAttemptAt: number; status: number | null; error: string }
+  | { state: 'failed'; status: number | null; error: string };
+
+/** Webhook deliveries; every state change is one conditional UPDATE, so two nodes never send one at once. */
+export interface DeliveryStore {
+  /** Creates the delivery of a task's webhook (at most one per task) and marks the webhook scheduled. True if created. */
+  scheduleDelivery(taskId: string, url: string, body: string, now: number): Promise<boolean>;
+  /** Ids of deliveries that may be claimed now, soonest due first. */
+  dueDeliveries(now: number, limit: number): Promise<number[]>;
+  /** When the next pending delivery is due, if any. */
+  nextDueAt(): Promise<number | null>;
+  /** Takes a due delivery for one attempt (counted now, so a crash mid-send still counts). */
+  claim(id: number, workerId: string, now: number, claimUntil: number): Promise<DeliveryRecord | null>;
+  /** Records an attempt's outcome, if this worker still holds the delivery. */
+  finishAttempt(id: number, workerId: string, outcome: AttemptOutcome, now: number): Promise<boolean>;
+  deliveryOf(taskId: string): Promise<DeliveryRecord | null>;
+}
+
+// API keys
+
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  keyHash: string;
+  /** The first characters of the key, to tell keys apart in lists. */
+  keyPrefix: string;
+  createdAt: number;
+  revokedAt: number | null;
+  expiresAt: number | null;
+  rateLimitPerMinute: number | null;
+  maxInFlight: number | null;
+  /** Allowed model ids; null allows every model. */
+  models: string[] | null;
+  /** The balance when read (null: unlimited); changes go through the ledger, never this field. */
+  balanceMicros: number | null;
+}
+
+export interface KeyStore {
+  create(key: ApiKeyRecord): Promise<void>;
+  findByHash(hash: string): Promise<ApiKeyRecord | null>;
+  get(id: string): Promise<ApiKeyRecord | null>;
+  list(): Promise<ApiKeyRecord[]>;
+  revoke(id: string, at: number): Promise<boolean>;
+  count(): Promise<number>;
+}
+
+// Idempotency keys
+
+export type IdempotencyClaim =
+  | { kind: 'claimed' }
+  | { kind: 'existing'; fingerprint: string; taskId: string | null; createdAt: number };
+
+export interface IdempotencyTimes {
+  now: number;
+  /** Rows created before this are past the window: a new request may take the key. */
+  windowStart: number;
+  /** Claims still without a task created before this were abandoned (their submit died). */
+  staleBefore: number;
+}
+
+export interface IdempotencyStore {
+  /** Claims `key` for a request with this fingerprint, or reports who holds it. */
+  claim(keyId: string, key: string, fingerprint: string, times: IdempotencyTimes): Promise<IdempotencyClaim>;
+  /** Gives up a claim whose submit failed before creating its task. */
+  release(keyId: string, key: string): Promise<void>;
+}
+
+// Blob retention
+
+export interface ExpiredBlobs {
+  taskId: string;
+  blobIds: string[];
+}
+
+export interface BlobRetentionStore {
+  /** Ended tasks that own their blobs and ended before `endedBefore`, oldest first. */
+  findExpired(endedBefore: number, limit: number): Promise<ExpiredBlobs[]>;
+  /** Records that the task's blobs are deleted. */
+  markPurged(taskId: string): Promise<void>;
+}
+
+// Settings
+
+export interface SettingsStore {
+  /** The stored value, or `value` stored now if there was none (first writer wins across nodes). */
+  getOrCreate(name: string, value: () => string): Promise<string>;
+}
