@@ -39,10 +39,10 @@ export function markDatabaseFailure(error: object): void {
 }
 
 function classify(error: ErrorFields): InfrastructurePart | null {
-  if (databaseFailures.has(error)) return 'database';
   const code = typeof error.code === 'string' ? error.code : '';
   const message = typeof error.message === 'string' ? error.message : '';
   if (DISK_ERRNO.has(code) || code === 'SQLITE_FULL' || code === '53100') return 'disk';
+  if (databaseFailures.has(error)) return 'database';
   // The AWS SDK's errors carry `$metadata`; a server fault or a timeout is the storage's.
   if (error.$fault === 'server' || error.name === 'TimeoutError' || error.name === 'RequestTimeout' || (error.$metadata !== undefined && ERRNO.has(code))) return 'storage';
   if (/^[0-9A-Z]{5}$/.test(code) && PG_CLASSES.some((prefix) => code.startsWith(prefix))) return 'database';

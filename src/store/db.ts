@@ -72,8 +72,8 @@ function openPostgres(url: string, poolSize: number, onConnectionError: (error: 
   });
   // A connection the server ends (pg_terminate_backend, a restart, a failover) emits 'error' on
   // its client, checked out or idle, and the pool re-emits an idle one's: unheard, either ends
-  // the process. Each client's listener reports it (once); the pool drops the client on release
-  // and opens another when asked.
+  // the process. Each client's listener reports it; the pool drops the client on release and
+  // opens another when asked.
   // The listener also marks the error as the database's: pg emits it before it rejects the
   // client's pending queries with the same error (on the next tick), so a query that fails with a
   // bare ECONNRESET is known as a database failure (a 503), not a bug.
@@ -84,7 +84,14 @@ function openPostgres(url: string, poolSize: number, onConnectionError: (error: 
     }),
   );
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // Whatever fails while opening a connection is the database's too (a reset during start-up or
+  // TLS reaches the caller without an 'error' event).
+  const connect = () =>
+    pool.connect().catch((error: unknown) => {
+      if (typeof error === 'object' && error !== null) markDatabaseFailure(error);
+      throw error;
+    });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: { connect, end: () => pool.end() } }) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
 

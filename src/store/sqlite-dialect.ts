@@ -18,6 +18,10 @@ class SqliteDriverKeepingErrors extends SqliteDriver {
   override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     if (this.#file.inTransaction) await super.rollbackTransaction(connection);
   }
+
+  override async rollbackToSavepoint(...args: Parameters<SqliteDriver['rollbackToSavepoint']>): Promise<void> {
+    if (this.#file.inTransaction) await super.rollbackToSavepoint(...args);
+  }
 }
 
 export class SqliteDialectKeepingErrors extends SqliteDialect {

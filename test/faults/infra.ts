@@ -66,6 +66,8 @@ export interface TcpProxy {
   cut(): void;
   /** Resets every connection (a TCP RST to the client's side), as a dropped route or a crashed host does. */
   reset(): void;
+  /** While on, every new connection is reset as soon as it is accepted (a proxy or balancer failing over). */
+  resetNew(on: boolean): void;
   /** Cuts and refuses new connections until `open()`: the server is unreachable. */
   block(): Promise<void>;
   open(): Promise<void>;
@@ -78,8 +80,13 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const pairs = new Set<{ client: Socket; upstream: Socket }>();
   const port = await freePort();
   let server: Server | null = null;
+  let resettingNew = false;
   const listen = async () => {
     server = createServer((client) => {
+      if (resettingNew) {
+        client.resetAndDestroy();
+        return;
+      }
       const upstream = connect(targetPort, '127.0.0.1');
       const pair = { client, upstream };
       pairs.add(pair);
@@ -120,6 +127,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     port,
     cut,
     reset,
+    resetNew: (on) => void (resettingNew = on),
     block: stop,
     open: listen,
     upstreamPorts: () => [...pairs].map((pair) => pair.upstream.localPort).filter((p): p is number => p !== undefined),

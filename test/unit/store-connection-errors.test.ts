@@ -65,6 +65,11 @@ describe('store connection errors', () => {
       assert.equal((error as { code?: string }).code, 'ECONNRESET', String(error));
       assert.equal(infrastructureFailure(error), 'database');
       assert.equal(toAppError(error).kind, 'unavailable');
+      // A connection reset while it opens (before any 'error' event) is the database's too.
+      proxy.resetNew(true);
+      const opening = await thrownBy(sql`select 1`.execute(store.db));
+      assert.equal(infrastructureFailure(opening), 'database', String(opening));
+      proxy.resetNew(false);
       // A reset that is not the database's (a client hanging up) is still left alone.
       assert.equal(infrastructureFailure(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })), null);
     } finally {
