@@ -103,15 +103,31 @@ export interface Client {
   webhookUrl(path: string): string;
 }
 
+/** The 503s (retry shortly) the workload's clients met and retried, for the test to report. */
+export const unavailableAnswers: string[] = [];
+
+/**
+ * One request, as a well-behaved client sends it: a 503 with Retry-After (the gateway's database
+ * or storage briefly unavailable, or its own limits) is retried after the time it names, at most
+ * three times, and recorded; any other status of 300 or more fails.
+ */
 async function send(url: string, key: string, init: { method?: string; body?: unknown; form?: FormData; headers?: Record<string, string> } = {}): Promise<any> {
-  const response = await fetch(url, {
-    method: init.method ?? (init.body === undefined && init.form === undefined ? 'GET' : 'POST'),
-    headers: { authorization: `Bearer ${key}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },
-    body: init.form ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
-  });
-  const text = await response.text();
-  if (response.status >= 300) throw new Error(`${init.method ?? 'POST'} ${url}: ${response.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : {};
+  for (let attempt = 1; ; attempt += 1) {
+    const response = await fetch(url, {
+      method: init.method ?? (init.body === undefined && init.form === undefined ? 'GET' : 'POST'),
+      headers: { authorization: `Bearer ${key}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },
+      body: init.form ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
+    });
+    const text = await response.text();
+    const retryAfter = Number(response.headers.get('retry-after'));
+    if (response.status === 503 && retryAfter > 0 && attempt <= 3) {
+      unavailableAnswers.push(`${init.method ?? 'POST'} ${new URL(url).pathname}: ${text.slice(0, 200)}`);
+      await sleep(retryAfter * 1000);
+      continue;
+    }
+    if (response.status >= 300) throw new Error(`${init.method ?? 'POST'} ${url}: ${response.status} ${text.slice(0, 300)}`);
+    return text ? JSON.parse(text) : {};
+  }
 }
 
 /** Polls until `done` accepts the answer, asking each API node in turn. */
@@ -127,7 +143,12 @@ async function pollUntil(client: Client, path: (api: string) => string, done: (j
 
 /** Reads a status stream (SSE) to its end; the last status it sent. */
 async function streamToEnd(url: string, key: string): Promise<any> {
-  const response = await fetch(url, { headers: { authorization: `Key ${key}` }, signal: AbortSignal.timeout(90_000) });
+  let response = await fetch(url, { headers: { authorization: `Key ${key}` }, signal: AbortSignal.timeout(90_000) });
+  for (let attempt = 1; response.status === 503 && attempt <= 3; attempt += 1) {
+    unavailableAnswers.push(`GET ${new URL(url).pathname}: ${(await response.text()).slice(0, 200)}`);
+    await sleep(Number(response.headers.get('retry-after') || 2) * 1000);
+    response = await fetch(url, { headers: { authorization: `Key ${key}` }, signal: AbortSignal.timeout(90_000) });
+  }
   if (response.status !== 200) throw new Error(`GET ${url}: ${response.status}`);
   const lines = (await response.text()).split('\n').filter((line) => line.startsWith('data: '));
   return JSON.parse((lines.at(-1) ?? 'data: {}').slice('data: '.length));
