@@ -107,27 +107,31 @@ export interface Client {
 export const unavailableAnswers: string[] = [];
 
 /**
- * One request, as a well-behaved client sends it: a 503 with Retry-After (the gateway's database
- * or storage briefly unavailable, or its own limits) is retried after the time it names, at most
- * three times, and recorded; any other status of 300 or more fails.
+ * Fetches as a well-behaved client does: a 503 with Retry-After (the gateway's database or storage
+ * briefly unavailable, or its own limits) is retried after the time it names, at most three
+ * times, and recorded in `unavailableAnswers`.
  */
-async function send(url: string, key: string, init: { method?: string; body?: unknown; form?: FormData; headers?: Record<string, string> } = {}): Promise<any> {
+async function fetchRetryingUnavailable(url: string, init: RequestInit): Promise<Response> {
   for (let attempt = 1; ; attempt += 1) {
-    const response = await fetch(url, {
-      method: init.method ?? (init.body === undefined && init.form === undefined ? 'GET' : 'POST'),
-      headers: { authorization: `Bearer ${key}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },
-      body: init.form ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
-    });
-    const text = await response.text();
+    const response = await fetch(url, init);
     const retryAfter = Number(response.headers.get('retry-after'));
-    if (response.status === 503 && retryAfter > 0 && attempt <= 3) {
-      unavailableAnswers.push(`${init.method ?? 'POST'} ${new URL(url).pathname}: ${text.slice(0, 200)}`);
-      await sleep(retryAfter * 1000);
-      continue;
-    }
-    if (response.status >= 300) throw new Error(`${init.method ?? 'POST'} ${url}: ${response.status} ${text.slice(0, 300)}`);
-    return text ? JSON.parse(text) : {};
+    if (response.status !== 503 || !(retryAfter > 0) || attempt > 3) return response;
+    unavailableAnswers.push(`${init.method ?? 'GET'} ${new URL(url).pathname}: ${(await response.text()).slice(0, 200)}`);
+    await sleep(retryAfter * 1000);
   }
+}
+
+/** One request; any final status of 300 or more fails. */
+async function send(url: string, key: string, init: { method?: string; body?: unknown; form?: FormData; headers?: Record<string, string> } = {}): Promise<any> {
+  const method = init.method ?? (init.body === undefined && init.form === undefined ? 'GET' : 'POST');
+  const response = await fetchRetryingUnavailable(url, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },
+    body: init.form ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
+  });
+  const text = await response.text();
+  if (response.status >= 300) throw new Error(`${method} ${url}: ${response.status} ${text.slice(0, 300)}`);
+  return text ? JSON.parse(text) : {};
 }
 
 /** Polls until `done` accepts the answer, asking each API node in turn. */
@@ -143,12 +147,7 @@ async function pollUntil(client: Client, path: (api: string) => string, done: (j
 
 /** Reads a status stream (SSE) to its end; the last status it sent. */
 async function streamToEnd(url: string, key: string): Promise<any> {
-  let response = await fetch(url, { headers: { authorization: `Key ${key}` }, signal: AbortSignal.timeout(90_000) });
-  for (let attempt = 1; response.status === 503 && attempt <= 3; attempt += 1) {
-    unavailableAnswers.push(`GET ${new URL(url).pathname}: ${(await response.text()).slice(0, 200)}`);
-    await sleep(Number(response.headers.get('retry-after') || 2) * 1000);
-    response = await fetch(url, { headers: { authorization: `Key ${key}` }, signal: AbortSignal.timeout(90_000) });
-  }
+  const response = await fetchRetryingUnavailable(url, { headers: { authorization: `Key ${key}` }, signal: AbortSignal.timeout(90_000) });
   if (response.status !== 200) throw new Error(`GET ${url}: ${response.status}`);
   const lines = (await response.text()).split('\n').filter((line) => line.startsWith('data: '));
   return JSON.parse((lines.at(-1) ?? 'data: {}').slice('data: '.length));
