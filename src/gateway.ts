@@ -132,6 +132,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
+    poolSize: config.limits.databasePoolSize,
     backgroundCheckpoints: {
       intervalMs: 250,
       onFailure: (error) => logger.warn({ err: error }, 'the SQLite checkpoint thread failed; commits checkpoint the WAL again'),

@@ -49,6 +49,8 @@ export interface AppConfig {
     maxInputPixels: number;
     maxAttempts: number;
     leaseSeconds: number;
+    /** Postgres connections each node keeps in its pool. */
+    databasePoolSize: number;
   };
   /** serve: output URLs are our signed /files URLs, or presigned S3 URLs (S3 only). */
   files: { urlTtlSeconds: number; retentionDays: number; signingSecret: string | null; serve: 'signed' | 'presigned' };
@@ -265,6 +267,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       maxInputPixels: limits.maxInputPixels ?? 40_000_000,
       maxAttempts: limits.maxAttempts ?? 3,
       leaseSeconds: limits.leaseSeconds ?? 30,
+      databasePoolSize: limits.databasePoolSize ?? 10,
     },
     files,
     openai: { defaultModel: file.openai?.defaultModel ?? 'qwen-image-2.0-pro' },

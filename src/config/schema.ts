@@ -90,6 +90,8 @@ export const fileConfigSchema = z
         maxAttempts: z.number().int().min(1).max(20).optional(),
         /** How long a worker's hold on a running task lasts unrenewed: how soon a dead worker's tasks are taken up again. */
         leaseSeconds: z.number().min(1).max(600).optional(),
+        /** Postgres connections each node keeps in its pool. */
+        databasePoolSize: z.number().int().min(2).max(1000).optional(),
       })
       .strict()
       .optional(),

@@ -2,6 +2,7 @@
  * The task service: submit, read, wait for and cancel tasks. Every dialect calls it; it decides
  * (rules, intake, ownership, limits), the store persists and the queue carries ids to workers.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { boundWarnings } from '../domain/bounded-text.js';
 import { AppError } from '../domain/errors.js';
 import { mayBeDatabaseOutage } from '../domain/infrastructure-errors.js';
@@ -197,17 +198,37 @@ export class TaskService {
       wake();
     });
     let timer: NodeJS.Timeout | undefined;
+    // Real time, as the timer's: the clock may be a test's.
+    const deadline = performance.now() + timeoutMs;
     try {
-      const task = await this.get(principal, id);
+      const task = await this.readWhileWaiting(principal, id, deadline);
       if (!task || isTerminal(task.status)) return task;
       const timedOut = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
+        timer = setTimeout(resolve, Math.max(0, deadline - performance.now()));
       });
       await Promise.race([changed, timedOut]);
-      return await this.get(principal, id);
+      return await this.readWhileWaiting(principal, id, deadline);
     } finally {
       clearTimeout(timer);
       unsubscribe();
+    }
+  }
+
+  /**
+   * Reads a task someone is waiting for. The task was accepted, so a database failing for a moment
+   * (a pool busy past its wait, a failover) is read again, a little later each time, until the
+   * wait's deadline; only a failure that outlasts it reaches the caller.
+   */
+  private async readWhileWaiting(principal: Principal, id: string, deadline: number): Promise<TaskRecord | null> {
+    for (let pauseMs = 250; ; pauseMs = Math.min(pauseMs * 2, 2_000)) {
+      try {
+        return await this.get(principal, id);
+      } catch (error) {
+        const left = deadline - performance.now();
+        if (!mayBeDatabaseOutage(error) || left <= pauseMs) throw error;
+        this.deps.logger.warn({ taskId: id, err: error }, 'reading a waited-for task failed; reading it again');
+        await sleep(pauseMs);
+      }
     }
   }
 

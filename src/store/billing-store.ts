@@ -30,29 +30,6 @@ export class BillingStore implements Ledger {
   async createTask(task: NewTask, limits: SubmitLimits): Promise<TaskRecord> {
     const hold = task.billing?.holdMicros ?? 0;
     return this.db.transaction().execute(async (trx) => {
-      // This UPDATE also locks the key's row (Postgres), serialising its submits.
-      const held = await trx
-        .updateTable('api_keys')
-        .set((eb) => ({ balance_micros: eb('balance_micros', '-', hold) }))
-        .where('id', '=', task.keyId)
-        .where((eb) => eb.or([eb('balance_micros', 'is', null), eb('balance_micros', '>=', hold)]))
-        .executeTakeFirst();
-      if (Number(held.numUpdatedRows) !== 1) {
-        const key = await trx.selectFrom('api_keys').select('balance_micros').where('id', '=', task.keyId).executeTakeFirst();
-        if (!key) throw new AppError('unauthorized', 'Invalid API-key provided.');
-        throw insufficientBalance(hold, Number(key.balance_micros ?? 0), this.currency);
-      }
-      if (limits.maxInFlight !== null) {
-        const row = await trx
-          .selectFrom('tasks')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('key_id', '=', task.keyId)
-          .where('status', 'in', IN_FLIGHT)
-          .executeTakeFirstOrThrow();
-        if (Number(row.n) >= limits.maxInFlight) {
-          throw new AppError('rate_limited', `This key already has ${Number(row.n)} tasks in flight, its limit; retry when one finishes.`, { retryAfterSeconds: 5 });
-        }
-      }
       const taskRow = newTaskRow(task);
       await trx.insertInto('tasks').values(taskRow).execute();
       // A queue request is written with its task: never a task without its webhook or deadline.
@@ -72,6 +49,32 @@ export class BillingStore implements Ledger {
       }
       if (task.billing) {
         await this.ledger(trx, task.keyId, task.id, 'hold', -hold, `hold for ${task.spec.n} image(s) of ${task.model} at ${formatMoney(task.billing.unitPriceMicros, this.currency)}`, task.createdAt);
+      }
+      // Last, so that the lock is held for as short a time as possible: this UPDATE also locks
+      // the key's row (Postgres) until the commit, serialising the key's submits and settlements.
+      const held = await trx
+        .updateTable('api_keys')
+        .set((eb) => ({ balance_micros: eb('balance_micros', '-', hold) }))
+        .where('id', '=', task.keyId)
+        .where((eb) => eb.or([eb('balance_micros', 'is', null), eb('balance_micros', '>=', hold)]))
+        .executeTakeFirst();
+      if (Number(held.numUpdatedRows) !== 1) {
+        const key = await trx.selectFrom('api_keys').select('balance_micros').where('id', '=', task.keyId).executeTakeFirst();
+        if (!key) throw new AppError('unauthorized', 'Invalid API-key provided.');
+        throw insufficientBalance(hold, Number(key.balance_micros ?? 0), this.currency);
+      }
+      if (limits.maxInFlight !== null) {
+        // Counted under the lock (a fresh snapshot in Postgres' read committed), this task included.
+        const row = await trx
+          .selectFrom('tasks')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('key_id', '=', task.keyId)
+          .where('status', 'in', IN_FLIGHT)
+          .executeTakeFirstOrThrow();
+        const others = Number(row.n) - 1;
+        if (others >= limits.maxInFlight) {
+          throw new AppError('rate_limited', `This key already has ${others} tasks in flight, its limit; retry when one finishes.`, { retryAfterSeconds: 5 });
+        }
       }
       return rowToTask(taskRow);
     });
@@ -121,14 +124,6 @@ export class BillingStore implements Ledger {
       .where('billing_state', '=', 'held')
       .executeTakeFirst();
     if (Number(marked.numUpdatedRows) !== 1) return null;
-    if (release > 0) {
-      await trx
-        .updateTable('api_keys')
-        .set((eb) => ({ balance_micros: eb('balance_micros', '+', release) }))
-        .where('id', '=', task.keyId)
-        .where('balance_micros', 'is not', null)
-        .execute();
-    }
     const why = task.status === 'succeeded' ? `${images} of ${task.spec.n} image(s) produced` : `task ${task.status}`;
     await this.ledger(trx, task.keyId, task.id, 'release', release, `settled: ${why}, charged ${formatMoney(charged, this.currency)}`, now);
     if (images > 0) {
@@ -145,6 +140,15 @@ export class BillingStore implements Ledger {
           description: usageLine(images, task.billing.unitPriceMicros, this.currency),
           created_at: now,
         })
+        .execute();
+    }
+    // Last: the key's row stays locked until the commit (see createTask).
+    if (release > 0) {
+      await trx
+        .updateTable('api_keys')
+        .set((eb) => ({ balance_micros: eb('balance_micros', '+', release) }))
+        .where('id', '=', task.keyId)
+        .where('balance_micros', 'is not', null)
         .execute();
     }
     return charged;

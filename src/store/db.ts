@@ -26,6 +26,13 @@ export interface OpenStoreOptions {
   /** Postgres pool size. */
   poolSize?: number;
   /**
+   * Postgres: how long the server lets one of our sessions sit idle inside a transaction before
+   * it ends it (default 30 s). A node that stops mid-transaction without its connection closing
+   * (a frozen VM, a partition) would otherwise hold the rows it locked (a key's balance: every
+   * submit of that key) until TCP gives up, which takes minutes.
+   */
+  idleInTransactionMs?: number;
+  /**
    * Postgres: an idle pooled connection failed (the server restarted, a failover, a terminated
    * backend). The pool drops it and opens another when asked; this only hears about it.
    */
@@ -53,17 +60,19 @@ function postgresTarget(url: string): { connectionString: string; schema: string
 /** pg's own parser of a type (typed loosely by pg). */
 const builtInParser = pg.types.getTypeParser as (oid: number, format?: 'text' | 'binary') => (value: string) => unknown;
 
-function openPostgres(url: string, poolSize: number, onConnectionError: (error: Error) => void): SqlStore {
+function openPostgres(url: string, options: OpenStoreOptions): SqlStore {
   const { connectionString, schema } = postgresTarget(url);
+  const onConnectionError = options.onConnectionError ?? (() => {});
+  const settings = [`-c idle_in_transaction_session_timeout=${Math.round(options.idleInTransactionMs ?? 30_000)}`, ...(schema ? [`-c search_path=${schema}`] : [])];
   const pool = new pg.Pool({
     connectionString,
-    max: poolSize,
+    max: options.poolSize ?? 10,
     // A primary that stops answering (a half-dead host, a dropped route) must not hold requests
     // forever: 5 s to connect, 60 s for a query's answer, and TCP keep-alive to notice a dead peer.
     connectionTimeoutMillis: 5_000,
     query_timeout: 60_000,
     keepAlive: true,
-    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    options: settings.join(' '),
     // Timestamps are bigint; they fit in a double for the next 285,000 years.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
@@ -126,7 +135,7 @@ async function openSqlite(dataDir: string, checkpoints: OpenStoreOptions['backgr
 
 export async function openStore(options: OpenStoreOptions): Promise<SqlStore> {
   const store = options.databaseUrl
-    ? openPostgres(options.databaseUrl, options.poolSize ?? 10, options.onConnectionError ?? (() => {}))
+    ? openPostgres(options.databaseUrl, options)
     : await openSqlite(options.dataDir, options.backgroundCheckpoints);
   let migrationTableSchema: string | undefined;
   if (store.dialect === 'postgres') {

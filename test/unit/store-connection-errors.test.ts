@@ -12,7 +12,7 @@ import { infrastructureFailure } from '../../src/domain/infrastructure-errors.js
 import { openStore } from '../../src/store/db.js';
 import { SqliteDialectKeepingErrors } from '../../src/store/sqlite-dialect.js';
 import { startTcpProxy } from '../faults/infra.js';
-import { tempDir } from '../helpers/stores.js';
+import { postgresSchemaUrl, tempDir } from '../helpers/stores.js';
 
 async function thrownBy(work: Promise<unknown>): Promise<unknown> {
   try {
@@ -75,6 +75,38 @@ describe('store connection errors', () => {
     } finally {
       await store.close();
       await proxy.close();
+      dir.remove();
+    }
+  });
+
+  it('a transaction one of our sessions leaves open is ended by Postgres, releasing its locks', { skip: databaseUrl ? false : 'DATABASE_URL not set' }, async () => {
+    const schema = postgresSchemaUrl(databaseUrl as string);
+    const dir = tempDir('qig-idle-');
+    const stalled = await openStore({ databaseUrl: schema.url, dataDir: dir.path, poolSize: 2, idleInTransactionMs: 300 });
+    const other = await openStore({ databaseUrl: schema.url, dataDir: dir.path, poolSize: 2 });
+    try {
+      await other.db.insertInto('settings').values({ name: 'lock-me', value: 'v0', created_at: 0 }).execute();
+      // A node that stops between two statements of a transaction, holding a row lock.
+      const abandoned = thrownBy(
+        stalled.db.transaction().execute(async (trx) => {
+          await trx.updateTable('settings').set({ value: 'v1' }).where('name', '=', 'lock-me').execute();
+          await new Promise((resolve) => setTimeout(resolve, 1_500));
+          await trx.updateTable('settings').set({ value: 'v2' }).where('name', '=', 'lock-me').execute();
+        }),
+      );
+      // Another node's write of the same row waits for the lock, then goes through once the
+      // server has ended the stalled transaction (which is rolled back).
+      await other.db.updateTable('settings').set({ value: 'other' }).where('name', '=', 'lock-me').execute();
+      const error = await abandoned;
+      assert.equal(toAppError(error).kind, 'unavailable', String(error));
+      const row = await other.db.selectFrom('settings').select('value').where('name', '=', 'lock-me').executeTakeFirstOrThrow();
+      assert.equal(row.value, 'other');
+      // The pool drops the ended session and serves on.
+      assert.equal((await sql<{ one: number }>`select 1 as one`.execute(stalled.db)).rows[0]?.one, 1);
+    } finally {
+      await stalled.close();
+      await other.close();
+      await schema.drop();
       dir.remove();
     }
   });
