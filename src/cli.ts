@@ -17,7 +17,7 @@ import { silentLogger } from './lib/logger.js';
 import { AccountService } from './services/accounts.js';
 import { BillingService } from './services/billing.js';
 import { KeyService } from './services/keys.js';
-import { BillingStore } from './store/billing-store.js';
+import { SqlLedger } from './store/ledger-store.js';
 import { openStore } from './store/db.js';
 import { SqlKeyStore } from './store/key-store.js';
 
@@ -86,7 +86,7 @@ async function run(argv: string[]): Promise<void> {
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
   try {
     const keys = new KeyService(new SqlKeyStore(store.db), systemClock);
-    const billing = new BillingService(new BillingStore(store.db, config.prices.currency), new PriceList(config.prices.currency, config.prices.perImage), systemClock, silentLogger());
+    const billing = new BillingService(new SqlLedger(store.db, config.prices.currency), new PriceList(config.prices.currency, config.prices.perImage), systemClock, silentLogger());
     const accounts = new AccountService(keys, billing);
     const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 

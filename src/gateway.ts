@@ -43,11 +43,12 @@ import { SqlBlobRetentionStore } from './store/blob-retention-store.js';
 import { MAX_PRESIGN_SECONDS } from './blobs/s3-presign.js';
 import { TaskService } from './services/tasks.js';
 import { openStore, type SqlStore } from './store/db.js';
-import { BillingStore } from './store/billing-store.js';
+import { SqlLedger } from './store/ledger-store.js';
 import { SqlKeyStore } from './store/key-store.js';
 import { SqlSettingsStore } from './store/settings-store.js';
 import { SqlTaskStore } from './store/task-store.js';
-import { SqlWebhookStore } from './store/webhook-store.js';
+import { SqlDeliveryStore } from './store/delivery-store.js';
+import { SqlQueueRequestStore } from './store/queue-request-store.js';
 
 export interface GatewayOptions {
   logger: Logger;
@@ -140,7 +141,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
     // The message only: pg's error carries its whole client object.
     onConnectionError: (error) => logger.warn({ error: error.message }, 'a Postgres connection failed; the pool opens another'),
   });
-  const taskStore = new SqlTaskStore(store.db, (error) => logger.warn({ err: error }, 'task log lines could not be written'));
+  const taskStore = new SqlTaskStore(store.db, { currency: config.prices.currency, onLogError: (error) => logger.warn({ err: error }, 'task log lines could not be written') });
   const keyStore = new SqlKeyStore(store.db);
   const settings = new SqlSettingsStore(store.db);
   const drivers = await openDrivers(config, { logger, clock, lockMs: timings.leaseMs });
@@ -168,14 +169,13 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
   );
 
   const keys = new KeyService(keyStore, clock);
-  const billingStore = new BillingStore(store.db, config.prices.currency);
-  const billing = new BillingService(billingStore, new PriceList(config.prices.currency, config.prices.perImage), clock, logger);
+  const billing = new BillingService(new SqlLedger(store.db, config.prices.currency), new PriceList(config.prices.currency, config.prices.perImage), clock, logger);
   const accounts = new AccountService(keys, billing);
   const inputs = new InputService(safeFetch, blobs, new Semaphore(config.limits.intakeConcurrency), {
     maxInputPixels: config.limits.maxInputPixels,
   });
   const tasks = new TaskService(
-    { store: taskStore, billingStore, billing, idempotency: new Idempotency(new SqlIdempotencyStore(store.db), taskStore, clock, logger), limiter: drivers.limiter, queue, events: waitEvents, inputs, clock, logger },
+    { store: taskStore, billing, idempotency: new Idempotency(new SqlIdempotencyStore(store.db), taskStore, clock, logger), limiter: drivers.limiter, queue, events: waitEvents, inputs, clock, logger },
     { maxQueuedTasks: config.limits.maxQueuedTasks },
   );
   const retentionMs = config.files.retentionDays * 24 * 3_600_000;
@@ -188,7 +188,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
 
   const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const runner = new TaskRunner(
-    { store: taskStore, queue, events, blobs, signer, router, outputs: new BlobOutputWriter(blobs, safeFetch, config.fetch.timeoutMs), billing, clock, logger },
+    { store: taskStore, queue, events, blobs, signer, router, outputs: new BlobOutputWriter(blobs, safeFetch, config.fetch.timeoutMs), clock, logger },
     {
       workerId,
       leaseMs: timings.leaseMs,
@@ -204,7 +204,8 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
   });
 
   const queueServices = createQueueServices({
-    store: new SqlWebhookStore(store.db),
+    requests: new SqlQueueRequestStore(store.db),
+    deliveries: new SqlDeliveryStore(store.db),
     taskStore,
     tasks,
     events: waitEvents,

@@ -65,6 +65,16 @@ export interface TaskBilling {
   chargedMicros: number | null;
 }
 
+/** What a worker records when a task ends. */
+export type TaskOutcome = (
+  | { status: 'succeeded'; outputs: TaskOutput[]; usage: TaskUsage; actualPrompt: string | null; warnings: string[] }
+  | { status: 'failed'; error: TaskError; outputs: TaskOutput[]; warnings: string[] }
+  | { status: 'canceled'; warnings: string[] }
+) & {
+  /** The engine that produced the outcome, recorded with it. */
+  engine?: string | null | undefined;
+};
+
 export interface TaskRecord {
   id: string;
   keyId: string;

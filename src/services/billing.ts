@@ -10,7 +10,7 @@ import type { PriceList } from '../domain/prices.js';
 import type { TaskRecord } from '../domain/task.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import type { Ledger, TaskOutcome, UsageFilter } from '../store/ports.js';
+import type { Ledger, UsageFilter } from '../store/ports.js';
 
 export class BillingService {
   constructor(
@@ -44,14 +44,6 @@ export class BillingService {
       this.logger.error({ taskId, err: error }, 'settlement failed; the sweeper will retry');
       return false;
     }
-  }
-
-  /**
-   * Ends a task its worker still holds and settles it in one transaction; the ended task, or null
-   * when another worker took it over.
-   */
-  finishTask(taskId: string, workerId: string, outcome: TaskOutcome): Promise<TaskRecord | null> {
-    return this.store.finishTask(taskId, workerId, outcome, this.clock.now());
   }
 
   /** Settles every ended task that is not settled yet (after a crash between end and settle). */

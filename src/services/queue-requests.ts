@@ -30,7 +30,7 @@ export interface QueueSubmitOptions {
 export interface QueueRequestServiceDeps {
   tasks: TaskService;
   taskStore: TaskStore;
-  store: QueueRequestStore;
+  requests: QueueRequestStore;
   webhooks: WebhookService;
   events: TaskEvents;
   clock: Clock;
@@ -79,7 +79,7 @@ export class QueueRequestService {
   async request(task: TaskRecord): Promise<QueueRequestRecord | null> {
     const cached = this.finished.get(task.id);
     if (cached !== undefined) return cached;
-    const request = await this.deps.store.getRequest(task.id);
+    const request = await this.deps.requests.getRequest(task.id);
     if (isTerminal(task.status)) this.finished.set(task.id, request);
     return request;
   }
@@ -107,7 +107,7 @@ export class QueueRequestService {
 
   async expireOverdue(): Promise<number> {
     let expired = 0;
-    for (const { taskId, keyId } of await this.deps.store.findOverdue(this.deps.clock.now(), 100)) {
+    for (const { taskId, keyId } of await this.deps.requests.findOverdue(this.deps.clock.now(), 100)) {
       if (await this.expire(taskId, keyId)) expired += 1;
     }
     return expired;
@@ -126,10 +126,10 @@ export class QueueRequestService {
   private async expire(taskId: string, keyId: string): Promise<boolean> {
     if ((await this.deps.taskStore.get(taskId))?.status !== 'queued') return false;
     // Flagged before the cancel, so whoever renders the canceled task sees why.
-    if (!(await this.deps.store.markTimedOut(taskId, true))) return false;
+    if (!(await this.deps.requests.markTimedOut(taskId, true))) return false;
     const { outcome } = await this.deps.tasks.cancel(ownerOf(keyId), taskId, { running: false });
     if (outcome !== 'canceled') {
-      await this.deps.store.markTimedOut(taskId, false);
+      await this.deps.requests.markTimedOut(taskId, false);
       return false;
     }
     const at = this.deps.clock.now();

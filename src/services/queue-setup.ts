@@ -16,7 +16,8 @@ import { DEFAULT_DELIVERY_TIMINGS, WebhookDeliveryWorker } from './webhook-deliv
 import { WebhookService, type WebhookRenderer } from './webhooks.js';
 
 export interface QueueServicesOptions {
-  store: QueueRequestStore & DeliveryStore;
+  requests: QueueRequestStore;
+  deliveries: DeliveryStore;
   taskStore: TaskStore;
   tasks: TaskService;
   events: TaskEvents;
@@ -41,9 +42,9 @@ export interface QueueServices {
 }
 
 export function createQueueServices(options: QueueServicesOptions): QueueServices {
-  const { store, taskStore, events, clock, logger } = options;
-  const webhooks = new WebhookService({ store, taskStore, events, renderers: options.renderers, clock, logger, allowHosts: options.allowHosts, resolver: options.resolver });
-  const queueRequests = new QueueRequestService({ tasks: options.tasks, taskStore, store, webhooks, events, clock, logger });
+  const { requests, deliveries, taskStore, events, clock, logger } = options;
+  const webhooks = new WebhookService({ requests, deliveries, taskStore, events, renderers: options.renderers, clock, logger, allowHosts: options.allowHosts, resolver: options.resolver });
+  const queueRequests = new QueueRequestService({ tasks: options.tasks, taskStore, requests, webhooks, events, clock, logger });
   const stopListening = webhooks.listen();
   let worker: WebhookDeliveryWorker | null = null;
   return {
@@ -53,7 +54,7 @@ export function createQueueServices(options: QueueServicesOptions): QueueService
       const secret = options.webhooks.secret ?? (await options.settings.getOrCreate('webhook_signing_secret', () => randomBytes(32).toString('base64url')));
       // No redirects: a receiver that moved must be configured anew, not followed with the body.
       const fetch = createSafeFetch({ allowHosts: options.allowHosts, resolver: options.resolver, maxRedirects: 0, timeoutMs: DEFAULT_DELIVERY_TIMINGS.attemptTimeoutMs });
-      worker = new WebhookDeliveryWorker(store, webhooks, fetch, clock, logger, {
+      worker = new WebhookDeliveryWorker(deliveries, webhooks, fetch, clock, logger, {
         ...DEFAULT_DELIVERY_TIMINGS,
         workerId: options.workerId,
         secret,

@@ -6,15 +6,14 @@
 import { AppError, throwIfAborted, toAppError } from '../domain/errors.js';
 import { mayBeDatabaseOutage } from '../domain/infrastructure-errors.js';
 import { findModel } from '../domain/models.js';
-import type { TaskOutput, TaskRecord } from '../domain/task.js';
+import type { TaskOutcome, TaskOutput, TaskRecord } from '../domain/task.js';
 import type { Engine, EngineCall, EngineDone, EngineInput } from '../engines/engine.js';
 import type { BlobStore } from '../blobs/blob-store.js';
 import type { UrlSigner } from '../blobs/signing.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { TaskQueue } from '../queue/queue.js';
-import type { TaskOutcome, TaskStore } from '../store/ports.js';
-import type { BillingService } from './billing.js';
+import type { TaskStore } from '../store/ports.js';
 import type { TaskEvents } from '../events/events.js';
 import { executeTask, type CallState, type RetryPolicy, type RunState } from './execution.js';
 import type { OutputWriter } from './outputs.js';
@@ -38,7 +37,6 @@ export interface RunnerDeps {
   signer: UrlSigner;
   router: EngineRouter;
   outputs: OutputWriter;
-  billing: BillingService;
   clock: Clock;
   logger: Logger;
 }
@@ -299,7 +297,7 @@ export class TaskRunner {
     await this.logChains.get(task.id);
     if (signal) throwIfAborted(signal);
     const now = this.deps.clock.now();
-    const finished = await this.deps.billing.finishTask(task.id, this.options.workerId, outcome);
+    const finished = await this.deps.store.finish(task.id, this.options.workerId, outcome, this.deps.clock.now());
     if (!finished) {
       this.deps.logger.warn({ taskId: task.id, requestId: task.requestId }, 'task was taken over by another worker; its ending is theirs to record');
       return null;

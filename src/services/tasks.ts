@@ -13,7 +13,7 @@ import { newTaskId, randomSeed } from '../lib/ids.js';
 import { LruCache } from '../lib/lru.js';
 import type { Logger } from '../lib/logger.js';
 import type { TaskQueue } from '../queue/queue.js';
-import type { Ledger, NewTask, TaskListFilter, TaskStore } from '../store/ports.js';
+import type { NewTask, TaskListFilter, TaskStore } from '../store/ports.js';
 import type { TaskEvents } from '../events/events.js';
 import type { RateLimiter } from '../rate-limits/rate-limit.js';
 import type { BillingService } from './billing.js';
@@ -56,7 +56,6 @@ export interface TaskServiceOptions {
 
 export interface TaskServiceDeps {
   store: TaskStore;
-  billingStore: Ledger;
   billing: BillingService;
   idempotency: Idempotency;
   limiter: RateLimiter;
@@ -169,7 +168,7 @@ export class TaskService {
       createdAt: now,
       queueRequest: command.queueRequest,
     };
-    const task = await this.deps.billingStore.createTask(newTask, { maxInFlight: principal.maxInFlight, idempotencyKey });
+    const task = await this.store.create(newTask, { maxInFlight: principal.maxInFlight, idempotencyKey });
     await this.log(task.id, 'info', `queued: ${task.model}, ${task.spec.n} image(s) at ${size.width}*${size.height}, seed ${task.spec.seed}`);
     await this.events.publish({ type: 'status', taskId: task.id, status: 'queued', at: now });
     await this.queue.enqueue(task.id);

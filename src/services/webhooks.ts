@@ -27,7 +27,8 @@ export interface WebhookEnvelope {
 export type WebhookRenderer = (task: TaskRecord, request: QueueRequestRecord) => WebhookEnvelope | Promise<WebhookEnvelope>;
 
 export interface WebhookServiceDeps {
-  store: QueueRequestStore & DeliveryStore;
+  requests: QueueRequestStore;
+  deliveries: DeliveryStore;
   taskStore: TaskStore;
   events: TaskEvents;
   /** By dialect name (the `dialect` of the queue request). */
@@ -94,14 +95,14 @@ export class WebhookService {
    * delivery was created now (not by an earlier call or another node).
    */
   async schedule(taskId: string, ended?: TaskRecord): Promise<boolean> {
-    const request = await this.deps.store.getRequest(taskId);
+    const request = await this.deps.requests.getRequest(taskId);
     if (!request?.webhookUrl) return false;
     const task = ended ?? (await this.deps.taskStore.get(taskId));
     if (!task || !isTerminal(task.status)) return false;
     const render = this.deps.renderers[request.dialect];
     if (!render) throw new Error(`no webhook renderer for dialect ${request.dialect}`);
     const body = JSON.stringify(await render(task, request));
-    const created = await this.deps.store.scheduleDelivery(taskId, request.webhookUrl, body, this.deps.clock.now());
+    const created = await this.deps.deliveries.scheduleDelivery(taskId, request.webhookUrl, body, this.deps.clock.now());
     if (created) for (const listener of this.scheduledListeners) listener();
     return created;
   }
@@ -109,7 +110,7 @@ export class WebhookService {
   /** Schedules webhooks of tasks that ended while no node listened; how many were created. */
   async scheduleEnded(): Promise<number> {
     let created = 0;
-    for (const taskId of await this.deps.store.findEndedWaiting(100)) {
+    for (const taskId of await this.deps.requests.findEndedWaiting(100)) {
       if (await this.schedule(taskId)) created += 1;
     }
     return created;

@@ -4,7 +4,7 @@
  * beside this file; services and http import these types, never an implementation.
  */
 import type { TaskError } from '../domain/errors.js';
-import type { TaskInput, TaskKind, TaskLogLine, TaskOutput, TaskRecord, TaskSpec, TaskStatus, TaskUsage } from '../domain/task.js';
+import type { TaskInput, TaskKind, TaskLogLine, TaskOutcome, TaskOutput, TaskRecord, TaskSpec, TaskStatus } from '../domain/task.js';
 
 // Tasks
 
@@ -35,16 +35,6 @@ export interface TaskListFilter {
   offset: number;
 }
 
-/** What a worker records when a task ends. */
-export type TaskOutcome = (
-  | { status: 'succeeded'; outputs: TaskOutput[]; usage: TaskUsage; actualPrompt: string | null; warnings: string[] }
-  | { status: 'failed'; error: TaskError; outputs: TaskOutput[]; warnings: string[] }
-  | { status: 'canceled'; warnings: string[] }
-) & {
-  /** The engine that produced the outcome, recorded with it. */
-  engine?: string | null | undefined;
-};
-
 /** Progress a worker saves while a task runs. */
 export interface TaskProgress {
   engine?: string | null;
@@ -57,7 +47,11 @@ export interface TaskProgress {
 }
 
 export interface TaskStore {
-  create(task: NewTask): Promise<TaskRecord>;
+  /**
+   * Creates a task with its hold on the key's balance in one transaction, checking the key's
+   * tasks in flight and filling in its idempotency claim (limits: none when left out).
+   */
+  create(task: NewTask, limits?: SubmitLimits): Promise<TaskRecord>;
   get(id: string): Promise<TaskRecord | null>;
   list(filter: TaskListFilter): Promise<{ tasks: TaskRecord[]; total: number }>;
   /**
@@ -67,7 +61,10 @@ export interface TaskStore {
   claim(id: string, workerId: string, now: number, leaseUntil: number): Promise<TaskRecord | null>;
   /** Saves progress while this worker holds the task; false if it lost it. */
   saveProgress(id: string, workerId: string, progress: TaskProgress, now: number): Promise<boolean>;
-  /** Ends a task this worker holds; null if it no longer holds it. */
+  /**
+   * Ends a task this worker holds and settles its hold in the same transaction; the ended task,
+   * or null if the worker no longer holds it.
+   */
   finish(id: string, workerId: string, outcome: TaskOutcome, now: number): Promise<TaskRecord | null>;
   /** queued → canceled; false if it was not queued. */
   cancelQueued(id: string, now: number): Promise<boolean>;
@@ -135,17 +132,16 @@ export interface LedgerRow {
   createdAt: number;
 }
 
-/** The ledger: holds, settlements, credits, balances and usage, each movement a row tied to its task. */
+/**
+ * The ledger: settlements, credits, balances and usage, each movement a row tied to its task. A
+ * task's hold is taken, and usually settled, by the task store (see TaskStore.create and finish).
+ */
 export interface Ledger {
-  /** Creates a task, taking its hold, checking the key's tasks in flight and filling in its idempotency claim atomically. */
-  createTask(task: NewTask, limits: SubmitLimits): Promise<TaskRecord>;
   /**
    * Settles an ended task exactly once: charges the images it produced (none when it failed or
    * was canceled) and releases the rest of its hold. False when there was nothing to settle.
    */
   settle(taskId: string, now: number, ended?: TaskRecord): Promise<boolean>;
-  /** Records a task's ending (if `workerId` still holds it) and settles it in the same transaction. */
-  finishTask(taskId: string, workerId: string, outcome: TaskOutcome, now: number): Promise<TaskRecord | null>;
   /** Tasks that ended but were not settled (a crash between the two). */
   findUnsettled(limit: number): Promise<string[]>;
   /** Adds to a key's balance (an unlimited key gets a balance from here on); the new balance. */

@@ -1,29 +1,50 @@
 /**
  * The task table: the source of truth for every task. Every state change is one conditional
- * UPDATE, so two workers (or a worker and a cancel) can never both win.
+ * UPDATE, so two workers (or a worker and a cancel) can never both win. A task is created with its
+ * hold and ended with its settlement, each in one transaction (the ledger's part is
+ * ledger-entries.ts).
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import { AppError } from '../domain/errors.js';
 import type { TaskError } from '../domain/errors.js';
-import { TERMINAL_STATUSES, type TaskLogLine, type TaskRecord } from '../domain/task.js';
+import { TERMINAL_STATUSES, type TaskLogLine, type TaskOutcome, type TaskRecord } from '../domain/task.js';
+import { PENDING } from './idempotency-store.js';
+import { settleEnded, takeHold } from './ledger-entries.js';
+import type { NewTask, SubmitLimits, TaskListFilter, TaskProgress, TaskStore } from './ports.js';
+import { queueRequestRow } from './queue-request-store.js';
 import type { Database } from './schema.js';
 import { BufferedTaskLogs } from './task-logs.js';
 import { newTaskRow, rowToTask } from './task-rows.js';
-import type { NewTask, TaskListFilter, TaskOutcome, TaskProgress, TaskStore } from './ports.js';
+
+export interface SqlTaskStoreOptions {
+  /** The prices' currency, named in the ledger's notes. */
+  currency: string;
+  /** Task log lines are written in the background; this hears when a batch could not be. */
+  onLogError?: (error: unknown) => void;
+}
 
 export class SqlTaskStore implements TaskStore {
   private readonly taskLogs: BufferedTaskLogs;
+  private readonly currency: string;
 
   constructor(
     private readonly db: Kysely<Database>,
-    onLogError: (error: unknown) => void = () => {},
+    options: SqlTaskStoreOptions,
   ) {
-    this.taskLogs = new BufferedTaskLogs(db, onLogError);
+    this.currency = options.currency;
+    this.taskLogs = new BufferedTaskLogs(db, options.onLogError ?? (() => {}));
   }
 
-  async create(task: NewTask): Promise<TaskRecord> {
-    const row = newTaskRow(task);
-    await this.db.insertInto('tasks').values(row).execute();
-    return rowToTask(row);
+  async create(task: NewTask, limits: SubmitLimits = { maxInFlight: null }): Promise<TaskRecord> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = newTaskRow(task);
+      await trx.insertInto('tasks').values(row).execute();
+      // A queue request is written with its task: never a task without its webhook or deadline.
+      if (task.queueRequest) await trx.insertInto('queue_requests').values(queueRequestRow({ ...task.queueRequest, taskId: task.id, createdAt: task.createdAt })).execute();
+      if (limits.idempotencyKey !== undefined) await fillIdempotencyClaim(trx, task, limits.idempotencyKey);
+      await takeHold(trx, task, limits, this.currency);
+      return rowToTask(row);
+    });
   }
 
   async get(id: string): Promise<TaskRecord | null> {
@@ -90,8 +111,13 @@ export class SqlTaskStore implements TaskStore {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  finish(id: string, workerId: string, outcome: TaskOutcome, now: number): Promise<TaskRecord | null> {
-    return finishTaskRow(this.db, id, workerId, outcome, now);
+  async finish(id: string, workerId: string, outcome: TaskOutcome, now: number): Promise<TaskRecord | null> {
+    return this.db.transaction().execute(async (trx) => {
+      const finished = await finishTaskRow(trx, id, workerId, outcome, now);
+      if (!finished) return null;
+      const charged = await settleEnded(trx, finished, now, this.currency);
+      return charged === null ? finished : { ...finished, billing: { ...finished.billing, state: 'settled', chargedMicros: charged } };
+    });
   }
 
   async cancelQueued(id: string, now: number): Promise<boolean> {
@@ -211,11 +237,23 @@ export class SqlTaskStore implements TaskStore {
   }
 }
 
-/**
- * Records a task's ending if `workerId` still holds it; the ended task, or null when another
- * worker took it over. Also run inside the billing store's transaction that settles the task.
- */
-export async function finishTaskRow(db: Kysely<Database>, id: string, workerId: string, outcome: TaskOutcome, now: number): Promise<TaskRecord | null> {
+/** Fills in the Idempotency-Key claim the submit took (see idempotency-store.ts) with the task. */
+async function fillIdempotencyClaim(trx: Transaction<Database>, task: NewTask, idempotencyKey: string): Promise<void> {
+  const filled = await trx
+    .updateTable('idempotency_keys')
+    .set({ task_id: task.id })
+    .where('key_id', '=', task.keyId)
+    .where('idem_key', '=', idempotencyKey)
+    .where('task_id', '=', PENDING)
+    .executeTakeFirst();
+  // The claim was taken over as abandoned (this submit outlived the staleness limit).
+  if (Number(filled.numUpdatedRows) !== 1) {
+    throw new AppError('conflict', `Idempotency-Key "${idempotencyKey}" was taken by another request while this one was being accepted.`, { field: 'Idempotency-Key' });
+  }
+}
+
+/** Records a task's ending if `workerId` still holds it; the ended task, or null when another worker took it over. */
+async function finishTaskRow(db: Transaction<Database>, id: string, workerId: string, outcome: TaskOutcome, now: number): Promise<TaskRecord | null> {
   const common = {
     status: outcome.status,
     finished_at: now,

@@ -2,8 +2,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { BillingStore } from '../../src/store/billing-store.js';
+import { SqlLedger } from '../../src/store/ledger-store.js';
 import { SqlIdempotencyStore } from '../../src/store/idempotency-store.js';
+import { SqlTaskStore } from '../../src/store/task-store.js';
 import { storeTargets } from '../helpers/stores.js';
 
 const times = (now: number) => ({ now, windowStart: now - 1_000_000, staleBefore: now - 1_000 });
@@ -11,12 +12,14 @@ const times = (now: number) => ({ now, windowStart: now - 1_000_000, staleBefore
 for (const target of storeTargets()) {
   describe(`idempotency store contract: ${target.name}`, () => {
     let store: SqlIdempotencyStore;
-    let billing: BillingStore;
+    let billing: SqlLedger;
+    let tasks: SqlTaskStore;
     let cleanup: () => Promise<void>;
     before(async () => {
       const opened = await target.open();
       store = new SqlIdempotencyStore(opened.store.db);
-      billing = new BillingStore(opened.store.db, 'CNY');
+      billing = new SqlLedger(opened.store.db, 'CNY');
+      tasks = new SqlTaskStore(opened.store.db, { currency: 'CNY' });
       await opened.store.db
         .insertInto('api_keys')
         .values({ id: 'k', name: 'k', key_hash: 'h-k', key_prefix: 'sk-qig-k', created_at: 0, revoked_at: null, expires_at: null, rate_limit_per_minute: null, max_in_flight: null, models: null, balance_micros: 1_000_000 })
@@ -35,10 +38,10 @@ for (const target of storeTargets()) {
       assert.deepEqual(await store.claim('k', 'made', 'fp', times(20_000)), { kind: 'claimed' });
       const id = randomUUID();
       const task = { id, keyId: 'k', model: 'qwen-image-2.0', kind: 'generate' as const, spec: { prompt: 'p', negativePrompt: null, n: 1, size: { width: 512, height: 512 }, sizeSource: 'request' as const, seed: 1, promptExtend: false, watermark: false, outputFormat: 'png' as const }, inputs: [], warnings: [], origin: 'dashscope', requestId: 'r', createdAt: 20_000, billing: { unitPriceMicros: 100_000, holdMicros: 100_000 } };
-      await billing.createTask(task, { maxInFlight: null, idempotencyKey: 'made' });
+      await tasks.create(task, { maxInFlight: null, idempotencyKey: 'made' });
       assert.deepEqual(await store.claim('k', 'made', 'fp', times(21_000)), { kind: 'existing', fingerprint: 'fp', taskId: id, createdAt: 20_000 });
       // A task created under a claim it no longer holds is not created at all, and holds nothing.
-      await assert.rejects(billing.createTask({ ...task, id: randomUUID() }, { maxInFlight: null, idempotencyKey: 'made' }), /taken by another request/);
+      await assert.rejects(tasks.create({ ...task, id: randomUUID() }, { maxInFlight: null, idempotencyKey: 'made' }), /taken by another request/);
       assert.deepEqual(await billing.balance('k'), { balanceMicros: 900_000, heldMicros: 100_000 });
     });
 

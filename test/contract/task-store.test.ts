@@ -2,9 +2,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { randomUUID } from 'node:crypto';
-import { BillingStore } from '../../src/store/billing-store.js';
+import { SqlLedger } from '../../src/store/ledger-store.js';
 import { SqlTaskStore } from '../../src/store/task-store.js';
 import type { NewTask } from '../../src/store/ports.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../src/store/schema.js';
 import { storeTargets } from '../helpers/stores.js';
 
 function newTask(overrides: Partial<NewTask> = {}): NewTask {
@@ -26,15 +28,21 @@ function newTask(overrides: Partial<NewTask> = {}): NewTask {
 for (const target of storeTargets()) {
   describe(`task store contract: ${target.name}`, () => {
     let tasks: SqlTaskStore;
-    let billing: BillingStore;
+    let billing: SqlLedger;
     let cleanup: () => Promise<void>;
+    let db: Kysely<Database>;
     before(async () => {
       const opened = await target.open();
-      tasks = new SqlTaskStore(opened.store.db);
-      billing = new BillingStore(opened.store.db, 'CNY');
+      db = opened.store.db;
+      tasks = new SqlTaskStore(opened.store.db, { currency: 'CNY' });
+      billing = new SqlLedger(opened.store.db, 'CNY');
       await opened.store.db
         .insertInto('api_keys')
-        .values({ id: 'key_paid', name: 'paid', key_hash: 'h-paid', key_prefix: 'sk-qig-paid', created_at: 0, revoked_at: null, expires_at: null, rate_limit_per_minute: null, max_in_flight: null, models: null, balance_micros: 1_000_000 })
+        .values([
+          // A task is created with its hold, so its key must exist: an unlimited one, and a paid one.
+          { id: 'key_a', name: 'a', key_hash: 'h-a', key_prefix: 'sk-qig-a', created_at: 0, revoked_at: null, expires_at: null, rate_limit_per_minute: null, max_in_flight: null, models: null, balance_micros: null },
+          { id: 'key_paid', name: 'paid', key_hash: 'h-paid', key_prefix: 'sk-qig-paid', created_at: 0, revoked_at: null, expires_at: null, rate_limit_per_minute: null, max_in_flight: null, models: null, balance_micros: 1_000_000 },
+        ])
         .execute();
       cleanup = opened.cleanup;
     });
@@ -84,21 +92,21 @@ for (const target of storeTargets()) {
 
     it('ends and settles a task in one step: the ended record is settled, the unused hold released', async () => {
       const input = newTask({ keyId: 'key_paid', billing: { unitPriceMicros: 200_000, holdMicros: 400_000 } });
-      const created = await billing.createTask(input, { maxInFlight: null });
+      const created = await tasks.create(input, { maxInFlight: null });
       assert.equal(created.id, input.id);
       assert.deepEqual(await billing.balance('key_paid'), { balanceMicros: 600_000, heldMicros: 400_000 });
       await tasks.claim(input.id, 'w1', 2_000, 32_000);
       const output = { blobId: 'c'.repeat(64) + '.png', contentType: 'image/png', width: 8, height: 8, bytes: 10, seed: 7 };
       const outcome = { status: 'succeeded' as const, outputs: [output], usage: { imageCount: 1, width: 8, height: 8 }, actualPrompt: null, warnings: [] };
-      assert.equal(await billing.finishTask(input.id, 'w2', outcome, 2_300), null, 'a worker that lost the task ends nothing');
+      assert.equal(await tasks.finish(input.id, 'w2', outcome, 2_300), null, 'a worker that lost the task ends nothing');
       assert.equal((await tasks.get(input.id))?.billing.state, 'held');
-      const done = await billing.finishTask(input.id, 'w1', outcome, 2_300);
+      const done = await tasks.finish(input.id, 'w1', outcome, 2_300);
       assert.equal(done?.status, 'succeeded');
       assert.deepEqual(done?.billing, { state: 'settled', unitPriceMicros: 200_000, holdMicros: 400_000, chargedMicros: 200_000 });
       assert.deepEqual((await tasks.get(input.id))?.billing, done?.billing);
       assert.deepEqual(await billing.balance('key_paid'), { balanceMicros: 800_000, heldMicros: 0 });
       assert.equal(await billing.settle(input.id, 2_400), false, 'settled exactly once');
-      assert.equal(await billing.finishTask(input.id, 'w1', outcome, 2_500), null);
+      assert.equal(await tasks.finish(input.id, 'w1', outcome, 2_500), null);
     });
 
     it('records a failure with its error', async () => {
@@ -166,6 +174,7 @@ for (const target of storeTargets()) {
 
     it('computes queue positions and lists by key, status, model and time', async () => {
       const key = `key_${randomUUID()}`;
+      await db.insertInto('api_keys').values({ id: key, name: key, key_hash: `h-${key}`, key_prefix: key, created_at: 0, revoked_at: null, expires_at: null, rate_limit_per_minute: null, max_in_flight: null, models: null, balance_micros: null }).execute();
       const a = newTask({ keyId: key, createdAt: 50_000 });
       const b = newTask({ keyId: key, createdAt: 50_001, model: 'qwen-image-2.0-pro' });
       const c = newTask({ keyId: key, createdAt: 50_002 });

@@ -111,7 +111,7 @@ describe('task lifecycle', () => {
 
     // Two tasks frozen mid-run by a process that died: one on its first attempt, one on its last.
     const store = await openStore({ databaseUrl: null, dataDir: dir.path });
-    const tasks = new SqlTaskStore(store.db);
+    const tasks = new SqlTaskStore(store.db, { currency: 'CNY' });
     const done = await tasks.get(submitted.json.output.task_id);
     assert.ok(done);
     const ids = [randomUUID(), randomUUID()];

@@ -6,7 +6,7 @@ import { findModel, type ModelSpec } from '../../src/domain/models.js';
 import { PriceList } from '../../src/domain/prices.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { BillingService } from '../../src/services/billing.js';
-import { BillingStore } from '../../src/store/billing-store.js';
+import { SqlLedger } from '../../src/store/ledger-store.js';
 import { openStore, type SqlStore } from '../../src/store/db.js';
 import { SqlKeyStore } from '../../src/store/key-store.js';
 import { tempDir } from '../helpers/stores.js';
@@ -28,7 +28,7 @@ describe('billing rules', () => {
   before(async () => {
     store = await openStore({ databaseUrl: null, dataDir: dir.path });
     const prices = new PriceList('CNY', { 'qwen-image-edit-plus-2025-10-30': '0.15', 'qwen-image': '0.30', '*': '0.05' });
-    billing = new BillingService(new BillingStore(store.db, 'CNY'), prices, { now: () => 1_000 }, silentLogger());
+    billing = new BillingService(new SqlLedger(store.db, 'CNY'), prices, { now: () => 1_000 }, silentLogger());
     const keys = new SqlKeyStore(store.db);
     for (const [id, balanceMicros] of [['key_metered', 0], ['key_unlimited', null]] as const) {
       await keys.create({ id, name: id, keyHash: `h-${id}`, keyPrefix: id, createdAt: 0, revokedAt: null, expiresAt: null, rateLimitPerMinute: null, maxInFlight: null, models: null, balanceMicros: null });

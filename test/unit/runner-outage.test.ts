@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TaskRunner, type RunnerDeps } from '../../src/services/runner.js';
-import type { TaskOutcome } from '../../src/store/ports.js';
+import type { TaskOutcome } from '../../src/domain/task.js';
 
 const terminated = () => Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
 
@@ -23,15 +23,7 @@ function runnerWith(n: number, failures: { finish?: boolean; save?: boolean }) {
       },
       get: async () => task,
       appendLog: async () => {},
-    },
-    queue: { enqueue: async () => {} },
-    events: { publish: async () => {}, subscribe: () => () => {}, subscribeLocal: () => () => {} },
-    blobs: { delete: async () => {} },
-    signer: {},
-    router: { route: () => [engine], get: () => ({ options: {} }) },
-    outputs: { write: async () => ({ blobId: 'b', contentType: 'image/png', width: 64, height: 64, bytes: 1, seed: 1 }) },
-    billing: {
-      finishTask: async (_id: string, _worker: string, outcome: TaskOutcome) => {
+      finish: async (_id: string, _worker: string, outcome: TaskOutcome) => {
         if (failures.finish) {
           failures.finish = false; // once: the old runner then recorded a failure in its place
           throw terminated();
@@ -40,6 +32,12 @@ function runnerWith(n: number, failures: { finish?: boolean; save?: boolean }) {
         return { ...task, status: outcome.status };
       },
     },
+    queue: { enqueue: async () => {} },
+    events: { publish: async () => {}, subscribe: () => () => {}, subscribeLocal: () => () => {} },
+    blobs: { delete: async () => {} },
+    signer: {},
+    router: { route: () => [engine], get: () => ({ options: {} }) },
+    outputs: { write: async () => ({ blobId: 'b', contentType: 'image/png', width: 64, height: 64, bytes: 1, seed: 1 }) },
     clock: { now: () => Date.now() },
     logger: { warn() {}, error() {}, info() {}, debug() {} },
   } as unknown as RunnerDeps;
