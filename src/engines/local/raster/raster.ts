@@ -3,15 +3,10 @@ import sharp from 'sharp';
 import type { Sharp } from 'sharp';
 import type { Size } from '../../../domain/models.js';
 import type { Ratio } from '../plan.js';
+import type { Raster } from './raster-type.js';
 import { enlarge } from './resample.js';
 
-export interface Raster {
-  data: Buffer;
-  width: number;
-  height: number;
-  /** RGB, or RGBA when the input had meaningful transparency. */
-  channels: 3 | 4;
-}
+export type { Raster } from './raster-type.js';
 
 const MAX_INPUT_PIXELS = 40_000_000;
 

@@ -3,12 +3,12 @@
  * retries retryable errors with backoff and jitter, fails over to the next engine, and stores
  * each finished image at once (so a failure halfway keeps — and bills — only what was made).
  */
-import { clip, MAX_WARNING_CHARS, MAX_WARNINGS } from '../domain/bounded-text.js';
-import { AppError, throwIfAborted, toAppError } from '../domain/errors.js';
-import { mayBeDatabaseOutage } from '../domain/infrastructure-errors.js';
-import { sleepUnlessCanceled } from './cancelable-sleep.js';
-import type { TaskOutput, TaskRecord } from '../domain/task.js';
-import type { Engine, EngineCall, EngineDone, EngineResult, JsonValue } from '../engines/engine.js';
+import { clip, MAX_WARNING_CHARS, MAX_WARNINGS } from '../../domain/bounded-text.js';
+import { AppError, throwIfAborted, toAppError } from '../../domain/errors.js';
+import { mayBeDatabaseOutage } from '../../domain/infrastructure-errors.js';
+import { sleepUnlessCanceled } from '../cancelable-sleep.js';
+import type { TaskOutput, TaskRecord } from '../../domain/task.js';
+import type { Engine, EngineCall, EngineDone, EngineResult, JsonValue } from '../../engines/engine.js';
 
 export interface CallState {
   n: number;

@@ -1,0 +1,74 @@
+/**
+ * A task's one ending: what an execution's result records (outcomeOf), and recording it — with
+ * its settlement, in the task store's one transaction — conditional on this worker still holding
+ * the task, then logging it and waking whoever waits for it.
+ */
+import { throwIfAborted } from '../../domain/errors.js';
+import type { TaskOutcome, TaskOutput, TaskRecord } from '../../domain/task.js';
+import type { TaskEvents } from '../../events/events.js';
+import type { Clock } from '../../lib/clock.js';
+import type { Logger } from '../../lib/logger.js';
+import type { TaskStore } from '../../store/ports.js';
+import type { ExecutionResult } from './execution.js';
+import type { TaskLog } from './task-log.js';
+
+/**
+ * The outcome of a finished execution: succeeded with every image made (a partial failure keeps,
+ * and bills, what was made, and says how many failed), or failed.
+ */
+export function outcomeOf(task: TaskRecord, result: Exclude<ExecutionResult, { kind: 'pending' }>): TaskOutcome {
+  if (result.kind === 'failed' && result.outputs.length === 0) {
+    return { status: 'failed', error: result.error.toRecord(), outputs: [], warnings: result.warnings, engine: result.engine };
+  }
+  const warnings = result.kind === 'failed'
+    ? [...result.warnings, `${task.spec.n - result.outputs.length} of ${task.spec.n} images failed: ${result.error.message}`]
+    : result.warnings;
+  const first = result.outputs[0] as TaskOutput;
+  return {
+    status: 'succeeded',
+    outputs: result.outputs,
+    usage: { imageCount: result.outputs.length, width: first.width, height: first.height },
+    actualPrompt: result.kind === 'done' ? result.actualPrompt : null,
+    warnings,
+    engine: result.engine,
+  };
+}
+
+export interface TaskEndingDeps {
+  store: Pick<TaskStore, 'finish'>;
+  events: TaskEvents;
+  log: TaskLog;
+  clock: Clock;
+  logger: Logger;
+}
+
+export class TaskEnding {
+  constructor(
+    private readonly deps: TaskEndingDeps,
+    private readonly workerId: string,
+  ) {}
+
+  /**
+   * Records the task's one ending; null if another worker took it over. With `signal`, a cancel
+   * that arrived up to the moment of recording wins: it throws `canceled` and records nothing.
+   */
+  async end(task: TaskRecord, outcome: TaskOutcome, signal?: AbortSignal): Promise<TaskRecord | null> {
+    const { store, events, log, clock } = this.deps;
+    await log.written(task.id);
+    if (signal) throwIfAborted(signal);
+    const now = clock.now();
+    const finished = await store.finish(task.id, this.workerId, outcome, clock.now());
+    if (!finished) {
+      this.deps.logger.warn({ taskId: task.id, requestId: task.requestId }, 'task was taken over by another worker; its ending is theirs to record');
+      return null;
+    }
+    if (finished.cancelRequested && outcome.status !== 'canceled') {
+      // Accepted in the instant between the last check and this ending, its event still on the way.
+      log.write(task.id, 'warn', `a cancellation arrived as the task ended ${outcome.status}; the ending stands`);
+    }
+    const detail = outcome.status === 'failed' ? `: ${outcome.error.message}` : outcome.status === 'succeeded' ? `: ${outcome.outputs.length} image(s)` : '';
+    log.write(task.id, outcome.status === 'failed' ? 'error' : 'info', `${outcome.status}${detail}`);
+    await events.publish({ type: 'status', taskId: task.id, status: outcome.status, at: now, task: finished });
+    return finished;
+  }
+}
