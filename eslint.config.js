@@ -5,8 +5,8 @@ import tseslint from 'typescript-eslint';
 
 /**
  * The layers of docs/architecture.md, as the folders each may not import from. A layer's own
- * folder and the ones below it are allowed; `gateway.ts`, `main.ts`, `cli.ts`, `drivers.ts` and
- * `app.ts` wire everything and are not listed.
+ * folder and the ones below it are allowed; the composition root (`gateway.ts` and its parts in
+ * `composition/`), `main.ts`, `cli.ts` and `app.ts` wire everything and are not listed.
  */
 const LAYERS = {
   domain: ['dialects', 'services', 'engines', 'images', 'store', 'queue', 'blobs', 'events', 'rate-limits', 'http', 'lib', 'config'],

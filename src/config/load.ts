@@ -51,6 +51,10 @@ export interface AppConfig {
     leaseSeconds: number;
     /** Postgres connections each node keeps in its pool. */
     databasePoolSize: number;
+    taskTimeoutSeconds: number;
+    attemptsPerEngine: number;
+    retryFirstDelaySeconds: number;
+    retryMaxDelaySeconds: number;
   };
   /** serve: output URLs are our signed /files URLs, or presigned S3 URLs (S3 only). */
   files: { urlTtlSeconds: number; retentionDays: number; signingSecret: string | null; serve: 'signed' | 'presigned' };
@@ -234,6 +238,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     notices.push(`QIG_PUBLIC_URL is not set: this worker's URLs (input images for upstreams, webhook bodies) name ${publicUrlRaw}; set it to the API nodes' address.`);
   }
   const limits = file.limits ?? {};
+  if (limits.retryFirstDelaySeconds !== undefined && limits.retryMaxDelaySeconds !== undefined && limits.retryFirstDelaySeconds > limits.retryMaxDelaySeconds) {
+    throw new ConfigError(`${source} limits.retryFirstDelaySeconds: must be at most limits.retryMaxDelaySeconds (${limits.retryMaxDelaySeconds})`);
+  }
   return Object.freeze({
     host,
     port,
@@ -268,6 +275,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       maxAttempts: limits.maxAttempts ?? 3,
       leaseSeconds: limits.leaseSeconds ?? 30,
       databasePoolSize: limits.databasePoolSize ?? 10,
+      taskTimeoutSeconds: limits.taskTimeoutSeconds ?? 1800,
+      attemptsPerEngine: limits.attemptsPerEngine ?? 3,
+      retryFirstDelaySeconds: limits.retryFirstDelaySeconds ?? 1,
+      retryMaxDelaySeconds: limits.retryMaxDelaySeconds ?? Math.max(30, limits.retryFirstDelaySeconds ?? 1),
     },
     files,
     openai: { defaultModel: file.openai?.defaultModel ?? 'qwen-image-2.0-pro' },

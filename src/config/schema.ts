@@ -90,6 +90,13 @@ export const fileConfigSchema = z
         maxAttempts: z.number().int().min(1).max(20).optional(),
         /** How long a worker's hold on a running task lasts unrenewed: how soon a dead worker's tasks are taken up again. */
         leaseSeconds: z.number().min(1).max(600).optional(),
+        /** A task still unfinished this long after it started (upstream polls included) fails with a timeout. */
+        taskTimeoutSeconds: z.number().min(10).max(86_400).optional(),
+        /** Calls an engine gets for one part of a task (retryable failures) before the route fails over. */
+        attemptsPerEngine: z.number().int().min(1).max(10).optional(),
+        /** The first retry's delay; it doubles (with jitter) up to retryMaxDelaySeconds. An upstream's Retry-After wins, up to that cap. */
+        retryFirstDelaySeconds: z.number().min(0.01).max(60).optional(),
+        retryMaxDelaySeconds: z.number().min(0.01).max(600).optional(),
         /** Postgres connections each node keeps in its pool. */
         databasePoolSize: z.number().int().min(2).max(1000).optional(),
       })

@@ -32,6 +32,8 @@ describe('config', () => {
     assert.deepEqual(config.engines, { local: { type: 'local' } });
     assert.deepEqual(config.routes, { '*': ['local'] });
     assert.equal(config.limits.syncWaitSeconds, 300);
+    const { taskTimeoutSeconds, attemptsPerEngine, retryFirstDelaySeconds, retryMaxDelaySeconds, databasePoolSize } = config.limits;
+    assert.deepEqual({ taskTimeoutSeconds, attemptsPerEngine, retryFirstDelaySeconds, retryMaxDelaySeconds, databasePoolSize }, { taskTimeoutSeconds: 1800, attemptsPerEngine: 3, retryFirstDelaySeconds: 1, retryMaxDelaySeconds: 30, databasePoolSize: 10 });
     assert.equal(config.files.urlTtlSeconds, 86400);
     assert.ok(Object.isFrozen(config));
   });
@@ -84,6 +86,7 @@ describe('config', () => {
     failsWith({ QIG_CONFIG: file('bad4.json', '{"fetch": {"allowHosts": ["no-port"]}}') }, /fetch\.allowHosts\.0: must be "host:port"/);
     failsWith({ QIG_CONFIG: file('bad5.json', '{"unknownKey": 1}') }, /unknownKey/);
     failsWith({ QIG_CONFIG: file('bad6.json', '{not json') }, /not valid JSON/);
+    failsWith({ QIG_CONFIG: file('bad7.json', '{"limits": {"retryFirstDelaySeconds": 5, "retryMaxDelaySeconds": 2}}') }, /limits\.retryFirstDelaySeconds: must be at most limits\.retryMaxDelaySeconds \(2\)/);
     failsWith({ QIG_CONFIG: join(dir.path, 'missing.json') }, /^QIG_CONFIG: cannot read/);
   });
 });

@@ -4,22 +4,22 @@
  * switches to BullMQ, Redis pub/sub and a Redis token bucket, QIG_S3_BUCKET to S3 storage.
  */
 import { join } from 'node:path';
-import type { BlobStore } from './blobs/blob-store.js';
-import { DiskBlobStore } from './blobs/disk-store.js';
-import { S3BlobStore } from './blobs/s3-store.js';
-import type { AppConfig } from './config/load.js';
-import type { ReadinessCheck } from './http/ops.js';
-import type { Clock } from './lib/clock.js';
-import type { Logger } from './lib/logger.js';
-import { closeRedis, connectRedis, failFastOptions } from './lib/redis.js';
-import { mayBeDatabaseOutage } from './domain/infrastructure-errors.js';
-import { BullMqQueue } from './queue/bullmq-queue.js';
-import { MemoryQueue } from './queue/memory-queue.js';
-import type { TaskQueue } from './queue/queue.js';
-import { LocalTaskEvents, type TaskEvents } from './events/events.js';
-import { MemoryRateLimiter, type RateLimiter } from './rate-limits/rate-limit.js';
-import { RedisTaskEvents } from './events/redis-events.js';
-import { RedisRateLimiter } from './rate-limits/redis-rate-limit.js';
+import type { BlobStore } from '../blobs/blob-store.js';
+import { DiskBlobStore } from '../blobs/disk-store.js';
+import { S3BlobStore } from '../blobs/s3-store.js';
+import type { AppConfig } from '../config/load.js';
+import type { ReadinessCheck } from '../http/ops.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import { closeRedis, connectRedis, failFastOptions } from '../lib/redis.js';
+import { mayBeDatabaseOutage } from '../domain/infrastructure-errors.js';
+import { BullMqQueue } from '../queue/bullmq-queue.js';
+import { MemoryQueue } from '../queue/memory-queue.js';
+import type { TaskQueue } from '../queue/queue.js';
+import { LocalTaskEvents, type TaskEvents } from '../events/events.js';
+import { MemoryRateLimiter, type RateLimiter } from '../rate-limits/rate-limit.js';
+import { RedisTaskEvents } from '../events/redis-events.js';
+import { RedisRateLimiter } from '../rate-limits/redis-rate-limit.js';
 
 export interface Drivers {
   blobs: BlobStore;

@@ -10,10 +10,10 @@ import { createSafeFetch } from '../lib/safe-fetch.js';
 import type { Resolver } from '../lib/url-guard.js';
 import type { DeliveryStore, QueueRequestStore, SettingsStore, TaskStore } from '../store/ports.js';
 import type { TaskEvents } from '../events/events.js';
-import { QueueRequestService } from './queue-requests.js';
-import type { TaskService } from './tasks.js';
-import { DEFAULT_DELIVERY_TIMINGS, WebhookDeliveryWorker } from './webhook-delivery.js';
-import { WebhookService, type WebhookRenderer } from './webhooks.js';
+import { QueueRequestService } from '../services/queue-requests.js';
+import type { TaskService } from '../services/tasks.js';
+import { DEFAULT_DELIVERY_TIMINGS, WebhookDeliveryWorker } from '../services/webhook-delivery.js';
+import { WebhookService, type WebhookRenderer } from '../services/webhooks.js';
 
 export interface QueueServicesOptions {
   requests: QueueRequestStore;
