@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createFal } from '@ai-sdk/fal';
 import { generateImage } from 'ai';
 
-const fal = createFal({ baseURL: `${process.env.QIG_URL ?? 'http://127.0.0.1:8080'}/fal-run`, apiKey: process.env.QIG_API_KEY });
+const fal = createFal({ baseURL: `${process.env.QIG_URL ?? 'http://127.0.0.1:8080'}/fal-run`, apiKey: process.env.QIG_API_KEY ?? '' });
 
 const { image } = await generateImage({
   model: fal.image('fal-ai/qwen-image-edit-plus'),

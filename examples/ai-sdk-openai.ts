@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createOpenAI } from '@ai-sdk/openai';
 import { generateImage } from 'ai';
 
-const openai = createOpenAI({ baseURL: `${process.env.QIG_URL ?? 'http://127.0.0.1:8080'}/v1`, apiKey: process.env.QIG_API_KEY });
+const openai = createOpenAI({ baseURL: `${process.env.QIG_URL ?? 'http://127.0.0.1:8080'}/v1`, apiKey: process.env.QIG_API_KEY ?? '' });
 
 const { images } = await generateImage({
   model: openai.image('qwen-image-edit-plus'),

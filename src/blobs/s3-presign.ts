@@ -8,7 +8,7 @@ import { createHash, createHmac } from 'node:crypto';
 export interface S3Credentials {
   accessKeyId: string;
   secretAccessKey: string;
-  sessionToken?: string | undefined;
+  sessionToken?: string;
 }
 
 export interface PresignTarget {

@@ -13,7 +13,8 @@ import type { Size } from '../domain/models.js';
 import type { TaskKind } from '../domain/task.js';
 import type { EncodeSource } from '../images/encode.js';
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+/** JSON as an engine persists it; a property left undefined is left out when it is written. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue | undefined };
 
 export interface EngineInput {
   /** 0-based; image 1 of the prompt is index 0. */

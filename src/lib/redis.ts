@@ -19,7 +19,10 @@ export const retryStrategy = (times: number): number => Math.min(100 * 2 ** Math
  * Options for a client that fails fast while disconnected: commands are refused at once rather
  * than queued, so a request never hangs on Redis (callers fall back: the database keeps the truth).
  */
-export function failFastOptions(name: string): RedisOptions {
+/** The options every client of ours sets (named, so ioredis' own optional fields stay unset). */
+export type ClientOptions = Pick<RedisOptions, 'connectionName' | 'enableOfflineQueue' | 'maxRetriesPerRequest' | 'retryStrategy' | 'enableAutoPipelining'>;
+
+export function failFastOptions(name: string): ClientOptions {
   return { connectionName: name, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy, enableAutoPipelining: true };
 }
 
@@ -38,7 +41,7 @@ export function redactedUrl(url: string): string {
  * Opens a client and waits until it is ready, or fails after `timeoutMs` with a clear error
  * (a node started without its Redis should say so, not hang).
  */
-export async function connectRedis(url: string, options: RedisOptions, timeoutMs = 10_000): Promise<Redis> {
+export async function connectRedis(url: string, options: ClientOptions, timeoutMs = 10_000): Promise<Redis> {
   const client = new Redis(url, { ...options, lazyConnect: true });
   let lastError: Error | null = null;
   const remember = (error: Error) => {

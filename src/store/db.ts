@@ -150,7 +150,7 @@ export async function openStore(options: OpenStoreOptions): Promise<SqlStore> {
     // Named, or the migrator takes another schema's migration tables for ours.
     migrationTableSchema = (await sql<{ name: string }>`select current_schema() as name`.execute(store.db)).rows[0]?.name;
   }
-  const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.dialect), migrationTableSchema });
+  const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.dialect), ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }) });
   const { error } = await migrator.migrateToLatest();
   if (error) {
     await store.close();

@@ -43,7 +43,7 @@ async function admin(path: string, body?: unknown, method = body === undefined ?
   const response = await fetch(`${server!.url}${path}`, {
     method,
     headers: { authorization: `Bearer ${ADMIN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? null : JSON.stringify(body),
   });
   return { status: response.status, json: (await response.json()) as any };
 }

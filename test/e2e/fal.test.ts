@@ -70,7 +70,7 @@ async function raw(method: string, path: string, body?: unknown, headers: Record
   const response = await fetch(`${server.url}${path}`, {
     method,
     headers: { authorization: `Key ${server.key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? null : JSON.stringify(body),
   });
   const text = await response.text();
   return { status: response.status, headers: response.headers, json: text ? (JSON.parse(text) as any) : {} };

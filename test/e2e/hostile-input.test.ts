@@ -47,7 +47,7 @@ async function call(server: TestGateway, method: string, path: string, body?: un
   const response = await fetch(`${server.url}${path}`, {
     method,
     headers: { authorization: `Bearer ${server.key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    body: body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();
   return { status: response.status, headers: Object.fromEntries(response.headers), text, json: text.startsWith('{') ? JSON.parse(text) : null };

@@ -127,7 +127,7 @@ async function send(url: string, key: string, init: { method?: string; body?: un
   const response = await fetchRetryingUnavailable(url, {
     method,
     headers: { authorization: `Bearer ${key}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },
-    body: init.form ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
+    body: init.form ?? (init.body === undefined ? null : JSON.stringify(init.body)),
   });
   const text = await response.text();
   if (response.status >= 300) throw new Error(`${method} ${url}: ${response.status} ${text.slice(0, 300)}`);

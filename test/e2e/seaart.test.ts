@@ -22,7 +22,7 @@ async function call(method: string, path: string, body?: unknown, auth = `Bearer
   const response = await fetch(`${server.url}${path}`, {
     method,
     headers: { authorization: auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? null : JSON.stringify(body),
   });
   const text = await response.text();
   return { status: response.status, json: text ? (JSON.parse(text) as any) : {} };

@@ -10,7 +10,7 @@ export async function call(server: TestGateway, method: string, path: string, bo
   const response = await fetch(`${server.url}${path}`, {
     method,
     headers: { authorization: `Bearer ${server.key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? null : JSON.stringify(body),
   });
   const text = await response.text();
   return { status: response.status, json: text ? (JSON.parse(text) as Record<string, any>) : {} };

@@ -222,7 +222,7 @@ async function send(server: Server, testCase: Case, tally: Tally, index: number,
     response = await fetch(`${server.url}${testCase.path}`, {
       method: testCase.method,
       headers: testCase.headers,
-      body: testCase.method === 'GET' || testCase.method === 'HEAD' ? undefined : testCase.body,
+      body: testCase.method === 'GET' || testCase.method === 'HEAD' ? null : (testCase.body ?? null),
       signal: AbortSignal.timeout(15_000),
     });
   } catch (error) {

@@ -44,7 +44,14 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     env.QIG_CONFIG = path;
   }
   const config = loadConfig(env, dataDir);
-  const gateway = await startGateway(config, { logger: options.logger ?? silentLogger(), engines: options.engines, worker: options.worker, webDir: options.webDir, clock: options.clock });
+  const { engines, worker, webDir, clock } = options;
+  const gateway = await startGateway(config, {
+    logger: options.logger ?? silentLogger(),
+    ...(engines ? { engines } : {}),
+    ...(worker ? { worker } : {}),
+    ...(webDir ? { webDir } : {}),
+    ...(clock ? { clock } : {}),
+  });
   const key = gateway.developmentKey ?? '';
   return {
     gateway,

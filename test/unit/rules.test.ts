@@ -110,7 +110,7 @@ describe('size', () => {
     assert.equal(parseSizeText('1024-1536'), undefined);
   });
 
-  const cases: Array<[string, string, boolean, [number, number]?, ImageRef[]?]> = [
+  const cases: Array<[string, string, boolean, ([number, number] | undefined)?, ImageRef[]?]> = [
     ['qwen-image-edit-plus', '1024*1536', true, [1024, 1536]],
     ['qwen-image-edit-plus', '1000x1000', true, [1008, 1008]],
     ['qwen-image-edit-plus', '1030*517', true, [1024, 512]],

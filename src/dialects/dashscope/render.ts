@@ -2,7 +2,7 @@
  * DashScope response shapes (protocols.md §1.2–1.5): the sync answer, the task query, the task
  * list, and errors as `{code, message, request_id}` with DashScope's code strings. Pure.
  */
-import type { AppError, ErrorKind, TaskError } from '../../domain/errors.js';
+import type { AppError, ErrorKind } from '../../domain/errors.js';
 import type { TaskRecord, TaskStatus } from '../../domain/task.js';
 import { retryAfterHeader, type ErrorRenderer } from '../errors.js';
 
@@ -60,7 +60,7 @@ const REQUEST_FAULTS: ReadonlySet<ErrorKind> = new Set(['invalid_parameter', 'in
  * DashScope wrote it; a code about our upstream account (InvalidApiKey, Arrearage) never reaches
  * the client, whose own key and balance are fine.
  */
-export function dashscopeError(error: Pick<TaskError, 'kind' | 'upstreamCode'>): { status: number; code: string } {
+export function dashscopeError(error: { kind: ErrorKind; upstreamCode?: string | undefined }): { status: number; code: string } {
   const mapped = ERRORS[error.kind];
   const own = error.upstreamCode && REQUEST_FAULTS.has(error.kind) && /^[A-Z][A-Za-z.]+$/.test(error.upstreamCode);
   return own ? { ...mapped, code: error.upstreamCode as string } : mapped;
