@@ -1,0 +1,92 @@
+/** Configuration: env plus an optional JSON or YAML file; env wins; errors name the variable or key. */
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../../../src/config/load.js';
+import { tempDir } from '../../helpers/stores.js';
+
+const dir = tempDir();
+after(() => dir.remove());
+
+function file(name: string, text: string): string {
+  const path = join(dir.path, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+function failsWith(env: Record<string, string>, pattern: RegExp): void {
+  assert.throws(() => loadConfig(env, dir.path), (error: unknown) => error instanceof ConfigError && pattern.test(error.message));
+}
+
+describe('config', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig({}, dir.path);
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.port, 8080);
+    assert.equal(config.publicUrl, 'http://127.0.0.1:8080');
+    assert.equal(config.dataDir, join(dir.path, 'data'));
+    assert.equal(config.adminToken, null);
+    assert.equal(config.databaseUrl, null);
+    assert.equal(config.role, 'all');
+    assert.deepEqual(config.engines, { local: { type: 'local' } });
+    assert.deepEqual(config.routes, { '*': ['local'] });
+    assert.equal(config.limits.syncWaitSeconds, 300);
+    const { taskTimeoutSeconds, attemptsPerEngine, retryFirstDelaySeconds, retryMaxDelaySeconds, databasePoolSize } = config.limits;
+    assert.deepEqual({ taskTimeoutSeconds, attemptsPerEngine, retryFirstDelaySeconds, retryMaxDelaySeconds, databasePoolSize }, { taskTimeoutSeconds: 1800, attemptsPerEngine: 3, retryFirstDelaySeconds: 1, retryMaxDelaySeconds: 30, databasePoolSize: 10 });
+    assert.equal(config.files.urlTtlSeconds, 86400);
+    assert.ok(Object.isFrozen(config));
+  });
+
+  it('reads the environment', () => {
+    const config = loadConfig({ PORT: '9090', HOST: '0.0.0.0', QIG_PUBLIC_URL: 'https://img.example.com/', QIG_ADMIN_TOKEN: 'admin-token-1', QIG_DATA_DIR: '/var/qig', QIG_ROLE: 'all' }, dir.path);
+    assert.equal(config.port, 9090);
+    assert.equal(config.host, '0.0.0.0');
+    assert.equal(config.publicUrl, 'https://img.example.com');
+    assert.equal(config.publicUrlExplicit, true);
+    assert.equal(config.adminToken, 'admin-token-1');
+    assert.equal(config.dataDir, '/var/qig');
+  });
+
+  it('reads a JSON file, with env winning', () => {
+    const path = file('c.json', JSON.stringify({
+      server: { port: 7000 },
+      engines: { cpu: { type: 'local' } },
+      routes: { 'qwen-image-edit-plus': ['cpu'], '*': ['cpu'] },
+      prices: { currency: 'CNY', perImage: { 'qwen-image-edit-plus': '0.18' } },
+      fetch: { allowHosts: ['127.0.0.1:9000'] },
+      limits: { syncWaitSeconds: 60 },
+    }));
+    const config = loadConfig({ QIG_CONFIG: path, PORT: '7001' }, dir.path);
+    assert.equal(config.port, 7001);
+    assert.deepEqual(config.routes['qwen-image-edit-plus'], ['cpu']);
+    assert.deepEqual(config.fetch.allowHosts, ['127.0.0.1:9000']);
+    assert.equal(config.prices.perImage['qwen-image-edit-plus'], '0.18');
+    assert.equal(config.limits.syncWaitSeconds, 60);
+    assert.equal(config.configFile, path);
+  });
+
+  it('reads a YAML file', () => {
+    const path = file('c.yaml', 'server:\n  port: 7100\nfetch:\n  allowHosts:\n    - "localhost:9000"\n');
+    const config = loadConfig({ QIG_CONFIG: path }, dir.path);
+    assert.equal(config.port, 7100);
+    assert.deepEqual(config.fetch.allowHosts, ['localhost:9000']);
+  });
+
+  it('names the variable or key that is wrong', () => {
+    failsWith({ PORT: 'abc' }, /^PORT: must be a whole number from 0 to 65535 \(got "abc"\)/);
+    failsWith({ PORT: '70000' }, /^PORT:/);
+    failsWith({ QIG_ROLE: 'boss' }, /^QIG_ROLE: must be all, api or worker/);
+    failsWith({ QIG_PUBLIC_URL: 'not a url' }, /^QIG_PUBLIC_URL/);
+    failsWith({ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL: must start with postgres/);
+    failsWith({ QIG_ADMIN_TOKEN: 'short' }, /^QIG_ADMIN_TOKEN: must be at least 8/);
+    failsWith({ QIG_CONFIG: file('bad.json', '{"server": {"port": "x"}}') }, /server\.port/);
+    failsWith({ QIG_CONFIG: file('bad2.json', '{"engines": {"a": {"type": "warp"}}}') }, /engines\.a\.type/);
+    failsWith({ QIG_CONFIG: file('bad3.json', '{"routes": {"*": ["nope"]}}') }, /routes\.\*: engine "nope" is not defined/);
+    failsWith({ QIG_CONFIG: file('bad4.json', '{"fetch": {"allowHosts": ["no-port"]}}') }, /fetch\.allowHosts\.0: must be "host:port"/);
+    failsWith({ QIG_CONFIG: file('bad5.json', '{"unknownKey": 1}') }, /unknownKey/);
+    failsWith({ QIG_CONFIG: file('bad6.json', '{not json') }, /not valid JSON/);
+    failsWith({ QIG_CONFIG: file('bad7.json', '{"limits": {"retryFirstDelaySeconds": 5, "retryMaxDelaySeconds": 2}}') }, /limits\.retryFirstDelaySeconds: must be at most limits\.retryMaxDelaySeconds \(2\)/);
+    failsWith({ QIG_CONFIG: join(dir.path, 'missing.json') }, /^QIG_CONFIG: cannot read/);
+  });
+});

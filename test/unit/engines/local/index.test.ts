@@ -1,0 +1,225 @@
+/** The built-in CPU engine end to end: plans, sizes, variants, seeds, cancellation, text-to-image. */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { AppError } from '../../../../src/domain/errors.js';
+import type { EngineCall } from '../../../../src/engines/engine.js';
+import { titleOf } from '../../../../src/engines/local/generate.js';
+import { createLocalEngine } from '../../../../src/engines/local/index.js';
+import { at, engine, isRed, makeCall, picture, rejects, run } from './fixtures.js';
+
+let landscape: Buffer;
+let square: Buffer;
+before(async () => {
+  landscape = await picture(320, 240);
+  square = await picture(200, 200, 'jpeg');
+});
+
+describe('local engine: shape', () => {
+  it('declares its capabilities', () => {
+    assert.equal(engine.name, 'local');
+    assert.equal(engine.type, 'local');
+    assert.deepEqual(engine.capabilities, {
+      models: '*',
+      maxImagesPerCall: 6,
+      watermark: false,
+      negativePrompt: false,
+      promptExtend: true,
+      seed: true,
+      cancelRunning: true,
+    });
+    assert.equal(createLocalEngine({ name: 'cpu' }).name, 'cpu');
+  });
+
+  it('has nothing to poll and cancels trivially', async () => {
+    await assert.rejects(engine.poll(null, makeCall()), (e: unknown) => e instanceof AppError && e.kind === 'internal');
+    await engine.cancel(null, makeCall());
+  });
+});
+
+describe('local engine: edits', () => {
+  it('returns raw images of exactly the call size, the plan as actual prompt in the prompt\'s language, and logs it', async () => {
+    const call = makeCall({ images: [landscape], prompt: '把图片变成黑白并顺时针旋转90度', size: { width: 304, height: 400 } });
+    const result = await run(call);
+    const [image] = result.images;
+    assert.equal(image!.width, 304);
+    assert.equal(image!.height, 400);
+    assert.equal(image!.channels, 3);
+    assert.equal(result.actualPrompt, '黑白；顺时针旋转90度');
+    assert.equal(result.warnings, undefined);
+    assert.deepEqual(call.lines, ['local engine plan: black and white; rotate 90° clockwise']);
+    const [r, g, b] = at(image!, 150, 200);
+    assert.ok(r === g && g === b);
+  });
+
+  it('transposes a default size when the plan turns the picture sideways', async () => {
+    const sideways = await run(makeCall({ images: [landscape], prompt: 'rotate 90 degrees', size: { width: 320, height: 240 }, sizeSource: 'default' }));
+    assert.deepEqual([sideways.images[0]!.width, sideways.images[0]!.height], [240, 320]);
+    // The whole picture survives: the marked top-left corner is now top-right.
+    assert.ok(isRed(at(sideways.images[0]!, 240 - 5, 5)));
+    const requested = await run(makeCall({ images: [landscape], prompt: 'rotate 90 degrees', size: { width: 320, height: 240 } }));
+    assert.deepEqual([requested.images[0]!.width, requested.images[0]!.height], [320, 240]);
+    const half = await run(makeCall({ images: [landscape], prompt: 'rotate 180 degrees', size: { width: 320, height: 240 }, sizeSource: 'default' }));
+    assert.deepEqual([half.images[0]!.width, half.images[0]!.height], [320, 240]);
+  });
+
+  it('makes n variants that differ from each other, each seed reproducible', async () => {
+    for (const prompt of ['blur it', 'make it black and white', 'anime style', 'flip horizontally', 'oil painting', 'add a vignette', 'pixelate', 'add a border']) {
+      const call = makeCall({ images: [landscape], prompt, n: 3 });
+      const first = await run(call);
+      assert.equal(first.images.length, 3);
+      const [a, b, c] = first.images.map((image) => image.data);
+      assert.ok(!a!.equals(b!) && !b!.equals(c!) && !a!.equals(c!), prompt);
+      const again = await run(makeCall({ images: [landscape], prompt, n: 3 }));
+      again.images.forEach((image, i) => assert.ok(image.data.equals(first.images[i]!.data), `${prompt} #${i}`));
+    }
+  });
+
+  it('makes image i from seed + i alone, so a task split across calls gives the same images', async () => {
+    for (const prompt of ['blur it', 'invert the colours', 'rotate 90 degrees', 'crop to 4:3', 'add the text "Hi"']) {
+      const together = await run(makeCall({ images: [landscape], prompt, n: 3, seed: 40 }));
+      const second = await run(makeCall({ images: [landscape], prompt, n: 2, seed: 41 }));
+      assert.ok(second.images[0]!.data.equals(together.images[1]!.data), `${prompt}: image 1`);
+      assert.ok(second.images[1]!.data.equals(together.images[2]!.data), `${prompt}: image 2`);
+    }
+  });
+
+  it('varies a plan without parameters by a gentle seeded tone change', async () => {
+    const result = await run(makeCall({ images: [landscape], prompt: 'invert the colours', n: 2 }));
+    const direct = await sharp(landscape).resize(256, 192, { fit: 'cover' }).negate().raw().toBuffer();
+    for (const image of result.images) {
+      assert.ok(!image.data.equals(direct));
+      let diff = 0;
+      for (let i = 0; i < direct.length; i++) diff += Math.abs(image.data[i]! - direct[i]!);
+      assert.ok(diff / direct.length < 12, `mean change ${diff / direct.length}`);
+    }
+  });
+
+  it('transfers the colours of image 2 and warns about what it left out', async () => {
+    const reddish = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#c04020' } }).png().toBuffer();
+    const result = await run(makeCall({ images: [landscape, reddish], prompt: '用图2的风格重新绘制图1的人物,保持人物特征不变。xyzzy' }));
+    assert.equal(result.actualPrompt, '图1：采用图2的色彩');
+    assert.deepEqual(result.warnings, ['not understood by the local engine: "xyzzy"']);
+    const image = result.images[0]!;
+    let red = 0;
+    let blue = 0;
+    for (let i = 0; i < image.data.length; i += 3) {
+      red += image.data[i]!;
+      blue += image.data[i + 2]!;
+    }
+    assert.ok(red > blue * 1.5);
+  });
+
+  it('keeps meaningful transparency and drops an opaque alpha channel', async () => {
+    const transparent = await sharp({ create: { width: 100, height: 100, channels: 4, background: { r: 200, g: 50, b: 50, alpha: 0.5 } } }).png().toBuffer();
+    const opaque = await sharp({ create: { width: 100, height: 100, channels: 4, background: { r: 200, g: 50, b: 50, alpha: 1 } } }).png().toBuffer();
+    const withAlpha = await run(makeCall({ images: [transparent], prompt: 'invert', size: { width: 64, height: 64 } }));
+    assert.equal(withAlpha.images[0]!.channels, 4);
+    assert.ok(Math.abs(at(withAlpha.images[0]!, 10, 10)[3]! - 128) <= 1);
+    const without = await run(makeCall({ images: [opaque], prompt: 'invert', size: { width: 64, height: 64 } }));
+    assert.equal(without.images[0]!.channels, 3);
+  });
+
+  it('runs every operation on a picture with transparency', async () => {
+    const half = await sharp({ create: { width: 120, height: 90, channels: 4, background: { r: 30, g: 160, b: 90, alpha: 0.4 } } }).png().toBuffer();
+    const prompt = 'anime style, sharpen, sepia, blur, brighter, more contrast, more vivid, invert, black and white, flip, rotate 90 degrees, add the text "Hi", in the style of image 2';
+    const result = await run(makeCall({ images: [half, landscape], prompt, size: { width: 96, height: 64 }, n: 2 }));
+    assert.deepEqual(result.warnings, undefined);
+    for (const image of result.images) {
+      assert.deepEqual([image.width, image.height, image.channels], [96, 64, 4]);
+      assert.equal(image.data.length, 96 * 64 * 4);
+    }
+  });
+
+  it('applies EXIF orientation before editing', async () => {
+    // Orientation 6: the stored pixels are displayed turned 90° clockwise.
+    const stored = await sharp(await picture(160, 120)).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+    const result = await run(makeCall({ images: [stored], prompt: 'sharpen', size: { width: 120, height: 160 } }));
+    assert.ok(isRed(at(result.images[0]!, 120 - 6, 6)));
+  });
+});
+
+describe('local engine: refusals and cancellation', () => {
+  it('rejects an instruction with nothing doable, naming the reason and the vocabulary', async () => {
+    await rejects(makeCall({ images: [landscape, square, square], prompt: '图1中的女生穿着图2中的黑色裙子按图3的姿势坐下' }), 'engine_rejected', /changing a pose.*route this model to an upstream engine/);
+    await rejects(makeCall({ images: [landscape], prompt: '将人物的表情改为微笑,保持其他特征不变' }), 'engine_rejected', /facial expression/);
+    await rejects(makeCall({ images: [landscape], prompt: 'florp the wibble' }), 'engine_rejected', /not understood: "florp the wibble".*黑白.*rotate/i);
+    await rejects(makeCall({ images: [landscape], prompt: 'in the style of image 2' }), 'engine_rejected', /needs a second input image/);
+  });
+
+  it('warns, rather than fails, when other operations remain', async () => {
+    const result = await run(makeCall({ images: [landscape], prompt: 'make it black and white, in the style of image 2' }));
+    assert.equal(result.actualPrompt, 'black and white');
+    assert.match(result.warnings?.[0] ?? '', /needs a second input image/);
+  });
+
+  it('stops between operations once the signal is aborted', async () => {
+    const controller = new AbortController();
+    const call = makeCall({ images: [landscape], prompt: 'blur, then rotate 90 degrees', signal: controller.signal, n: 3 });
+    call.inputs[0]!.read = async () => {
+      controller.abort();
+      return landscape;
+    };
+    await rejects(call, 'canceled', /canceled/);
+    const aborted = new AbortController();
+    aborted.abort();
+    await rejects(makeCall({ images: [landscape], signal: aborted.signal }), 'canceled', /canceled/);
+  });
+
+  it('reports an undecodable input as an invalid image', async () => {
+    await rejects(makeCall({ images: [Buffer.from('not an image at all')] }), 'invalid_image', /image 1 could not be decoded/);
+  });
+});
+
+describe('local engine: text-to-image placeholder', () => {
+  const generate = (overrides: Partial<EngineCall> = {}): EngineCall =>
+    makeCall({ kind: 'generate', model: 'qwen-image-plus', family: 'qwen-image-plus', size: { width: 416, height: 240 }, ...overrides });
+
+  it('paints the prompt colours with the quoted title in the centre, and says it is a placeholder', async () => {
+    const result = await run(generate({ prompt: 'a red and orange poster with the title "Summer Sale"', n: 2 }));
+    assert.equal(result.images.length, 2);
+    const [image] = result.images;
+    assert.deepEqual([image!.width, image!.height, image!.channels], [416, 240, 3]);
+    assert.equal(result.actualPrompt, 'procedural placeholder (palette: red, orange; title "Summer Sale")');
+    assert.match(result.warnings?.[0] ?? '', /procedural placeholder.*upstream engine/);
+    let red = 0;
+    let blue = 0;
+    let whiteCentre = 0;
+    let whiteEdge = 0;
+    for (let y = 0; y < image!.height; y++) {
+      for (let x = 0; x < image!.width; x++) {
+        const [r, g, b] = at(image!, x, y);
+        red += r!;
+        blue += b!;
+        const white = r! > 235 && g! > 235 && b! > 235;
+        if (white && Math.abs(y - 120) < 50) whiteCentre++;
+        if (white && (y < 30 || y > 210)) whiteEdge++;
+      }
+    }
+    assert.ok(red > blue * 2);
+    assert.ok(whiteCentre > 1000, `white in the centre: ${whiteCentre}`);
+    assert.equal(whiteEdge, 0);
+    assert.ok(!result.images[0]!.data.equals(result.images[1]!.data));
+  });
+
+  it('finds the title in quotes or after "title"/标题', () => {
+    assert.equal(titleOf('a poster with the title “Grand Opening” in gold'), 'Grand Opening');
+    assert.equal(titleOf('「夏日」海报'), '夏日');
+    assert.equal(titleOf('a blue poster titled Summer Sale on a beach'), 'Summer Sale');
+    assert.equal(titleOf('海报，标题为夏日特惠，蓝色背景'), '夏日特惠');
+    assert.equal(titleOf('a quiet morning by the lake'), undefined);
+  });
+
+  it('is reproducible per seed and takes a palette from the prompt when it names no colour', async () => {
+    const a = await run(generate({ prompt: 'a quiet morning', seed: 9 }));
+    const b = await run(generate({ prompt: 'a quiet morning', seed: 9 }));
+    assert.ok(a.images[0]!.data.equals(b.images[0]!.data));
+    assert.equal(a.actualPrompt, "procedural placeholder (palette from the prompt's hash)");
+  });
+
+  it('leaves out a title the shipped font cannot draw, and says so', async () => {
+    const result = await run(generate({ prompt: '一张蓝色海报，标题为“新年快乐”' }));
+    assert.equal(result.actualPrompt, 'procedural placeholder (palette: blue)');
+    assert.match(result.warnings?.[1] ?? '', /cannot draw 新年快乐/);
+  });
+});
