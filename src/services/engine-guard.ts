@@ -4,6 +4,7 @@
  * engine is skipped for a while, then one probe call decides whether it is back).
  */
 import { AppError, canceled, throwIfAborted } from '../domain/errors.js';
+import { infrastructureFailure } from '../domain/infrastructure-errors.js';
 import type { Engine, EngineCall, EngineResult, JsonValue } from '../engines/engine.js';
 import type { Clock } from '../lib/clock.js';
 
@@ -30,9 +31,15 @@ export interface EngineHealth {
   outputs: 'rehost' | 'passthrough';
 }
 
-/** Errors that say the engine is in trouble (not the request, not a cancel). */
+/**
+ * Errors that say the engine is in trouble: not the request's, not a cancel, and not the gateway's
+ * own infrastructure failing under the call (its storage failing to read an input image, say),
+ * which would otherwise close every engine of the route for a while after the storage is back.
+ */
 function countsAgainstEngine(error: unknown): boolean {
+  if (infrastructureFailure(error) !== null) return false;
   if (!(error instanceof AppError)) return true;
+  if (error.kind === 'unavailable') return false;
   return error.retryable || error.kind === 'engine_unavailable';
 }
 

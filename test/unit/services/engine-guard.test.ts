@@ -59,6 +59,21 @@ describe('engine guard', () => {
     assert.equal(guarded.state(), 'closed');
   });
 
+  it("does not count the gateway's own storage or database failing under a call against the engine", async () => {
+    const clock = manualClock();
+    const failures = [
+      new AppError('unavailable', "The gateway's image storage is unavailable right now; retry shortly."),
+      Object.assign(new Error('We encountered an internal error.'), { name: 'InternalError', $fault: 'server', $metadata: { httpStatusCode: 500 } }),
+      Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+    ];
+    let call = 0;
+    const guarded = new GuardedEngine(engine(async () => {
+      throw failures[call++ % failures.length] as Error;
+    }), options, clock);
+    for (let i = 0; i < 6; i += 1) await assert.rejects(guarded.start(engineCall()));
+    assert.equal(guarded.state(), 'closed');
+  });
+
   it('lets one probe through while half-open, refusing the others', async () => {
     const clock = manualClock();
     let release: () => void = () => {};
