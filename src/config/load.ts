@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { findModel } from '../domain/models.js';
 import type { EngineConfig } from '../engines/options.js';
-import { fileConfigSchema, REDIS_PREFIX, REDIS_PREFIX_RULE, S3_BUCKET, S3_BUCKET_RULE, type FileConfig } from './schema.js';
+import { fileConfigSchema, HOST_PORT, REDIS_PREFIX, REDIS_PREFIX_RULE, S3_BUCKET, S3_BUCKET_RULE, type FileConfig } from './schema.js';
 
 export type Role = 'all' | 'api' | 'worker';
 
@@ -258,7 +258,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     routes: Object.freeze(routes),
     prices: { currency: file.prices?.currency ?? 'CNY', perImage: file.prices?.perImage ?? {} },
     fetch: {
-      allowHosts: file.fetch?.allowHosts ?? [],
+      allowHosts:
+        envValue(env, 'QIG_FETCH_ALLOW_HOSTS', z.string().transform((list) => list.split(',').map((item) => item.trim()).filter((item) => item !== '')).pipe(z.array(z.string().regex(HOST_PORT, 'QIG_FETCH_ALLOW_HOSTS: must be a comma-separated list of "host:port", e.g. "127.0.0.1:9000,minio:9000"')))) ??
+        file.fetch?.allowHosts ??
+        [],
       timeoutMs: file.fetch?.timeoutMs ?? 15_000,
       maxRedirects: file.fetch?.maxRedirects ?? 3,
     },

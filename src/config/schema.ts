@@ -9,9 +9,8 @@ export const REDIS_PREFIX_RULE = 'must be 1–64 letters, digits and _.:{}- (e.g
 export const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 export const S3_BUCKET_RULE = 'must be a bucket name: 3–63 lower-case letters, digits, dots and hyphens';
 
-const hostPort = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be "host:port", e.g. "127.0.0.1:9000"');
+export const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
+const hostPort = z.string().regex(HOST_PORT, 'must be "host:port", e.g. "127.0.0.1:9000"');
 
 /** An http(s) URL (the S3 endpoint). */
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });

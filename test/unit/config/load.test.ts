@@ -46,6 +46,7 @@ describe('config', () => {
     assert.equal(config.publicUrlExplicit, true);
     assert.equal(config.adminToken, 'admin-token-1');
     assert.equal(config.dataDir, '/var/qig');
+    assert.deepEqual(loadConfig({ QIG_FETCH_ALLOW_HOSTS: ' 127.0.0.1:9000, minio:9000,' }, dir.path).fetch.allowHosts, ['127.0.0.1:9000', 'minio:9000']);
   });
 
   it('reads a JSON file, with env winning', () => {
@@ -80,6 +81,7 @@ describe('config', () => {
     failsWith({ QIG_PUBLIC_URL: 'not a url' }, /^QIG_PUBLIC_URL/);
     failsWith({ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL: must start with postgres/);
     failsWith({ QIG_ADMIN_TOKEN: 'short' }, /^QIG_ADMIN_TOKEN: must be at least 8/);
+    failsWith({ QIG_FETCH_ALLOW_HOSTS: '127.0.0.1:9000,minio' }, /^QIG_FETCH_ALLOW_HOSTS: must be a comma-separated list of "host:port"/);
     failsWith({ QIG_CONFIG: file('bad.json', '{"server": {"port": "x"}}') }, /server\.port/);
     failsWith({ QIG_CONFIG: file('bad2.json', '{"engines": {"a": {"type": "warp"}}}') }, /engines\.a\.type/);
     failsWith({ QIG_CONFIG: file('bad3.json', '{"routes": {"*": ["nope"]}}') }, /routes\.\*: engine "nope" is not defined/);
