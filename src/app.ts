@@ -29,6 +29,8 @@ import type { EngineHealth } from './services/engine-guard.js';
 import type { KeyService } from './services/keys.js';
 import type { EngineCapabilities } from './engines/engine.js';
 import type { TaskStore } from './store/ports.js';
+import { logRequest } from './http/request-log.js';
+import { withRequestNotes } from './lib/request-notes.js';
 
 export interface AppDeps {
   config: AppConfig;
@@ -82,6 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.server.maxConnections = deps.config.limits.maxConnections;
   app.decorateRequest('principal', null);
   app.decorateRequest('authFailure', null);
+  app.decorateRequest('notes', null);
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', parseJsonBody);
   const unmatched = answerUnmatched(app);
@@ -94,19 +97,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const metrics = createMetrics({ queueStats: () => deps.queue.stats(), inflightBodyBytes: () => bodies.inflight(), engineHealth: deps.engineHealth });
   // One callback-style hook at each end of every request: async hooks cost a promise each.
   app.addHook('onRequest', (request, reply, done) => {
+    request.notes = {};
     reply.header('x-request-id', request.id);
     // No route takes it: answered now, before a byte of its body is read or counted.
     if (request.is404) return done(unmatched(request, reply));
     done(bodies.admit(request, reply) ?? undefined);
   });
-  const debugRequests = deps.logger.isLevelEnabled('debug');
+  // The handler runs with the request's notes, which the services fill in (model, task).
+  app.addHook('preHandler', (request, _reply, done) => withRequestNotes(request.notes ?? (request.notes = {}), done));
   app.addHook('onResponse', (request, reply, done) => {
     metrics.observe(request, reply);
-    if (reply.statusCode >= 500 || debugRequests) {
-      const line = { reqId: request.id, method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
-      if (reply.statusCode >= 500) request.log.error(line, 'request');
-      else request.log.debug(line, 'request');
-    }
+    logRequest(request, reply);
     done();
   });
   deps.events.subscribeLocal((event) => {

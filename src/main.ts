@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, config.logFormat === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : config.logFormat);
   for (const notice of config.notices) logger.warn(notice);
   const gateway = await startGateway(config, { logger });
   if (gateway.developmentKey) {

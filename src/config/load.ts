@@ -29,6 +29,8 @@ export interface AppConfig {
   s3: S3Config | null;
   role: Role;
   logLevel: string;
+  /** auto: readable lines when stdout is a terminal, JSON lines otherwise. */
+  logFormat: 'auto' | 'json' | 'pretty';
   engines: Readonly<Record<string, EngineConfig>>;
   /** Model (or "*") → engine names in failover order. */
   routes: Readonly<Record<string, readonly string[]>>;
@@ -203,6 +205,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     file.databaseUrl ??
     null;
   const redisUrl = envValue(env, 'REDIS_URL', z.string().regex(/^rediss?:\/\//, 'REDIS_URL: must start with redis:// or rediss://')) ?? file.redisUrl ?? null;
+  const logFormat = envValue(env, 'QIG_LOG_FORMAT', z.enum(['auto', 'json', 'pretty'], { error: 'QIG_LOG_FORMAT: must be auto, json or pretty' })) ?? file.logFormat ?? 'auto';
   const logLevel = envValue(env, 'QIG_LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])) ?? file.logLevel ?? 'info';
 
   const engines: Record<string, EngineConfig> = { ...(file.engines ?? {}) };
@@ -254,6 +257,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     s3,
     role,
     logLevel,
+    logFormat,
     engines: Object.freeze(engines),
     routes: Object.freeze(routes),
     prices: { currency: file.prices?.currency ?? 'CNY', perImage: file.prices?.perImage ?? {} },

@@ -48,6 +48,8 @@ export const fileConfigSchema = z
       .optional(),
     role: z.enum(['all', 'api', 'worker']).optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+    /** auto: readable lines when stdout is a terminal, JSON otherwise. */
+    logFormat: z.enum(['auto', 'json', 'pretty']).optional(),
     engines: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'engine names use letters, digits, - and _'), engineConfigSchema).optional(),
     routes: z.record(z.string(), z.array(z.string()).min(1)).optional(),
     prices: z

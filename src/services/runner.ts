@@ -76,8 +76,13 @@ export class TaskRunner {
     const now = clock.now();
     const task = await store.claim(taskId, this.options.workerId, now, now + this.options.leaseMs);
     if (!task) return;
+    const transition = { taskId, requestId: task.requestId, model: task.model, attempt: task.attempts };
     if (task.status === 'running' && task.operation === null) {
+      this.deps.logger.info({ ...transition, queuedMs: now - task.createdAt }, 'task started');
       await events.publish({ type: 'status', taskId, status: 'running', at: now });
+    } else {
+      // Back from a park (the next poll of its upstream operations) or from a dead worker.
+      this.deps.logger.debug({ ...transition, engine: task.engine }, 'task resumed');
     }
     const controller = new AbortController();
     const stopHolding = holdLease(task, this.deps, this.options, controller);
@@ -168,6 +173,7 @@ export class TaskRunner {
       now,
     );
     await this.deps.queue.enqueue(task.id, { delayMs: progress.delayMs });
+    this.deps.logger.debug({ taskId: task.id, requestId: task.requestId, engine: state.engine, delayMs: progress.delayMs }, 'task parked until its next poll');
   }
 
   /** Fails a task that ran past its time limit (polls included), stopping its upstream operations. */

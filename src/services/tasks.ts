@@ -10,6 +10,7 @@ import { outputSizeFor, validateRequest, type FieldNames, type GenerationRequest
 import { isTerminal, type TaskInput, type TaskLogLine, type TaskRecord } from '../domain/task.js';
 import type { Clock } from '../lib/clock.js';
 import { newTaskId, randomSeed } from '../lib/ids.js';
+import { noteModel, noteTask } from '../lib/request-notes.js';
 import { LruCache } from '../lib/lru.js';
 import type { Logger } from '../lib/logger.js';
 import type { TaskQueue } from '../queue/queue.js';
@@ -91,6 +92,13 @@ export class TaskService {
    * its price and queues it. With an Idempotency-Key seen before, answers the first task instead.
    */
   async submit(principal: Principal, command: SubmitCommand): Promise<TaskRecord> {
+    noteModel(command.request.model);
+    const task = await this.submitChecked(principal, command);
+    noteTask(task);
+    return task;
+  }
+
+  private async submitChecked(principal: Principal, command: SubmitCommand): Promise<TaskRecord> {
     const { request, fields } = command;
     if (principal.models !== null && !principal.models.includes(request.model)) {
       throw new AppError('forbidden', `This API key may not use model ${request.model}.`, { field: fields.model });
@@ -182,7 +190,9 @@ export class TaskService {
       task = await this.store.get(id);
       if (task && isTerminal(task.status)) this.finished.set(id, task);
     }
-    return task && task.keyId === principal.keyId ? task : null;
+    if (!task || task.keyId !== principal.keyId) return null;
+    noteTask(task);
+    return task;
   }
 
   /** Waits until the task ends or `timeoutMs` passes, and returns it as it then is. */
@@ -241,6 +251,7 @@ export class TaskService {
     const now = this.clock.now();
     if (task.status === 'queued' && (await this.store.cancelQueued(id, now))) {
       await this.log(id, 'info', 'canceled while queued');
+      this.deps.logger.info({ taskId: id, requestId: task.requestId, model: task.model, outcome: 'canceled' }, 'task ended');
       await this.deps.billing.settle(id);
       await this.events.publish({ type: 'status', taskId: id, status: 'canceled', at: now });
       return { outcome: 'canceled', task: await this.store.get(id) };

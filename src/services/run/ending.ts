@@ -66,6 +66,20 @@ export class TaskEnding {
       // Accepted in the instant between the last check and this ending, its event still on the way.
       log.write(task.id, 'warn', `a cancellation arrived as the task ended ${outcome.status}; the ending stands`);
     }
+    this.deps.logger.info(
+      {
+        taskId: task.id,
+        requestId: task.requestId,
+        model: task.model,
+        engine: finished.engine,
+        attempt: finished.attempts,
+        ...(finished.startedAt === null ? {} : { ms: now - finished.startedAt }),
+        outcome: outcome.status,
+        ...(outcome.status === 'succeeded' ? { images: outcome.outputs.length } : {}),
+        ...(outcome.status === 'failed' ? { errorCode: outcome.error.kind, ...(outcome.error.upstreamCode ? { upstreamCode: outcome.error.upstreamCode } : {}) } : {}),
+      },
+      'task ended',
+    );
     const detail = outcome.status === 'failed' ? `: ${outcome.error.message}` : outcome.status === 'succeeded' ? `: ${outcome.outputs.length} image(s)` : '';
     log.write(task.id, outcome.status === 'failed' ? 'error' : 'info', `${outcome.status}${detail}`);
     await events.publish({ type: 'status', taskId: task.id, status: outcome.status, at: now, task: finished });
