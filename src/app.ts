@@ -29,8 +29,9 @@ import type { EngineHealth } from './services/engine-guard.js';
 import type { KeyService } from './services/keys.js';
 import type { EngineCapabilities } from './engines/engine.js';
 import type { TaskStore } from './store/ports.js';
-import { logRequest } from './http/request-log.js';
+import { endRequestTrace, logRequest, startRequestTrace } from './http/request-log.js';
 import { withRequestNotes } from './lib/request-notes.js';
+import { withTraceContext } from './lib/tracing.js';
 
 export interface AppDeps {
   config: AppConfig;
@@ -85,6 +86,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorateRequest('principal', null);
   app.decorateRequest('authFailure', null);
   app.decorateRequest('notes', null);
+  app.decorateRequest('trace', null);
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', parseJsonBody);
   const unmatched = answerUnmatched(app);
@@ -98,16 +100,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // One callback-style hook at each end of every request: async hooks cost a promise each.
   app.addHook('onRequest', (request, reply, done) => {
     request.notes = {};
+    request.trace = startRequestTrace(request);
     reply.header('x-request-id', request.id);
     // No route takes it: answered now, before a byte of its body is read or counted.
     if (request.is404) return done(unmatched(request, reply));
     done(bodies.admit(request, reply) ?? undefined);
   });
   // The handler runs with the request's notes, which the services fill in (model, task).
-  app.addHook('preHandler', (request, _reply, done) => withRequestNotes(request.notes ?? (request.notes = {}), done));
+  app.addHook('preHandler', (request, _reply, done) =>
+    withRequestNotes(request.notes ?? (request.notes = {}), () => withTraceContext(request.trace?.context ?? null, done)),
+  );
   app.addHook('onResponse', (request, reply, done) => {
     metrics.observe(request, reply);
     logRequest(request, reply);
+    endRequestTrace(request, reply);
     done();
   });
   deps.events.subscribeLocal((event) => {

@@ -14,6 +14,7 @@ import { openDrivers } from './composition/drivers.js';
 import { createQueueServices } from './composition/queue-services.js';
 import { openStores } from './composition/stores.js';
 import { workerTimings, type WorkerTimings } from './composition/timings.js';
+import { startTracing } from './composition/tracing.js';
 import { startWorkerRole } from './composition/worker-role.js';
 import type { AppConfig } from './config/load.js';
 import type { DialectContext } from './dialects/context.js';
@@ -92,6 +93,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
   const { logger } = options;
   const clock = options.clock ?? systemClock;
   const timings = workerTimings(config.limits, options.worker);
+  const stopTracing = startTracing(config);
   if (config.role !== 'all' && !config.redisUrl) {
     throw new Error(`QIG_ROLE=${config.role} needs a shared queue: set REDIS_URL (the embedded queue lives inside one process).`);
   }
@@ -254,6 +256,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
       for (const engine of engines.values()) await engine.close?.();
       await taskStore.flushLogs();
       await store.close();
+      await stopTracing?.();
     },
   };
 }

@@ -31,6 +31,8 @@ export interface AppConfig {
   logLevel: string;
   /** auto: readable lines when stdout is a terminal, JSON lines otherwise. */
   logFormat: 'auto' | 'json' | 'pretty';
+  /** OpenTelemetry: spans are exported to `endpoint` (OTEL_EXPORTER_OTLP_ENDPOINT) when set. */
+  tracing: { endpoint: string | null; serviceName: string };
   engines: Readonly<Record<string, EngineConfig>>;
   /** Model (or "*") → engine names in failover order. */
   routes: Readonly<Record<string, readonly string[]>>;
@@ -258,6 +260,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     role,
     logLevel,
     logFormat,
+    tracing: {
+      endpoint: envValue(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', z.url({ protocol: /^https?$/, error: 'OTEL_EXPORTER_OTLP_ENDPOINT: must be an http(s) URL' })) ?? null,
+      serviceName: envValue(env, 'OTEL_SERVICE_NAME', z.string().trim().min(1)) ?? 'qwen-image-gateway',
+    },
     engines: Object.freeze(engines),
     routes: Object.freeze(routes),
     prices: { currency: file.prices?.currency ?? 'CNY', perImage: file.prices?.perImage ?? {} },

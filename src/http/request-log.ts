@@ -1,15 +1,20 @@
 /**
- * One log line per answered request: its id, method, route template (never the URL, whose query
- * may carry a signature), status, time, dialect, the key's id (never the key) and, when the
- * services noted them, the model and the task. 5xx answers log as errors, the rest as info.
+ * What is recorded of every answered request: one log line with its id, method, route template
+ * (never the URL, whose query may carry a signature), status, time, dialect, the key's id (never
+ * the key) and, when the services noted them, the model and the task — 5xx answers log as errors,
+ * the rest as info; and, when tracing is on, its server span with the same facts.
  */
+import { SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestNotes } from '../lib/request-notes.js';
+import { startRequestSpan } from '../lib/tracing.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** What the request was about, as the services noted it (lib/request-notes.ts); set on arrival. */
     notes: RequestNotes | null;
+    /** The request's span and its context, when tracing is on. */
+    trace: { span: Span; context: Context } | null;
   }
 }
 
@@ -46,4 +51,28 @@ export function logRequest(request: FastifyRequest, reply: FastifyReply): void {
   };
   if (reply.statusCode >= 500) request.log.error(line, 'request');
   else request.log.info(line, 'request');
+}
+
+/** Starts the request's server span (null when tracing is off). */
+export function startRequestTrace(request: FastifyRequest): { span: Span; context: Context } | null {
+  const route = request.routeOptions.url;
+  return startRequestSpan(`${request.method} ${route ?? 'unmatched'}`, request.headers, {
+    'http.request.method': request.method,
+    ...(route === undefined ? {} : { 'http.route': route }),
+    'qig.request_id': request.id,
+  });
+}
+
+export function endRequestTrace(request: FastifyRequest, reply: FastifyReply): void {
+  if (!request.trace) return;
+  const { span } = request.trace;
+  const notes = request.notes ?? {};
+  span.setAttributes({
+    'http.response.status_code': reply.statusCode,
+    ...(request.principal ? { 'qig.key_id': request.principal.keyId } : {}),
+    ...(notes.model === undefined ? {} : { 'qig.model': notes.model }),
+    ...(notes.taskId === undefined ? {} : { 'qig.task_id': notes.taskId }),
+  });
+  if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+  span.end();
 }

@@ -27,6 +27,7 @@ import { holdLease } from './run/lease.js';
 import { RunOutputs } from './run/run-outputs.js';
 import { TaskLog } from './run/task-log.js';
 import { cancelUpstream, isRunState, resumeState } from './run/upstream-state.js';
+import { inSpan } from '../lib/tracing.js';
 
 export interface RunnerOptions {
   workerId: string;
@@ -84,28 +85,31 @@ export class TaskRunner {
       // Back from a park (the next poll of its upstream operations) or from a dead worker.
       this.deps.logger.debug({ ...transition, engine: task.engine }, 'task resumed');
     }
-    const controller = new AbortController();
-    const stopHolding = holdLease(task, this.deps, this.options, controller);
-    try {
-      const run = this.prepare(task);
-      if (task.cancelRequested) await this.cancelParked(task, run);
-      // An unknown model is a bug (the rules admitted it), or a model an upgrade removed.
-      else if (!run) throw new AppError('internal', `Task ${task.id} names unknown model ${task.model}.`);
-      else if (task.startedAt !== null && clock.now() - task.startedAt > this.options.taskTimeoutMs) await this.timeOut(run);
-      else await this.execute(run, controller);
-    } catch (thrown) {
-      if (mayBeDatabaseOutage(thrown)) {
-        // Not the task's ending: the database could not take it (or its progress). The job is
-        // tried again, and claims the task once this run's lease lapses.
-        this.deps.logger.warn({ taskId, requestId: task.requestId, error: thrown instanceof Error ? thrown.message : String(thrown) }, 'the database failed under a task; its job is retried');
-        throw thrown;
+    // The run's spans (engine calls, stored outputs) nest under one span per run of the task.
+    await inSpan('task run', { 'qig.task_id': taskId, 'qig.request_id': task.requestId, 'qig.model': task.model, 'qig.attempt': task.attempts }, async () => {
+      const controller = new AbortController();
+      const stopHolding = holdLease(task, this.deps, this.options, controller);
+      try {
+        const run = this.prepare(task);
+        if (task.cancelRequested) await this.cancelParked(task, run);
+        // An unknown model is a bug (the rules admitted it), or a model an upgrade removed.
+        else if (!run) throw new AppError('internal', `Task ${task.id} names unknown model ${task.model}.`);
+        else if (task.startedAt !== null && clock.now() - task.startedAt > this.options.taskTimeoutMs) await this.timeOut(run);
+        else await this.execute(run, controller);
+      } catch (thrown) {
+        if (mayBeDatabaseOutage(thrown)) {
+          // Not the task's ending: the database could not take it (or its progress). The job is
+          // tried again, and claims the task once this run's lease lapses.
+          this.deps.logger.warn({ taskId, requestId: task.requestId, error: thrown instanceof Error ? thrown.message : String(thrown) }, 'the database failed under a task; its job is retried');
+          throw thrown;
+        }
+        const error = toAppError(thrown);
+        this.deps.logger.error({ taskId, requestId: task.requestId, err: thrown }, 'task failed unexpectedly');
+        await this.ending.end(task, { status: 'failed', error: error.toRecord(), outputs: [], warnings: task.warnings });
+      } finally {
+        stopHolding();
       }
-      const error = toAppError(thrown);
-      this.deps.logger.error({ taskId, requestId: task.requestId, err: thrown }, 'task failed unexpectedly');
-      await this.ending.end(task, { status: 'failed', error: error.toRecord(), outputs: [], warnings: task.warnings });
-    } finally {
-      stopHolding();
-    }
+    });
   }
 
   /** The run's route and engine inputs; null when the task's model is unknown. */

@@ -11,6 +11,7 @@ import { isTerminal, type TaskInput, type TaskLogLine, type TaskRecord } from '.
 import type { Clock } from '../lib/clock.js';
 import { newTaskId, randomSeed } from '../lib/ids.js';
 import { noteModel, noteTask } from '../lib/request-notes.js';
+import { inSpan } from '../lib/tracing.js';
 import { LruCache } from '../lib/lru.js';
 import type { Logger } from '../lib/logger.js';
 import type { TaskQueue } from '../queue/queue.js';
@@ -127,7 +128,7 @@ export class TaskService {
     // Cheap and before any image work; the hold taken with the task is what guarantees payment.
     if (billing.holdMicros > 0) await this.deps.billing.assertCanPay(principal.keyId, billing.holdMicros);
     const id = newTaskId();
-    const { inputs, notes } = await this.deps.inputs.ingest(request.images, fields, id);
+    const { inputs, notes } = await inSpan('image intake', { 'qig.task_id': id, 'qig.images': request.images.length }, () => this.deps.inputs.ingest(request.images, fields, id));
     try {
       return await this.create(principal, command, { id, validated, inputs, notes, billing, idempotencyKey });
     } catch (error) {

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { AppError, canceled, throwIfAborted } from '../../domain/errors.js';
 import type { EngineCall } from '../engine.js';
 import type { SafeFetch, SafeFetchRequest, SafeFetchResponse } from '../../lib/safe-fetch.js';
+import { withTraceHeaders } from '../../lib/tracing.js';
 import { SafeFetchError } from '../../lib/url-guard.js';
 
 export type UpstreamRequest = SafeFetchRequest & { signal: AbortSignal; requestId?: string | undefined };
@@ -41,7 +42,9 @@ export async function upstreamFetch(fetch: SafeFetch, label: string, url: string
   throwIfAborted(request.signal);
   const { requestId, ...rest } = request;
   // The client's request id travels on, so an upstream's logs can be matched with ours.
-  const sent = requestId === undefined ? rest : { ...rest, headers: { ...rest.headers, 'x-request-id': requestId } };
+  // And the trace context (W3C traceparent) when tracing is on.
+  const headers = withTraceHeaders({ ...rest.headers, ...(requestId === undefined ? {} : { 'x-request-id': requestId }) });
+  const sent = { ...rest, headers };
   try {
     return await fetch(url, sent);
   } catch (error) {

@@ -6,6 +6,7 @@
 import { clip, MAX_WARNING_CHARS, MAX_WARNINGS } from '../../domain/bounded-text.js';
 import { AppError, throwIfAborted, toAppError } from '../../domain/errors.js';
 import { mayBeDatabaseOutage } from '../../domain/infrastructure-errors.js';
+import { inSpan } from '../../lib/tracing.js';
 import { sleepUnlessCanceled } from '../cancelable-sleep.js';
 import type { TaskOutput, TaskRecord } from '../../domain/task.js';
 import type { Engine, EngineCall, EngineDone, EngineResult, JsonValue } from '../../engines/engine.js';
@@ -77,7 +78,11 @@ async function callWithRetry(
   for (let attempt = 0; ; attempt += 1) {
     const call = context.makeCall(engine, slice);
     try {
-      return slice.handle === null ? await engine.start(call) : await engine.poll(slice.handle, call);
+      const attributes = { 'qig.engine': engine.name, 'qig.task_id': call.taskId, 'qig.request_id': call.requestId, 'qig.images': slice.n, 'qig.attempt': attempt + 1 };
+      const handle = slice.handle;
+      return handle === null
+        ? await inSpan('engine start', attributes, () => engine.start(call))
+        : await inSpan('engine poll', attributes, () => engine.poll(handle, call));
     } catch (thrown) {
       const error = toAppError(thrown);
       if (context.signal.aborted || !error.retryable || attempt + 1 >= context.retry.attemptsPerEngine) throw error;

@@ -9,6 +9,7 @@ import { throwIfAborted } from '../../domain/errors.js';
 import type { TaskOutput, TaskRecord } from '../../domain/task.js';
 import type { Engine, EngineDone } from '../../engines/engine.js';
 import type { Logger } from '../../lib/logger.js';
+import { inSpan } from '../../lib/tracing.js';
 import type { CallState } from './execution.js';
 import type { OutputWriter } from '../outputs.js';
 
@@ -44,7 +45,9 @@ export class RunOutputs {
         const { width, height } = spec.size;
         stored.push({ blobId: null, url: image.url, contentType: `image/${spec.outputFormat}`, width, height, bytes: 0, seed });
       } else {
-        const output = await this.deps.outputs.write(image, { owner: this.task.id, spec, watermark, seed, signal });
+        const output = await inSpan('store output', { 'qig.task_id': this.task.id, 'qig.engine': engine.name, 'qig.source': image.kind }, () =>
+          this.deps.outputs.write(image, { owner: this.task.id, spec, watermark, seed, signal }),
+        );
         this.fresh.push(output);
         stored.push(output);
       }
