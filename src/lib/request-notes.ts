@@ -20,10 +20,13 @@ export function withRequestNotes(notes: RequestNotes, fn: () => void): void {
   current.run(notes, fn);
 }
 
+/** Longer model names are cut: a refused request's may be anything a client sent. */
+const MAX_MODEL_CHARS = 128;
+
 /** Notes the model a request asks for (before it is validated, so a refused one is named too). */
 export function noteModel(model: string): void {
   const notes = current.getStore();
-  if (notes) notes.model = model;
+  if (notes) notes.model = model.slice(0, MAX_MODEL_CHARS);
 }
 
 /** Notes the task a request created or read (the first one, for a request that reads several). */
