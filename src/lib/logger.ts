@@ -8,7 +8,10 @@ export type { Logger };
  */
 export function createLogger(level: string, format: 'json' | 'pretty' = 'json'): Logger {
   const options = { level, base: { service: 'qwen-image-gateway' } };
-  if (format === 'json') return pino(options);
+  // Asynchronous writes: a line per request must not cost a blocking write each, nor stall the
+  // server while whatever reads stdout is slow. What waits is bounded (past 16 MiB lines are
+  // dropped rather than memory growing with the traffic); pino flushes the rest on exit.
+  if (format === 'json') return pino(options, pino.destination({ dest: 1, sync: false, maxLength: 16 * 1024 * 1024 }));
   return pino(options, pino.transport({ target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' } }));
 }
 

@@ -47,16 +47,19 @@ async function spawnCliWorker(env: Record<string, string>): Promise<ServerProces
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`qig worker did not start:\n${output}`)), 20_000);
-    const read = (chunk: Buffer) => {
-      output += chunk.toString();
+    // The output is kept; the start line is looked for only until it is seen.
+    const keep = (chunk: Buffer) => void (output += chunk.toString());
+    const look = () => {
       const match = /"url":"(http:\/\/[^"]+)".*listening/.exec(output);
       if (match) {
         clearTimeout(timer);
+        child.stdout.off('data', look);
         resolve(match[1] as string);
       }
     };
-    child.stdout.on('data', read);
-    child.stderr.on('data', read);
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.stdout.on('data', look);
     void exited.then((code) => reject(new Error(`qig worker exited with ${code}:\n${output}`)));
   });
   return { child, url, output: () => output, stop: async (signal = 'SIGTERM') => (child.exitCode !== null ? child.exitCode : (child.kill(signal), exited)) };

@@ -28,10 +28,13 @@ export async function spawnServer(env: Record<string, string>, timeoutMs = 20_00
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), timeoutMs);
+    // Checked until the start line is seen, then no more: scanning the growing output on every
+    // chunk would cost the test process (often the load generator) more than the server's logging.
     const check = () => {
       const match = /"url":"(http:\/\/[^"]+)".*listening/.exec(output);
       if (match) {
         clearTimeout(timer);
+        child.stdout?.off('data', check);
         resolve(match[1] as string);
       }
     };
