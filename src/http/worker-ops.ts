@@ -6,13 +6,13 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from '../lib/logger.js';
 import type { TaskQueue } from '../queue/queue.js';
 import type { EngineHealth } from '../services/engine-guard.js';
-import type { TaskEvents } from '../events/events.js';
-import { createMetrics, opsRoutes, type ReadinessCheck } from './ops.js';
+import type { HttpMetrics } from './metrics.js';
+import { opsRoutes, type ReadinessCheck } from './ops.js';
 
 export interface WorkerOpsDeps {
   logger: Logger;
   queue: TaskQueue;
-  events: TaskEvents;
+  metrics: HttpMetrics;
   readiness: readonly ReadinessCheck[];
   engineHealth: () => EngineHealth[];
 }
@@ -26,10 +26,8 @@ export async function buildWorkerOpsApp(deps: WorkerOpsDeps): Promise<FastifyIns
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
   });
-  const metrics = createMetrics({ queueStats: () => deps.queue.stats(), inflightBodyBytes: () => 0, engineHealth: deps.engineHealth });
-  deps.events.subscribeLocal((event) => {
-    if (event.type === 'status') metrics.taskTransitions.inc({ status: event.status });
-  });
+  const { metrics } = deps;
+  metrics.watch({ queueStats: () => deps.queue.stats(), inflightBodyBytes: () => 0, engineHealth: deps.engineHealth });
   app.addHook('onResponse', (request, reply, done) => {
     metrics.observe(request, reply);
     done();
