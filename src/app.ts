@@ -129,6 +129,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     queueStats: () => deps.queue.stats(),
     engineHealth: deps.engineHealth,
     metrics,
+    metricsToken: deps.config.metricsToken,
   });
   await app.register(fileRoutes, { blobs: deps.blobs, signer: deps.signer, clock: deps.clock });
   await app.register(dashscopeRoutes, deps.dialect);

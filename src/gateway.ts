@@ -224,7 +224,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
       webDir: options.webDir,
     });
   } else {
-    app = await buildWorkerOpsApp({ logger, queue, readiness, metrics, engineHealth: () => router.health() });
+    app = await buildWorkerOpsApp({ logger, queue, readiness, metrics, metricsToken: config.metricsToken, engineHealth: () => router.health() });
   }
   if (options.listen !== false) {
     const address = await app.listen({ host: config.host, port: config.port });

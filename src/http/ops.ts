@@ -1,7 +1,8 @@
-/** Operations endpoints: liveness, readiness, Prometheus metrics. */
+/** Operations endpoints: liveness, readiness, Prometheus metrics (behind a bearer token when one is set). */
 import type { FastifyInstance } from 'fastify';
 import type { QueueStats } from '../queue/queue.js';
 import type { EngineHealth } from '../services/engine-guard.js';
+import { bearerCheck } from './bearer.js';
 import type { HttpMetrics } from './metrics.js';
 
 export interface ReadinessCheck {
@@ -38,7 +39,7 @@ export interface OpsDeps {
   engineHealth(): EngineHealth[];
 }
 
-export async function opsRoutes(app: FastifyInstance, deps: OpsDeps & { metrics: HttpMetrics }): Promise<void> {
+export async function opsRoutes(app: FastifyInstance, deps: OpsDeps & { metrics: HttpMetrics; metricsToken: string | null }): Promise<void> {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {
@@ -51,7 +52,14 @@ export async function opsRoutes(app: FastifyInstance, deps: OpsDeps & { metrics:
       .send({ status: ready ? (results.every((r) => r.ok) ? 'ready' : 'degraded') : 'not ready', checks: results, queue, engines: deps.engineHealth() });
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  const authorized = deps.metricsToken === null ? null : bearerCheck(deps.metricsToken);
+  app.get('/metrics', async (request, reply) => {
+    if (authorized && !authorized(request.headers.authorization)) {
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Bearer')
+        .send({ error: { code: 'unauthorized', message: '/metrics needs "Authorization: Bearer <QIG_METRICS_TOKEN>".' } });
+    }
     return reply.header('content-type', deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 }

@@ -13,6 +13,7 @@ export interface WorkerOpsDeps {
   logger: Logger;
   queue: TaskQueue;
   metrics: HttpMetrics;
+  metricsToken: string | null;
   readiness: readonly ReadinessCheck[];
   engineHealth: () => EngineHealth[];
 }
@@ -35,6 +36,6 @@ export async function buildWorkerOpsApp(deps: WorkerOpsDeps): Promise<FastifyIns
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: { code: 'NotFound', message: `No route ${request.method} ${request.url.split('?')[0]}: this is a worker; only /healthz, /readyz and /metrics are served.` } }),
   );
-  await app.register(opsRoutes, { checks: deps.readiness, queueStats: () => deps.queue.stats(), engineHealth: deps.engineHealth, metrics });
+  await app.register(opsRoutes, { checks: deps.readiness, queueStats: () => deps.queue.stats(), engineHealth: deps.engineHealth, metrics, metricsToken: deps.metricsToken });
   return app;
 }
