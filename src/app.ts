@@ -16,14 +16,14 @@ import { adminTaskRoutes } from './http/admin-tasks.js';
 import { BodyGuard } from './http/body-guard.js';
 import { catalogRoutes } from './http/catalog.js';
 import { fileRoutes } from './http/files.js';
-import { createMetrics, opsRoutes, type ReadinessCheck } from './http/ops.js';
+import type { HttpMetrics } from './http/metrics.js';
+import { opsRoutes, type ReadinessCheck } from './http/ops.js';
 import { parseJsonBody } from './http/json-body.js';
 import { answerUnmatched, clientErrorAnswer, frameworkErrorAnswer } from './http/unmatched.js';
 import { webRoutes } from './http/web.js';
 import type { Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import type { TaskQueue } from './queue/queue.js';
-import type { TaskEvents } from './events/events.js';
 import type { AccountService } from './services/accounts.js';
 import type { EngineHealth } from './services/engine-guard.js';
 import type { KeyService } from './services/keys.js';
@@ -43,8 +43,9 @@ export interface AppDeps {
   signer: UrlSigner;
   clock: Clock;
   queue: TaskQueue;
-  events: TaskEvents;
   readiness: readonly ReadinessCheck[];
+  /** The node's metrics; this app feeds the request and body metrics and serves them. */
+  metrics: HttpMetrics;
   /** Each engine's circuit state and load, shown by /readyz and the admin API. */
   engineHealth: () => EngineHealth[];
   /** The task table, read across keys by the admin API. */
@@ -91,12 +92,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addContentTypeParser('application/json', parseJsonBody);
   const unmatched = answerUnmatched(app);
   const { limits } = deps.config;
-  const bodies = new BodyGuard({ maxInflightBytes: limits.maxInflightBodyBytes, idleMs: limits.bodyIdleSeconds * 1000, totalMs: limits.bodyTotalSeconds * 1000 });
+  const { metrics } = deps;
+  const bodies = new BodyGuard({
+    maxInflightBytes: limits.maxInflightBodyBytes,
+    idleMs: limits.bodyIdleSeconds * 1000,
+    totalMs: limits.bodyTotalSeconds * 1000,
+    onRefuse: (reason) => metrics.intakeRejected(reason),
+  });
   app.addHook('onClose', (_instance, done) => {
     bodies.close();
     done();
   });
-  const metrics = createMetrics({ queueStats: () => deps.queue.stats(), inflightBodyBytes: () => bodies.inflight(), engineHealth: deps.engineHealth });
+  metrics.watch({ queueStats: () => deps.queue.stats(), inflightBodyBytes: () => bodies.inflight(), engineHealth: deps.engineHealth });
   // One callback-style hook at each end of every request: async hooks cost a promise each.
   app.addHook('onRequest', (request, reply, done) => {
     request.notes = {};
@@ -116,16 +123,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     endRequestTrace(request, reply);
     done();
   });
-  deps.events.subscribeLocal((event) => {
-    if (event.type === 'status') metrics.taskTransitions.inc({ status: event.status });
-  });
-
 
   await app.register(opsRoutes, {
     checks: deps.readiness,
     queueStats: () => deps.queue.stats(),
     engineHealth: deps.engineHealth,
     metrics,
+    metricsToken: deps.config.metricsToken,
   });
   await app.register(fileRoutes, { blobs: deps.blobs, signer: deps.signer, clock: deps.clock });
   await app.register(dashscopeRoutes, deps.dialect);

@@ -24,6 +24,7 @@ import { PriceList } from './domain/prices.js';
 import type { Engine } from './engines/engine.js';
 import type { EngineConfig } from './engines/options.js';
 import { createEngines } from './engines/registry.js';
+import { createMetrics } from './http/metrics.js';
 import { buildWorkerOpsApp } from './http/worker-ops.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { isLoopbackHost } from './lib/ip-policy.js';
@@ -119,8 +120,11 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
       clock,
       fetch: { allowHosts: config.fetch.allowHosts, maxRedirects: config.fetch.maxRedirects, resolver: options.resolver },
     });
+  // One registry per node, fed by the services, this node's task events and its HTTP app.
+  const metrics = createMetrics({ engines: [...engines.keys()], currency: config.prices.currency });
+  events.subscribeLocal((event) => metrics.taskEvent(event));
   const router = new EngineRouter(
-    new Map([...engines].map(([name, engine]) => [name, new GuardedEngine(engine, guardOptions(config.engines[name]), clock)])),
+    new Map([...engines].map(([name, engine]) => [name, new GuardedEngine(engine, guardOptions(config.engines[name]), clock, metrics)])),
     config.routes,
   );
 
@@ -129,7 +133,7 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
   const accounts = new AccountService(keys, billing);
   const inputs = new InputService(safeFetch, blobs, new Semaphore(config.limits.intakeConcurrency), {
     maxInputPixels: config.limits.maxInputPixels,
-  });
+  }, metrics);
   const tasks = new TaskService(
     { store: taskStore, billing, idempotency: new Idempotency(stores.idempotency, taskStore, clock, logger), limiter: drivers.limiter, queue, events: waitEvents, inputs, clock, logger },
     { maxQueuedTasks: config.limits.maxQueuedTasks },
@@ -212,15 +216,15 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
       signer,
       clock,
       queue,
-      events,
       readiness,
+      metrics,
       engineHealth: () => router.health(),
       taskStore,
       engineCapabilities: (name) => router.get(name)?.capabilities,
       webDir: options.webDir,
     });
   } else {
-    app = await buildWorkerOpsApp({ logger, queue, events, readiness, engineHealth: () => router.health() });
+    app = await buildWorkerOpsApp({ logger, queue, readiness, metrics, metricsToken: config.metricsToken, engineHealth: () => router.health() });
   }
   if (options.listen !== false) {
     const address = await app.listen({ host: config.host, port: config.port });

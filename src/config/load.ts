@@ -21,6 +21,8 @@ export interface AppConfig {
   publicUrlExplicit: boolean;
   dataDir: string;
   adminToken: string | null;
+  /** When set, /metrics answers only `Authorization: Bearer <token>` (QIG_METRICS_TOKEN). */
+  metricsToken: string | null;
   databaseUrl: string | null;
   redisUrl: string | null;
   /** Starts every Redis key and channel of this deployment (QIG_REDIS_PREFIX). */
@@ -202,6 +204,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const dataDirRaw = envValue(env, 'QIG_DATA_DIR', z.string()) ?? file.dataDir ?? './data';
   const role = envValue(env, 'QIG_ROLE', z.enum(['all', 'api', 'worker'], { error: 'QIG_ROLE: must be all, api or worker' })) ?? file.role ?? 'all';
   const adminToken = envValue(env, 'QIG_ADMIN_TOKEN', z.string().min(8, 'QIG_ADMIN_TOKEN: must be at least 8 characters')) ?? file.adminToken ?? null;
+  const metricsToken = envValue(env, 'QIG_METRICS_TOKEN', z.string().min(8, 'QIG_METRICS_TOKEN: must be at least 8 characters')) ?? file.metricsToken ?? null;
   const databaseUrl =
     envValue(env, 'DATABASE_URL', z.string().regex(/^postgres(ql)?:\/\//, 'DATABASE_URL: must start with postgres:// or postgresql://')) ??
     file.databaseUrl ??
@@ -253,6 +256,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     publicUrlExplicit: env.QIG_PUBLIC_URL !== undefined && env.QIG_PUBLIC_URL !== '' ? true : file.server?.publicUrl !== undefined,
     dataDir: isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw),
     adminToken,
+    metricsToken,
     databaseUrl,
     redisUrl,
     redisPrefix,

@@ -28,6 +28,8 @@ export const fileConfigSchema = z
       .optional(),
     dataDir: z.string().min(1).optional(),
     adminToken: z.string().min(8).optional(),
+    /** /metrics then needs it as a bearer token; QIG_METRICS_TOKEN wins. */
+    metricsToken: z.string().min(8).optional(),
     databaseUrl: z.string().optional(),
     redisUrl: z.string().optional(),
     /** Starts every Redis key and channel (default "qig"): deployments sharing a Redis use different ones. */

@@ -20,6 +20,8 @@ export interface BodyGuardOptions {
   idleMs: number;
   totalMs: number;
   now?: () => number;
+  /** Told of every body refused (metrics). */
+  onRefuse?: (reason: 'body_overloaded' | 'body_timeout') => void;
 }
 
 interface Upload {
@@ -65,7 +67,10 @@ export class BodyGuard {
     const chunked = raw.headers['transfer-encoding'] !== undefined;
     if (!chunked && !(Number.isFinite(declared) && declared > 0)) return null;
     const length = Number.isFinite(declared) && declared > 0 ? declared : 0;
-    if (this.inflightBytes + length > this.options.maxInflightBytes) return overloaded();
+    if (this.inflightBytes + length > this.options.maxInflightBytes) {
+      this.options.onRefuse?.('body_overloaded');
+      return overloaded();
+    }
     this.inflightBytes += length;
     const now = this.now();
     const upload: Upload = { request, reply, reserved: length, startedAt: now, lastByteAt: now, refused: false };
@@ -124,6 +129,7 @@ export class BodyGuard {
   private refuse(upload: Upload, error: AppError): void {
     this.uploads.delete(upload);
     upload.refused = true;
+    this.options.onRefuse?.(error.kind === 'overloaded' ? 'body_overloaded' : 'body_timeout');
     const { request, reply } = upload;
     const socket = request.raw.socket;
     if (reply.sent) {

@@ -6,13 +6,14 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from '../lib/logger.js';
 import type { TaskQueue } from '../queue/queue.js';
 import type { EngineHealth } from '../services/engine-guard.js';
-import type { TaskEvents } from '../events/events.js';
-import { createMetrics, opsRoutes, type ReadinessCheck } from './ops.js';
+import type { HttpMetrics } from './metrics.js';
+import { opsRoutes, type ReadinessCheck } from './ops.js';
 
 export interface WorkerOpsDeps {
   logger: Logger;
   queue: TaskQueue;
-  events: TaskEvents;
+  metrics: HttpMetrics;
+  metricsToken: string | null;
   readiness: readonly ReadinessCheck[];
   engineHealth: () => EngineHealth[];
 }
@@ -26,10 +27,8 @@ export async function buildWorkerOpsApp(deps: WorkerOpsDeps): Promise<FastifyIns
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
   });
-  const metrics = createMetrics({ queueStats: () => deps.queue.stats(), inflightBodyBytes: () => 0, engineHealth: deps.engineHealth });
-  deps.events.subscribeLocal((event) => {
-    if (event.type === 'status') metrics.taskTransitions.inc({ status: event.status });
-  });
+  const { metrics } = deps;
+  metrics.watch({ queueStats: () => deps.queue.stats(), inflightBodyBytes: () => 0, engineHealth: deps.engineHealth });
   app.addHook('onResponse', (request, reply, done) => {
     metrics.observe(request, reply);
     done();
@@ -37,6 +36,6 @@ export async function buildWorkerOpsApp(deps: WorkerOpsDeps): Promise<FastifyIns
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: { code: 'NotFound', message: `No route ${request.method} ${request.url.split('?')[0]}: this is a worker; only /healthz, /readyz and /metrics are served.` } }),
   );
-  await app.register(opsRoutes, { checks: deps.readiness, queueStats: () => deps.queue.stats(), engineHealth: deps.engineHealth, metrics });
+  await app.register(opsRoutes, { checks: deps.readiness, queueStats: () => deps.queue.stats(), engineHealth: deps.engineHealth, metrics, metricsToken: deps.metricsToken });
   return app;
 }

@@ -43,7 +43,7 @@ const BI_ALPHABITFIELDS = 6;
 const FILE_HEADER = 14;
 
 function unsupported(what: string): ImageRejection {
-  return new ImageRejection(`${what} is not supported; save it as an uncompressed BMP or as PNG`);
+  return new ImageRejection('unsupported_format', `${what} is not supported; save it as an uncompressed BMP or as PNG`);
 }
 
 /** Reads and checks the header; refuses the variants we cannot decode before any pixel work. */

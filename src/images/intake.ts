@@ -70,6 +70,7 @@ export function targetSize(width: number, height: number, minSide: number, maxSi
   if (short >= minSide && long <= maxSide) return undefined;
   if (long / short > maxSide / minSide) {
     throw new ImageRejection(
+      'aspect_ratio',
       `${width}×${height} has an aspect ratio of ${Number((long / short).toFixed(1))}:1; sides must be ` +
         `${minSide}–${maxSide} pixels, so the ratio can be at most ${Number((maxSide / minSide).toFixed(2))}:1`,
     );
@@ -107,22 +108,22 @@ async function intake(bytes: Buffer, options: IntakeOptions): Promise<IntakenIma
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const maxBytes = options.maxBytes ?? MAX_IMAGE_BYTES;
   const { minSide = 384, maxSide = 3072 } = options;
-  if (bytes.length === 0) throw new ImageRejection('the image data is empty');
+  if (bytes.length === 0) throw new ImageRejection('empty', 'the image data is empty');
   if (bytes.length > maxBytes) {
-    throw new ImageRejection(`the image is ${megabytes(bytes.length)}, more than the limit of ${megabytes(maxBytes)}`);
+    throw new ImageRejection('too_large', `the image is ${megabytes(bytes.length)}, more than the limit of ${megabytes(maxBytes)}`);
   }
   const sniffed = sniffImage(bytes);
   if (sniffed.kind === 'unsupported') {
-    throw new ImageRejection(`the file is ${sniffed.name}; supported formats are ${SUPPORTED_FORMATS_TEXT}`);
+    throw new ImageRejection('unsupported_format', `the file is ${sniffed.name}; supported formats are ${SUPPORTED_FORMATS_TEXT}`);
   }
   if (sniffed.kind === 'unknown') {
-    throw new ImageRejection(`the data is not an image in a known format; supported formats are ${SUPPORTED_FORMATS_TEXT}`);
+    throw new ImageRejection('not_an_image', `the data is not an image in a known format; supported formats are ${SUPPORTED_FORMATS_TEXT}`);
   }
 
   const header = await probeImage(bytes, sniffed.format);
   const pixels = header.width * header.height;
   if (pixels > maxPixels) {
-    throw new ImageRejection(`${header.width}×${header.height} is ${pixels} pixels, more than the limit of ${maxPixels}`);
+    throw new ImageRejection('too_many_pixels', `${header.width}×${header.height} is ${pixels} pixels, more than the limit of ${maxPixels}`);
   }
   const { orientedWidth, orientedHeight } = header;
   const target = targetSize(orientedWidth, orientedHeight, minSide, maxSide);
@@ -162,6 +163,7 @@ export async function intakeImage(bytes: Buffer, options: IntakeOptions): Promis
     return await intake(bytes, options);
   } catch (error) {
     const rejection = error instanceof ImageRejection ? error : brokenImage(error);
-    throw new AppError('invalid_image', `${field}: ${rejection.message}`, { field, cause: error });
+    // The rejection is the cause (its own cause the decoder's error), so callers can read its rule.
+    throw new AppError('invalid_image', `${field}: ${rejection.message}`, { field, cause: rejection });
   }
 }

@@ -1,9 +1,20 @@
+/** The intake rule an image broke: a bounded set, so metrics can count rejections by it. */
+export type ImageRule = 'empty' | 'too_large' | 'unsupported_format' | 'not_an_image' | 'too_many_pixels' | 'aspect_ratio' | 'broken';
+
 /**
- * Why an image is refused, in plain words ("the file is a HEIC image; …"). Thrown below intake,
- * which prefixes the client's field name and turns it into a 400 `invalid_image`.
+ * Why an image is refused, in plain words ("the file is a HEIC image; …"), and the rule it broke.
+ * Thrown below intake, which prefixes the client's field name and turns it into a 400 `invalid_image`.
  */
 export class ImageRejection extends Error {
   override readonly name = 'ImageRejection';
+
+  constructor(
+    readonly rule: ImageRule,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }
 
 /** A decoder's complaint about damaged data, without the library's prefixes. */
@@ -15,5 +26,5 @@ export function brokenImage(cause: unknown): ImageRejection {
     .trim()
     .slice(0, 160);
   const reason = detail === '' ? '' : ` (${detail})`;
-  return new ImageRejection(`the image data is broken or truncated${reason}`, { cause });
+  return new ImageRejection('broken', `the image data is broken or truncated${reason}`, { cause });
 }

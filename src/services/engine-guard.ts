@@ -3,10 +3,11 @@
  * into queueing here, not 429 storms) and a circuit breaker (after consecutive failures the
  * engine is skipped for a while, then one probe call decides whether it is back).
  */
-import { AppError, canceled, throwIfAborted } from '../domain/errors.js';
+import { AppError, canceled, throwIfAborted, toAppError } from '../domain/errors.js';
 import { infrastructureFailure } from '../domain/infrastructure-errors.js';
 import type { Engine, EngineCall, EngineResult, JsonValue } from '../engines/engine.js';
 import type { Clock } from '../lib/clock.js';
+import { NO_METRICS, type ServiceMetrics } from './metrics.js';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
@@ -57,6 +58,7 @@ export class GuardedEngine implements Engine {
     private readonly inner: Engine,
     readonly options: GuardOptions,
     private readonly clock: Clock,
+    private readonly metrics: ServiceMetrics = NO_METRICS,
   ) {
     this.name = inner.name;
     this.type = inner.type;
@@ -64,11 +66,11 @@ export class GuardedEngine implements Engine {
   }
 
   start(call: EngineCall): Promise<EngineResult> {
-    return this.guarded(call, () => this.inner.start(call));
+    return this.guarded(call, 'start', () => this.inner.start(call));
   }
 
   poll(operation: JsonValue, call: EngineCall): Promise<EngineResult> {
-    return this.guarded(call, () => this.inner.poll(operation, call));
+    return this.guarded(call, 'poll', () => this.inner.poll(operation, call));
   }
 
   /** Cancels go through whatever the circuit says: stopping upstream work is always right. */
@@ -101,7 +103,7 @@ export class GuardedEngine implements Engine {
     };
   }
 
-  private async guarded(call: EngineCall, run: () => Promise<EngineResult>): Promise<EngineResult> {
+  private async guarded(call: EngineCall, kind: 'start' | 'poll', run: () => Promise<EngineResult>): Promise<EngineResult> {
     const state = this.state();
     const probe = state === 'half-open';
     if (state === 'open' || (probe && this.probing)) {
@@ -115,7 +117,7 @@ export class GuardedEngine implements Engine {
     try {
       await this.acquire(call.signal);
       try {
-        const result = await run();
+        const result = await this.counted(kind, run);
         this.failures = 0;
         this.openedAt = null;
         return result;
@@ -130,6 +132,19 @@ export class GuardedEngine implements Engine {
       throw error;
     } finally {
       if (probe) this.probing = false;
+    }
+  }
+
+  /** Runs one call to the engine itself (a refusal by the open circuit is none), counting how it ended. */
+  private async counted(kind: 'start' | 'poll', run: () => Promise<EngineResult>): Promise<EngineResult> {
+    try {
+      const result = await run();
+      this.metrics.upstreamCall(this.name, kind, null);
+      return result;
+    } catch (error) {
+      const failure = toAppError(error);
+      this.metrics.upstreamCall(this.name, kind, { kind: failure.kind, upstreamCode: failure.upstreamCode });
+      throw error;
     }
   }
 

@@ -8,9 +8,11 @@ import { MAX_IMAGE_BYTES } from '../domain/image-ref.js';
 import type { FieldNames, ImageRef } from '../domain/request.js';
 import type { TaskInput } from '../domain/task.js';
 import { intakeImage } from '../images/intake.js';
+import { ImageRejection } from '../images/rejection.js';
 import type { SafeFetch } from '../lib/safe-fetch.js';
 import { SafeFetchError } from '../lib/url-guard.js';
 import type { Semaphore } from '../lib/semaphore.js';
+import { NO_METRICS, type ServiceMetrics } from './metrics.js';
 
 export interface InputOptions {
   maxInputPixels: number;
@@ -28,6 +30,7 @@ export class InputService {
     private readonly blobs: BlobStore,
     private readonly intakeSlots: Semaphore,
     private readonly options: InputOptions,
+    private readonly metrics: ServiceMetrics = NO_METRICS,
   ) {}
 
   /**
@@ -52,9 +55,15 @@ export class InputService {
 
   private async ingestOne(ref: ImageRef, field: string, label: string, owner: string): Promise<{ input: TaskInput; notes: string[] }> {
     const bytes = ref.kind === 'url' ? await this.download(ref.url, field) : ref.bytes;
-    const image = await this.intakeSlots.run(() =>
-      intakeImage(bytes, { field, label, maxPixels: this.options.maxInputPixels, maxBytes: MAX_IMAGE_BYTES }),
-    );
+    this.metrics.intakeBytes(ref.kind === 'url' ? 'url' : 'inline', bytes.length);
+    const image = await this.intakeSlots
+      .run(() => intakeImage(bytes, { field, label, maxPixels: this.options.maxInputPixels, maxBytes: MAX_IMAGE_BYTES }))
+      .catch((error: unknown) => {
+        if (error instanceof AppError && error.kind === 'invalid_image') {
+          this.metrics.intakeRejected(error.cause instanceof ImageRejection ? error.cause.rule : 'broken');
+        }
+        throw error;
+      });
     const blob = await this.blobs.put(image.data, image.contentType, owner);
     return {
       input: { blobId: blob.id, contentType: image.contentType, width: image.width, height: image.height, bytes: blob.bytes },
@@ -68,6 +77,7 @@ export class InputService {
       return response.body;
     } catch (error) {
       if (!(error instanceof SafeFetchError)) throw error;
+      this.metrics.intakeRejected(`url_${error.reason}`);
       if (error.reason === 'too_large') {
         throw new AppError('invalid_image', `${field}: the image is larger than ${MAX_IMAGE_BYTES / (1024 * 1024)} MB.`, { field, cause: error });
       }

@@ -27,6 +27,7 @@ describe('config', () => {
     assert.equal(config.publicUrl, 'http://127.0.0.1:8080');
     assert.equal(config.dataDir, join(dir.path, 'data'));
     assert.equal(config.adminToken, null);
+    assert.equal(config.metricsToken, null);
     assert.equal(config.databaseUrl, null);
     assert.equal(config.role, 'all');
     assert.deepEqual(config.engines, { local: { type: 'local' } });
@@ -46,6 +47,8 @@ describe('config', () => {
     assert.equal(config.publicUrlExplicit, true);
     assert.equal(config.adminToken, 'admin-token-1');
     assert.equal(config.dataDir, '/var/qig');
+    assert.equal(loadConfig({ QIG_METRICS_TOKEN: 'scrape-token-1' }, dir.path).metricsToken, 'scrape-token-1');
+    assert.equal(loadConfig({ QIG_CONFIG: file('m.json', '{"metricsToken": "file-token-1"}'), QIG_METRICS_TOKEN: 'env-token-1' }, dir.path).metricsToken, 'env-token-1');
     assert.deepEqual(loadConfig({ QIG_FETCH_ALLOW_HOSTS: ' 127.0.0.1:9000, minio:9000,' }, dir.path).fetch.allowHosts, ['127.0.0.1:9000', 'minio:9000']);
   });
 
@@ -81,6 +84,7 @@ describe('config', () => {
     failsWith({ QIG_PUBLIC_URL: 'not a url' }, /^QIG_PUBLIC_URL/);
     failsWith({ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL: must start with postgres/);
     failsWith({ QIG_ADMIN_TOKEN: 'short' }, /^QIG_ADMIN_TOKEN: must be at least 8/);
+    failsWith({ QIG_METRICS_TOKEN: 'short' }, /^QIG_METRICS_TOKEN: must be at least 8/);
     failsWith({ QIG_FETCH_ALLOW_HOSTS: '127.0.0.1:9000,minio' }, /^QIG_FETCH_ALLOW_HOSTS: must be a comma-separated list of "host:port"/);
     failsWith({ QIG_CONFIG: file('bad.json', '{"server": {"port": "x"}}') }, /server\.port/);
     failsWith({ QIG_CONFIG: file('bad2.json', '{"engines": {"a": {"type": "warp"}}}') }, /engines\.a\.type/);
