@@ -18,10 +18,18 @@ export function tracingEnabled(): boolean {
   return enabled;
 }
 
-/** Runs `work` inside a span named `name`, recording a thrown error on it. */
-export async function inSpan<T>(name: string, attributes: Attributes, work: () => Promise<T>): Promise<T> {
-  if (!enabled) return work();
-  return tracer.startActiveSpan(name, { attributes }, async (span) => {
+/** Runs `work` inside a span named `name` (a child of the active one), recording a thrown error on it. */
+export function inSpan<T>(name: string, attributes: Attributes, work: () => Promise<T>): Promise<T> {
+  return enabled ? spanned(name, attributes, false, work) : work();
+}
+
+/** The same, as a trace of its own whatever is active (a task's run: its request ended long ago). */
+export function inRootSpan<T>(name: string, attributes: Attributes, work: () => Promise<T>): Promise<T> {
+  return enabled ? spanned(name, attributes, true, work) : work();
+}
+
+function spanned<T>(name: string, attributes: Attributes, root: boolean, work: () => Promise<T>): Promise<T> {
+  return tracer.startActiveSpan(name, { attributes, root }, async (span) => {
     try {
       return await work();
     } catch (error) {

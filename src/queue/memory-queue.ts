@@ -1,4 +1,5 @@
 /** The embedded queue: an in-process FIFO with delayed entries and bounded concurrency. */
+import { AsyncResource } from 'node:async_hooks';
 import type { EnqueueOptions, QueueStats, TaskHandler, TaskQueue } from './queue.js';
 
 export class MemoryQueue implements TaskQueue {
@@ -37,7 +38,9 @@ export class MemoryQueue implements TaskQueue {
   }
 
   consume(handler: TaskHandler, concurrency: number): void {
-    this.handler = handler;
+    // Bound to the consumer's async context: a task started from within a request (its enqueue
+    // pumps the queue) must not run inside that request's context — its trace, its log notes.
+    this.handler = AsyncResource.bind(handler);
     this.concurrency = Math.max(1, concurrency);
     this.pump();
   }

@@ -27,7 +27,7 @@ import { holdLease } from './run/lease.js';
 import { RunOutputs } from './run/run-outputs.js';
 import { TaskLog } from './run/task-log.js';
 import { cancelUpstream, isRunState, resumeState } from './run/upstream-state.js';
-import { inSpan } from '../lib/tracing.js';
+import { inRootSpan } from '../lib/tracing.js';
 
 export interface RunnerOptions {
   workerId: string;
@@ -86,7 +86,7 @@ export class TaskRunner {
       this.deps.logger.debug({ ...transition, engine: task.engine }, 'task resumed');
     }
     // The run's spans (engine calls, stored outputs) nest under one span per run of the task.
-    await inSpan('task run', { 'qig.task_id': taskId, 'qig.request_id': task.requestId, 'qig.model': task.model, 'qig.attempt': task.attempts }, async () => {
+    await inRootSpan('task run', { 'qig.task_id': taskId, 'qig.request_id': task.requestId, 'qig.model': task.model, 'qig.attempt': task.attempts }, async () => {
       const controller = new AbortController();
       const stopHolding = holdLease(task, this.deps, this.options, controller);
       try {

@@ -29,7 +29,7 @@ export interface OpenStoreOptions {
    * Postgres: how long the server lets one of our sessions sit idle inside a transaction before
    * it ends it (default 30 s). A node that stops mid-transaction without its connection closing
    * (a frozen VM, a partition) would otherwise hold the rows it locked (a key's balance: every
-   * submit of that key) until TCP gives up, which takes minutes.
+   * submit of that key) until TCP gives up, which takes minutes. 0 leaves the server's setting.
    */
   idleInTransactionMs?: number;
   /**
@@ -46,24 +46,30 @@ export interface OpenStoreOptions {
 
 const INT8_OID = 20;
 
-/** Splits a `schema` query parameter off a Postgres URL (pg itself does not know it). */
-function postgresTarget(url: string): { connectionString: string; schema: string | null } {
+/**
+ * Splits a `schema` query parameter off a Postgres URL (pg itself does not know it), and the URL's
+ * own startup `options`, which pg would let replace the search path the schema sets.
+ */
+function postgresTarget(url: string): { connectionString: string; schema: string | null; options: string | null } {
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema');
+  const options = parsed.searchParams.get('options');
   parsed.searchParams.delete('schema');
+  parsed.searchParams.delete('options');
   if (schema !== null && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
     throw new Error(`DATABASE_URL: schema "${schema}" is not a plain identifier`);
   }
-  return { connectionString: parsed.toString(), schema };
+  return { connectionString: parsed.toString(), schema, options };
 }
 
 /** pg's own parser of a type (typed loosely by pg). */
 const builtInParser = pg.types.getTypeParser as (oid: number, format?: 'text' | 'binary') => (value: string) => unknown;
 
 function openPostgres(url: string, options: OpenStoreOptions): SqlStore {
-  const { connectionString, schema } = postgresTarget(url);
+  const { connectionString, schema, options: urlOptions } = postgresTarget(url);
+  const startupOptions = [urlOptions, schema ? `-c search_path=${schema}` : null].filter((part) => part !== null).join(' ');
   const onConnectionError = options.onConnectionError ?? (() => {});
-  const settings = [`-c idle_in_transaction_session_timeout=${Math.round(options.idleInTransactionMs ?? 30_000)}`, ...(schema ? [`-c search_path=${schema}`] : [])];
+  const idleInTransactionMs = Math.round(options.idleInTransactionMs ?? 30_000);
   const pool = new pg.Pool({
     connectionString,
     max: options.poolSize ?? 10,
@@ -72,7 +78,7 @@ function openPostgres(url: string, options: OpenStoreOptions): SqlStore {
     connectionTimeoutMillis: 5_000,
     query_timeout: 60_000,
     keepAlive: true,
-    options: settings.join(' '),
+    ...(startupOptions ? { options: startupOptions } : {}),
     // Timestamps are bigint; they fit in a double for the next 285,000 years.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
@@ -86,12 +92,16 @@ function openPostgres(url: string, options: OpenStoreOptions): SqlStore {
   // The listener also marks the error as the database's: pg emits it before it rejects the
   // client's pending queries with the same error (on the next tick), so a query that fails with a
   // bare ECONNRESET is known as a database failure (a 503), not a bug.
-  pool.on('connect', (client) =>
+  pool.on('connect', (client) => {
     client.on('error', (error) => {
       markDatabaseFailure(error);
       onConnectionError(error);
-    }),
-  );
+    });
+    // A SET as the connection's first statement (queued before any other), not a startup
+    // option: PgBouncer refuses startup options it does not track, and a DATABASE_URL's own
+    // `options` would replace ours. A failure is the connection's, heard like any other.
+    if (idleInTransactionMs > 0) client.query(`set idle_in_transaction_session_timeout = ${idleInTransactionMs}`).catch(() => {});
+  });
   pool.on('error', () => {});
   // Whatever fails while opening a connection is the database's too (a reset during start-up or
   // TLS reaches the caller without an 'error' event).

@@ -11,6 +11,7 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
+import { loggerOptions } from '../../src/lib/logger.js';
 import { call, editBody, SYNC_PATH, ASYNC_PATH, waitForTask } from '../fakes/dashscope-client.js';
 import { startFakeDashScope, type FakeDashScope } from '../fakes/dashscope.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
@@ -37,7 +38,7 @@ describe('request and task logs', () => {
     });
     server = await startTestGateway({
       // Trace: every line the gateway can write is checked for secrets.
-      logger: pino({ level: 'trace' }, sink),
+      logger: pino(loggerOptions('trace'), sink),
       env: { QIG_ADMIN_TOKEN: ADMIN },
       config: {
         engines: { cloud: { type: 'dashscope', baseUrl: fake.url, apiKey: fake.apiKey }, cpu: { type: 'local' } },
@@ -76,10 +77,13 @@ describe('request and task logs', () => {
       { level: 30, method: 'POST', route: SYNC_PATH, status: 200, dialect: 'dashscope', keyId, model: 'qwen-image-edit-plus', taskId },
     );
     assert.equal(typeof submit?.ms, 'number');
-    // A poll names the route template, not the URL, and the task it read.
-    const poll = lines.find((line) => line.msg === 'request' && line.route === '/api/v1/tasks/:taskId');
-    assert.equal(poll?.taskId, taskId);
-    assert.equal(poll?.level, 30);
+    // A poll names the route template, not the URL, and the task it read — also when the
+    // finished task's answer comes from the route's cache.
+    const again = await fetch(`${server.url}/api/v1/tasks/${taskId}`, { headers: { authorization: `Bearer ${server.key}`, 'x-request-id': 'log-test-cached-poll' } });
+    assert.equal(again.status, 200);
+    const polls = lines.filter((line) => line.msg === 'request' && line.route === '/api/v1/tasks/:taskId');
+    assert.ok(polls.length >= 2);
+    for (const poll of polls) assert.deepEqual([poll.taskId, poll.model, poll.level], [taskId, 'qwen-image-edit-plus', 30], JSON.stringify(poll));
     // A refused request still says what it asked for.
     const [bad] = requestLines('log-test-refused');
     assert.deepEqual([bad?.status, bad?.model, bad?.taskId], [400, 'qwen-image-edit-plus', undefined]);
@@ -119,6 +123,13 @@ describe('request and task logs', () => {
     assert.equal(wrongAdmin.status, 401);
     const wrongKey = await fetch(`${server.url}/api/v1/tasks/x`, { headers: { authorization: 'Bearer sk-a-wrong-key-that-is-secret' } });
     assert.equal(wrongKey.status, 401);
+    // A multipart edit: its parser logs its options, request headers included, at trace.
+    const form = new FormData();
+    form.append('image', new Blob([await solidImage(32, 32, [1, 2, 3])], { type: 'image/png' }), 'in.png');
+    form.append('prompt', 'make it black and white');
+    form.append('model', 'qwen-image-edit-plus');
+    const multipart = await fetch(`${server.url}/v1/images/edits`, { method: 'POST', headers: { authorization: `Bearer ${newKey}` }, body: form });
+    assert.equal(multipart.status, 200);
     const generated = await call(server, 'POST', ASYNC_PATH, { model: 'qwen-image-plus', input: { prompt: 'a boat' }, parameters: { size: '1328*1328' } }, { 'x-dashscope-async': 'enable' });
     const done = await waitForTask(server, generated.json.output.task_id as string);
     const url = new URL(done.output.results[0].url as string);

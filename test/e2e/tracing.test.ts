@@ -45,11 +45,13 @@ async function startReceiver(): Promise<{ url: string; spans: OtlpSpan[]; close(
 }
 
 /** Forwards to the fake upstream, keeping the traceparent header of each call. */
-async function startRecordingLink(target: string): Promise<{ url: string; hostPort: string; traceparents: Array<string | undefined>; close(): void }> {
+async function startRecordingLink(target: string): Promise<{ url: string; hostPort: string; traceparents: Array<string | undefined>; tracestates: Array<string | undefined>; close(): void }> {
   const to = new URL(target);
   const traceparents: Array<string | undefined> = [];
+  const tracestates: Array<string | undefined> = [];
   const server = createServer((incoming, outgoing) => {
     traceparents.push(incoming.headers.traceparent as string | undefined);
+    tracestates.push(incoming.headers.tracestate as string | undefined);
     const forward = httpRequest({ host: to.hostname, port: to.port, method: incoming.method, path: incoming.url, headers: { ...incoming.headers, host: to.host } }, (answer) => {
       outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(outgoing);
@@ -57,7 +59,7 @@ async function startRecordingLink(target: string): Promise<{ url: string; hostPo
     incoming.pipe(forward);
   });
   const hostPort = await listen(server);
-  return { url: `http://${hostPort}`, hostPort, traceparents, close: () => server.close() };
+  return { url: `http://${hostPort}`, hostPort, traceparents, tracestates, close: () => server.close() };
 }
 
 const attribute = (span: OtlpSpan | undefined, key: string) => {
@@ -109,7 +111,7 @@ describe('tracing', () => {
     const clientSpan = '00f067aa0ba902b7';
     let taskId: string;
     try {
-      taskId = await edit(server, { 'x-request-id': 'trace-me', traceparent: `00-${clientTrace}-${clientSpan}-01` });
+      taskId = await edit(server, { 'x-request-id': 'trace-me', traceparent: `00-${clientTrace}-${clientSpan}-01`, tracestate: 'client=its-own-state' });
     } finally {
       await server.close(); // flushes the exporter
     }
@@ -130,6 +132,11 @@ describe('tracing', () => {
     assert.ok(named('store output').some((span) => span.parentSpanId === run?.spanId), 'the output stored under the run');
     // The upstream saw the engine call's span as its parent.
     assert.ok(link.traceparents.includes(`00-${call?.traceId}-${call?.spanId}-01`), `traceparents sent: ${link.traceparents.join(', ')}`);
+    // The task's run is a trace of its own: the client's trace and state stop at its request
+    // (with the embedded queue the run starts inside the submitting request's call).
+    assert.notEqual(run?.traceId, clientTrace);
+    assert.ok(link.traceparents.every((header) => !header?.includes(clientTrace)), 'no upstream call carries the client\'s trace');
+    assert.deepEqual(link.tracestates.filter((state) => state !== undefined), [], 'no tracestate of the client reaches the upstream');
   });
 
   it('exports nothing and sends no traceparent when no endpoint is set', async () => {

@@ -20,6 +20,7 @@ import {
   unknownTaskResponse,
 } from './render.js';
 import { parseMessagesBody, parsePromptBody, type ParsedDashScopeRequest } from './wire.js';
+import { noteTask } from '../../lib/request-notes.js';
 
 const ORIGIN = 'dashscope';
 
@@ -81,19 +82,22 @@ export async function dashscopeRoutes(app: FastifyInstance, context: DialectCont
 
   // Status polls are the hottest route: a finished task's answer is rendered once and then
   // served without a promise or a store read, until its output URLs are signed anew.
-  const finishedAnswers = new LruCache<string, { keyId: string; fragment: string; epoch: number }>(5_000);
+  const finishedAnswers = new LruCache<string, { keyId: string; fragment: string; epoch: number; model: string; origin: string }>(5_000);
   const sendTask = (reply: FastifyReply, fragment: string, requestId: string) =>
     reply.type('application/json; charset=utf-8').send(taskQueryJson(fragment, requestId));
   app.get<{ Params: { taskId: string } }>('/api/v1/tasks/:taskId', (request, reply) => {
     const principal = principalOf(request);
     const { taskId } = request.params;
     const cached = finishedAnswers.get(taskId);
-    if (cached && cached.keyId === principal.keyId && cached.epoch === context.outputUrlEpoch()) return sendTask(reply, cached.fragment, request.id);
+    if (cached && cached.keyId === principal.keyId && cached.epoch === context.outputUrlEpoch()) {
+      noteTask({ id: taskId, model: cached.model, origin: cached.origin });
+      return sendTask(reply, cached.fragment, request.id);
+    }
     return context.tasks.get(principal, taskId).then((task) => {
       if (!task) return reply.send(unknownTaskResponse(taskId, request.id));
       const epoch = context.outputUrlEpoch();
       const fragment = taskQueryFragment(task, context.outputUrls(task));
-      if (isTerminal(task.status)) finishedAnswers.set(task.id, { keyId: task.keyId, fragment, epoch });
+      if (isTerminal(task.status)) finishedAnswers.set(task.id, { keyId: task.keyId, fragment, epoch, model: task.model, origin: task.origin });
       return sendTask(reply, fragment, request.id);
     });
   });

@@ -82,10 +82,16 @@ describe('store connection errors', () => {
   it('a transaction one of our sessions leaves open is ended by Postgres, releasing its locks', { skip: databaseUrl ? false : 'DATABASE_URL not set' }, async () => {
     const schema = postgresSchemaUrl(databaseUrl as string);
     const dir = tempDir('qig-idle-');
-    const stalled = await openStore({ databaseUrl: schema.url, dataDir: dir.path, poolSize: 2, idleInTransactionMs: 300 });
+    // A DATABASE_URL with startup options of its own keeps them, and still gets the timeout.
+    const withOptions = new URL(schema.url);
+    withOptions.searchParams.set('options', '-c statement_timeout=45000');
+    const stalled = await openStore({ databaseUrl: withOptions.toString(), dataDir: dir.path, poolSize: 2, idleInTransactionMs: 300 });
     const other = await openStore({ databaseUrl: schema.url, dataDir: dir.path, poolSize: 2 });
     try {
       await other.db.insertInto('settings').values({ name: 'lock-me', value: 'v0', created_at: 0 }).execute();
+      const shown = await sql<{ idle: string; statement: string }>`select current_setting('idle_in_transaction_session_timeout') as idle, current_setting('statement_timeout') as statement`.execute(stalled.db);
+      assert.deepEqual(shown.rows[0], { idle: '300ms', statement: '45s' });
+      assert.equal((await sql<{ schema: string }>`select current_schema() as schema`.execute(stalled.db)).rows[0]?.schema, new URL(schema.url).searchParams.get('schema'));
       // A node that stops between two statements of a transaction, holding a row lock.
       const abandoned = thrownBy(
         stalled.db.transaction().execute(async (trx) => {
