@@ -121,6 +121,7 @@ describe('compose.yaml', () => {
       assert.equal(config.adminToken, role === 'api' ? example.get('QIG_ADMIN_TOKEN') : null, `the admin API on API nodes only`);
       assert.deepEqual(config.notices, [], `${role}: no ignored settings`);
       assert.equal(config.engines.dashscope, undefined, 'no DashScope engine while DASHSCOPE_API_KEY is empty');
+      assert.equal(config.tracing.endpoint, null, 'no tracing while OTEL_EXPORTER_OTLP_ENDPOINT is empty');
     }
     assert.deepEqual(services.api?.ports, [`${example.get('QIG_PORT')}:8080`], 'the API is published');
     assert.equal(services.worker?.ports, undefined, 'workers are not published');
