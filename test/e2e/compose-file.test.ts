@@ -122,6 +122,7 @@ describe('compose.yaml', () => {
       assert.deepEqual(config.notices, [], `${role}: no ignored settings`);
       assert.equal(config.engines.dashscope, undefined, 'no DashScope engine while DASHSCOPE_API_KEY is empty');
       assert.equal(config.tracing.endpoint, null, 'no tracing while OTEL_EXPORTER_OTLP_ENDPOINT is empty');
+      assert.equal(config.metricsToken, null, '/metrics open while QIG_METRICS_TOKEN is empty');
     }
     assert.deepEqual(services.api?.ports, [`${example.get('QIG_PORT')}:8080`], 'the API is published');
     assert.equal(services.worker?.ports, undefined, 'workers are not published');
