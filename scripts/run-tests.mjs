@@ -2,9 +2,9 @@
 // Runs every test file under test/ with node:test (through tsx), or only those whose path
 // contains one of the arguments: `npm test -- ledger dashscope`.
 //
-// Three passes: every other file (two at a time); the fault suites one at a time, since each runs
-// a small cluster of server processes under load and waits for it to recover within a bound; and
-// the fuzz suite alone, since it measures the server's event-loop stalls and a neighbour busy on
+// Four passes: every other file (two at a time); the container install test alone (minutes of
+// compiling); the fault suites one at a time, since each runs a small cluster of server processes
+// under load and waits for it to recover within a bound; and the fuzz suite alone, since it measures the server's event-loop stalls and a neighbour busy on
 // the same two cores would show up as stalls of its own. The passes' summary lines are replaced by
 // one summary of all of them at the end, in node:test's own format.
 import { spawn } from 'node:child_process';
@@ -32,8 +32,12 @@ if (files.length === 0) {
 }
 const under = (dir) => (file) => file.startsWith(join('test', dir));
 const [faults, fuzz] = [under('faults'), under('fuzz')];
+// Installs and builds a copy of the project as the Dockerfile does (minutes of compiling): alone,
+// so that it never slows a neighbour that waits for something within a bound.
+const install = (file) => file.endsWith(join('e2e', 'container-commands.test.ts'));
 const passes = [
-  { files: files.filter((file) => !faults(file) && !fuzz(file)), concurrency: process.env.TEST_CONCURRENCY ?? '2' },
+  { files: files.filter((file) => !faults(file) && !fuzz(file) && !install(file)), concurrency: process.env.TEST_CONCURRENCY ?? '2' },
+  { files: files.filter(install), concurrency: '1' },
   { files: files.filter(faults), concurrency: '1' },
   { files: files.filter(fuzz), concurrency: '1' },
 ].filter((pass) => pass.files.length > 0);
