@@ -91,10 +91,30 @@ function guardOptions(engine: EngineConfig | undefined): GuardOptions {
 }
 
 export async function startGateway(config: AppConfig, options: GatewayOptions): Promise<Gateway> {
+  // Tracing is process-wide: it stops with this gateway, or at once if the start fails.
+  const stopTracing = startTracing(config);
+  try {
+    const gateway = await assemble(config, options);
+    return {
+      ...gateway,
+      async close() {
+        try {
+          await gateway.close();
+        } finally {
+          await stopTracing?.();
+        }
+      },
+    };
+  } catch (error) {
+    await stopTracing?.();
+    throw error;
+  }
+}
+
+async function assemble(config: AppConfig, options: GatewayOptions): Promise<Gateway> {
   const { logger } = options;
   const clock = options.clock ?? systemClock;
   const timings = workerTimings(config.limits, options.worker);
-  const stopTracing = startTracing(config);
   if (config.role !== 'all' && !config.redisUrl) {
     throw new Error(`QIG_ROLE=${config.role} needs a shared queue: set REDIS_URL (the embedded queue lives inside one process).`);
   }
@@ -260,7 +280,6 @@ export async function startGateway(config: AppConfig, options: GatewayOptions): 
       for (const engine of engines.values()) await engine.close?.();
       await taskStore.flushLogs();
       await store.close();
-      await stopTracing?.();
     },
   };
 }

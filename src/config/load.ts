@@ -124,13 +124,17 @@ const envInt = (name: string, min: number, max: number) =>
     .min(min, `${name}: must be a whole number from ${min} to ${max}`)
     .max(max, `${name}: must be a whole number from ${min} to ${max}`);
 
+/** Variables whose value is a secret (or holds one, as a URL's password): an error never echoes it. */
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(['QIG_ADMIN_TOKEN', 'QIG_METRICS_TOKEN', 'DATABASE_URL', 'REDIS_URL', 'DASHSCOPE_API_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'OTEL_EXPORTER_OTLP_ENDPOINT']);
+
 function envValue<T>(env: Env, name: string, schema: z.ZodType<T>): T | undefined {
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const message = parsed.error.issues[0]?.message ?? 'invalid value';
-    throw new ConfigError(`${message.startsWith(name) ? message : `${name}: ${message}`} (got "${raw}")`);
+    const rule = message.startsWith(name) ? message : `${name}: ${message}`;
+    throw new ConfigError(SECRET_VARIABLES.has(name) ? rule : `${rule} (got "${raw}")`);
   }
   return parsed.data;
 }
@@ -203,8 +207,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const dataDirRaw = envValue(env, 'QIG_DATA_DIR', z.string()) ?? file.dataDir ?? './data';
   const role = envValue(env, 'QIG_ROLE', z.enum(['all', 'api', 'worker'], { error: 'QIG_ROLE: must be all, api or worker' })) ?? file.role ?? 'all';
-  const adminToken = envValue(env, 'QIG_ADMIN_TOKEN', z.string().min(8, 'QIG_ADMIN_TOKEN: must be at least 8 characters')) ?? file.adminToken ?? null;
-  const metricsToken = envValue(env, 'QIG_METRICS_TOKEN', z.string().min(8, 'QIG_METRICS_TOKEN: must be at least 8 characters')) ?? file.metricsToken ?? null;
+  // Trimmed: a token read from a secret file often ends with a newline no client sends.
+  const adminToken = envValue(env, 'QIG_ADMIN_TOKEN', z.string().trim().min(8, 'QIG_ADMIN_TOKEN: must be at least 8 characters')) ?? file.adminToken ?? null;
+  const metricsToken = envValue(env, 'QIG_METRICS_TOKEN', z.string().trim().min(8, 'QIG_METRICS_TOKEN: must be at least 8 characters')) ?? file.metricsToken ?? null;
   const databaseUrl =
     envValue(env, 'DATABASE_URL', z.string().regex(/^postgres(ql)?:\/\//, 'DATABASE_URL: must start with postgres:// or postgresql://')) ??
     file.databaseUrl ??

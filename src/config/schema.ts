@@ -9,7 +9,8 @@ export const REDIS_PREFIX_RULE = 'must be 1–64 letters, digits and _.:{}- (e.g
 export const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 export const S3_BUCKET_RULE = 'must be a bucket name: 3–63 lower-case letters, digits, dots and hyphens';
 
-export const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
+/** host:port with a port from 1 to 65535. */
+export const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):([1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])$/;
 const hostPort = z.string().regex(HOST_PORT, 'must be "host:port", e.g. "127.0.0.1:9000"');
 
 /** An http(s) URL (the S3 endpoint). */
@@ -27,9 +28,9 @@ export const fileConfigSchema = z
       .strict()
       .optional(),
     dataDir: z.string().min(1).optional(),
-    adminToken: z.string().min(8).optional(),
+    adminToken: z.string().trim().min(8).optional(),
     /** /metrics then needs it as a bearer token; QIG_METRICS_TOKEN wins. */
-    metricsToken: z.string().min(8).optional(),
+    metricsToken: z.string().trim().min(8).optional(),
     databaseUrl: z.string().optional(),
     redisUrl: z.string().optional(),
     /** Starts every Redis key and channel (default "qig"): deployments sharing a Redis use different ones. */

@@ -1,8 +1,8 @@
 /**
  * What is recorded of every answered request: one log line with its id, method, route template
  * (never the URL, whose query may carry a signature), status, time, dialect, the key's id (never
- * the key) and, when the services noted them, the model and the task — 5xx answers log as errors,
- * the rest as info; and, when tracing is on, its server span with the same facts.
+ * the key) and, when the services noted them, the model and the task — at info, a 503 at warn and
+ * other 5xx at error; and, when tracing is on, its server span with the same facts.
  */
 import { SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -49,7 +49,10 @@ export function logRequest(request: FastifyRequest, reply: FastifyReply): void {
     ...(notes.model === undefined ? {} : { model: notes.model }),
     ...(notes.taskId === undefined ? {} : { taskId: notes.taskId }),
   };
-  if (reply.statusCode >= 500) request.log.error(line, 'request');
+  // A 503 is the server refusing for now (its limits, or its database or storage away): a
+  // warning; any other 5xx is an error.
+  if (reply.statusCode === 503) request.log.warn(line, 'request');
+  else if (reply.statusCode >= 500) request.log.error(line, 'request');
   else request.log.info(line, 'request');
 }
 

@@ -83,7 +83,10 @@ describe('config', () => {
     failsWith({ QIG_ROLE: 'boss' }, /^QIG_ROLE: must be all, api or worker/);
     failsWith({ QIG_PUBLIC_URL: 'not a url' }, /^QIG_PUBLIC_URL/);
     failsWith({ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL: must start with postgres/);
-    failsWith({ QIG_ADMIN_TOKEN: 'short' }, /^QIG_ADMIN_TOKEN: must be at least 8/);
+    failsWith({ QIG_ADMIN_TOKEN: 'short' }, /^QIG_ADMIN_TOKEN: must be at least 8 characters$/);
+    // A secret's value is never echoed in the error.
+    assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://user:hunter2-password@db/x' }, dir.path), (error: unknown) => error instanceof ConfigError && /^DATABASE_URL: must start with postgres/.test(error.message) && !error.message.includes('hunter2'));
+    assert.equal(loadConfig({ QIG_ADMIN_TOKEN: '  a-token-from-a-file\n' }, dir.path).adminToken, 'a-token-from-a-file');
     failsWith({ QIG_METRICS_TOKEN: 'short' }, /^QIG_METRICS_TOKEN: must be at least 8/);
     failsWith({ QIG_FETCH_ALLOW_HOSTS: '127.0.0.1:9000,minio' }, /^QIG_FETCH_ALLOW_HOSTS: must be a comma-separated list of "host:port"/);
     failsWith({ QIG_CONFIG: file('bad.json', '{"server": {"port": "x"}}') }, /server\.port/);
