@@ -21,6 +21,7 @@ import { opsRoutes, type ReadinessCheck } from './http/ops.js';
 import { parseJsonBody } from './http/json-body.js';
 import { answerUnmatched, clientErrorAnswer, frameworkErrorAnswer } from './http/unmatched.js';
 import { webRoutes } from './http/web.js';
+import { openApiRoutes } from './http/openapi/routes.js';
 import type { Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import type { TaskQueue } from './queue/queue.js';
@@ -142,6 +143,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(catalogRoutes, { prices: deps.accounts.billing.prices });
   await app.register(presetRoutes);
   await app.register(webRoutes, { dir: deps.webDir });
+  await app.register(openApiRoutes);
   if (adminToken) {
     await app.register(adminRoutes, { adminToken, accounts: deps.accounts });
     await app.register(adminTaskRoutes, {
