@@ -133,7 +133,7 @@ export function adminApi(): ApiOperation[] {
       parameters: { path: keyPath },
       requestBody: { required: true, content: json('CreditBody', creditSchema, { amount: '5.00' }) },
       responses: { '200': { description: 'The new balance.', content: json('CreditAnswer', z.object({ id: z.string(), balance: amount }), { id: 'key_3f9a1c', balance: '15.00' }) } },
-      errors: [{ shape: plainErrors, kinds: ['invalid_parameter', 'unauthorized', 'not_found', 'unavailable', 'internal'] }],
+      errors: [{ shape: plainErrors, kinds: ['invalid_parameter', 'unauthorized', 'not_found', 'unsupported_operation', 'unavailable', 'internal'] }],
     },
     {
       ...base,
