@@ -19,6 +19,15 @@ export const falErrors: ErrorShape = {
 };
 
 const SECURITY = ['falKey', 'bearerKey'] as const;
+
+/** A header or query parameter refused: a malformed request (400), not a model input error (422). */
+function badParameter(field: string, message: string): ApiResponse {
+  const { body } = falError({ kind: 'invalid_parameter', message, field, retryAfterSeconds: undefined });
+  return {
+    description: 'A header or query parameter refused.',
+    content: { 'application/json': { schema: { name: 'FalRequestError', schema: falRequestErrorBody }, examples: { [field]: { summary: field, value: body } } } },
+  };
+}
 const REQUEST_ID = '0385dc79-5cf9-4bd6-9fd4-5b5b3b0d2f43';
 const BASE = 'https://gateway.example.com/fal/fal-ai/qwen-image-edit-plus';
 const LINKS = {
@@ -69,6 +78,7 @@ function submitOperations(id: string, example: Record<string, unknown> | undefin
       parameters: { query: submitQuery, header: submitHeaders, ...params },
       requestBody,
       responses: {
+        '400': badParameter('x-fal-request-timeout', 'x-fal-request-timeout: must be a number of seconds from 1 to 86400 (got "soon").'),
         '200': {
           description: 'Queued: follow status_url, read response_url.',
           headers: { 'x-fal-request-id': { description: 'The request id.', schema: { type: 'string' } } },
@@ -86,7 +96,10 @@ function submitOperations(id: string, example: Record<string, unknown> | undefin
       security: SECURITY,
       parameters: { query: submitQuery, header: submitHeaders, ...params },
       requestBody,
-      responses: { '200': { description: 'The result.', content: { 'application/json': { schema: result, examples: { done: { summary: 'Done', value: RESULT_EXAMPLE } } } } } },
+      responses: {
+        '200': { description: 'The result.', content: { 'application/json': { schema: result, examples: { done: { summary: 'Done', value: RESULT_EXAMPLE } } } } },
+        '400': badParameter('x-fal-request-timeout', 'x-fal-request-timeout: must be a number of seconds from 1 to 86400 (got "soon").'),
+      },
       errors: [{ shape: falErrors, kinds: SUBMIT_ERRORS }],
     },
   ];
@@ -180,6 +193,7 @@ export function falApi(): ApiOperation[] {
         parameters: { header: z.object({ 'x-fal-target-url': z.string().describe('https://queue.fal.run/{endpoint}[/requests/{id}…] or https://fal.run/{endpoint}') }) },
         ...(method === 'get' ? {} : { requestBody: { required: false, content: { 'application/json': { schema: input } } } }),
         responses: {
+          '400': badParameter('x-fal-target-url', 'x-fal-target-url: the header is required on /fal/proxy (fal-js sends it with proxyUrl).'),
           '200': {
             description: 'The answer of the route the target URL names.',
             content: { 'application/json': { schema: { anyOf: [{ name: 'FalSubmitAnswer', schema: falSubmitAnswer }, statusAnswer, result, { name: 'QueueCancelAnswer', schema: queueCancelAnswer }] } } },
