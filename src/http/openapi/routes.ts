@@ -33,9 +33,11 @@ export async function openApiRoutes(app: FastifyInstance): Promise<void> {
   await app.register(swagger, { mode: 'static', specification: { document } });
   await app.register(swaggerUi, {
     routePrefix: '/docs',
-    // The web pages' policy: the UI's scripts and styles are files of its own, and it needs nothing more.
+    // The web pages' policy: the UI's scripts and styles are files of its own. Its default layout's
+    // top bar draws Swagger's logo, an SVG with an inline <style> the policy refuses; the base
+    // layout has no top bar (nor its box for loading another document), so nothing is refused.
     staticCSP: WEB_CSP,
-    uiConfig: { docExpansion: 'list', deepLinking: true, defaultModelsExpandDepth: 0, displayRequestDuration: true },
+    uiConfig: { layout: 'BaseLayout', docExpansion: 'list', deepLinking: true, defaultModelsExpandDepth: 0, displayRequestDuration: true },
     theme: { title: 'qwen-image-gateway API' },
   });
 }
