@@ -9,8 +9,8 @@ import { AppError, ERROR_KINDS, type ErrorKind } from '../domain/errors.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
 
-/** The document's security schemes: an API key as Bearer, an API key as fal's `Key`, the admin token. */
-export type SecurityScheme = 'bearerKey' | 'falKey' | 'adminToken';
+/** The document's security schemes: an API key as Bearer, an API key as fal's `Key`, the admin token, the metrics token. */
+export type SecurityScheme = 'bearerKey' | 'falKey' | 'adminToken' | 'metricsToken';
 
 /** A zod schema published under `#/components/schemas/{name}`. */
 export interface NamedSchema {
@@ -62,6 +62,8 @@ export interface ApiOperation {
   description?: string;
   /** Any one of these authenticates; empty for a public route. */
   security: readonly SecurityScheme[];
+  /** The route is public unless configured otherwise (/metrics with QIG_METRICS_TOKEN). */
+  securityOptional?: boolean;
   /** Objects whose fields are the parameters; a field's `.describe()` is the parameter's description. */
   parameters?: { path?: z.ZodObject; query?: z.ZodObject; header?: z.ZodObject };
   requestBody?: { required: boolean; content: Record<string, ApiContent> };

@@ -10,6 +10,7 @@ import { gradientImage } from '../helpers/images.js';
 import { OpenApiReader, type OpenApiDocument } from '../helpers/openapi.js';
 
 const ADMIN = 'admin-secret-for-openapi';
+const METRICS = 'metrics-secret-for-openapi';
 let gw: TestGateway;
 let reader: OpenApiReader;
 let png: Buffer;
@@ -45,7 +46,7 @@ describe('answers match the OpenAPI document', { timeout: 180_000 }, () => {
   before(async () => {
     png = await gradientImage(640, 480);
     gw = await startTestGateway({
-      env: { QIG_ADMIN_TOKEN: ADMIN },
+      env: { QIG_ADMIN_TOKEN: ADMIN, QIG_METRICS_TOKEN: METRICS },
       engines: new Map([['scripted', createScriptedEngine()]]),
       config: { engines: { scripted: { type: 'local' } }, routes: { '*': ['scripted'] } },
     });
@@ -65,7 +66,9 @@ describe('answers match the OpenAPI document', { timeout: 180_000 }, () => {
     assert.equal((await call('get', '/v1/balance', '/v1/balance', { auth: 'Bearer sk-wrong' })).status, 401);
     await call('get', '/v1/usage', '/v1/usage');
     assert.equal((await call('get', '/v1/usage', '/v1/usage?limit=0')).status, 400);
-    const metrics = await fetch(`${gw.url}/metrics`);
+    assert.equal((await call('get', '/metrics', '/metrics', { auth: null })).status, 401);
+    const metrics = await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${METRICS}` } });
+    assert.equal(metrics.status, 200);
     assert.match(metrics.headers.get('content-type') ?? '', /^text\/plain/);
   });
 

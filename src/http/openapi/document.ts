@@ -22,6 +22,7 @@ const SECURITY_SCHEMES: Record<SecurityScheme, Json> = {
   bearerKey: { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer sk-qig-…`.' },
   falKey: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'An API key the way fal clients send it: `Authorization: Key sk-qig-…`.' },
   adminToken: { type: 'http', scheme: 'bearer', description: 'The admin token (QIG_ADMIN_TOKEN): `Authorization: Bearer <token>`. Without a token configured the admin API does not exist.' },
+  metricsToken: { type: 'http', scheme: 'bearer', description: 'The metrics token (QIG_METRICS_TOKEN): when one is set, /metrics needs `Authorization: Bearer <token>`.' },
 };
 
 /** zod writes JavaScript's safe-integer bounds on every int; they say nothing to a client. */
@@ -172,7 +173,7 @@ export function buildOpenApiDocument(operations: readonly ApiOperation[], info: 
       tags: [operation.tag],
       summary: operation.summary,
       ...(operation.description ? { description: operation.description } : {}),
-      security: operation.security.map((scheme) => ({ [scheme]: [] })),
+      security: [...(operation.securityOptional ? [{}] : []), ...operation.security.map((scheme) => ({ [scheme]: [] }))],
       ...(params.length > 0 ? { parameters: params } : {}),
       ...(operation.requestBody ? { requestBody: { required: operation.requestBody.required, content: components.content(operation.requestBody.content, 'input') } } : {}),
       responses: responses(operation, components),

@@ -28,6 +28,8 @@ export const readyAnswer = z.object({
   ),
 });
 
+export const metricsRefusal = z.object({ error: z.object({ code: z.literal('unauthorized'), message: z.string() }) });
+
 const html = (description: string) => ({ 'text/html': { schema: { raw: { type: 'string', description } } } });
 const plainError = { name: 'PlainError', schema: plainErrorSchema };
 const fileError = (description: string, code: string, message: string) => ({
@@ -52,7 +54,27 @@ export function opsApi(): ApiOperation[] {
         '503': { description: 'Not ready: a required check failed.', content: { 'application/json': { schema: { name: 'ReadyAnswer', schema: readyAnswer } } } },
       },
     },
-    { ...ops, method: 'get', path: '/metrics', operationId: 'metrics', summary: 'Prometheus metrics', responses: { '200': { description: 'The exposition format.', content: { 'text/plain': { schema: { raw: { type: 'string' } } } } } } },
+    {
+      ...ops,
+      method: 'get',
+      path: '/metrics',
+      operationId: 'metrics',
+      summary: 'Prometheus metrics',
+      security: ['metricsToken'],
+      securityOptional: true,
+      responses: {
+        '200': { description: 'The exposition format.', content: { 'text/plain': { schema: { raw: { type: 'string' } } } } },
+        '401': {
+          description: 'QIG_METRICS_TOKEN is set and the request did not send it.',
+          content: {
+            'application/json': {
+              schema: { name: 'MetricsRefusal', schema: metricsRefusal },
+              examples: { refused: { summary: 'No token', value: { error: { code: 'unauthorized', message: '/metrics needs "Authorization: Bearer <QIG_METRICS_TOKEN>".' } } } },
+            },
+          },
+        },
+      },
+    },
     {
       ...ops,
       tag: 'Files',
