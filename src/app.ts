@@ -1,6 +1,6 @@
 /** Builds the HTTP app from its dependencies. No I/O happens at import time. */
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { BlobStore } from './blobs/blob-store.js';
 import type { UrlSigner } from './blobs/signing.js';
 import type { AppConfig } from './config/load.js';
@@ -21,6 +21,7 @@ import { opsRoutes, type ReadinessCheck } from './http/ops.js';
 import { parseJsonBody } from './http/json-body.js';
 import { answerUnmatched, clientErrorAnswer, frameworkErrorAnswer } from './http/unmatched.js';
 import { webRoutes } from './http/web.js';
+import { openApiRoutes } from './http/openapi/routes.js';
 import type { Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import type { TaskQueue } from './queue/queue.js';
@@ -54,6 +55,8 @@ export interface AppDeps {
   engineCapabilities: (name: string) => EngineCapabilities | undefined;
   /** The built web pages (default web/dist). */
   webDir?: string | undefined;
+  /** Sees each route as it is registered (the OpenAPI test lists them). */
+  onRoute?: ((route: RouteOptions) => void) | undefined;
 }
 
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -81,6 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // No per-request child logger: few requests log at all, and those name their request id.
     childLoggerFactory: (logger) => logger,
   });
+  if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
   // A connection must send its headers within 20 s, and only so many may be open at once.
   app.server.headersTimeout = 20_000;
   app.server.maxConnections = deps.config.limits.maxConnections;
@@ -142,6 +146,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(catalogRoutes, { prices: deps.accounts.billing.prices });
   await app.register(presetRoutes);
   await app.register(webRoutes, { dir: deps.webDir });
+  await app.register(openApiRoutes);
   if (adminToken) {
     await app.register(adminRoutes, { adminToken, accounts: deps.accounts });
     await app.register(adminTaskRoutes, {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RouteOptions } from 'fastify';
 import { sql } from 'kysely';
 import { buildApp } from './app.js';
 import { MAX_PRESIGN_SECONDS } from './blobs/s3-presign.js';
@@ -61,6 +61,8 @@ export interface GatewayOptions {
   listen?: boolean;
   /** The built web pages to serve (default web/dist; tests build their own). */
   webDir?: string;
+  /** Sees each route of the API app as it is registered (the OpenAPI test lists them). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 export interface Gateway {
@@ -242,6 +244,7 @@ async function assemble(config: AppConfig, options: GatewayOptions): Promise<Gat
       taskStore,
       engineCapabilities: (name) => router.get(name)?.capabilities,
       webDir: options.webDir,
+      onRoute: options.onRoute,
     });
   } else {
     app = await buildWorkerOpsApp({ logger, queue, readiness, metrics, metricsToken: config.metricsToken, engineHealth: () => router.health() });

@@ -43,8 +43,12 @@ export function errorHandler(render: ErrorRenderer): (thrown: unknown, request: 
 export const renderPlainError: ErrorRenderer = (error, request) => ({
   status: error.status,
   headers: retryAfterHeader(error),
-  body: { error: { code: error.kind, message: error.message, field: error.field ?? null }, request_id: request.id },
+  body: plainErrorBody(error, request.id),
 });
+
+export function plainErrorBody(error: AppError, requestId: string) {
+  return { error: { code: error.kind, message: error.message, field: error.field ?? null }, request_id: requestId };
+}
 
 export function retryAfterHeader(error: AppError): Record<string, string> | undefined {
   return error.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(Math.ceil(error.retryAfterSeconds)) };

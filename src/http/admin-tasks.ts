@@ -24,7 +24,7 @@ export interface AdminTaskDeps {
   routes: Readonly<Record<string, readonly string[]>>;
 }
 
-const querySchema = z
+export const adminTaskQuerySchema = z
   .object({
     status: z.enum(['queued', 'running', 'succeeded', 'failed', 'canceled']).optional(),
     keyId: z.string().min(1).optional(),
@@ -75,7 +75,7 @@ export async function adminTaskRoutes(app: FastifyInstance, deps: AdminTaskDeps)
   guardAdmin(app, deps.adminToken);
 
   app.get('/admin/v1/tasks', async (request) => {
-    const parsed = querySchema.safeParse(request.query);
+    const parsed = adminTaskQuerySchema.safeParse(request.query);
     if (!parsed.success) throw zodToAppError(parsed.error);
     const { status, keyId, model } = parsed.data;
     const limit = parsed.data.limit ?? 50;

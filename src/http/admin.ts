@@ -11,7 +11,7 @@ import { usageQuerySchema, usageFilter } from './usage-query.js';
 
 const amount = z.string({ error: 'must be a decimal amount as a string, like "10.00"' });
 
-const createKeySchema = z
+export const createKeySchema = z
   .object({
     name: z.string({ error: 'is required' }).min(1, 'must not be empty').max(200),
     balance: amount.nullable().optional(),
@@ -22,7 +22,7 @@ const createKeySchema = z
   })
   .strict();
 
-const creditSchema = z.object({ amount }).strict();
+export const creditSchema = z.object({ amount }).strict();
 
 
 export async function adminRoutes(app: FastifyInstance, deps: { adminToken: string; accounts: AccountService }): Promise<void> {

@@ -28,7 +28,8 @@ const TYPES: Readonly<Record<string, string>> = {
 
 const COMPRESSIBLE = new Set(['.html', '.js', '.css', '.svg', '.json', '.map']);
 
-const CSP = [
+/** The web pages' Content-Security-Policy; the API reference at /docs is served under it too. */
+export const WEB_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
@@ -100,7 +101,7 @@ export async function webRoutes(app: FastifyInstance, options: { dir?: string | 
   const page = (name: 'index' | 'admin') => (request: FastifyRequest, reply: FastifyReply) => {
     const file = current()?.pages.get(name);
     if (!file) return reply.code(503).type('text/html; charset=utf-8').header('retry-after', '10').send(notBuilt(dir));
-    reply.header('content-security-policy', CSP).header('referrer-policy', 'no-referrer');
+    reply.header('content-security-policy', WEB_CSP).header('referrer-policy', 'no-referrer');
     return send(request, reply, file, 'no-cache');
   };
 

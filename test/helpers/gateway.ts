@@ -1,5 +1,6 @@
 /** Starts the real gateway in-process on 127.0.0.1 port 0 with a temporary data dir. */
 import { writeFileSync } from 'node:fs';
+import type { RouteOptions } from 'fastify';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import type { Engine } from '../../src/engines/engine.js';
@@ -32,6 +33,8 @@ export interface TestGatewayOptions {
   clock?: Clock;
   /** Where the gateway logs (default: nowhere). */
   logger?: Logger;
+  /** Sees each route as it is registered. */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -44,13 +47,14 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     env.QIG_CONFIG = path;
   }
   const config = loadConfig(env, dataDir);
-  const { engines, worker, webDir, clock } = options;
+  const { engines, worker, webDir, clock, onRoute } = options;
   const gateway = await startGateway(config, {
     logger: options.logger ?? silentLogger(),
     ...(engines ? { engines } : {}),
     ...(worker ? { worker } : {}),
     ...(webDir ? { webDir } : {}),
     ...(clock ? { clock } : {}),
+    ...(onRoute ? { onRoute } : {}),
   });
   const key = gateway.developmentKey ?? '';
   return {

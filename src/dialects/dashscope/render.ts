@@ -2,9 +2,11 @@
  * DashScope response shapes (protocols.md §1.2–1.5): the sync answer, the task query, the task
  * list, and errors as `{code, message, request_id}` with DashScope's code strings. Pure.
  */
+import type { z } from 'zod';
 import type { AppError, ErrorKind } from '../../domain/errors.js';
 import type { TaskRecord, TaskStatus } from '../../domain/task.js';
 import { retryAfterHeader, type ErrorRenderer } from '../errors.js';
+import type { dashscopeErrorBody, dashscopeSubmitAnswer, dashscopeSyncAnswer } from './answers.js';
 
 export type DashScopeTaskStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELED' | 'UNKNOWN';
 
@@ -66,7 +68,7 @@ export function dashscopeError(error: { kind: ErrorKind; upstreamCode?: string |
   return own ? { ...mapped, code: error.upstreamCode as string } : mapped;
 }
 
-export function errorBody(error: AppError, requestId: string): { code: string; message: string; request_id: string } {
+export function errorBody(error: AppError, requestId: string): z.output<typeof dashscopeErrorBody> {
   return { code: dashscopeError(error).code, message: error.message, request_id: requestId };
 }
 
@@ -94,7 +96,7 @@ function withWarnings<T extends object>(output: T, task: TaskRecord): T & { warn
   return task.warnings.length > 0 ? { ...output, warnings: task.warnings } : output;
 }
 
-export function syncResponse(task: TaskRecord, urls: string[], requestId: string) {
+export function syncResponse(task: TaskRecord, urls: string[], requestId: string): z.output<typeof dashscopeSyncAnswer> {
   return {
     output: withWarnings(
       {
@@ -116,7 +118,7 @@ export function syncResponse(task: TaskRecord, urls: string[], requestId: string
   };
 }
 
-export function submitResponse(task: TaskRecord, requestId: string) {
+export function submitResponse(task: TaskRecord, requestId: string): z.output<typeof dashscopeSubmitAnswer> {
   return { output: { task_id: task.id, task_status: dashscopeStatus(task.status) }, request_id: requestId };
 }
 

@@ -16,25 +16,27 @@ const KNOWN_PARAMETERS = new Set(['n', 'size', 'negative_prompt', 'prompt_extend
 export const parametersSchema = z
   .object(
     {
-      n: z.number(wireType('must be an integer')).int('must be an integer').optional(),
-      size: z.string(wireType('must be a string like "1024*1536"')).optional(),
-      negative_prompt: z.string(wireType('must be a string')).optional(),
-      prompt_extend: z.boolean(wireType('must be true or false')).optional(),
-      watermark: z.boolean(wireType('must be true or false')).optional(),
-      seed: z.number(wireType('must be an integer')).int('must be an integer').optional(),
+      n: z.number(wireType('must be an integer')).int('must be an integer').optional().describe('Images to make (1 to the model\'s maximum, GET /v1/models).'),
+      size: z.string(wireType('must be a string like "1024*1536"')).optional().describe('Output size as "W*H"; by default it follows the last input image.'),
+      negative_prompt: z.string(wireType('must be a string')).optional().describe('What the images should not show.'),
+      prompt_extend: z.boolean(wireType('must be true or false')).optional().describe('Let the model rewrite the prompt (models that support it).'),
+      watermark: z.boolean(wireType('must be true or false')).optional().describe('Draw the "Qwen-Image" mark in the bottom-right corner.'),
+      seed: z.number(wireType('must be an integer')).int('must be an integer').optional().describe('0 to 2147483647; the same seed makes results more alike.'),
     },
     wireType('must be an object'),
   )
   .loose();
 
-const messagesBodySchema = z.object({
+export const messagesBodySchema = z.object({
   model: z.string(wireType('must be a string')).min(1, 'must not be empty'),
   input: z.object(
     {
       messages: z.array(
         z.object({
           role: z.string(wireType('must be a string')),
-          content: z.array(z.record(z.string(), z.unknown()), wireType('must be an array of {image} and {text} items')),
+          content: z
+            .array(z.record(z.string(), z.unknown()), wireType('must be an array of {image} and {text} items'))
+            .describe('Up to the model\'s number of {"image": "<URL or data URI>"} items, then one {"text": "<instruction>"}.'),
         }),
         wireType('must be an array with one user message'),
       ),
@@ -44,7 +46,7 @@ const messagesBodySchema = z.object({
   parameters: parametersSchema.optional(),
 });
 
-const promptBodySchema = z.object({
+export const promptBodySchema = z.object({
   model: z.string(wireType('must be a string')).min(1, 'must not be empty'),
   input: z.object(
     {

@@ -4,17 +4,19 @@
  * `{detail: [{loc, msg, type}]}` (422 for bad input), request errors as `{detail, error_type}`
  * with `x-fal-error-type`. Pure.
  */
+import type { z } from 'zod';
 import type { AppError, ErrorKind, TaskError } from '../../domain/errors.js';
 import type { TaskRecord } from '../../domain/task.js';
 import type { ErrorRenderer } from '../errors.js';
 import type { WebhookEnvelope } from '../../services/webhooks.js';
 import { fileNameOf, inferenceSeconds, queueStatusOf, type QueueLinks } from '../queue-common/status.js';
 import { locOf } from '../queue-common/loc.js';
+import type { falErrorBody, falResultAnswer, falSubmitAnswer } from './answers.js';
 
 export interface FalError {
   status: number;
   headers: Record<string, string>;
-  body: { detail: unknown; error_type?: string };
+  body: z.output<typeof falErrorBody>;
   /** For `error_type` on a COMPLETED status. */
   errorType: string;
   message: string;
@@ -107,7 +109,7 @@ export function finalResultFailure(failure: FalError): FalError {
 }
 
 /** The submit answer; a replayed Idempotency-Key may answer a task that already moved on. */
-export function submitBody(task: TaskRecord, links: QueueLinks, position: number) {
+export function submitBody(task: TaskRecord, links: QueueLinks, position: number): z.output<typeof falSubmitAnswer> {
   return { status: queueStatusOf(task.status), ...links, gateway_request_id: links.request_id, queue_position: position };
 }
 
@@ -121,7 +123,7 @@ export interface FalImage {
 }
 
 /** The result of a succeeded task; `urls` are signed URLs, or data URIs under sync_mode. */
-export function resultBody(task: TaskRecord, urls: readonly string[]) {
+export function resultBody(task: TaskRecord, urls: readonly string[]): z.output<typeof falResultAnswer> {
   const images: FalImage[] = task.outputs.map((output, i) => ({
     url: urls[i] ?? '',
     width: output.width,

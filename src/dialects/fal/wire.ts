@@ -31,7 +31,7 @@ const PRESET_NAMES = Object.keys(IMAGE_SIZE_PRESETS) as [string, ...string[]];
 
 const dimension = z.number(wireType('must be an integer')).int('must be an integer').min(1, 'must be at least 1');
 
-const falInputSchema = z
+export const falInputSchema = z
   .object({
     prompt: z.string(wireType('must be a string')),
     image_urls: z.array(z.string(wireType('must be an image URL or a data URI')), wireType('must be an array of image URLs or data URIs')).optional(),

@@ -3,12 +3,14 @@
  * metadata}}` with the DashScope-native answer as metadata, and every error as
  * `{code: <status>, msg, data: null}` with the statuses seed 004 lists (400, 401, 403, 429, 500).
  */
+import type { z } from 'zod';
 import type { AppError, ErrorKind } from '../../domain/errors.js';
 import type { TaskRecord } from '../../domain/task.js';
 import { syncResponse } from '../dashscope/render.js';
 import { revisedPrompt } from '../openai/render.js';
+import type { nebulaErrorBody, nebulaSuccessAnswer } from './answers.js';
 
-export function nebulaSuccess(task: TaskRecord, urls: string[], b64s: string[] | null, requestId: string) {
+export function nebulaSuccess(task: TaskRecord, urls: string[], b64s: string[] | null, requestId: string): z.output<typeof nebulaSuccessAnswer> {
   const revised = revisedPrompt(task) ?? '';
   return {
     code: 200,
@@ -57,7 +59,7 @@ const PREFIX: Record<400 | 401 | 403 | 429 | 500, string> = {
   500: 'Internal Server Error',
 };
 
-export function nebulaError(error: AppError): { status: number; body: { code: number; msg: string; data: null } } {
+export function nebulaError(error: AppError): { status: number; body: z.output<typeof nebulaErrorBody> } {
   const status = STATUS[error.kind];
   return { status, body: { code: status, msg: `${PREFIX[status]}: ${error.message}`, data: null } };
 }

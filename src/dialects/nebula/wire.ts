@@ -10,7 +10,7 @@ import type { FieldNames, GenerationRequest, ImageRef } from '../../domain/reque
 import { parametersSchema, unknownParameterWarnings } from '../dashscope/wire.js';
 import { wireType, zodToAppError } from '../zod-errors.js';
 
-const nebulaSchema = z.object({
+export const nebulaSchema = z.object({
   model: z.string(wireType('must be a string')).min(1, 'must not be empty'),
   prompt: z.string(wireType('must be a string')).optional(),
   response_format: z.enum(['url', 'b64_json'], wireType('must be "url" or "b64_json"')).optional(),

@@ -3,10 +3,12 @@
  * as `{error: {message, type, param, code}}` with the statuses the openai SDKs map to their error
  * classes and the retry hints they honour. Pure.
  */
+import type { z } from 'zod';
 import type { AppError, ErrorKind } from '../../domain/errors.js';
 import { formatSize } from '../../domain/size.js';
 import type { TaskRecord } from '../../domain/task.js';
 import type { ErrorRenderer } from '../errors.js';
+import { openAiResponseSize, type openAiErrorBody, type openAiImagesResponse } from './answers.js';
 
 export interface ImageItem {
   url?: string;
@@ -37,17 +39,17 @@ function created(task: TaskRecord): number {
  * client generated from that schema rejects any other, so another size is left out (the images
  * carry their own), and stream events say "auto", which their schema allows.
  */
-const OPENAI_SIZES: ReadonlySet<string> = new Set(['1024x1024', '1024x1536', '1536x1024']);
+const OPENAI_SIZES = openAiResponseSize.options;
 
-function answerSize(task: TaskRecord): string | undefined {
+function answerSize(task: TaskRecord): (typeof OPENAI_SIZES)[number] | undefined {
   const size = formatSize({ width: task.usage?.width ?? task.spec.size.width, height: task.usage?.height ?? task.spec.size.height }, 'x');
-  return OPENAI_SIZES.has(size) ? size : undefined;
+  return OPENAI_SIZES.find((allowed) => allowed === size);
 }
 
 /** Token counts have no meaning for Qwen-Image; the schema requires them, so they are zero. */
 const USAGE = { input_tokens: 0, input_tokens_details: { image_tokens: 0, text_tokens: 0 }, output_tokens: 0, total_tokens: 0 };
 
-export function imagesResponse(task: TaskRecord, items: ImageItem[]) {
+export function imagesResponse(task: TaskRecord, items: ImageItem[]): z.output<typeof openAiImagesResponse> {
   const revised = revisedPrompt(task);
   const size = answerSize(task);
   return {
@@ -121,7 +123,7 @@ export function openAiErrorStyle(kind: ErrorKind): OpenAiErrorStyle {
   return ERRORS[kind];
 }
 
-export function openAiError(error: AppError): { status: number; headers: Record<string, string>; body: { error: { message: string; type: string; param: string | null; code: string | null } } } {
+export function openAiError(error: AppError): { status: number; headers: Record<string, string>; body: z.output<typeof openAiErrorBody> } {
   const style = ERRORS[error.kind];
   // A Retry-After (e.g. a 409 while the same Idempotency-Key is still being accepted) means retry.
   const headers: Record<string, string> = { 'x-should-retry': String(style.retry || error.retryAfterSeconds !== undefined) };

@@ -145,6 +145,22 @@ export function coerceMultipartFields(fields: Readonly<Record<string, string>>):
   return out;
 }
 
+const editImage = z.union([z.string(), z.object({ image_url: z.string() })]);
+
+/**
+ * The images of a JSON edit body as the OpenAPI document shows them; `jsonEditImages` reads them
+ * (by hand, to name each bad item as the client wrote it).
+ */
+export const jsonEditBodySchema = openAiBodySchema.extend({
+  image: z.union([editImage, z.array(editImage)]).optional().describe('1 to 3 images: URLs, data URIs, or {"image_url": …}.'),
+  images: z.union([editImage, z.array(editImage)]).optional().describe('The same, under the name some clients use.'),
+});
+
+/** An edit as multipart/form-data: the same fields, and 1 to 3 image files as `image`, `image[]` or `image[N]`. */
+export const multipartEditBodySchema = openAiBodySchema.extend({
+  image: z.union([z.file(), z.array(z.file())]).describe('1 to 3 image files (up to 10 MB each), as "image", "image[]" or "image[N]".'),
+});
+
 /** Image values of a JSON edit body: `image` (a string or an array) or `images` (strings or `{image_url}`). */
 export function jsonEditImages(body: unknown): Array<{ value: string; field: string }> {
   if (typeof body !== 'object' || body === null) return [];

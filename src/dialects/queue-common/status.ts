@@ -3,7 +3,9 @@
  * the real queue position), IN_PROGRESS, COMPLETED (with `metrics.inference_time`), failures as
  * COMPLETED with `error` and `error_type`; log lines as `{message, level, source, timestamp}`. Pure.
  */
+import type { z } from 'zod';
 import type { TaskLogLine, TaskOutput, TaskRecord, TaskStatus } from '../../domain/task.js';
+import type { queueStatusAnswer } from './answers.js';
 
 export type QueueStatus = 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED';
 
@@ -61,7 +63,7 @@ export interface StatusExtras {
   failure?: { error: string; error_type: string } | null | undefined;
 }
 
-export function statusBody(task: TaskRecord, links: QueueLinks, extras: StatusExtras = {}) {
+export function statusBody(task: TaskRecord, links: QueueLinks, extras: StatusExtras = {}): z.output<typeof queueStatusAnswer> {
   const status = queueStatusOf(task.status);
   const seconds = status === 'COMPLETED' ? inferenceSeconds(task) : undefined;
   return {

@@ -5,12 +5,14 @@
  * `{error: {code, message}, request_id}` (auth, rate, balance) and the app's `{detail}` — request
  * validation as 422 `{detail: [{loc, msg, type}]}` like fal, which SeaArt clones. Pure.
  */
+import type { z } from 'zod';
 import type { AppError, ErrorKind } from '../../domain/errors.js';
 import type { TaskRecord } from '../../domain/task.js';
 import type { ErrorRenderer } from '../errors.js';
 import type { WebhookEnvelope } from '../../services/webhooks.js';
 import { locOf } from '../queue-common/loc.js';
 import { fileNameOf } from '../queue-common/status.js';
+import type { seaartErrorBody, seaartFailureAnswer, seaartResultAnswer } from './answers.js';
 
 export type SeaArtErrorType = 'INFERENCE_FAILURE' | 'INFERENCE_TIMEOUT' | 'REQUEST_INVALID' | 'CONTENT_BLOCKED' | 'CANCELED' | 'INTERNAL_SERVER_ERROR';
 
@@ -59,11 +61,11 @@ export function seaartFailure(task: TaskRecord): { error: string; error_type: Se
 }
 
 /** The `…/response` answer of a task that did not succeed. */
-export function failureResponse(task: TaskRecord, failure: { error: string; error_type: SeaArtErrorType }) {
+export function failureResponse(task: TaskRecord, failure: { error: string; error_type: SeaArtErrorType }): { status: number; body: z.output<typeof seaartFailureAnswer> } {
   return { status: FAILURE_STATUS[failure.error_type], body: { request_id: task.id, detail: failure.error, error_type: failure.error_type } };
 }
 
-export function resultBody(task: TaskRecord, urls: readonly string[]) {
+export function resultBody(task: TaskRecord, urls: readonly string[]): z.output<typeof seaartResultAnswer> {
   return {
     request_id: task.id,
     outputs: task.outputs.map((output, i) => ({
@@ -108,7 +110,7 @@ const APP_STATUS: Partial<Record<ErrorKind, number>> = {
   canceled: 400,
 };
 
-export function seaartError(error: Pick<AppError, 'kind' | 'message' | 'field' | 'retryAfterSeconds'>, requestId: string): { status: number; headers: Record<string, string>; body: unknown } {
+export function seaartError(error: Pick<AppError, 'kind' | 'message' | 'field' | 'retryAfterSeconds'>, requestId: string): { status: number; headers: Record<string, string>; body: z.output<typeof seaartErrorBody> } {
   const headers: Record<string, string> = error.retryAfterSeconds === undefined ? {} : { 'retry-after': String(Math.ceil(error.retryAfterSeconds)) };
   const gateway = GATEWAY[error.kind];
   if (gateway) return { status: gateway.status, headers, body: { error: { code: gateway.code, message: error.message }, request_id: requestId } };

@@ -9,7 +9,7 @@ import type { FieldNames, GenerationRequest } from '../../domain/request.js';
 import { unknownFields } from '../unknown-fields.js';
 import { wireType, zodToAppError } from '../zod-errors.js';
 
-const bodySchema = z
+export const seaartBodySchema = z
   .object({
     prompt: z.string(wireType('must be a string')),
     images: z.array(z.string(wireType('must be an image URL or base64 data')), wireType('must be an array of image URLs or base64 data')).optional(),
@@ -23,7 +23,7 @@ const bodySchema = z
   })
   .loose();
 
-const KNOWN = new Set(Object.keys(bodySchema.shape));
+const KNOWN = new Set(Object.keys(seaartBodySchema.shape));
 
 export const SEAART_FIELD_NAMES: FieldNames = {
   model: 'endpoint',
@@ -45,7 +45,7 @@ export interface SeaArtRequest {
 }
 
 export function translateSeaArt(body: unknown, model: string): SeaArtRequest {
-  const parsed = bodySchema.safeParse(body ?? {});
+  const parsed = seaartBodySchema.safeParse(body ?? {});
   if (!parsed.success) throw zodToAppError(parsed.error);
   const input = parsed.data;
   return {
