@@ -4,9 +4,10 @@ export type { Logger };
 
 /**
  * Credentials a library may log with the headers it was given (@fastify/multipart logs its busboy
- * options, request headers included, at trace): never written, whatever the level.
+ * options, request headers included, at trace): never written, whatever the level. Named paths,
+ * not wildcards: a wildcard path is searched on every line and halved the requests a node served.
  */
-const REDACTED = ['*.headers.authorization', '*.headers.cookie', '*.headers["x-api-key"]', '*.*.headers.authorization', '*.*.headers.cookie', '*.*.headers["x-api-key"]'];
+const REDACTED = ['busboyOptions', 'req', ''].flatMap((at) => ['authorization', 'cookie', '["x-api-key"]'].map((header) => `${at ? `${at}.` : ''}headers${header.startsWith('[') ? header : `.${header}`}`));
 
 /**
  * The server's logger: JSON lines (for collectors), or readable coloured lines for a person at a
