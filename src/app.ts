@@ -121,9 +121,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('preHandler', (request, _reply, done) =>
     withRequestNotes(request.notes ?? (request.notes = {}), () => withTraceContext(request.trace?.context ?? null, done)),
   );
+  const logsEveryRequest = deps.logger.isLevelEnabled('info');
   app.addHook('onResponse', (request, reply, done) => {
     metrics.observe(request, reply);
-    logRequest(request, reply);
+    // Nothing is built for a line that would not be written (`warn`, the high-throughput setting).
+    if (logsEveryRequest || reply.statusCode >= 500) logRequest(request, reply);
     endRequestTrace(request, reply);
     done();
   });

@@ -7,7 +7,7 @@
 import { SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestNotes } from '../lib/request-notes.js';
-import { startRequestSpan } from '../lib/tracing.js';
+import { startRequestSpan, tracingEnabled } from '../lib/tracing.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -58,6 +58,7 @@ export function logRequest(request: FastifyRequest, reply: FastifyReply): void {
 
 /** Starts the request's server span (null when tracing is off). */
 export function startRequestTrace(request: FastifyRequest): { span: Span; context: Context } | null {
+  if (!tracingEnabled()) return null;
   const route = request.routeOptions.url;
   return startRequestSpan(`${request.method} ${route ?? 'unmatched'}`, request.headers, {
     'http.request.method': request.method,
