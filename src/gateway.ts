@@ -211,7 +211,7 @@ async function assemble(config: AppConfig, options: GatewayOptions): Promise<Gat
   const stopWorker =
     config.role === 'api'
       ? null
-      : await startWorkerRole({ sweeper, queue, runner, retention, queueServices, logger, concurrency: config.limits.workerConcurrency, sharedQueue: config.redisUrl !== null });
+      : await startWorkerRole({ sweeper, queue, runner, retention, queueServices, logger, concurrency: config.limits.workerConcurrency, sharedQueue: config.redisUrl !== null, requeueIntervalMs: Math.min(60_000, Math.max(5_000, timings.leaseMs)) });
   const readiness = [{ name: 'database', check: async () => void (await sql`select 1`.execute(store.db)) }, ...drivers.readiness];
 
   let app: FastifyInstance | null = null;

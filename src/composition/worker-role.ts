@@ -21,6 +21,11 @@ export interface WorkerRoleParts {
   concurrency: number;
   /** The queue is Redis's, which can come back without its data. */
   sharedQueue: boolean;
+  /**
+   * How often queued tasks are queued again: the backstop for a task whose API node died between
+   * writing it and queueing it, and for a loss no reconnect revealed.
+   */
+  requeueIntervalMs: number;
 }
 
 /** Starts the worker role; returns the function that stops its timers (the queue closes with the gateway). */
@@ -47,7 +52,7 @@ export async function startWorkerRole(parts: WorkerRoleParts): Promise<() => voi
       );
     // Noticed on reconnect; the tick is the backstop for a loss no reconnect revealed.
     queue.onLost?.(() => refill('Redis came back without the task queue: refilled it from the database'));
-    requeue = setInterval(() => void sweeper.enqueueQueued().catch((error: unknown) => logger.warn({ err: error }, 're-queueing queued tasks failed')), 60_000);
+    requeue = setInterval(() => void sweeper.enqueueQueued().catch((error: unknown) => logger.warn({ err: error }, 're-queueing queued tasks failed')), parts.requeueIntervalMs);
     requeue.unref();
   }
   return () => {
