@@ -186,6 +186,20 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.alterTable('tasks').dropColumn('blob_scope').execute();
       },
     },
+    // Prices by engine: a task's settlement records the engine whose price it applied. Rows from
+    // before keep their amounts, with no engine (null).
+    '0005_engine_prices': {
+      async up(db: AnyDb) {
+        await db.schema.alterTable('usage_records').addColumn('engine', 'text').execute();
+        await db.schema.alterTable('ledger').addColumn('engine', 'text').execute();
+        await db.schema.alterTable('ledger').addColumn('unit_price_micros', 'bigint').execute();
+      },
+      async down(db: AnyDb) {
+        await db.schema.alterTable('ledger').dropColumn('unit_price_micros').execute();
+        await db.schema.alterTable('ledger').dropColumn('engine').execute();
+        await db.schema.alterTable('usage_records').dropColumn('engine').execute();
+      },
+    },
   };
 }
 

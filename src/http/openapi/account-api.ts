@@ -24,8 +24,9 @@ export const usageAnswer = z.object({
       taskId: z.string(),
       keyId: z.string(),
       model: z.string(),
+      engine: z.string().nullable().describe('The engine that produced the images ("a+b" when a failover split them; unitPrice is then their average); null on rows from before prices were by engine.'),
       images: z.number().int(),
-      unitPrice: amount,
+      unitPrice: amount.describe('The unit price applied: that of the engine that produced the images.'),
       amount,
       currency: z.string(),
       content: z.string(),
@@ -54,7 +55,11 @@ export const catalogModel = z.object({
   maxNegativePromptChars: z.number().int(),
   editSize: sizeSpec,
   generateSize: sizeSpec,
-  price: z.object({ perImage: amount, currency: z.string() }),
+  price: z.object({
+    perImage: amount.describe("The price of the route's first engine."),
+    currency: z.string(),
+    byEngine: z.record(z.string(), amount).describe('Each engine of the route at its own price; a submit holds the dearest.'),
+  }),
   endpoints: z.object({ seaart: z.string() }),
 });
 
