@@ -8,8 +8,9 @@
  *   1. `perEngine[engine]` by model id, family, then "*";
  *   2. 0 when the engine is the built-in CPU engine (type `local`): its classical edits are free
  *      unless `perEngine` names it;
- *   3. `perImage` by model id, family, then "*";
- *   4. the built-in default of the model id or family (0 for a model without one).
+ *   3. `perImage` or the built-in default by model id, then by family (a configured entry
+ *      replaces the default of the same name), then `perImage["*"]`, then 0. A built-in
+ *      default is thus more specific than a configured "*", as it always was.
  */
 import { AppError } from './errors.js';
 import type { ModelSpec } from './models.js';
@@ -57,8 +58,7 @@ function lookup(prices: Table, model: PricedModel): number | undefined {
 }
 
 export class PriceList {
-  private readonly defaults: Table;
-  private readonly configured: Table;
+  private readonly perModel: Table;
   private readonly perEngine = new Map<string, Table>();
   private readonly engineTypes: Readonly<Record<string, string>>;
 
@@ -67,15 +67,14 @@ export class PriceList {
     configured: Readonly<Record<string, string>>,
     options: PriceOptions = {},
   ) {
-    this.defaults = table(DEFAULT_PRICES, 'prices.default');
-    this.configured = table(configured, 'prices.perImage');
+    this.perModel = table({ ...DEFAULT_PRICES, ...configured }, 'prices.perImage');
     for (const [engine, prices] of Object.entries(options.perEngine ?? {})) this.perEngine.set(engine, table(prices, `prices.perEngine.${engine}`));
     this.engineTypes = options.engineTypes ?? {};
   }
 
   /** The price of one image of this model by `perImage` and the defaults (no engine's own), in micros. */
   perImage(model: PricedModel): number {
-    return lookup(this.configured, model) ?? lookup(this.defaults, model) ?? 0;
+    return lookup(this.perModel, model) ?? 0;
   }
 
   /** The price of one image of this model made by `engine`, in micros (see the order above). */
