@@ -52,14 +52,14 @@ function appliedPrice(parts: readonly ChargePart[], images: number, amount: numb
   return { engine: parts.map((p) => p.engine ?? 'unknown').join('+'), unitPriceMicros: images > 0 ? Math.round(amount / images) : 0 };
 }
 
-/** The usage line: seed 004's for one engine, one term per engine after a failover. */
-function chargeLine(parts: readonly ChargePart[], amount: number, currency: string): string {
-  if (parts.length === 1) {
-    const part = parts[0] as ChargePart;
-    return usageLine(part.images, part.unitPriceMicros, currency);
-  }
+/**
+ * The usage line: seed 004's for one engine, one term per engine after a failover; and what was
+ * charged when the hold capped it (prices changed while the task ran).
+ */
+function chargeLine(parts: readonly ChargePart[], amount: number, charged: number, currency: string): string {
   const terms = parts.map((p) => `${p.images} ${p.images === 1 ? 'image' : 'images'} × ${formatMoney(p.unitPriceMicros, currency)} (${p.engine ?? 'unknown'})`);
-  return `Image generation: ${terms.join(' + ')} = ${formatMoney(amount, currency)}`;
+  const line = parts.length === 1 ? usageLine((parts[0] as ChargePart).images, (parts[0] as ChargePart).unitPriceMicros, currency) : `Image generation: ${terms.join(' + ')} = ${formatMoney(amount, currency)}`;
+  return charged < amount ? `${line}, charged ${formatMoney(charged, currency)} (the hold)` : line;
 }
 
 /**
@@ -133,7 +133,7 @@ export async function settleEnded(trx: Transaction<Database>, task: TaskRecord, 
         unit_price_micros: applied.unitPriceMicros,
         amount_micros: charged,
         currency,
-        description: chargeLine(parts, charged, currency),
+        description: chargeLine(parts, amount, charged, currency),
         created_at: now,
         engine: applied.engine,
       })

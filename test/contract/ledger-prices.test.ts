@@ -153,6 +153,9 @@ for (const target of targets()) {
       const keyId = await addKey(store.db, 5_000_000);
       const capped = await run(keyId, 1, 100_000, [output(1, 'dear')], { parts: [{ engine: 'dear', images: 1, unitPriceMicros: 900_000 }] }, 'dear');
       assert.equal(capped.billing.chargedMicros, 100_000);
+      const cappedRow = (await ledger.usage({ keyId, engine: 'dear', limit: 10, offset: 0 })).records[0];
+      assert.equal(cappedRow?.description, 'Image generation: 1 image × ¥0.90 = ¥0.90, charged ¥0.10 (the hold)');
+      assert.equal(cappedRow?.amountMicros, 100_000);
       const legacy = await run(keyId, 2, 200_000, [output(1), output(2)], undefined, 'old');
       assert.deepEqual(legacy.billing, { state: 'settled', unitPriceMicros: 200_000, holdMicros: 400_000, chargedMicros: 400_000 });
       const usage = await ledger.usage({ keyId, limit: 10, offset: 0 });
