@@ -191,12 +191,15 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     '0005_engine_prices': {
       async up(db: AnyDb) {
         await db.schema.alterTable('usage_records').addColumn('engine', 'text').execute();
+        // Usage by engine (the usage routes' `engine=` filter).
+        await db.schema.createIndex('usage_engine_created').on('usage_records').columns(['engine', 'created_at']).execute();
         await db.schema.alterTable('ledger').addColumn('engine', 'text').execute();
         await db.schema.alterTable('ledger').addColumn('unit_price_micros', 'bigint').execute();
       },
       async down(db: AnyDb) {
         await db.schema.alterTable('ledger').dropColumn('unit_price_micros').execute();
         await db.schema.alterTable('ledger').dropColumn('engine').execute();
+        await db.schema.dropIndex('usage_engine_created').ifExists().execute();
         await db.schema.alterTable('usage_records').dropColumn('engine').execute();
       },
     },
