@@ -29,12 +29,17 @@ export interface CatalogModel {
   /** The size rule and default when editing (null for text-to-image models), and when generating. */
   editSize: SizeSpec | null;
   generateSize: SizeSpec | null;
-  price: { perImage: string; currency: string };
+  /**
+   * perImage: the price of the route's first engine (the one that serves unless it fails);
+   * byEngine: each engine of the route, in failover order, at its own price. A submit holds the
+   * dearest of them; each image is charged at the price of the engine that made it.
+   */
+  price: { perImage: string; currency: string; byEngine: Record<string, string> };
   /** The SeaArt queue's name for this model: POST /v1/queue/{seaart}. */
   endpoints: { seaart: string };
 }
 
-export function catalogEntry(model: ModelSpec, prices: PriceList): CatalogModel {
+export function catalogEntry(model: ModelSpec, prices: PriceList, route: readonly string[] = []): CatalogModel {
   return {
     id: model.id,
     object: 'model',
@@ -51,13 +56,17 @@ export function catalogEntry(model: ModelSpec, prices: PriceList): CatalogModel 
     maxNegativePromptChars: model.maxNegativePromptChars,
     editSize: model.edit ? { rule: model.editSize, default: model.editDefault } : null,
     generateSize: model.generate ? { rule: model.generateSize, default: model.generateDefault } : null,
-    price: { perImage: formatAmount(prices.perImage(model)), currency: prices.currency },
+    price: {
+      perImage: formatAmount(prices.forEngine(model, route[0] ?? null)),
+      currency: prices.currency,
+      byEngine: Object.fromEntries(route.map((engine) => [engine, formatAmount(prices.forEngine(model, engine))])),
+    },
     endpoints: { seaart: endpointNameOf(model.id) },
   };
 }
 
-export async function catalogRoutes(app: FastifyInstance, deps: { prices: PriceList }): Promise<void> {
-  const entries = listModels().map((model) => catalogEntry(model, deps.prices));
+export async function catalogRoutes(app: FastifyInstance, deps: { prices: PriceList; route?: (model: ModelSpec) => readonly string[] }): Promise<void> {
+  const entries = listModels().map((model) => catalogEntry(model, deps.prices, deps.route?.(model)));
   // The catalog and prices are fixed for the life of the process: render once.
   const list = JSON.stringify({ object: 'list', currency: deps.prices.currency, data: entries });
   const byId = new Map(entries.map((entry) => [entry.id, JSON.stringify(entry)]));
