@@ -21,8 +21,11 @@ export const CJK_FAMILIES: readonly CjkFamily[] = ['sc', 'tc', 'jp', 'kr'];
 
 /** The weight the Noto fonts are drawn at, to sit beside DejaVu Sans Bold. */
 const WEIGHT = 700;
-/** Decoded Noto slices kept (each is ~50–300 kB of font data and its parsed tables). */
-const MAX_CACHED_SLICES = 48;
+/**
+ * Decoded Noto slices kept. Each holds ~0.1–0.3 MB of font data and tables, plus fontkit's cached
+ * outline (~15 kB) of every glyph drawn from it; the most common characters sit in a few slices.
+ */
+const MAX_CACHED_SLICES = 16;
 
 type Range = [number, number];
 
