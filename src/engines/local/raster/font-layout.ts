@@ -13,6 +13,8 @@ export interface PlacedGlyph {
   glyph: Glyph;
   /** The face it comes from: 'dejavu' or a Noto slice (`sc:118`). */
   face: string;
+  /** Part of a right-to-left run (Arabic, Hebrew): glyphs are kept in logical order until drawn. */
+  rtl: boolean;
   /** Multiplies font units into ems. */
   unitScale: number;
   advance: number;
@@ -56,22 +58,37 @@ function faceFor(codePoint: number, order: readonly CjkFamily[]): string | undef
 interface Run {
   face: string;
   text: string;
+  rtl: boolean;
 }
 
-/** Consecutive characters from one face; characters no font has are left out. */
+/** Letters of the right-to-left scripts (Hebrew, Arabic, Syriac, Thaana, NKo and their presentation forms). */
+const RTL = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefe]/u;
+const LETTER = /\p{L}/u;
+
+/** Whether the text's first letter is right-to-left. */
+export function rightToLeft(text: string): boolean {
+  for (const char of text) if (LETTER.test(char)) return RTL.test(char);
+  return false;
+}
+
+/**
+ * Consecutive characters from one face and of one direction (a character that is no letter goes
+ * with the run before it); characters no font has are left out.
+ */
 function runsOf(text: string): Run[] {
   const order = familyOrder(text);
   const runs: Run[] = [];
   for (const char of text) {
     if (char === '\n') {
-      runs.push({ face: '\n', text: char });
+      runs.push({ face: '\n', text: char, rtl: false });
       continue;
     }
     const face = faceFor(char.codePointAt(0)!, order);
     if (face === undefined) continue;
     const last = runs.at(-1);
-    if (last?.face === face) last.text += char;
-    else runs.push({ face, text: char });
+    const rtl = LETTER.test(char) ? RTL.test(char) : (last?.rtl ?? false);
+    if (last?.face === face && last.rtl === rtl) last.text += char;
+    else runs.push({ face, text: char, rtl });
   }
   return runs;
 }
@@ -107,9 +124,13 @@ export async function shape(text: string): Promise<Atom[]> {
     const font = await loadFace(run.face);
     const unitScale = 1 / font.unitsPerEm;
     const laid = font.layout(run.text);
-    laid.glyphs.forEach((glyph, i) => {
+    // fontkit gives a right-to-left run in drawing order; lines are broken in logical order.
+    const indices = laid.glyphs.map((_, i) => i);
+    if (laid.direction === 'rtl') indices.reverse();
+    indices.forEach((i) => {
+      const glyph = laid.glyphs[i]!;
       const position = laid.positions[i]!;
-      const placed: PlacedGlyph = { glyph, face: run.face, unitScale, advance: position.xAdvance * unitScale, xOffset: position.xOffset * unitScale, yOffset: position.yOffset * unitScale };
+      const placed: PlacedGlyph = { glyph, face: run.face, rtl: laid.direction === 'rtl', unitScale, advance: position.xAdvance * unitScale, xOffset: position.xOffset * unitScale, yOffset: position.yOffset * unitScale };
       if (isSpace(glyph)) {
         flush();
         atoms.push({ glyphs: [placed], width: placed.advance, kind: 'space' });
@@ -122,6 +143,28 @@ export async function shape(text: string): Promise<Atom[]> {
   }
   flush();
   return atoms;
+}
+
+/**
+ * A line's glyphs in drawing order (a simplified bidi): in a left-to-right paragraph each stretch of
+ * right-to-left glyphs is reversed; in a right-to-left one the whole line is, then each
+ * left-to-right stretch back. Spaces at a stretch's ends stay where they are.
+ */
+export function visualOrder(glyphs: readonly PlacedGlyph[], rtlParagraph: boolean): PlacedGlyph[] {
+  const out = rtlParagraph ? [...glyphs].reverse() : [...glyphs];
+  const backwards = (g: PlacedGlyph): boolean => g.rtl !== rtlParagraph;
+  let i = 0;
+  while (i < out.length) {
+    if (!backwards(out[i]!) || isSpace(out[i]!.glyph)) {
+      i++;
+      continue;
+    }
+    let end = i;
+    for (let j = i; j < out.length && (backwards(out[j]!) || isSpace(out[j]!.glyph)); j++) if (!isSpace(out[j]!.glyph)) end = j;
+    out.splice(i, end - i + 1, ...out.slice(i, end + 1).reverse());
+    i = end + 1;
+  }
+  return out;
 }
 
 export interface Line {

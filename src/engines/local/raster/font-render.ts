@@ -5,7 +5,7 @@
 import type { Glyph } from 'fontkit';
 import sharp from 'sharp';
 import type { Line } from './font-layout.js';
-import { ASCENT, LINE_PITCH, blockHeight, fit, shape } from './font-layout.js';
+import { ASCENT, LINE_PITCH, blockHeight, fit, rightToLeft, shape, visualOrder } from './font-layout.js';
 
 export type Align = 'left' | 'centre' | 'right';
 
@@ -32,13 +32,13 @@ function outlineOf(glyph: Glyph): string {
   return d;
 }
 
-function svgOf(lines: readonly Line[], size: number, width: number, height: number, align: Align): string {
+function svgOf(lines: readonly Line[], size: number, width: number, height: number, align: Align, rtl: boolean): string {
   const paths: string[] = [];
   lines.forEach((line, index) => {
     const free = width - line.width * size;
     let x = align === 'left' ? 0 : align === 'right' ? free : free / 2;
     const baseline = (ASCENT + index * LINE_PITCH) * size;
-    for (const placed of line.glyphs) {
+    for (const placed of visualOrder(line.glyphs, rtl)) {
       const d = outlineOf(placed.glyph);
       if (d !== '') {
         const scale = placed.unitScale * size;
@@ -61,7 +61,7 @@ export async function renderCoverage(text: string, boxWidth: number, boxHeight: 
   const { lines, size } = fit(atoms, boxWidth, boxHeight, maxSize);
   const width = Math.max(1, Math.min(boxWidth, Math.ceil(Math.max(...lines.map((line) => line.width)) * size)));
   const height = Math.max(1, Math.min(boxHeight, Math.ceil(blockHeight(lines.length) * size)));
-  const { data, info } = await sharp(Buffer.from(svgOf(lines, size, width, height, align)))
+  const { data, info } = await sharp(Buffer.from(svgOf(lines, size, width, height, align, rightToLeft(text))))
     .extractChannel(3)
     .raw()
     .toBuffer({ resolveWithObject: true });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { drawText } from '../../../../../src/engines/local/ops/text.js';
 import { missingGlyphs } from '../../../../../src/engines/local/raster/font.js';
-import { familyOrder, fit, shape } from '../../../../../src/engines/local/raster/font-layout.js';
+import { familyOrder, fit, rightToLeft, shape, visualOrder } from '../../../../../src/engines/local/raster/font-layout.js';
 import { renderCoverage } from '../../../../../src/engines/local/raster/font-render.js';
 import { flatPng, makeCall, makeRaster, run } from '../fixtures.js';
 
@@ -98,5 +98,16 @@ describe('local ops: CJK text', () => {
     const coverage = await renderCoverage(text, 240, 200, 'left');
     assert.ok(coverage.width <= 240 && coverage.height <= 200);
     assert.equal(inkBands(coverage.alpha, coverage.width, coverage.height), lines.length);
+  });
+
+  it('draws right-to-left runs beside CJK in visual order, with a simplified bidi', async () => {
+    const drawn = async (text: string): Promise<string> => {
+      const { lines } = fit(await shape(text), 2000, 100);
+      assert.equal(lines.length, 1);
+      return visualOrder(lines[0]!.glyphs, rightToLeft(text)).map((g) => String.fromCodePoint(...g.glyph.codePoints)).join('');
+    };
+    assert.equal(await drawn('Hi שלום 你好'), 'Hi םולש 你好');
+    assert.equal(await drawn('שלום 你好'), '你好 םולש');
+    assert.equal(await drawn('你好 Qwen'), '你好 Qwen');
   });
 });
