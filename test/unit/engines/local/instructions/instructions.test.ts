@@ -206,8 +206,13 @@ describe('local instructions: what cannot be done', () => {
     assert.match(parseInstruction('rotate 45 degrees', { imageCount: 1 }).rejected[0]!.reason, /multiples of 90°/);
   });
 
-  it('refuses text the shipped font cannot draw', () => {
-    assert.match(parseInstruction('添加文字“新年快乐”', { imageCount: 1 }).rejected[0]!.reason, /no glyphs for 新年快乐/);
+  it('draws Chinese, Japanese and Korean text, and refuses text no shipped font can draw', () => {
+    assert.deepEqual(parseInstruction('添加文字“新年快乐”', { imageCount: 1 }).ops, [{ op: 'text', text: '新年快乐', position: 'bottom', colour: undefined }]);
+    assert.deepEqual(parseInstruction('add the text "こんにちは 안녕" at the top', { imageCount: 1 }).ops, [{ op: 'text', text: 'こんにちは 안녕', position: 'top', colour: undefined }]);
+    // The text keeps its full-width punctuation (the rest of the instruction is read after NFKC).
+    assert.deepEqual(parseInstruction('在底部添加文字“新年快乐，万事如意！”', { imageCount: 1 }).ops, [{ op: 'text', text: '新年快乐，万事如意！', position: 'bottom', colour: undefined }]);
+    assert.deepEqual(parseInstruction('add the text ＂ＳＡＬＥ＂ at the top', { imageCount: 1 }).ops, [{ op: 'text', text: 'SALE', position: 'top', colour: undefined }]);
+    assert.match(parseInstruction('添加文字“新年𓀀”', { imageCount: 1 }).rejected[0]!.reason, /no shipped font .*has glyphs for 𓀀;/u);
   });
 
   it('treats an instruction that only keeps things as nothing to do', () => {
