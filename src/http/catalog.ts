@@ -1,11 +1,20 @@
 /**
- * GET /v1/models: the model catalog with each model's capabilities, size rules and price, for the
- * playground and for clients (the list also reads as OpenAI's `models.list()`). Public: no key.
+ * GET /v1/models: the model catalog with each model's capabilities, size rules, price and the engine
+ * that serves it, for the playground and for clients (the list also reads as OpenAI's
+ * `models.list()`: extra fields only). Public: no key.
  */
 import type { FastifyInstance } from 'fastify';
+import { BUILT_IN_SUMMARY, CONNECT_DASHSCOPE, isGenerativeEngine, VOCABULARY_DOC } from '../domain/built-in-engine.js';
 import { endpointNameOf, listModels, type DefaultSize, type ModelSpec, type SizeRule } from '../domain/models.js';
 import { formatAmount } from '../domain/money.js';
 import type { PriceList } from '../domain/prices.js';
+import { VOCABULARY } from '../engines/local/plan.js';
+
+/** The engine a model's route tries first, by its configured name and type. */
+export interface EngineRef {
+  name: string;
+  type: string;
+}
 
 interface SizeSpec {
   rule: SizeRule;
@@ -32,9 +41,25 @@ export interface CatalogModel {
   price: { perImage: string; currency: string };
   /** The SeaArt queue's name for this model: POST /v1/queue/{seaart}. */
   endpoints: { seaart: string };
+  /** The engine that serves the model first; `generative: false` for the built-in CPU engine. Null when none can. */
+  engine: (EngineRef & { generative: boolean }) | null;
 }
 
-export function catalogEntry(model: ModelSpec, prices: PriceList): CatalogModel {
+/** The list's description of the built-in CPU engine, for the models whose engine is not generative. */
+export const BUILT_IN_ENGINE_INFO = {
+  summary: BUILT_IN_SUMMARY,
+  connect: CONNECT_DASHSCOPE,
+  vocabulary: VOCABULARY,
+  docs: VOCABULARY_DOC,
+};
+
+export interface CatalogDeps {
+  prices: PriceList;
+  /** The engine a model's route tries first, if any. */
+  engineOf: (model: ModelSpec) => EngineRef | null;
+}
+
+export function catalogEntry(model: ModelSpec, prices: PriceList, engine: EngineRef | null): CatalogModel {
   return {
     id: model.id,
     object: 'model',
@@ -53,13 +78,14 @@ export function catalogEntry(model: ModelSpec, prices: PriceList): CatalogModel 
     generateSize: model.generate ? { rule: model.generateSize, default: model.generateDefault } : null,
     price: { perImage: formatAmount(prices.perImage(model)), currency: prices.currency },
     endpoints: { seaart: endpointNameOf(model.id) },
+    engine: engine === null ? null : { name: engine.name, type: engine.type, generative: isGenerativeEngine(engine.type) },
   };
 }
 
-export async function catalogRoutes(app: FastifyInstance, deps: { prices: PriceList }): Promise<void> {
-  const entries = listModels().map((model) => catalogEntry(model, deps.prices));
-  // The catalog and prices are fixed for the life of the process: render once.
-  const list = JSON.stringify({ object: 'list', currency: deps.prices.currency, data: entries });
+export async function catalogRoutes(app: FastifyInstance, deps: CatalogDeps): Promise<void> {
+  const entries = listModels().map((model) => catalogEntry(model, deps.prices, deps.engineOf(model)));
+  // The catalog, prices and routes are fixed for the life of the process: render once.
+  const list = JSON.stringify({ object: 'list', currency: deps.prices.currency, data: entries, builtInEngine: BUILT_IN_ENGINE_INFO });
   const byId = new Map(entries.map((entry) => [entry.id, JSON.stringify(entry)]));
   const json = 'application/json; charset=utf-8';
 
