@@ -114,14 +114,15 @@ export interface WebSuite {
   close(): Promise<void>;
 }
 
-export async function startWebSuite(env: Record<string, string> = {}): Promise<WebSuite> {
+/** `config`: the gateway's config file (JSON), e.g. routes to a fake upstream. */
+export async function startWebSuite(env: Record<string, string> = {}, config?: Record<string, unknown>): Promise<WebSuite> {
   // The browser first: when it cannot start, nothing is left running to keep the test alive.
   const browser = await launchBrowser();
   let web: Awaited<ReturnType<typeof buildWeb>> | undefined;
   let gw: TestGateway;
   try {
     web = await buildWeb();
-    gw = await startTestGateway({ env, webDir: web.dir });
+    gw = await startTestGateway({ env, webDir: web.dir, ...(config ? { config } : {}) });
   } catch (error) {
     await browser.close();
     web?.remove();
