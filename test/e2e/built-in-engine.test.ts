@@ -78,6 +78,16 @@ describe('the built-in engine says what it is', () => {
       assert.equal(generated.status, 200);
       assert.equal(generated.json.output.warnings[0], BUILT_IN_WARNING);
       assert.match(generated.json.output.warnings.join('\n'), /placeholder/);
+      // The queue dialects show a task's warnings as WARN lines of its logs (fal here; SeaArt shares them).
+      const key = { authorization: `Key ${server.key}`, 'content-type': 'application/json' };
+      const queued = (await (await fetch(`${server.url}/fal/fal-ai/qwen-image-2/text-to-image`, { method: 'POST', headers: key, body: JSON.stringify({ prompt: 'a red kite' }) })).json()) as { request_id: string };
+      let status: Record<string, any> = {};
+      for (let i = 0; i < 400 && status.status !== 'COMPLETED'; i += 1) {
+        if (i > 0) await new Promise((resolve) => setTimeout(resolve, 25));
+        status = (await (await fetch(`${server.url}/fal/fal-ai/qwen-image-2/requests/${queued.request_id}/status?logs=1`, { headers: key })).json()) as Record<string, any>;
+      }
+      assert.equal(status.status, 'COMPLETED', JSON.stringify(status));
+      assert.ok(status.logs.some((line: { level: string; message: string }) => line.level === 'WARN' && line.message === BUILT_IN_WARNING), JSON.stringify(status.logs));
       // The OpenAI dialect has no warnings field: none is invented.
       const openai = await post(server, '/v1/images/generations', { model: 'qwen-image-2.0', prompt: 'a red kite', size: '512x512' });
       assert.equal(openai.status, 200);
