@@ -14,7 +14,7 @@ import { presetRoutes } from './http/presets.js';
 import { adminRoutes } from './http/admin.js';
 import { adminTaskRoutes } from './http/admin-tasks.js';
 import { BodyGuard } from './http/body-guard.js';
-import { catalogRoutes, type EngineRef } from './http/catalog.js';
+import { catalogRoutes, type CatalogEngines } from './http/catalog.js';
 import { fileRoutes } from './http/files.js';
 import type { HttpMetrics } from './http/metrics.js';
 import { opsRoutes, type ReadinessCheck } from './http/ops.js';
@@ -29,7 +29,6 @@ import type { AccountService } from './services/accounts.js';
 import type { EngineHealth } from './services/engine-guard.js';
 import type { KeyService } from './services/keys.js';
 import type { EngineCapabilities } from './engines/engine.js';
-import type { ModelSpec } from './domain/models.js';
 import type { TaskStore } from './store/ports.js';
 import { endRequestTrace, logRequest, startRequestTrace } from './http/request-log.js';
 import { withRequestNotes } from './lib/request-notes.js';
@@ -54,8 +53,8 @@ export interface AppDeps {
   taskStore: TaskStore;
   /** An engine's declared capabilities, by name (the admin API shows them). */
   engineCapabilities: (name: string) => EngineCapabilities | undefined;
-  /** The engine a model's route tries first, if any (the catalog names it). */
-  engineOf: (model: ModelSpec) => EngineRef | null;
+  /** Each model's first engine and the built-in engine's vocabulary, for the catalog. */
+  catalogEngines: CatalogEngines;
   /** The built web pages (default web/dist). */
   webDir?: string | undefined;
   /** Sees each route as it is registered (the OpenAPI test lists them). */
@@ -148,7 +147,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(falRoutes, deps.dialect);
   const { adminToken } = deps.config;
   await app.register(accountRoutes, { dialect: deps.dialect, billing: deps.accounts.billing });
-  await app.register(catalogRoutes, { prices: deps.accounts.billing.prices, engineOf: deps.engineOf });
+  await app.register(catalogRoutes, { prices: deps.accounts.billing.prices, engines: deps.catalogEngines });
   await app.register(presetRoutes);
   await app.register(webRoutes, { dir: deps.webDir });
   await app.register(openApiRoutes);

@@ -25,6 +25,7 @@ import { listModels, type ModelSpec } from './domain/models.js';
 import { PriceList } from './domain/prices.js';
 import type { Engine } from './engines/engine.js';
 import type { EngineConfig } from './engines/options.js';
+import { VOCABULARY } from './engines/local/index.js';
 import { createEngines } from './engines/registry.js';
 import type { EngineRef } from './http/catalog.js';
 import { createMetrics } from './http/metrics.js';
@@ -252,7 +253,7 @@ async function assemble(config: AppConfig, options: GatewayOptions): Promise<Gat
       engineHealth: () => router.health(),
       taskStore,
       engineCapabilities: (name) => router.get(name)?.capabilities,
-      engineOf,
+      catalogEngines: { engineOf, vocabulary: VOCABULARY },
       webDir: options.webDir,
       onRoute: options.onRoute,
     });

@@ -8,7 +8,6 @@ import { BUILT_IN_SUMMARY, CONNECT_DASHSCOPE, isGenerativeEngine, VOCABULARY_DOC
 import { endpointNameOf, listModels, type DefaultSize, type ModelSpec, type SizeRule } from '../domain/models.js';
 import { formatAmount } from '../domain/money.js';
 import type { PriceList } from '../domain/prices.js';
-import { VOCABULARY } from '../engines/local/plan.js';
 
 /** The engine a model's route tries first, by its configured name and type. */
 export interface EngineRef {
@@ -45,18 +44,17 @@ export interface CatalogModel {
   engine: (EngineRef & { generative: boolean }) | null;
 }
 
-/** The list's description of the built-in CPU engine, for the models whose engine is not generative. */
-export const BUILT_IN_ENGINE_INFO = {
-  summary: BUILT_IN_SUMMARY,
-  connect: CONNECT_DASHSCOPE,
-  vocabulary: VOCABULARY,
-  docs: VOCABULARY_DOC,
-};
+/** What the catalog says about engines, from the composition root (which knows the routes). */
+export interface CatalogEngines {
+  /** The engine a model's route tries first, if any. */
+  engineOf: (model: ModelSpec) => EngineRef | null;
+  /** The built-in CPU engine's vocabulary, listed for the models whose engine is not generative. */
+  vocabulary: readonly string[];
+}
 
 export interface CatalogDeps {
   prices: PriceList;
-  /** The engine a model's route tries first, if any. */
-  engineOf: (model: ModelSpec) => EngineRef | null;
+  engines: CatalogEngines;
 }
 
 export function catalogEntry(model: ModelSpec, prices: PriceList, engine: EngineRef | null): CatalogModel {
@@ -83,9 +81,10 @@ export function catalogEntry(model: ModelSpec, prices: PriceList, engine: Engine
 }
 
 export async function catalogRoutes(app: FastifyInstance, deps: CatalogDeps): Promise<void> {
-  const entries = listModels().map((model) => catalogEntry(model, deps.prices, deps.engineOf(model)));
+  const entries = listModels().map((model) => catalogEntry(model, deps.prices, deps.engines.engineOf(model)));
+  const builtInEngine = { summary: BUILT_IN_SUMMARY, connect: CONNECT_DASHSCOPE, vocabulary: deps.engines.vocabulary, docs: VOCABULARY_DOC };
   // The catalog, prices and routes are fixed for the life of the process: render once.
-  const list = JSON.stringify({ object: 'list', currency: deps.prices.currency, data: entries, builtInEngine: BUILT_IN_ENGINE_INFO });
+  const list = JSON.stringify({ object: 'list', currency: deps.prices.currency, data: entries, builtInEngine });
   const byId = new Map(entries.map((entry) => [entry.id, JSON.stringify(entry)]));
   const json = 'application/json; charset=utf-8';
 
