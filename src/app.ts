@@ -147,7 +147,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(falRoutes, deps.dialect);
   const { adminToken } = deps.config;
   await app.register(accountRoutes, { dialect: deps.dialect, billing: deps.accounts.billing });
-  await app.register(catalogRoutes, { prices: deps.accounts.billing.prices, engines: deps.catalogEngines });
+  await app.register(catalogRoutes, { prices: deps.accounts.billing.prices, route: (model) => deps.accounts.billing.route(model), engines: deps.catalogEngines });
   await app.register(presetRoutes);
   await app.register(webRoutes, { dir: deps.webDir });
   await app.register(openApiRoutes);

@@ -161,7 +161,10 @@ async function assemble(config: AppConfig, options: GatewayOptions): Promise<Gat
   if (notice) logger.warn({ models: notice.models }, notice.message);
 
   const keys = new KeyService(stores.keys, clock);
-  const billing = new BillingService(stores.ledger, new PriceList(config.prices.currency, config.prices.perImage), clock, logger);
+  // Priced by the engines that run (their types: a `local` engine is free unless perEngine names it).
+  const engineTypes = Object.fromEntries([...engines].map(([name, engine]) => [name, engine.type]));
+  const prices = new PriceList(config.prices.currency, config.prices.perImage, { perEngine: config.prices.perEngine, engineTypes });
+  const billing = new BillingService(stores.ledger, prices, clock, logger, (model) => router.route(model).map((engine) => engine.name));
   const accounts = new AccountService(keys, billing);
   const inputs = new InputService(safeFetch, blobs, new Semaphore(config.limits.intakeConcurrency), {
     maxInputPixels: config.limits.maxInputPixels,
@@ -180,7 +183,7 @@ async function assemble(config: AppConfig, options: GatewayOptions): Promise<Gat
 
   const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const runner = new TaskRunner(
-    { store: taskStore, queue, events, blobs, signer, router, outputs: new BlobOutputWriter(blobs, safeFetch, config.fetch.timeoutMs), clock, logger },
+    { store: taskStore, queue, events, blobs, signer, router, outputs: new BlobOutputWriter(blobs, safeFetch, config.fetch.timeoutMs), unitPrice: (model, engine) => billing.unitPrice(model, engine), clock, logger },
     {
       workerId,
       leaseMs: timings.leaseMs,

@@ -37,7 +37,12 @@ export interface CatalogModel {
   /** The size rule and default when editing (null for text-to-image models), and when generating. */
   editSize: SizeSpec | null;
   generateSize: SizeSpec | null;
-  price: { perImage: string; currency: string };
+  /**
+   * perImage: the price of the route's first engine (the one that serves unless it fails);
+   * byEngine: each engine of the route, in failover order, at its own price. A submit holds the
+   * dearest of them; each image is charged at the price of the engine that made it.
+   */
+  price: { perImage: string; currency: string; byEngine: Record<string, string> };
   /** The SeaArt queue's name for this model: POST /v1/queue/{seaart}. */
   endpoints: { seaart: string };
   /** The engine that serves the model first; `generative: false` for the built-in CPU engine. Null when none can. */
@@ -54,10 +59,12 @@ export interface CatalogEngines {
 
 export interface CatalogDeps {
   prices: PriceList;
+  /** The names of the engines of a model's route, in failover order (for their prices). */
+  route?: (model: ModelSpec) => readonly string[];
   engines: CatalogEngines;
 }
 
-export function catalogEntry(model: ModelSpec, prices: PriceList, engine: EngineRef | null): CatalogModel {
+export function catalogEntry(model: ModelSpec, prices: PriceList, route: readonly string[] = [], engine: EngineRef | null = null): CatalogModel {
   return {
     id: model.id,
     object: 'model',
@@ -74,14 +81,18 @@ export function catalogEntry(model: ModelSpec, prices: PriceList, engine: Engine
     maxNegativePromptChars: model.maxNegativePromptChars,
     editSize: model.edit ? { rule: model.editSize, default: model.editDefault } : null,
     generateSize: model.generate ? { rule: model.generateSize, default: model.generateDefault } : null,
-    price: { perImage: formatAmount(prices.perImage(model)), currency: prices.currency },
+    price: {
+      perImage: formatAmount(prices.forEngine(model, route[0] ?? null)),
+      currency: prices.currency,
+      byEngine: Object.fromEntries(route.map((engine) => [engine, formatAmount(prices.forEngine(model, engine))])),
+    },
     endpoints: { seaart: endpointNameOf(model.id) },
     engine: engine === null ? null : { name: engine.name, type: engine.type, generative: isGenerativeEngine(engine.type) },
   };
 }
 
 export async function catalogRoutes(app: FastifyInstance, deps: CatalogDeps): Promise<void> {
-  const entries = listModels().map((model) => catalogEntry(model, deps.prices, deps.engines.engineOf(model)));
+  const entries = listModels().map((model) => catalogEntry(model, deps.prices, deps.route?.(model), deps.engines.engineOf(model)));
   const builtInEngine = { summary: BUILT_IN_SUMMARY, connect: CONNECT_DASHSCOPE, vocabulary: deps.engines.vocabulary, docs: VOCABULARY_DOC };
   // The catalog, prices and routes are fixed for the life of the process: render once.
   const list = JSON.stringify({ object: 'list', currency: deps.prices.currency, data: entries, builtInEngine });

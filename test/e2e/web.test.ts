@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { startFakeDashScope, type FakeDashScope } from '../fakes/dashscope.js';
-import { DESKTOP, PHONE, scene, screenshot, startWebSuite, textOf, unnamedControls, browserSkip, type WebSuite } from '../helpers/browser.js';
+import { DESKTOP, LOCAL_PRICED, PHONE, scene, screenshot, startWebSuite, textOf, unnamedControls, browserSkip, type WebSuite } from '../helpers/browser.js';
 
 const run = promisify(execFile);
 
@@ -32,7 +32,8 @@ async function uploadTwo(page: Page): Promise<void> {
 
 describe('web playground', { timeout: 180_000, skip: browserSkip() }, () => {
   before(async () => {
-    suite = await startWebSuite();
+    // The local engine is free unless priced for itself: priced here, so the pages show a cost.
+    suite = await startWebSuite({}, LOCAL_PRICED);
     square = await scene(480, 480, '#f97316', '#fde68a');
     landscape = await scene(900, 600, '#2563eb', '#a5f3fc');
   });

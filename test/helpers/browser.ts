@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import { build } from 'vite';
 import { startTestGateway, type TestGateway } from './gateway.js';
 import { tempDir } from './stores.js';
+import { DEFAULT_PRICES } from '../../src/domain/prices.js';
 
 export const ARTIFACTS = resolve('test-artifacts', 'web');
 
@@ -113,6 +114,9 @@ export interface WebSuite {
   assertClean(): void;
   close(): Promise<void>;
 }
+
+/** A config that prices the built-in local engine (free by default) at the models' default prices. */
+export const LOCAL_PRICED: Record<string, unknown> = { prices: { perEngine: { local: { ...DEFAULT_PRICES } } } };
 
 /** `config`: the gateway's config file (JSON), e.g. routes to a fake upstream. */
 export async function startWebSuite(env: Record<string, string> = {}, config?: Record<string, unknown>): Promise<WebSuite> {

@@ -24,8 +24,9 @@ export const usageAnswer = z.object({
       taskId: z.string(),
       keyId: z.string(),
       model: z.string(),
+      engine: z.string().nullable().describe('The engine that produced the images ("a+b" when a failover split them; unitPrice is then their average); null on rows from before prices were by engine.'),
       images: z.number().int(),
-      unitPrice: amount,
+      unitPrice: amount.describe('The unit price applied: that of the engine that produced the images.'),
       amount,
       currency: z.string(),
       content: z.string(),
@@ -54,7 +55,11 @@ export const catalogModel = z.object({
   maxNegativePromptChars: z.number().int(),
   editSize: sizeSpec,
   generateSize: sizeSpec,
-  price: z.object({ perImage: amount, currency: z.string() }),
+  price: z.object({
+    perImage: amount.describe("The price of the route's first engine."),
+    currency: z.string(),
+    byEngine: z.record(z.string(), amount).describe('Each engine of the route at its own price; a submit holds the dearest.'),
+  }),
   endpoints: z.object({ seaart: z.string() }),
   engine: z
     .object({
@@ -98,7 +103,7 @@ const MODEL_EXAMPLE = {
   maxNegativePromptChars: 500,
   editSize: { rule: { kind: 'sides', min: 512, max: 2048, multiple: 16 }, default: { kind: 'last-image-area', pixels: 1048576 } },
   generateSize: null,
-  price: { perImage: '0.18', currency: 'CNY' },
+  price: { perImage: '0.18', currency: 'CNY', byEngine: { cloud: '0.18', local: '0.00' } },
   endpoints: { seaart: 'qwen_image_edit_plus' },
   engine: { name: 'dashscope', type: 'dashscope', generative: true },
 };
@@ -145,7 +150,7 @@ export function accountApi(): ApiOperation[] {
                 page: {
                   summary: 'One task',
                   value: {
-                    data: [{ taskId: '0385dc79-5cf9-4bd6-9fd4-5b5b3b0d2f43', keyId: 'key_3f9a1c', model: 'qwen-image-edit-plus', images: 2, unitPrice: '0.18', amount: '0.36', currency: 'CNY', content: 'qwen-image-edit-plus: 2 images', createdAt: '2026-01-05T02:12:09.881Z' }],
+                    data: [{ taskId: '0385dc79-5cf9-4bd6-9fd4-5b5b3b0d2f43', keyId: 'key_3f9a1c', model: 'qwen-image-edit-plus', engine: 'cloud', images: 2, unitPrice: '0.18', amount: '0.36', currency: 'CNY', content: 'Image generation: 2 images × ¥0.18 = ¥0.36', createdAt: '2026-01-05T02:12:09.881Z' }],
                     total: 1,
                     totals: { images: 2, amount: '0.36', currency: 'CNY' },
                   },
