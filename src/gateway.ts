@@ -14,16 +14,20 @@ import { openDrivers } from './composition/drivers.js';
 import { createQueueServices } from './composition/queue-services.js';
 import { openStores } from './composition/stores.js';
 import { workerTimings, type WorkerTimings } from './composition/timings.js';
+import { builtInEngineNotice } from './composition/built-in-notice.js';
 import { startTracing } from './composition/tracing.js';
 import { startWorkerRole } from './composition/worker-role.js';
 import type { AppConfig } from './config/load.js';
 import type { DialectContext } from './dialects/context.js';
 import { falWebhook } from './dialects/fal/render.js';
 import { seaartWebhook } from './dialects/seaart/render.js';
+import { listModels, type ModelSpec } from './domain/models.js';
 import { PriceList } from './domain/prices.js';
 import type { Engine } from './engines/engine.js';
 import type { EngineConfig } from './engines/options.js';
+import { VOCABULARY } from './engines/local/index.js';
 import { createEngines } from './engines/registry.js';
+import type { EngineRef } from './http/catalog.js';
 import { createMetrics } from './http/metrics.js';
 import { buildWorkerOpsApp } from './http/worker-ops.js';
 import { systemClock, type Clock } from './lib/clock.js';
@@ -149,6 +153,12 @@ async function assemble(config: AppConfig, options: GatewayOptions): Promise<Gat
     new Map([...engines].map(([name, engine]) => [name, new GuardedEngine(engine, guardOptions(config.engines[name]), clock, metrics)])),
     config.routes,
   );
+  const engineOf = (model: ModelSpec): EngineRef | null => {
+    const first = router.route(model)[0];
+    return first ? { name: first.name, type: first.type } : null;
+  };
+  const notice = builtInEngineNotice(listModels(), engineOf);
+  if (notice) logger.warn({ models: notice.models }, notice.message);
 
   const keys = new KeyService(stores.keys, clock);
   // Priced by the engines that run (their types: a `local` engine is free unless perEngine names it).
@@ -246,6 +256,7 @@ async function assemble(config: AppConfig, options: GatewayOptions): Promise<Gat
       engineHealth: () => router.health(),
       taskStore,
       engineCapabilities: (name) => router.get(name)?.capabilities,
+      catalogEngines: { engineOf, vocabulary: VOCABULARY },
       webDir: options.webDir,
       onRoute: options.onRoute,
     });

@@ -118,6 +118,7 @@ export interface WebSuite {
 /** A config that prices the built-in local engine (free by default) at the models' default prices. */
 export const LOCAL_PRICED: Record<string, unknown> = { prices: { perEngine: { local: { ...DEFAULT_PRICES } } } };
 
+/** `config`: the gateway's config file (JSON), e.g. routes to a fake upstream. */
 export async function startWebSuite(env: Record<string, string> = {}, config?: Record<string, unknown>): Promise<WebSuite> {
   // The browser first: when it cannot start, nothing is left running to keep the test alive.
   const browser = await launchBrowser();

@@ -61,9 +61,29 @@ export const catalogModel = z.object({
     byEngine: z.record(z.string(), amount).describe('Each engine of the route at its own price; a submit holds the dearest.'),
   }),
   endpoints: z.object({ seaart: z.string() }),
+  engine: z
+    .object({
+      name: z.string().describe('The engine\'s name in the server\'s configuration.'),
+      type: z.string().describe('local (the built-in CPU engine), dashscope, openai-compatible, fal or comfyui.'),
+      generative: z.boolean().describe('False for the built-in CPU engine: classical edits and a labelled placeholder for text-to-image, not Qwen-Image.'),
+    })
+    .nullable()
+    .describe('The engine the model\'s route tries first (others may follow on failure); null when none serves it.'),
 });
 
-export const catalogList = z.object({ object: z.literal('list'), currency: z.string(), data: z.array(catalogModel) });
+export const catalogList = z.object({
+  object: z.literal('list'),
+  currency: z.string(),
+  data: z.array(catalogModel),
+  builtInEngine: z
+    .object({
+      summary: z.string().describe('What the built-in CPU engine does, in one sentence.'),
+      connect: z.string().describe('The environment line that connects DashScope\'s Qwen-Image models.'),
+      vocabulary: z.array(z.string()).describe('The edits it understands, in English with Chinese in brackets.'),
+      docs: z.string().describe('Where the vocabulary is documented in full.'),
+    })
+    .describe('The built-in CPU engine, which serves the models whose engine is not generative.'),
+});
 
 export const presetsAnswer = z.object({ data: z.array(z.object({ type: z.string(), label: z.string(), en: z.string(), zh: z.string() })) });
 
@@ -85,6 +105,14 @@ const MODEL_EXAMPLE = {
   generateSize: null,
   price: { perImage: '0.18', currency: 'CNY', byEngine: { cloud: '0.18', local: '0.00' } },
   endpoints: { seaart: 'qwen_image_edit_plus' },
+  engine: { name: 'dashscope', type: 'dashscope', generative: true },
+};
+
+const BUILT_IN_EXAMPLE = {
+  summary: 'The built-in CPU engine does classical edits (colour and tone, blur, geometry, art filters, text, collages) and a labelled placeholder for text-to-image; it is not a generative model.',
+  connect: 'DASHSCOPE_API_KEY=sk-…',
+  vocabulary: ['black and white (黑白)', 'sepia/vintage (复古, 老照片)', 'rotate 90/180/270, clockwise or counter-clockwise (顺时针/逆时针旋转90度)'],
+  docs: 'docs/local-engine.md#vocabulary',
 };
 
 export function accountApi(): ApiOperation[] {
@@ -141,7 +169,7 @@ export function accountApi(): ApiOperation[] {
       tag: 'Catalog',
       summary: 'The models with their rules and prices (also readable as OpenAI\'s models.list())',
       security: [],
-      responses: { '200': { description: 'The catalog.', content: { 'application/json': { schema: { name: 'ModelList', schema: catalogList }, examples: { one: { summary: 'Shortened to one model', value: { object: 'list', currency: 'CNY', data: [MODEL_EXAMPLE] } } } } } } },
+      responses: { '200': { description: 'The catalog.', content: { 'application/json': { schema: { name: 'ModelList', schema: catalogList }, examples: { one: { summary: 'Shortened to one model', value: { object: 'list', currency: 'CNY', data: [MODEL_EXAMPLE], builtInEngine: BUILT_IN_EXAMPLE } } } } } } },
     },
     {
       method: 'get',

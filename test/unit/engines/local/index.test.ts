@@ -141,10 +141,10 @@ describe('local engine: edits', () => {
 });
 
 describe('local engine: refusals and cancellation', () => {
-  it('rejects an instruction with nothing doable, naming the reason and the vocabulary', async () => {
-    await rejects(makeCall({ images: [landscape, square, square], prompt: '图1中的女生穿着图2中的黑色裙子按图3的姿势坐下' }), 'engine_rejected', /changing a pose.*route this model to an upstream engine/);
+  it('rejects an instruction with nothing doable, naming the reason, where the vocabulary is, and how to connect Qwen-Image', async () => {
+    await rejects(makeCall({ images: [landscape, square, square], prompt: '图1中的女生穿着图2中的黑色裙子按图3的姿势坐下' }), 'engine_rejected', /changing a pose.*docs\/local-engine\.md#vocabulary.*DASHSCOPE_API_KEY=/);
     await rejects(makeCall({ images: [landscape], prompt: '将人物的表情改为微笑,保持其他特征不变' }), 'engine_rejected', /facial expression/);
-    await rejects(makeCall({ images: [landscape], prompt: 'florp the wibble' }), 'engine_rejected', /not understood: "florp the wibble".*黑白.*rotate/i);
+    await rejects(makeCall({ images: [landscape], prompt: 'florp the wibble' }), 'engine_rejected', /"florp the wibble" was not understood\. What it can do: docs\/local-engine\.md#vocabulary/);
     await rejects(makeCall({ images: [landscape], prompt: 'in the style of image 2' }), 'engine_rejected', /needs a second input image/);
   });
 
