@@ -23,7 +23,7 @@ describe('local ops: tone', () => {
     assert.ok(Math.abs(meanLuma(out) - meanLuma(input)) < 2);
   });
 
-  it('jitter on black and white keeps the channels equal', async () => {
+  it('a contrast change on black and white keeps the channels equal', async () => {
     const out = linearTone(await grayscale(scene()), { contrast: 1.05, offset: -4 });
     for (let i = 0; i < out.data.length; i += 3) assert.equal(out.data[i], out.data[i + 2]);
   });
