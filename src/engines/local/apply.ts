@@ -181,10 +181,13 @@ export async function applyOp(raster: Raster, op: ChainOp, ctx: VariantContext):
     }
     case 'cartoon':
       return cartoon(raster, {
-        levels: Math.round(pickIn(rng, RANGES.cartoonLevels)),
-        edgeThreshold: pickIn(rng, RANGES.cartoonEdge),
-        smoothSigma: at(RANGES.cartoonSmooth, t) * scale,
+        colours: Math.round(at(RANGES.cartoonColours, 1 - t)),
+        smoothRadius: at(RANGES.cartoonSmooth, t) * scale,
         edgeSigma: RANGES.cartoonEdgeSigma * scale,
+        edgeLow: RANGES.cartoonEdge[0],
+        edgeHigh: RANGES.cartoonEdge[1],
+        outline: Math.max(1, Math.round(RANGES.cartoonOutline * scale)),
+        seed: Math.floor(rng() * 0xffffffff),
       });
     case 'style': {
       const reference = ctx.sources.styles.get(op.source);

@@ -55,10 +55,12 @@ export const RANGES = {
   /** Upscale detail enhancement (an unsharp mask at the pre-enlargement size). */
   upscaleSigma: [0.8, 1.2] as Range,
   upscaleAmount: [0.3, 1.5] as Range,
-  cartoonLevels: [6, 8] as Range,
-  cartoonEdge: [60, 100] as Range,
-  cartoonSmooth: [2, 3.5] as Range,
-  cartoonEdgeSigma: 1.2,
+  /** Cartoon: palette size (fewer colours with more smoothing), Kuwahara radius, outline Canny thresholds, width and blur. */
+  cartoonColours: [6, 12] as Range,
+  cartoonSmooth: [3, 6] as Range,
+  cartoonEdge: [70, 150] as Range,
+  cartoonOutline: 2,
+  cartoonEdgeSigma: 1.5,
   /** 1 matches the reference's colour statistics fully. */
   styleStrength: [0.45, 1] as Range,
   /** Text: height of the text box as a share of the picture's height, by kind of position. */
