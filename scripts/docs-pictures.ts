@@ -12,6 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import type { Sharp } from 'sharp';
 import type { EngineCall, EngineDone } from '../src/engines/engine.js';
 import { createLocalEngine } from '../src/engines/local/index.js';
 import type { Raster } from '../src/engines/local/raster/raster.js';
@@ -36,10 +37,10 @@ async function edit(image: Buffer, prompt: string, n: number, seed: number): Pro
   });
 }
 
-const jpeg = (raster: Raster, width: number): sharp.Sharp =>
+const jpeg = (raster: Raster, width: number): Sharp =>
   sharp(raster.data, { raw: { width: raster.width, height: raster.height, channels: raster.channels } }).resize({ width }).jpeg({ quality: 82, mozjpeg: true });
 
-async function save(name: string, picture: sharp.Sharp): Promise<void> {
+async function save(name: string, picture: Sharp): Promise<void> {
   const info = await picture.toFile(join(OUT, name));
   console.log(`${name}: ${info.width}×${info.height}, ${Math.round(info.size / 1024)} KB`);
 }

@@ -23,6 +23,7 @@ const PROMPTS = [
   'increase the contrast',
   'reduce the contrast a lot',
   'make the colours more vivid',
+  'reduce the saturation',
   'make it warmer',
   'cool tones',
   'blur it slightly',
@@ -85,6 +86,7 @@ describe('local engine: n variants that differ', () => {
         }
       }
       const fewer = (done.warnings ?? []).filter((w) => w.startsWith('asked for 4 images'));
+      assert.equal((done.warnings ?? []).length, fewer.length, `the whole instruction is understood: ${done.warnings?.join('; ')}`);
       if (made < 4) assert.deepEqual(fewer, [`asked for 4 images; this edit has ${made === 1 ? 'one result' : `${made} visibly different results`}, so ${made} ${made === 1 ? 'was' : 'were'} made and billed`]);
       else assert.deepEqual(fewer, []);
       // An image depends on its own seed only: made alone by a later call, it is the same.
