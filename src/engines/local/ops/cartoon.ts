@@ -1,8 +1,10 @@
 /**
- * Anime/cartoon look, as a comic rendering: edge-preserving smoothing (a light blur, then a Kuwahara
- * filter, which flattens texture while keeping boundaries), a small palette chosen from the picture (k-means in
- * CIELAB), a majority filter that removes the specks quantisation leaves, and clean dark outlines
- * (Canny on the smoothed luma: one pixel wide, only connected edges, thickened at large sizes).
+ * Anime/cartoon look, as a comic rendering: edge-preserving smoothing (a light blur, then a
+ * Kuwahara filter, which flattens texture while keeping boundaries), a small palette chosen from
+ * the picture (k-means in CIELAB), a majority filter that removes the specks quantisation leaves,
+ * and clean dark outlines
+ * (Canny on the picture's lightly blurred luma, so thin lines such as a mast's rigging survive the
+ * smoothing: one pixel wide, only connected edges, thickened at large sizes).
  */
 import { kuwahara } from './art.js';
 import { blurredLuma, cannyEdges } from './edges.js';
@@ -66,12 +68,14 @@ function paletteContrast(palette: readonly Rgb[]): Uint8Array {
 export async function cartoon(raster: Raster, params: CartoonParams): Promise<Raster> {
   const { width, height, channels } = raster;
   // A light blur first, so fine texture (grass, grain) does not survive as Kuwahara's blotches.
-  const soft = await blur(raster, params.smoothRadius / 3);
+  const soft = await blur(raster, params.smoothRadius / 2);
   const smooth: Raster = { ...raster, data: kuwahara(soft, params.smoothRadius, SATURATION) };
   const colours = Math.max(2, Math.min(32, Math.round(params.colours)));
   const { labels, palette } = quantise(smooth, colours, params.seed);
-  const flat = modeFilter(modeFilter(labels, width, height, palette.length), width, height, palette.length);
-  const luma = await blurredLuma(smooth, params.edgeSigma);
+  // A window about as wide as the smoothing brush merges the blobs texture leaves; then 3×3 tidies.
+  const blobs = modeFilter(labels, width, height, palette.length, Math.max(1, Math.round(params.smoothRadius / 2)));
+  const flat = modeFilter(blobs, width, height, palette.length);
+  const luma = await blurredLuma(raster, params.edgeSigma);
   const edges = thicken(cannyEdges(luma, width, height, params.edgeLow, params.edgeHigh), width, height, Math.round(params.outline) - 1);
   const contrast = paletteContrast(palette);
   const out = Buffer.allocUnsafe(raster.data.length);

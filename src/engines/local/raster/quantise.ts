@@ -113,16 +113,16 @@ export function quantise(raster: Raster, colours: number, seed: number): Quantis
 }
 
 /**
- * Majority (mode) filter over a 3×3 window of labels: isolated specks take their neighbours'
- * label, region boundaries stay put. Ties keep the pixel's own label.
+ * Majority (mode) filter over a (2·radius + 1)² window of labels: specks and blobs smaller than
+ * the window take their neighbours' label, region boundaries stay put. Ties keep the own label.
  */
-export function modeFilter(labels: Uint8Array, width: number, height: number, colours: number): Uint8Array {
+export function modeFilter(labels: Uint8Array, width: number, height: number, colours: number, radius = 1): Uint8Array {
   const out = new Uint8Array(labels.length);
   const votes = new Uint8Array(colours);
   for (let y = 0; y < height; y++) {
-    const y0 = y > 0 ? y - 1 : 0, y1 = y < height - 1 ? y + 1 : y;
+    const y0 = Math.max(0, y - radius), y1 = Math.min(height - 1, y + radius);
     for (let x = 0; x < width; x++) {
-      const x0 = x > 0 ? x - 1 : 0, x1 = x < width - 1 ? x + 1 : x;
+      const x0 = Math.max(0, x - radius), x1 = Math.min(width - 1, x + radius);
       const own = labels[y * width + x]!;
       // Most pixels already hold the majority of their window: count only their own label first.
       let same = 0;
