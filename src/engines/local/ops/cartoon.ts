@@ -72,8 +72,9 @@ export async function cartoon(raster: Raster, params: CartoonParams): Promise<Ra
   const smooth: Raster = { ...raster, data: kuwahara(soft, params.smoothRadius, SATURATION) };
   const colours = Math.max(2, Math.min(32, Math.round(params.colours)));
   const { labels, palette } = quantise(smooth, colours, params.seed);
-  // A window about as wide as the smoothing brush merges the blobs texture leaves; then 3×3 tidies.
-  const blobs = modeFilter(labels, width, height, palette.length, Math.max(1, Math.round(params.smoothRadius / 2)));
+  // A window about as wide as the smoothing brush (at most 7×7) merges the blobs texture leaves;
+  // then 3×3 tidies.
+  const blobs = modeFilter(labels, width, height, palette.length, Math.max(1, Math.min(3, Math.round(params.smoothRadius / 2))));
   const flat = modeFilter(blobs, width, height, palette.length);
   const luma = await blurredLuma(raster, params.edgeSigma);
   const edges = thicken(cannyEdges(luma, width, height, params.edgeLow, params.edgeHigh), width, height, Math.round(params.outline) - 1);

@@ -12,9 +12,9 @@ export type Range = readonly [number, number];
 type ByStrength = Record<Strength, Range>;
 
 export const RANGES = {
-  blurSigma: { light: [0.6, 2.4], normal: [1.2, 7], strong: [3.5, 18] } satisfies ByStrength,
+  blurSigma: { light: [0.6, 2.4], normal: [1, 8], strong: [3.5, 18] } satisfies ByStrength,
   sharpenSigma: { light: [0.8, 1.4], normal: [1, 2], strong: [1.4, 3] } satisfies ByStrength,
-  sharpenAmount: { light: [0.3, 1], normal: [0.5, 2], strong: [1.4, 3] } satisfies ByStrength,
+  sharpenAmount: { light: [0.3, 1], normal: [0.4, 2.3], strong: [1.4, 3] } satisfies ByStrength,
   /** Gamma of the brightness curve: < 1 brightens (mid-grey +6…+41 %), > 1 darkens (−7…−50 %). */
   brightenGamma: { light: [0.82, 0.94], normal: [0.66, 0.84], strong: [0.45, 0.65] } satisfies ByStrength,
   darkenGamma: { light: [1.07, 1.22], normal: [1.2, 1.5], strong: [1.55, 2.2] } satisfies ByStrength,
@@ -57,7 +57,7 @@ export const RANGES = {
   upscaleAmount: [0.3, 1.5] as Range,
   /** Cartoon: palette size (fewer colours with more smoothing), Kuwahara radius, outline Canny thresholds, width and blur. */
   cartoonColours: [6, 12] as Range,
-  cartoonSmooth: [3, 6] as Range,
+  cartoonSmooth: [2.5, 7] as Range,
   cartoonEdge: [70, 150] as Range,
   cartoonOutline: 2,
   cartoonEdgeSigma: 1.5,
