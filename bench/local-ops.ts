@@ -166,7 +166,7 @@ export async function benchLocalOps(): Promise<void> {
       ['engine: PNG → B&W + rotate', () => engine.start(engineCall('把图片变成黑白并顺时针旋转90度', 1, pngs[0]!))],
       ['engine: PNG → oil painting + vignette', () => engine.start(engineCall('oil painting with a vignette', 1, pngs[0]!))],
       ['engine: PNG → upscale 2× (2048²)', () => engine.start(engineCall('放大并增强细节', 1, pngs[0]!))],
-      ['engine: PNG → anime ×6', () => engine.start(engineCall('anime style', 6, pngs[0]!))],
+      ['engine: PNG → anime, n = 6 (3 made)', () => engine.start(engineCall('anime style', 6, pngs[0]!))],
     ];
     const engineRows: Array<[string, number]> = [];
     for (const [name, fn] of endToEnd) engineRows.push([name, await time(fn)]);
