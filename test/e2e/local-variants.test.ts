@@ -36,8 +36,8 @@ before(async () => {
   server = await startTestGateway({
     env: { QIG_ADMIN_TOKEN: ADMIN },
     engines: new Map([[local.name, local]]),
-    // A price set here, whatever the local engine's default price is, so the bill is observable.
-    config: { engines: { local: { type: 'local' } }, routes: { '*': ['local'] }, prices: { currency: 'CNY', perImage: { 'qwen-image-edit-plus': PRICE } } },
+    // The local engine is free unless priced by engine: priced here, so the bill is observable.
+    config: { engines: { local: { type: 'local' } }, routes: { '*': ['local'] }, prices: { currency: 'CNY', perEngine: { local: { 'qwen-image-edit-plus': PRICE } } } },
   });
   key = (await request('/admin/v1/keys', { body: { name: 'variants', balance: '2.00' }, token: ADMIN })).json.key;
 });
