@@ -56,7 +56,7 @@ describe('local engine: an edit with one result', () => {
     });
     assert.equal(answer.status, 200, JSON.stringify(answer.json));
     assert.equal(images(answer.json), 1);
-    assert.deepEqual(answer.json.output.warnings, ['asked for 4 images; this edit has one result, so 1 was made and billed']);
+    assert.ok(answer.json.output.warnings.includes('asked for 4 images; this edit has one result, so 1 was made and billed'), answer.json.output.warnings);
     assert.equal(answer.json.usage.image_count, 1);
     const balance = (await request('/v1/balance', { token: key })).json;
     assert.deepEqual([balance.balance, balance.held], ['1.75', '0.00']);
@@ -73,7 +73,7 @@ describe('local engine: an edit with one result', () => {
     });
     assert.equal(answer.status, 200, JSON.stringify(answer.json));
     assert.equal(images(answer.json), 4);
-    assert.equal(answer.json.output.warnings, undefined);
+    assert.ok(!(answer.json.output.warnings ?? []).some((w: string) => w.startsWith('asked for')));
     assert.equal(Number(before) - Number((await request('/v1/balance', { token: key })).json.balance), 1);
   });
 });
