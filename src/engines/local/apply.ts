@@ -1,7 +1,9 @@
 /**
- * One plan operation on one image. Parameters come from a PRNG seeded by the image's own seed
- * (call seed + i) and the operation's place in the plan, never by the image's index in its call,
- * so a task split across calls gives the same images.
+ * One plan operation on one image. Everything comes from the image's own seed (call seed + i),
+ * never from its index in its call, so an image is the same whichever call makes it. The main
+ * parameter sits at one of the operation's evenly spaced points in its range (`variant`, from the
+ * seed, see edit.ts), so the images of one task differ visibly by construction; the others are
+ * drawn from a PRNG seeded by the seed and the operation's place in the plan.
  */
 import type { Size } from '../../domain/models.js';
 import { cartoon } from './ops/cartoon.js';
@@ -16,9 +18,9 @@ import type { Weights } from './ops/tone.js';
 import { LUMA, brightness, gammaForChange, grayscale, invert, linearTone, posterise, saturation, sepia, temperature } from './ops/tone.js';
 import type { PlanOp, Position } from './plan.js';
 import type { Rng } from './raster/prng.js';
-import { between, rngFor, signed } from './raster/prng.js';
+import { between, rngFor } from './raster/prng.js';
 import type { Range } from './ops/ranges.js';
-import { BW_FILTERS, FRAME_COLOURS, RANGES } from './ops/ranges.js';
+import { BW_FILTERS, FRAME_COLOURS, RANGES, textBox, variantCount } from './ops/ranges.js';
 import type { Raster } from './raster/raster.js';
 import { drawText } from './ops/text.js';
 
@@ -43,6 +45,9 @@ export interface VariantContext {
   seed: number;
   /** Position of the operation in the plan, so each operation draws its own stream. */
   step: number;
+  /** This image's variant of the plan (from its seed, 0 ≤ variant < variants) and how many the plan has. */
+  variant: number;
+  variants: number;
   sources: Sources;
 }
 
@@ -50,29 +55,45 @@ function pickIn(rng: Rng, [min, max]: Range): number {
   return between(rng, min, max);
 }
 
+/**
+ * Where this image's main parameter sits in the operation's range, 0–1: one of the operation's
+ * `variantCount` evenly spaced points (ends included), or the middle when its result is fixed.
+ */
+function spread(op: PlanOp, ctx: VariantContext): number {
+  const count = variantCount(op);
+  if (count <= 1) return 0.5;
+  return Math.floor((ctx.variant * count) / ctx.variants) / (count - 1);
+}
+
+function at([min, max]: Range, t: number): number {
+  return min + (max - min) * t;
+}
+
+/** Geometric interpolation, for sizes whose look changes by ratio (blur sigma, block size). */
+function atLog([min, max]: Range, t: number): number {
+  return min * (max / min) ** t;
+}
+
 /** Sizes are specified at 1024×1024; a 2048² output needs twice the pixels for the same look. */
 function sizeScale(raster: Raster): number {
   return Math.max(0.25, Math.sqrt(raster.width * raster.height) / 1024);
 }
 
-/** A gentle tone variation, for plans whose operations have no parameter of their own. */
-export function jitter(raster: Raster, seed: number): Raster {
-  const rng = rngFor(seed, 0x7fff);
-  const contrast = 1 + signed(rng, RANGES.jitterContrast[0], RANGES.jitterContrast[1]);
-  return linearTone(raster, { contrast, offset: signed(rng, RANGES.jitterOffset[0], RANGES.jitterOffset[1]) });
-}
-
-function filterWeights(rng: Rng): Weights {
-  const filter = BW_FILTERS[Math.floor(rng() * BW_FILTERS.length)] ?? LUMA;
-  const t = pickIn(rng, RANGES.grayscaleFilter);
-  const mix = (c: 0 | 1 | 2): number => LUMA[c] + (filter[c] - LUMA[c]) * t;
+/** The black-and-white weights at t along the path through the colour filters (BW_FILTERS). */
+function filterWeights(t: number): Weights {
+  const segments = BW_FILTERS.length - 1;
+  const k = Math.min(segments - 1, Math.floor(t * segments));
+  const from = BW_FILTERS[k] ?? LUMA, to = BW_FILTERS[k + 1] ?? LUMA;
+  const u = t * segments - k;
+  const mix = (c: 0 | 1 | 2): number => from[c] + (to[c] - from[c]) * u;
   return [mix(0), mix(1), mix(2)];
 }
 
-function textPlacement(position: Position, rng: Rng): { boxWidth: number; boxHeight: number } {
-  if (position.includes('-')) return { boxWidth: 0.45, boxHeight: pickIn(rng, RANGES.textHeight.corner) };
-  if (position === 'left' || position === 'right') return { boxWidth: 0.42, boxHeight: pickIn(rng, RANGES.textHeight.side) };
-  return { boxWidth: 0.86, boxHeight: pickIn(rng, RANGES.textHeight.edge) };
+const TEXT_BOX_WIDTH = { edge: 0.86, corner: 0.45, side: 0.42 } as const;
+
+function textPlacement(position: Position, t: number): { boxWidth: number; boxHeight: number } {
+  const box = textBox(position);
+  return { boxWidth: TEXT_BOX_WIDTH[box], boxHeight: at(RANGES.textHeight[box], t) };
 }
 
 /** The upscale target for a raster that may have been turned since the frame was worked out. */
@@ -91,9 +112,10 @@ function source(ctx: VariantContext, index: number): Raster {
 export async function applyOp(raster: Raster, op: ChainOp, ctx: VariantContext): Promise<Raster> {
   const rng = rngFor(ctx.seed, ctx.step);
   const scale = sizeScale(raster);
+  const t = spread(op, ctx);
   switch (op.op) {
     case 'grayscale':
-      return grayscale(raster, filterWeights(rng));
+      return grayscale(raster, filterWeights(t));
     case 'invert':
       return invert(raster);
     case 'rotate':
@@ -101,78 +123,82 @@ export async function applyOp(raster: Raster, op: ChainOp, ctx: VariantContext):
     case 'flip':
       return flip(raster, op.axis);
     case 'sepia':
-      return sepia(raster, { green: pickIn(rng, RANGES.sepiaGreen), blue: pickIn(rng, RANGES.sepiaBlue) });
+      return sepia(raster, { green: at(RANGES.sepiaGreen, t), blue: at(RANGES.sepiaBlue, t) });
     case 'blur':
-      return blur(raster, pickIn(rng, RANGES.blurSigma[op.strength]) * scale);
+      return blur(raster, atLog(RANGES.blurSigma[op.strength], t) * scale);
     case 'sharpen':
-      return sharpen(raster, { sigma: pickIn(rng, RANGES.sharpenSigma[op.strength]) * scale, amount: pickIn(rng, RANGES.sharpenAmount[op.strength]) });
+      return sharpen(raster, { sigma: at(RANGES.sharpenSigma[op.strength], t) * scale, amount: at(RANGES.sharpenAmount[op.strength], t) });
     case 'brightness': {
       if (op.percent !== undefined) return brightness(raster, gammaForChange((op.direction === 'up' ? 1 : -1) * (op.percent / 100)));
       const ranges = op.direction === 'up' ? RANGES.brightenGamma : RANGES.darkenGamma;
-      return brightness(raster, pickIn(rng, ranges[op.strength]));
+      return brightness(raster, at(ranges[op.strength], t));
     }
     case 'contrast': {
       const ranges = op.direction === 'up' ? RANGES.contrastUp : RANGES.contrastDown;
-      return linearTone(raster, { contrast: pickIn(rng, ranges[op.strength]), offset: 0 });
+      return linearTone(raster, { contrast: at(ranges[op.strength], t), offset: 0 });
     }
     case 'saturation': {
       const ranges = op.direction === 'up' ? RANGES.saturationUp : RANGES.saturationDown;
-      return saturation(raster, pickIn(rng, ranges[op.strength]));
+      return saturation(raster, at(ranges[op.strength], t));
     }
     case 'temperature':
-      return temperature(raster, (op.direction === 'warm' ? 1 : -1) * pickIn(rng, RANGES.temperature[op.strength]));
+      return temperature(raster, (op.direction === 'warm' ? 1 : -1) * at(RANGES.temperature[op.strength], t));
     case 'posterise':
-      return posterise(raster, op.levels ?? Math.round(pickIn(rng, RANGES.posteriseLevels[op.strength])), pickIn(rng, RANGES.posterisePhase));
+      if (op.levels !== undefined) return posterise(raster, op.levels);
+      return posterise(raster, Math.round(at(RANGES.posteriseLevels[op.strength], t)), pickIn(rng, RANGES.posterisePhase));
     case 'pixelate': {
-      const block = Math.max(2, Math.round(pickIn(rng, RANGES.pixelBlock[op.strength]) * scale));
+      const block = Math.max(2, Math.round(atLog(RANGES.pixelBlock[op.strength], t) * scale));
       return pixelate(raster, block, { x: rng() * block, y: rng() * block });
     }
     case 'oil':
-      return oilPainting(raster, { radius: pickIn(rng, RANGES.oilRadius[op.strength]) * scale, saturation: pickIn(rng, RANGES.oilSaturation) });
+      return oilPainting(raster, { radius: atLog(RANGES.oilRadius[op.strength], t) * scale, saturation: at(RANGES.oilSaturation, t) });
     case 'sketch':
       return pencilSketch(raster, {
-        strokeSigma: pickIn(rng, RANGES.sketchSigma[op.strength]) * scale,
-        darkness: pickIn(rng, RANGES.sketchDarkness[op.strength]),
+        strokeSigma: atLog(RANGES.sketchSigma[op.strength], t) * scale,
+        darkness: at(RANGES.sketchDarkness[op.strength], t),
         paper: Math.round(pickIn(rng, RANGES.sketchPaper)),
       });
     case 'watercolour':
       return watercolour(raster, {
-        washSigma: pickIn(rng, RANGES.watercolourSigma[op.strength]) * scale,
+        washSigma: atLog(RANGES.watercolourSigma[op.strength], t) * scale,
         edgeThreshold: pickIn(rng, RANGES.watercolourEdge),
-        lightness: pickIn(rng, RANGES.watercolourLight),
+        lightness: at(RANGES.watercolourLight, t),
         pooling: pickIn(rng, RANGES.watercolourPooling),
         grain: pickIn(rng, RANGES.watercolourGrain),
         grainSeed: Math.floor(rng() * 0xffffffff),
       });
     case 'vignette':
-      return vignette(raster, { strength: pickIn(rng, RANGES.vignetteStrength[op.strength]), inner: pickIn(rng, RANGES.vignetteInner) });
+      return vignette(raster, { strength: at(RANGES.vignetteStrength[op.strength], t), inner: at(RANGES.vignetteInner, 1 - t) });
     case 'border': {
-      const share = pickIn(rng, RANGES.borderShare[op.thickness]);
-      const colour = op.colour?.rgb ?? FRAME_COLOURS[Math.floor(rng() * FRAME_COLOURS.length)] ?? [255, 255, 255];
-      return border(raster, op.pixels ?? share * Math.min(raster.width, raster.height), colour);
+      // Without a named colour the variants walk the frame colours, each at its own thickness.
+      const colour = op.colour?.rgb ?? FRAME_COLOURS[Math.round(t * (FRAME_COLOURS.length - 1))] ?? [255, 255, 255];
+      return border(raster, op.pixels ?? at(RANGES.borderShare[op.thickness], t) * Math.min(raster.width, raster.height), colour);
     }
     case 'upscale': {
       const target = turnedLike(raster, ctx.sources.upscaleTo ?? raster);
       const detailScale = Math.sqrt(raster.width * raster.height) / 1024;
-      return upscale(raster, target, { sigma: pickIn(rng, RANGES.upscaleSigma) * Math.max(0.5, detailScale), amount: pickIn(rng, RANGES.upscaleAmount) });
+      return upscale(raster, target, { sigma: at(RANGES.upscaleSigma, t) * Math.max(0.5, detailScale), amount: at(RANGES.upscaleAmount, t) });
     }
     case 'cartoon':
       return cartoon(raster, {
-        levels: Math.round(pickIn(rng, RANGES.cartoonLevels)),
-        edgeThreshold: pickIn(rng, RANGES.cartoonEdge),
-        smoothSigma: pickIn(rng, RANGES.cartoonSmooth) * scale,
+        colours: Math.round(at(RANGES.cartoonColours, 1 - t)),
+        smoothRadius: at(RANGES.cartoonSmooth, t) * scale,
         edgeSigma: RANGES.cartoonEdgeSigma * scale,
+        edgeLow: RANGES.cartoonEdge[0],
+        edgeHigh: RANGES.cartoonEdge[1],
+        outline: Math.max(1, Math.round(RANGES.cartoonOutline * scale)),
+        seed: Math.floor(rng() * 0xffffffff),
       });
     case 'style': {
       const reference = ctx.sources.styles.get(op.source);
       if (reference === undefined) throw new Error(`no colour statistics for image ${op.source + 1}`);
-      return colourTransfer(raster, reference, pickIn(rng, RANGES.styleStrength));
+      return colourTransfer(raster, reference, at(RANGES.styleStrength, t));
     }
     case 'text':
-      return drawText(raster, op.text, { ...textPlacement(op.position, rng), position: op.position, colour: op.colour?.rgb });
+      return drawText(raster, op.text, { ...textPlacement(op.position, t), position: op.position, colour: op.colour?.rgb });
     case 'place':
-      return place(raster, source(ctx, op.source), { position: op.position, scale: op.scale ?? pickIn(rng, RANGES.placeScale), margin: RANGES.placeMargin });
+      return place(raster, source(ctx, op.source), { position: op.position, scale: op.scale ?? at(RANGES.placeScale, t), margin: RANGES.placeMargin });
     case 'blend':
-      return blend(raster, source(ctx, op.source), op.opacity ?? pickIn(rng, RANGES.blendOpacity));
+      return blend(raster, source(ctx, op.source), op.opacity ?? at(RANGES.blendOpacity, t));
   }
 }

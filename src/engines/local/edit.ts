@@ -4,7 +4,7 @@ import { AppError, throwIfAborted } from '../../domain/errors.js';
 import type { Size } from '../../domain/models.js';
 import type { EngineCall, EngineDone, EngineImage, EngineInput } from '../engine.js';
 import type { ChainOp, Sources } from './apply.js';
-import { applyOp, isChainOp, jitter } from './apply.js';
+import { applyOp, isChainOp } from './apply.js';
 import { languageOf } from './instructions/describe.js';
 import { frameCollage, frameSubject } from './framing.js';
 import { explainNothingDoable, parseInstruction, planWarnings } from './instructions/instructions.js';
@@ -13,7 +13,7 @@ import type { LabStats } from './ops/style.js';
 import { labStats } from './ops/style.js';
 import type { Plan } from './plan.js';
 import { actualPrompt } from './instructions/prompt-extend.js';
-import { isSeeded } from './ops/ranges.js';
+import { variantCount } from './ops/ranges.js';
 import type { DecodeTarget, Raster } from './raster/raster.js';
 import { decodeImage, orientedSize } from './raster/raster.js';
 
@@ -115,6 +115,13 @@ async function frame(call: EngineCall, plan: Plan): Promise<Framed> {
   return { canvas, sources: { styles, images, upscaleTo } };
 }
 
+/** Says why fewer images than asked for were made. */
+function fewerWarning(asked: number, made: number): string[] {
+  if (made >= asked) return [];
+  const results = made === 1 ? 'one result' : `${made} visibly different results`;
+  return [`asked for ${asked} images; this edit has ${results}, so ${made} ${made === 1 ? 'was' : 'were'} made and billed`];
+}
+
 export async function edit(call: EngineCall): Promise<EngineDone> {
   if (call.inputs.length === 0) throw new AppError('engine_rejected', 'The local engine needs an input image to edit.');
   const plan = parseInstruction(call.prompt, { imageCount: call.inputs.length });
@@ -122,21 +129,24 @@ export async function edit(call: EngineCall): Promise<EngineDone> {
   call.log(`local engine plan: ${plan.description}`);
   const { canvas, sources } = await frame(call, plan);
   const steps: Array<{ op: ChainOp; step: number }> = plan.ops.flatMap((op, step) => (isChainOp(op) ? [{ op, step }] : []));
-  // A plan without any seeded parameter still gives each seed its own image, by a gentle tone variation.
-  const vary = !plan.ops.some(isSeeded);
+  // The plan has as many visibly different results as its most variable operation. Image i is
+  // variant (seed + i) mod that, so consecutive seeds never repeat one; past that count the call
+  // makes fewer images than asked (the runner stores and bills what is returned).
+  const variants = Math.max(1, ...plan.ops.map(variantCount));
+  const made = Math.min(call.n, variants);
   const images: EngineImage[] = [];
-  for (let i = 0; i < call.n; i++) {
+  for (let i = 0; i < made; i++) {
     const seed = call.seed + i;
+    const variant = ((seed % variants) + variants) % variants;
     let raster = canvas;
     for (const { op, step } of steps) {
       await checkpoint(call.signal);
-      raster = await applyOp(raster, op, { seed, step, sources });
+      raster = await applyOp(raster, op, { seed, step, variant, variants, sources });
     }
-    await checkpoint(call.signal);
-    images.push(toImage(vary ? jitter(raster, seed) : raster));
+    images.push(toImage(raster));
   }
   await checkpoint(call.signal);
-  const warnings = planWarnings(plan);
+  const warnings = [...planWarnings(plan), ...fewerWarning(call.n, made)];
   const language = languageOf(call.prompt);
   return {
     status: 'done',

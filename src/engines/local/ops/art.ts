@@ -13,7 +13,7 @@ const FIELDS = 5;
  * come from summed-area rows kept in a ring of 2r + 2 rows (Int32, wrapping: differences of boxes
  * stay exact), so the cost does not depend on r and the memory is a few rows.
  */
-function kuwahara(raster: Raster, radius: number, saturation: number): Buffer {
+export function kuwahara(raster: Raster, radius: number, saturation: number): Buffer {
   const { data, width, height, channels } = raster;
   const r = Math.max(1, Math.round(radius));
   const ringRows = 2 * r + 2;

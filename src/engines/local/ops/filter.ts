@@ -8,13 +8,16 @@ export function blur(raster: Raster, sigma: number): Promise<Raster> {
   return viaSharp(raster, (image) => image.blur(Math.max(0.3, sigma)));
 }
 
+const MIN_SHARPEN_SIGMA = 0.6;
+
 /**
  * Unsharp mask: out = x + amount · (x − blur(x)). The blur runs in sharp; the combination is one
  * typed-array pass (sharp's own sharpen goes through LAB and is several times slower here). The
  * clamped view rounds and clips on store.
  */
 export async function sharpen(raster: Raster, params: { sigma: number; amount: number }): Promise<Raster> {
-  const blurred = await blur(raster, params.sigma);
+  // Below about 0.5 px sharp's Gaussian is the identity, and the mask would change nothing.
+  const blurred = await blur(raster, Math.max(MIN_SHARPEN_SIGMA, params.sigma));
   const { data, channels } = raster;
   const soft = blurred.data;
   const out = Buffer.allocUnsafe(data.length);

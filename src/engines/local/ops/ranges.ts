@@ -1,45 +1,44 @@
 /**
- * The seeded parameter ranges of every operation. Each image draws its parameters from its own
- * seed, so the same seed gives the same pixels and different seeds differ visibly within these
- * ranges. Pixel sizes are at a 1024×1024 output and scale with the output's size.
+ * The parameter ranges of every operation, and how many visibly different results each has
+ * (`variantCount`). An image's main parameter sits at one of that many evenly spaced points of
+ * its range, chosen by the image's own seed (apply.ts); other parameters are drawn from the seed.
+ * Pixel sizes are at a 1024×1024 output and scale with the output's size.
  */
 import type { Rgb } from '../raster/palette.js';
-import type { PlanOp, Strength } from '../plan.js';
+import type { PlanOp, Position, Strength } from '../plan.js';
 import type { Weights } from './tone.js';
 
 export type Range = readonly [number, number];
 type ByStrength = Record<Strength, Range>;
 
 export const RANGES = {
-  blurSigma: { light: [0.8, 1.6], normal: [2, 4], strong: [5, 9] } satisfies ByStrength,
-  sharpenSigma: { light: [0.6, 1], normal: [1, 1.6], strong: [1.4, 2.2] } satisfies ByStrength,
-  sharpenAmount: { light: [0.4, 0.7], normal: [0.8, 1.3], strong: [1.5, 2.2] } satisfies ByStrength,
+  blurSigma: { light: [0.6, 2.4], normal: [1, 8], strong: [3.5, 18] } satisfies ByStrength,
+  sharpenSigma: { light: [0.8, 1.4], normal: [1, 2], strong: [1.4, 3] } satisfies ByStrength,
+  sharpenAmount: { light: [0.3, 1], normal: [0.4, 2.3], strong: [1.4, 3] } satisfies ByStrength,
   /** Gamma of the brightness curve: < 1 brightens (mid-grey +6…+41 %), > 1 darkens (−7…−50 %). */
-  brightenGamma: { light: [0.86, 0.92], normal: [0.7, 0.8], strong: [0.5, 0.62] } satisfies ByStrength,
-  darkenGamma: { light: [1.1, 1.18], normal: [1.25, 1.45], strong: [1.6, 2] } satisfies ByStrength,
+  brightenGamma: { light: [0.82, 0.94], normal: [0.66, 0.84], strong: [0.45, 0.65] } satisfies ByStrength,
+  darkenGamma: { light: [1.07, 1.22], normal: [1.2, 1.5], strong: [1.55, 2.2] } satisfies ByStrength,
   /** Contrast factor around mid-grey. */
-  contrastUp: { light: [1.08, 1.15], normal: [1.2, 1.35], strong: [1.4, 1.6] } satisfies ByStrength,
-  contrastDown: { light: [0.88, 0.93], normal: [0.72, 0.85], strong: [0.55, 0.68] } satisfies ByStrength,
+  contrastUp: { light: [1.06, 1.16], normal: [1.15, 1.45], strong: [1.4, 1.9] } satisfies ByStrength,
+  contrastDown: { light: [0.86, 0.94], normal: [0.65, 0.88], strong: [0.4, 0.68] } satisfies ByStrength,
   /** Factor on each pixel's distance from its luma. */
-  saturationUp: { light: [1.12, 1.22], normal: [1.3, 1.5], strong: [1.6, 1.9] } satisfies ByStrength,
-  saturationDown: { light: [0.82, 0.9], normal: [0.5, 0.7], strong: [0.25, 0.4] } satisfies ByStrength,
-  /** Share of the way from Rec. 601 luma to a colour filter (red, orange, yellow or green) in black and white. */
-  grayscaleFilter: [0, 0.6] as Range,
+  saturationUp: { light: [1.1, 1.25], normal: [1.25, 1.6], strong: [1.6, 2.3] } satisfies ByStrength,
+  saturationDown: { light: [0.8, 0.9], normal: [0.45, 0.75], strong: [0.1, 0.45] } satisfies ByStrength,
   /** Green and blue scales of the sepia tint (red is 1): hue about 25–40°. */
-  sepiaGreen: [0.8, 0.88] as Range,
-  sepiaBlue: [0.58, 0.7] as Range,
+  sepiaGreen: [0.76, 0.9] as Range,
+  sepiaBlue: [0.48, 0.76] as Range,
   /** Warm/cool amount: the red and blue gamma exponents move by this much (± for cool). */
-  temperature: { light: [0.06, 0.1], normal: [0.12, 0.2], strong: [0.24, 0.34] } satisfies ByStrength,
+  temperature: { light: [0.05, 0.11], normal: [0.08, 0.26], strong: [0.22, 0.42] } satisfies ByStrength,
   /** Posterise levels per channel (integer), and where between two levels a value rounds up (0.5: nearest). */
-  posteriseLevels: { light: [7, 9], normal: [4, 6], strong: [2, 3] } satisfies ByStrength,
+  posteriseLevels: { light: [7, 10], normal: [4, 6], strong: [2, 3] } satisfies ByStrength,
   posterisePhase: [0.3, 0.7] as Range,
   /** Mosaic block side in pixels (the grid's origin is seeded too). */
-  pixelBlock: { light: [8, 12], normal: [16, 24], strong: [32, 48] } satisfies ByStrength,
+  pixelBlock: { light: [4, 18], normal: [12, 32], strong: [28, 64] } satisfies ByStrength,
   /** Oil: Kuwahara radius in pixels, saturation factor. */
-  oilRadius: { light: [3, 4], normal: [5, 6], strong: [7, 9] } satisfies ByStrength,
-  oilSaturation: [1.1, 1.3] as Range,
+  oilRadius: { light: [2, 5], normal: [3, 10], strong: [6, 16] } satisfies ByStrength,
+  oilSaturation: [1, 1.45] as Range,
   /** Sketch: stroke blur in pixels, stroke darkening exponent, paper warmth in levels. */
-  sketchSigma: { light: [4, 6], normal: [7, 10], strong: [11, 15] } satisfies ByStrength,
+  sketchSigma: { light: [3, 6], normal: [5, 14], strong: [10, 20] } satisfies ByStrength,
   sketchDarkness: { light: [1.2, 1.6], normal: [1.8, 2.5], strong: [2.8, 3.6] } satisfies ByStrength,
   sketchPaper: [0, 4] as Range,
   /** Watercolour: wash blur in pixels, edge threshold, lightening, pigment pooling, paper grain in levels. */
@@ -55,60 +54,119 @@ export const RANGES = {
   borderShare: { light: [0.012, 0.02], normal: [0.025, 0.04], strong: [0.05, 0.08] } satisfies ByStrength,
   /** Upscale detail enhancement (an unsharp mask at the pre-enlargement size). */
   upscaleSigma: [0.8, 1.2] as Range,
-  upscaleAmount: [0.5, 0.9] as Range,
-  cartoonLevels: [6, 8] as Range,
-  cartoonEdge: [60, 100] as Range,
-  cartoonSmooth: [2, 3.5] as Range,
-  cartoonEdgeSigma: 1.2,
+  upscaleAmount: [0.3, 1.5] as Range,
+  /** Cartoon: palette size (fewer colours with more smoothing), Kuwahara radius, outline Canny thresholds, width and blur. */
+  cartoonColours: [6, 12] as Range,
+  cartoonSmooth: [2.5, 7] as Range,
+  cartoonEdge: [70, 150] as Range,
+  cartoonOutline: 2,
+  cartoonEdgeSigma: 1.5,
   /** 1 matches the reference's colour statistics fully. */
-  styleStrength: [0.75, 1] as Range,
+  styleStrength: [0.45, 1] as Range,
   /** Text: height of the text box as a share of the picture's height, by kind of position. */
-  textHeight: { edge: [0.11, 0.17], side: [0.1, 0.15], corner: [0.07, 0.11] } satisfies Record<string, Range>,
+  textHeight: { edge: [0.09, 0.2], side: [0.08, 0.17], corner: [0.06, 0.13] } satisfies Record<ReturnType<typeof textBox>, Range>,
   /** Place: the placed image's share of the picture's sides when none is named; the gap to the edges. */
-  placeScale: [0.25, 0.35] as Range,
+  placeScale: [0.2, 0.45] as Range,
   placeMargin: 0.03,
-  blendOpacity: [0.4, 0.6] as Range,
-  /** Variation of plans whose operations have no parameter: ±3–6 % contrast, ±2–6 levels. */
-  jitterContrast: [0.03, 0.06] as Range,
-  jitterOffset: [2, 6] as Range,
+  blendOpacity: [0.3, 0.7] as Range,
 } as const;
 
-/** Black-and-white colour filters (weights sum to 1, so brightness stays about the same). */
+/**
+ * The path of black-and-white colour filters the variants walk: red, none (Rec. 601), green, blue
+ * (weights sum to 1, so brightness stays about the same).
+ */
 export const BW_FILTERS: readonly Weights[] = [
-  [0.6, 0.34, 0.06],
-  [0.45, 0.45, 0.1],
-  [0.35, 0.55, 0.1],
-  [0.2, 0.7, 0.1],
+  [0.8, 0.2, 0],
+  [0.299, 0.587, 0.114],
+  [0.1, 0.8, 0.1],
+  [0.15, 0.3, 0.55],
 ];
 
-/** Frame colours a border without a named colour is drawn from: white, black, ivory, walnut. */
+/** Frame colours a border without a named colour walks: white, ivory, walnut, black. */
 export const FRAME_COLOURS: readonly Rgb[] = [
   [255, 255, 255],
-  [18, 18, 18],
   [240, 234, 214],
   [92, 64, 51],
+  [18, 18, 18],
 ];
 
 /**
- * Whether the operation draws a parameter from its seed (otherwise the plan may need jitter to
- * vary). A border counts as not seeded: its thickness takes few whole-pixel values at small sizes.
+ * How many visibly different results an operation has: its main parameter's range holds that many
+ * points at least VISIBLE_DIFFERENCE apart in mean absolute difference on a photo-like picture
+ * (test/unit/engines/local/variants.test.ts checks every pair). 1: the result is fixed (the
+ * instruction named every parameter, or there is none).
  */
-export function isSeeded(op: PlanOp): boolean {
+export function variantCount(op: PlanOp): number {
   switch (op.op) {
     case 'invert':
     case 'rotate':
     case 'flip':
     case 'crop':
     case 'collage':
-    case 'border':
-      return false;
+      return 1;
     case 'brightness':
-      return op.percent === undefined;
+      return op.percent === undefined ? VARIANTS.brightness[op.strength] : 1;
+    case 'posterise':
+      return op.levels === undefined ? VARIANTS.posterise[op.strength] : 1;
+    case 'border':
+      return op.pixels === undefined || op.colour === undefined ? VARIANTS.border : 1;
     case 'place':
-      return op.scale === undefined;
+      return op.scale === undefined ? VARIANTS.place : 1;
     case 'blend':
-      return op.opacity === undefined;
-    default:
-      return true;
+      return op.opacity === undefined ? VARIANTS.blend : 1;
+    case 'blur':
+    case 'sharpen':
+    case 'contrast':
+    case 'saturation':
+    case 'temperature':
+    case 'pixelate':
+    case 'oil':
+    case 'sketch':
+    case 'watercolour':
+    case 'vignette':
+      return VARIANTS[op.op][op.strength];
+    case 'text':
+      return VARIANTS.text[textBox(op.position)];
+    case 'grayscale':
+    case 'sepia':
+    case 'upscale':
+    case 'cartoon':
+    case 'style':
+      return VARIANTS[op.op];
   }
 }
+
+/** The kind of box text goes in at a position: along an edge or the centre, in a corner, at a side. */
+export function textBox(position: Position): 'edge' | 'corner' | 'side' {
+  if (position.includes('-')) return 'corner';
+  return position === 'left' || position === 'right' ? 'side' : 'edge';
+}
+
+/** Mean absolute difference (0–255 scale) that makes two variants "visibly different". */
+export const VISIBLE_DIFFERENCE = 6;
+
+type Counts = Record<Strength, number>;
+const VARIANTS = {
+  brightness: { light: 2, normal: 3, strong: 3 } satisfies Counts,
+  posterise: { light: 3, normal: 3, strong: 2 } satisfies Counts,
+  blur: { light: 1, normal: 2, strong: 2 } satisfies Counts,
+  sharpen: { light: 1, normal: 2, strong: 2 } satisfies Counts,
+  contrast: { light: 1, normal: 2, strong: 2 } satisfies Counts,
+  saturation: { light: 1, normal: 2, strong: 2 } satisfies Counts,
+  temperature: { light: 1, normal: 2, strong: 2 } satisfies Counts,
+  pixelate: { light: 2, normal: 2, strong: 3 } satisfies Counts,
+  oil: { light: 2, normal: 3, strong: 3 } satisfies Counts,
+  sketch: { light: 2, normal: 2, strong: 2 } satisfies Counts,
+  watercolour: { light: 2, normal: 2, strong: 2 } satisfies Counts,
+  vignette: { light: 2, normal: 2, strong: 3 } satisfies Counts,
+  border: 3,
+  place: 3,
+  blend: 4,
+  grayscale: 4,
+  sepia: 3,
+  upscale: 1,
+  cartoon: 3,
+  style: 2,
+  /** Text by where it goes: in a corner or at a side its box is small, so its size barely shows. */
+  text: { edge: 2, corner: 1, side: 1 },
+} as const;

@@ -1,4 +1,4 @@
-/** Colour and tone operations: black and white, sepia, invert, brightness, temperature, posterise, the variant jitter. */
+/** Colour and tone operations: black and white, sepia, invert, brightness, temperature, posterise. */
 import type { Raster } from '../raster/raster.js';
 import { viaSharp } from '../raster/raster.js';
 
@@ -81,7 +81,7 @@ export function gammaForChange(change: number): number {
   return Math.log(target) / Math.log(0.5);
 }
 
-/** Linear contrast around mid-grey plus an offset (also the gentle jitter of variants i > 0). */
+/** Linear contrast around mid-grey plus an offset. */
 export function linearTone(raster: Raster, tone: { contrast: number; offset: number }): Raster {
   return applyLut(raster, buildLut((v) => (v - 127.5) * tone.contrast + 127.5 + tone.offset));
 }

