@@ -56,7 +56,7 @@ describe('local engine: an edit with one result', () => {
     });
     assert.equal(answer.status, 200, JSON.stringify(answer.json));
     assert.equal(images(answer.json), 1);
-    assert.ok(answer.json.output.warnings.includes('asked for 4 images; this edit has one result, so 1 was made and billed'), answer.json.output.warnings);
+    assert.ok(answer.json.output.warnings.includes('asked for 4 images; this edit has one result, so 1 was made; only images made are billed'), answer.json.output.warnings);
     assert.equal(answer.json.usage.image_count, 1);
     const balance = (await request('/v1/balance', { token: key })).json;
     assert.deepEqual([balance.balance, balance.held], ['1.75', '0.00']);

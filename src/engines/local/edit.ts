@@ -119,7 +119,7 @@ async function frame(call: EngineCall, plan: Plan): Promise<Framed> {
 function fewerWarning(asked: number, made: number): string[] {
   if (made >= asked) return [];
   const results = made === 1 ? 'one result' : `${made} visibly different results`;
-  return [`asked for ${asked} images; this edit has ${results}, so ${made} ${made === 1 ? 'was' : 'were'} made and billed`];
+  return [`asked for ${asked} images; this edit has ${results}, so ${made} ${made === 1 ? 'was' : 'were'} made; only images made are billed`];
 }
 
 export async function edit(call: EngineCall): Promise<EngineDone> {

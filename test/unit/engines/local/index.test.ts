@@ -88,7 +88,7 @@ describe('local engine: edits', () => {
   it('makes one image of an edit with one result, and says so', async () => {
     const result = await run(makeCall({ images: [landscape], prompt: 'invert the colours', n: 2 }));
     assert.equal(result.images.length, 1);
-    assert.deepEqual(result.warnings, ['asked for 2 images; this edit has one result, so 1 was made and billed']);
+    assert.deepEqual(result.warnings, ['asked for 2 images; this edit has one result, so 1 was made; only images made are billed']);
     const direct = await sharp(landscape).resize(256, 192, { fit: 'cover' }).negate().raw().toBuffer();
     assert.ok(result.images[0]!.data.equals(direct));
   });
