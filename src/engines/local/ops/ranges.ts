@@ -68,6 +68,15 @@ export const RANGES = {
   placeScale: [0.25, 0.35] as Range,
   placeMargin: 0.03,
   blendOpacity: [0.4, 0.6] as Range,
+  /** Plain backdrop: contact shadow darkening, softness in pixels, drop as a share of the height. */
+  shadowOpacity: [0.12, 0.3] as Range,
+  shadowSigma: [8, 20] as Range,
+  shadowDrop: [0.005, 0.02] as Range,
+  /** Another picture as the background: its blur in pixels, and how far the subject's mean colour moves towards it. */
+  sceneSoften: [0, 3] as Range,
+  sceneHarmonise: [0.05, 0.25] as Range,
+  /** Background blur sigma in pixels. */
+  backgroundBlur: { light: [3, 5], normal: [7, 11], strong: [14, 22] } satisfies ByStrength,
   /** Variation of plans whose operations have no parameter: ±3–6 % contrast, ±2–6 levels. */
   jitterContrast: [0.03, 0.06] as Range,
   jitterOffset: [2, 6] as Range,
@@ -101,6 +110,7 @@ export function isSeeded(op: PlanOp): boolean {
     case 'crop':
     case 'collage':
     case 'border':
+    case 'removeBackground':
       return false;
     case 'brightness':
       return op.percent === undefined;
