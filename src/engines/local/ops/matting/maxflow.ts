@@ -134,7 +134,7 @@ export function minCut(graph: GridGraph): Uint8Array {
       const e = 4 * up + (parentDir[p]! ^ 1);
       cap[e] = cap[e]! - flow;
       cap[4 * p + parentDir[p]!] = cap[4 * p + parentDir[p]!]! + flow;
-      if (cap[e]! <= 0) orphans[orphanCount++] = p;
+      if (cap[e] <= 0) orphans[orphanCount++] = p;
       p = up;
     }
     for (let p = to; ; ) {
@@ -147,7 +147,7 @@ export function minCut(graph: GridGraph): Uint8Array {
       const e = 4 * p + parentDir[p]!;
       cap[e] = cap[e]! - flow;
       cap[4 * up + (parentDir[p]! ^ 1)] = cap[4 * up + (parentDir[p]! ^ 1)]! + flow;
-      if (cap[e]! <= 0) orphans[orphanCount++] = p;
+      if (cap[e] <= 0) orphans[orphanCount++] = p;
       p = up;
     }
     for (let k = 0; k < orphanCount; k++) parent[orphans[k]!] = NO_PARENT;
