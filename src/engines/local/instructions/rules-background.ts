@@ -83,12 +83,18 @@ function rolesIn(clause: string, ctx: MatchContext): { source?: number | undefin
   return named.length >= 2 ? { source: named.at(-1) } : { subject: named[0] };
 }
 
+/** "…换成海滩", "…with a beach": the new background is described, not another input. */
+const DESCRIBED = new RegExp(`(?:换成|换为|改成|改为|变成|替换为|替换成|\\bwith\\b|\\binto\\b|\\bto\\b)(?![^]*${IMAGE_TOKEN})`, 'iu');
+const DESCRIBED_SCENE =
+  'a described scene as the background needs a generative model; route this model to an upstream engine (the local engine can put the subject on the background of another input image, on a plain colour, or blur or remove the background)';
+
 const ONE_IMAGE =
   'a new background needs a second input image to take it from (a described scene needs a generative model); with one image the local engine can remove the background, put the subject on a plain colour, or blur the background';
 
 function imageBackgroundBuild(clause: string, _match: RegExpExecArray, ctx: MatchContext): RuleOutcome | undefined {
   // "put image 1 on a white background", "blur the background of image 2": the other rules' requests.
   if (OTHER_BACKGROUND_EDIT.test(clause)) return undefined;
+  if (DESCRIBED.test(clause)) return { problem: DESCRIBED_SCENE };
   if (ctx.imageCount < 2) return { problem: ONE_IMAGE };
   const named = imagesIn(clause, ctx);
   const roles = rolesIn(clause, ctx);
