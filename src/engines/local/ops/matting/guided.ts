@@ -24,8 +24,17 @@ function coefficients(small: Small, label: Uint8Array, radius: number): Coeffici
   const { width, height, rgb } = small;
   const n = width * height;
   const mean = (plane: Float32Array): Float32Array => boxMean(plane, width, height, radius);
-  const channel = (c: number): Float32Array => Float32Array.from({ length: n }, (_, p) => rgb[3 * p + c]!);
-  const product = (u: Float32Array, v: Float32Array): Float32Array => Float32Array.from(u, (x, p) => x * v[p]!);
+  // Plain loops: Float32Array.from with a mapping function is several times slower here.
+  const channel = (c: number): Float32Array => {
+    const plane = new Float32Array(n);
+    for (let k = 0; k < n; k++) plane[k] = rgb[3 * k + c]!;
+    return plane;
+  };
+  const product = (u: Float32Array, v: Float32Array): Float32Array => {
+    const plane = new Float32Array(n);
+    for (let k = 0; k < n; k++) plane[k] = u[k]! * v[k]!;
+    return plane;
+  };
   const i = [channel(0), channel(1), channel(2)] as const;
   const p = Float32Array.from(label);
   const mi = i.map(mean);

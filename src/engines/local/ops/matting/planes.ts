@@ -30,12 +30,6 @@ export function boxMean(src: Float32Array, width: number, height: number, radius
   return out;
 }
 
-/** Three box passes, close to a Gaussian of this sigma. */
-export function gaussianLike(src: Float32Array, width: number, height: number, sigma: number): Float32Array {
-  const radius = Math.max(1, Math.round((Math.sqrt(4 * sigma * sigma + 1) - 1) / 2));
-  return boxMean(boxMean(boxMean(src, width, height, radius), width, height, radius), width, height, radius);
-}
-
 export interface Small {
   width: number;
   height: number;

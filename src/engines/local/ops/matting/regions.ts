@@ -20,16 +20,13 @@ function components(label: Uint8Array, width: number, height: number, value: num
       count++;
       const x = p % width, y = (p - x) / width;
       if (x === 0 || y === 0 || x === width - 1 || y === height - 1) edge = true;
-      const visit = (q: number): void => {
-        if (label[q] === value && id[q] === -1) {
+      for (let d = 0; d < 4; d++) {
+        const q = d === 0 ? (x > 0 ? p - 1 : -1) : d === 1 ? (x < width - 1 ? p + 1 : -1) : d === 2 ? (y > 0 ? p - width : -1) : y < height - 1 ? p + width : -1;
+        if (q >= 0 && label[q] === value && id[q] === -1) {
           id[q] = current;
           stack[top++] = q;
         }
-      };
-      if (x > 0) visit(p - 1);
-      if (x < width - 1) visit(p + 1);
-      if (y > 0) visit(p - width);
-      if (y < height - 1) visit(p + width);
+      }
     }
     size.push(count);
     touchesEdge.push(edge);
