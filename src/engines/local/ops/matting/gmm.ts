@@ -96,17 +96,6 @@ export function fitModel(lab: Float32Array, pixels: Int32Array, clusters: number
   return { weight, mean, inverseVariance, logScale };
 }
 
-/** The model without clusters lighter than `minWeight` (a subject touching the frame, in a border model). */
-export function withoutMinorClusters(model: ColourModel, minWeight: number): ColourModel {
-  const kept = [...model.weight.keys()].filter((c) => model.weight[c]! >= minWeight);
-  if (kept.length === 0) return model;
-  const total = kept.reduce((sum, c) => sum + model.weight[c]!, 0);
-  const pick = (values: Float64Array, width: number): Float64Array => Float64Array.from(kept.flatMap((c) => [...values.subarray(width * c, width * c + width)]));
-  const weight = Float64Array.from(kept.map((c) => model.weight[c]! / total));
-  const logScale = Float64Array.from(kept.map((c, i) => model.logScale[c]! - Math.log(model.weight[c]!) + Math.log(weight[i]!)));
-  return { weight, mean: pick(model.mean, 3), inverseVariance: pick(model.inverseVariance, 3), logScale };
-}
-
 /** −log p(colour of pixel p | model), capped so one outlier colour cannot dominate the cut. */
 export function negativeLogLikelihood(model: ColourModel, lab: Float32Array, p: number, cap: number): number {
   const l = lab[3 * p]!, a = lab[3 * p + 1]!, b = lab[3 * p + 2]!;

@@ -1,12 +1,14 @@
 /**
  * Subject/background segmentation without a model, at a reduced size: the background's colours
- * come from a band along the frame, the subject's from what that model explains badly; a graph cut
+ * come from the backdrop seen along the frame (band.ts), the subject's from what that model
+ * explains badly; a graph cut
  * (colour likelihoods against contrast-weighted smoothness) labels every pixel, and the colour
  * models are refitted from the labels and cut again (GrabCut's loop, seeded by the frame instead
  * of a drawn rectangle). Works for plain and studio backdrops; `busy` says when it probably did not.
  */
 import type { ColourModel } from './gmm.js';
-import { fitModel, negativeLogLikelihood, withoutMinorClusters } from './gmm.js';
+import { frameBand } from './band.js';
+import { fitModel, negativeLogLikelihood } from './gmm.js';
 import { gridGraph, minCut } from './maxflow.js';
 import type { Small } from './planes.js';
 import { toLab } from './planes.js';
@@ -18,25 +20,12 @@ const COST_CAP = 40;
 /** Weight of the smoothness term against the colour terms. */
 const SMOOTHNESS = 10;
 const ROUNDS = 3;
-/** Border clusters lighter than this are taken to be the subject touching the frame. */
-const MINOR_CLUSTER = 0.06;
 
 export interface Segmentation {
   /** 1 on the subject, per pixel of the small picture. */
   label: Uint8Array;
   /** Why the result is probably rough (a busy or subject-coloured background), if it is. */
   busy?: string | undefined;
-}
-
-function borderBand(width: number, height: number): Int32Array {
-  const band = Math.max(2, Math.round(0.04 * Math.min(width, height)));
-  const pixels: number[] = [];
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (x < band || y < band || x >= width - band || y >= height - band) pixels.push(y * width + x);
-    }
-  }
-  return Int32Array.from(pixels);
 }
 
 function costs(model: ColourModel, lab: Float32Array, n: number): Float32Array {
@@ -116,15 +105,15 @@ export function segment(small: Small): Segmentation {
   const { width, height } = small;
   const n = width * height;
   const lab = toLab(small.rgb);
-  const band = borderBand(width, height);
-  const inBand = new Uint8Array(n);
-  for (const p of band) inBand[p] = 1;
+  const { backdrop, inBand } = frameBand(lab, width, height);
+  const isBackdrop = new Uint8Array(n);
+  for (const p of backdrop) isBackdrop[p] = 1;
 
-  let bgModel = withoutMinorClusters(fitModel(lab, band, CLUSTERS), MINOR_CLUSTER);
+  let bgModel = fitModel(lab, backdrop, CLUSTERS);
   let bgCost = costs(bgModel, lab, n);
-  // Subject seeds: inside the band, clearly worse explained by the backdrop than the backdrop itself is.
-  const threshold = quantile(bgCost, band, 0.9) + 6;
-  let seeds = indicesWhere(n, (p) => inBand[p] === 0 && bgCost[p]! > threshold);
+  // Subject seeds: off the backdrop, clearly worse explained by its model than the backdrop itself is.
+  const threshold = quantile(bgCost, backdrop, 0.9) + 6;
+  let seeds = indicesWhere(n, (p) => isBackdrop[p] === 0 && bgCost[p]! > threshold);
   const distinct = seeds.length >= 0.002 * n;
   if (!distinct) {
     const x0 = Math.floor(width / 4), y0 = Math.floor(height / 4);
@@ -143,6 +132,7 @@ export function segment(small: Small): Segmentation {
     label = cut(fgCost, bgCost, weights, width, height);
   }
   cleanLabel(label, width, height);
+  const band = indicesWhere(n, (p) => inBand[p] === 1);
   return { label, busy: roughness({ lab, band, label, fgCost, bgCost, width, distinct }) };
 }
 

@@ -103,6 +103,26 @@ describe('subject matte', () => {
     assert.ok(overlap >= 0.95, `IoU ${overlap.toFixed(3)}`);
   });
 
+  it('keeps a subject that touches the frame (a portrait cut off at the shoulders)', () => {
+    const side = 320;
+    const mask = new Uint8Array(side * side);
+    const rng = mulberry32(5);
+    const data = Buffer.alloc(side * side * 3);
+    for (let y = 0; y < side; y++) {
+      for (let x = 0; x < side; x++) {
+        const p = y * side + x;
+        const shoulders = (x - side / 2) ** 2 + (y - side) ** 2 < (side * 0.42) ** 2;
+        const head = (x - side / 2) ** 2 + (y - side * 0.42) ** 2 < (side * 0.14) ** 2;
+        mask[p] = shoulders || head ? 1 : 0;
+        const n = (rng() - 0.5) * 8;
+        const rgb = head ? [205, 160, 130] : shoulders ? [50 + 20 * Math.sin(x / 6), 60, 120] : [228 - y / 12, 226 - y / 12, 222];
+        rgb.forEach((v, c) => (data[3 * p + c] = Math.max(0, Math.min(255, Math.round(v + n)))));
+      }
+    }
+    const overlap = iou(matteOf({ data, width: side, height: side, channels: 3 }).alpha, mask);
+    assert.ok(overlap >= 0.95, `IoU ${overlap.toFixed(3)}`);
+  });
+
   it('says a busy background may give a rough result', () => {
     const { raster } = subjectScene('busy', 320, 320);
     assert.match(matteOf(raster).busy ?? '', /textured|cluttered|share their colours/);
