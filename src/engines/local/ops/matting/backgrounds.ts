@@ -3,11 +3,12 @@ import sharp from 'sharp';
 import type { Rgb } from '../../raster/palette.js';
 import type { Raster } from '../../raster/raster.js';
 import { fromRaster, toRaster } from '../../raster/raster.js';
+import { subjectColours } from './foreground.js';
 import type { Matte } from './matte.js';
 
-/** The subject with a transparent background (RGBA). */
-export function cutOut(raster: Raster, matte: Matte): Raster {
-  const { data, width, height, channels } = raster;
+/** The subject with a transparent background (RGBA), its edges freed of the old background's colour. */
+export async function cutOut(raster: Raster, matte: Matte): Promise<Raster> {
+  const { data, width, height, channels } = await subjectColours(raster, matte);
   const out = Buffer.allocUnsafe(width * height * 4);
   for (let p = 0, i = 0, o = 0; p < width * height; p++, i += channels, o += 4) {
     out[o] = data[i]!;
@@ -19,8 +20,8 @@ export function cutOut(raster: Raster, matte: Matte): Raster {
 }
 
 /** subject · α + backdrop · (1 − α); the backdrop is RGB of the same size. Written into `backdrop`. */
-function composite(raster: Raster, matte: Matte, backdrop: Buffer): Raster {
-  const { data, width, height, channels } = raster;
+async function composite(raster: Raster, matte: Matte, backdrop: Buffer): Promise<Raster> {
+  const { data, width, height, channels } = await subjectColours(raster, matte);
   for (let p = 0, i = 0, o = 0; p < width * height; p++, i += channels, o += 3) {
     const a = matte.alpha[p]! / 255;
     for (let c = 0; c < 3; c++) backdrop[o + c] = data[i + c]! * a + backdrop[o + c]! * (1 - a) + 0.5;

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gridGraph, minCut } from '../../../../../src/engines/local/ops/matting/maxflow.js';
+import { cutOut } from '../../../../../src/engines/local/ops/matting/backgrounds.js';
 import { matteOf } from '../../../../../src/engines/local/ops/matting/matte.js';
 import { mulberry32 } from '../../../../../src/engines/local/raster/prng.js';
 import { iou, subjectScene } from './scenes.js';
@@ -121,6 +122,25 @@ describe('subject matte', () => {
     }
     const overlap = iou(matteOf({ data, width: side, height: side, channels: 3 }).alpha, mask);
     assert.ok(overlap >= 0.95, `IoU ${overlap.toFixed(3)}`);
+  });
+
+  it('frees the cut-out edge of the old background colour', async () => {
+    const { raster } = subjectScene('plain', 320, 320);
+    const matte = matteOf(raster);
+    const cut = await cutOut(raster, matte);
+    const luma = (data: Buffer, i: number): number => 0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]!;
+    let before = 0;
+    let after = 0;
+    let edge = 0;
+    for (let p = 0; p < matte.alpha.length; p++) {
+      const a = matte.alpha[p]!;
+      if (a === 0 || a === 255) continue;
+      before += luma(raster.data, 3 * p);
+      after += luma(cut.data, 4 * p);
+      edge++;
+    }
+    // The light grey backdrop lightens the edge pixels of the darker subject; the cut-out removes that.
+    assert.ok(edge > 100 && after / edge < before / edge - 15, `edge luma ${(before / edge).toFixed(1)} → ${(after / edge).toFixed(1)}`);
   });
 
   it('says a busy background may give a rough result', () => {
