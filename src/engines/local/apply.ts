@@ -189,8 +189,7 @@ export async function applyOp(raster: Raster, op: ChainOp, ctx: VariantContext):
     case 'removeBackground':
       return cutOut(raster, matte(raster, ctx));
     case 'colourBackground': {
-      const height = raster.height;
-      const shadow = { opacity: pickIn(rng, RANGES.shadowOpacity), sigma: pickIn(rng, RANGES.shadowSigma) * scale, drop: pickIn(rng, RANGES.shadowDrop) * height };
+      const shadow = { opacity: pickIn(rng, RANGES.shadowOpacity), sigma: pickIn(rng, RANGES.shadowSigma) * scale, drop: pickIn(rng, RANGES.shadowDrop) * raster.height };
       return onColour(raster, matte(raster, ctx), op.colour.rgb, shadow);
     }
     case 'imageBackground':

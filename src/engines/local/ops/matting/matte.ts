@@ -10,7 +10,7 @@ import { refineAlpha } from './guided.js';
 import { downsample } from './planes.js';
 import { segment } from './segment.js';
 
-/** Long side of the picture the graph cut works on (~160k pixels, ~0.3 s per cut round here). */
+/** Long side of the picture the graph cut works on: at most 160k pixels, whatever the output size. */
 export const SEGMENT_SIDE = 400;
 
 export interface Matte {
