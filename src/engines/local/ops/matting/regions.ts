@@ -37,17 +37,19 @@ function components(label: Uint8Array, width: number, height: number, value: num
 /**
  * Keeps the foreground parts at least `keepShare` of the largest (several products stay, specks
  * go) and fills background holes that do not reach the frame and are smaller than `holeShare` of
- * the picture. Works in place.
+ * the picture. Works in place; returns how many parts of the subject are left.
  */
-export function cleanLabel(label: Uint8Array, width: number, height: number, options = { keepShare: 0.15, holeShare: 0.004 }): void {
+export function cleanLabel(label: Uint8Array, width: number, height: number, options = { keepShare: 0.15, holeShare: 0.004 }): number {
   const n = width * height;
   const fg = components(label, width, height, 1);
   const largest = fg.size.reduce((max, s) => Math.max(max, s), 0);
   const minimum = Math.max(options.keepShare * largest, 0.001 * n);
   for (let p = 0; p < n; p++) if (label[p] === 1 && fg.size[fg.id[p]!]! < minimum) label[p] = 0;
+  const parts = fg.size.filter((size) => size >= minimum).length;
   const bg = components(label, width, height, 0);
   for (let p = 0; p < n; p++) {
     const k = bg.id[p]!;
     if (label[p] === 0 && !bg.touchesEdge[k] && bg.size[k]! < options.holeShare * n) label[p] = 1;
   }
+  return parts;
 }

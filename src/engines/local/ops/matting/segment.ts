@@ -20,6 +20,10 @@ const COST_CAP = 40;
 /** Weight of the smoothness term against the colour terms. */
 const SMOOTHNESS = 10;
 const ROUNDS = 3;
+const MAX_PARTS = 4;
+/** Mean colour step between neighbours in the frame band (ΔE), and share of pixels both models explain about equally. */
+const MAX_TEXTURE = 2;
+const MAX_AMBIGUOUS = 0.1;
 
 export interface Segmentation {
   /** 1 on the subject, per pixel of the small picture. */
@@ -131,9 +135,9 @@ export function segment(small: Small): Segmentation {
     fgCost = costs(fitModel(lab, fg, CLUSTERS), lab, n);
     label = cut(fgCost, bgCost, weights, width, height);
   }
-  cleanLabel(label, width, height);
+  const parts = cleanLabel(label, width, height);
   const band = indicesWhere(n, (p) => inBand[p] === 1);
-  return { label, busy: roughness({ lab, band, label, fgCost, bgCost, width, distinct }) };
+  return { label, busy: roughness({ lab, band, label, fgCost, bgCost, width, distinct, parts }) };
 }
 
 interface Evidence {
@@ -144,13 +148,19 @@ interface Evidence {
   bgCost: Float32Array;
   width: number;
   distinct: boolean;
+  /** Separate parts of the subject found. */
+  parts: number;
 }
 
-/** Why the cut is probably unreliable, or undefined. Thresholds set on plain, studio and cluttered test scenes. */
-function roughness({ lab, band, label, fgCost, bgCost, width, distinct }: Evidence): string | undefined {
+/**
+ * Why the cut is probably unreliable, or undefined. Thresholds set on the test scenes and a few
+ * photos: plain and studio backdrops measure under 1.1 ΔE of texture and 0.3 % ambiguous pixels,
+ * landscapes, a circuit board and a harbour 2–2.8 ΔE and 14–18 %.
+ */
+function roughness({ lab, band, label, fgCost, bgCost, width, distinct, parts }: Evidence): string | undefined {
   if (!distinct) return 'no subject stands out from the background colours';
   const texture = bandTexture(lab, band, width);
-  if (texture > 4) return 'the background is textured or cluttered';
+  if (texture > MAX_TEXTURE) return 'the background is textured or cluttered';
   let fg = 0;
   let ambiguous = 0;
   for (let p = 0; p < label.length; p++) {
@@ -160,6 +170,8 @@ function roughness({ lab, band, label, fgCost, bgCost, width, distinct }: Eviden
   const share = fg / label.length;
   if (share < 0.005) return 'no subject was found';
   if (share > 0.92) return 'the subject seems to fill the whole picture';
-  if (ambiguous / label.length > 0.3) return 'the subject and the background share their colours';
+  if (ambiguous / label.length > MAX_AMBIGUOUS) return 'the subject and the background share their colours';
+  // A few products side by side are fine; a picture cut into many pieces had no clear subject.
+  if (parts > MAX_PARTS) return `the subject came out in ${parts} separate pieces`;
   return undefined;
 }
