@@ -148,6 +148,16 @@ describe('subject matte', () => {
     assert.match(matteOf(raster).busy ?? '', /textured|cluttered|share their colours/);
   });
 
+  it('says a subject in many pieces may be rough', () => {
+    const side = 240;
+    const data = Buffer.alloc(side * side * 3, 230);
+    for (let k = 0; k < 6; k++) {
+      const cx = 40 + (k % 3) * 80, cy = 80 + Math.floor(k / 3) * 80;
+      for (let y = cy - 14; y <= cy + 14; y++) for (let x = cx - 14; x <= cx + 14; x++) data.fill(40, 3 * (y * side + x), 3 * (y * side + x) + 3);
+    }
+    assert.match(matteOf({ data, width: side, height: side, channels: 3 }).busy ?? '', /6 separate pieces/);
+  });
+
   it('finds no subject on a featureless picture', () => {
     const { raster } = subjectScene('plain', 64, 64);
     raster.data.fill(200);
