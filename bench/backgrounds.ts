@@ -1,9 +1,9 @@
 /**
- * (i) Background removal at 1024×1024 on the local engine: the matte (segmentation at 400 px, graph
+ * (j) Background removal at 1024×1024 on the local engine: the matte (segmentation at 400 px, graph
  * cut, guided filter to full size) cold — the first call in the process, before the JIT warmed up —
  * and warm (median of BENCH_RUNS), each background operation as a whole engine call (PNG in, raw
  * pixels out), and the peak RSS the process added. Run alone for a clean peak:
- * BENCH=i node --import tsx bench/run.ts, or node --import tsx bench/backgrounds.ts.
+ * BENCH=j node --import tsx bench/run.ts, or node --import tsx bench/backgrounds.ts.
  */
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';

@@ -2,7 +2,8 @@
  * `npm run bench`: every benchmark, printed as tables. Pick some with BENCH=a,b,c:
  *   a task GET vs bare node:http · b sync edit stages · c memory under a burst of large bodies ·
  *   d multipart vs base64 upload · e passthrough/rehost overhead · f local engine vs ImageMagick ·
- *   g SSE subscribers · h queue throughput (BullMQ needs REDIS_URL) · i background removal (local engine).
+ *   g SSE subscribers · h queue throughput (BullMQ needs REDIS_URL) · i CJK text and the placeholder card ·
+ *   j background removal (local engine).
  * Numbers are wall-clock on this machine; nothing here asserts on time.
  */
 import { cpus } from 'node:os';
@@ -14,6 +15,7 @@ import { benchPassthrough } from './passthrough.js';
 import { benchLocalOps } from './local-ops.js';
 import { benchSse } from './sse.js';
 import { benchQueue } from './queue.js';
+import { benchCjkText } from './cjk-text.js';
 import { benchBackgrounds } from './backgrounds.js';
 
 const sections: Record<string, () => Promise<void>> = {
@@ -25,7 +27,8 @@ const sections: Record<string, () => Promise<void>> = {
   f: benchLocalOps,
   g: benchSse,
   h: benchQueue,
-  i: benchBackgrounds,
+  i: benchCjkText,
+  j: benchBackgrounds,
 };
 
 const chosen = (process.env.BENCH ?? Object.keys(sections).join(',')).split(',').map((s) => s.trim());

@@ -14,7 +14,7 @@ import { presetRoutes } from './http/presets.js';
 import { adminRoutes } from './http/admin.js';
 import { adminTaskRoutes } from './http/admin-tasks.js';
 import { BodyGuard } from './http/body-guard.js';
-import { catalogRoutes } from './http/catalog.js';
+import { catalogRoutes, type CatalogEngines } from './http/catalog.js';
 import { fileRoutes } from './http/files.js';
 import type { HttpMetrics } from './http/metrics.js';
 import { opsRoutes, type ReadinessCheck } from './http/ops.js';
@@ -53,6 +53,8 @@ export interface AppDeps {
   taskStore: TaskStore;
   /** An engine's declared capabilities, by name (the admin API shows them). */
   engineCapabilities: (name: string) => EngineCapabilities | undefined;
+  /** Each model's first engine and the built-in engine's vocabulary, for the catalog. */
+  catalogEngines: CatalogEngines;
   /** The built web pages (default web/dist). */
   webDir?: string | undefined;
   /** Sees each route as it is registered (the OpenAPI test lists them). */
@@ -145,7 +147,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(falRoutes, deps.dialect);
   const { adminToken } = deps.config;
   await app.register(accountRoutes, { dialect: deps.dialect, billing: deps.accounts.billing });
-  await app.register(catalogRoutes, { prices: deps.accounts.billing.prices });
+  await app.register(catalogRoutes, { prices: deps.accounts.billing.prices, route: (model) => deps.accounts.billing.route(model), engines: deps.catalogEngines });
   await app.register(presetRoutes);
   await app.register(webRoutes, { dir: deps.webDir });
   await app.register(openApiRoutes);

@@ -5,7 +5,7 @@
  *
  *   qig keys create --name NAME [--balance 10.00] [--rpm 60] [--max-in-flight 4] [--models a,b] [--expires ISO]
  *   qig keys list | credit KEY_ID AMOUNT | revoke KEY_ID
- *   qig usage [--key KEY_ID] [--model MODEL] [--from ISO] [--to ISO] [--limit N]
+ *   qig usage [--key KEY_ID] [--model MODEL] [--engine ENGINE] [--from ISO] [--to ISO] [--limit N]
  *   qig worker
  */
 import { parseArgs } from 'node:util';
@@ -27,7 +27,7 @@ const USAGE = `qig — qwen-image-gateway administration (uses QIG_DATA_DIR / DA
   qig keys list [--json]
   qig keys credit KEY_ID AMOUNT
   qig keys revoke KEY_ID
-  qig usage [--key KEY_ID] [--model MODEL] [--from ISO] [--to ISO] [--limit N] [--json]
+  qig usage [--key KEY_ID] [--model MODEL] [--engine ENGINE] [--from ISO] [--to ISO] [--limit N] [--json]
   qig worker      runs a worker node: the server with QIG_ROLE=worker (needs REDIS_URL)
 `;
 
@@ -64,6 +64,7 @@ async function run(argv: string[]): Promise<void> {
       expires: { type: 'string' },
       key: { type: 'string' },
       model: { type: 'string' },
+      engine: { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
       limit: { type: 'string' },
@@ -114,6 +115,7 @@ async function run(argv: string[]): Promise<void> {
       const usage = await billing.usage({
         keyId: values.key,
         model: values.model,
+        engine: values.engine,
         from: values.from ? Date.parse(values.from) : undefined,
         to: values.to ? Date.parse(values.to) : undefined,
         limit: integer(values.limit, '--limit') ?? 100,
@@ -121,7 +123,7 @@ async function run(argv: string[]): Promise<void> {
       });
       if (values.json) print(usage);
       else {
-        printTable(usage.data, ['createdAt', 'keyId', 'model', 'content']);
+        printTable(usage.data, ['createdAt', 'keyId', 'model', 'engine', 'unitPrice', 'content']);
         process.stdout.write(`\n${usage.total} task(s), ${usage.totals.images} image(s), ${usage.totals.amount} ${usage.totals.currency}\n`);
       }
     } else {

@@ -14,16 +14,20 @@ import { openDrivers } from './composition/drivers.js';
 import { createQueueServices } from './composition/queue-services.js';
 import { openStores } from './composition/stores.js';
 import { workerTimings, type WorkerTimings } from './composition/timings.js';
+import { builtInEngineNotice } from './composition/built-in-notice.js';
 import { startTracing } from './composition/tracing.js';
 import { startWorkerRole } from './composition/worker-role.js';
 import type { AppConfig } from './config/load.js';
 import type { DialectContext } from './dialects/context.js';
 import { falWebhook } from './dialects/fal/render.js';
 import { seaartWebhook } from './dialects/seaart/render.js';
+import { listModels, type ModelSpec } from './domain/models.js';
 import { PriceList } from './domain/prices.js';
 import type { Engine } from './engines/engine.js';
 import type { EngineConfig } from './engines/options.js';
+import { VOCABULARY } from './engines/local/index.js';
 import { createEngines } from './engines/registry.js';
+import type { EngineRef } from './http/catalog.js';
 import { createMetrics } from './http/metrics.js';
 import { buildWorkerOpsApp } from './http/worker-ops.js';
 import { systemClock, type Clock } from './lib/clock.js';
@@ -149,9 +153,18 @@ async function assemble(config: AppConfig, options: GatewayOptions): Promise<Gat
     new Map([...engines].map(([name, engine]) => [name, new GuardedEngine(engine, guardOptions(config.engines[name]), clock, metrics)])),
     config.routes,
   );
+  const engineOf = (model: ModelSpec): EngineRef | null => {
+    const first = router.route(model)[0];
+    return first ? { name: first.name, type: first.type } : null;
+  };
+  const notice = builtInEngineNotice(listModels(), engineOf);
+  if (notice) logger.warn({ models: notice.models }, notice.message);
 
   const keys = new KeyService(stores.keys, clock);
-  const billing = new BillingService(stores.ledger, new PriceList(config.prices.currency, config.prices.perImage), clock, logger);
+  // Priced by the engines that run (their types: a `local` engine is free unless perEngine names it).
+  const engineTypes = Object.fromEntries([...engines].map(([name, engine]) => [name, engine.type]));
+  const prices = new PriceList(config.prices.currency, config.prices.perImage, { perEngine: config.prices.perEngine, engineTypes });
+  const billing = new BillingService(stores.ledger, prices, clock, logger, (model) => router.route(model).map((engine) => engine.name));
   const accounts = new AccountService(keys, billing);
   const inputs = new InputService(safeFetch, blobs, new Semaphore(config.limits.intakeConcurrency), {
     maxInputPixels: config.limits.maxInputPixels,
@@ -170,7 +183,7 @@ async function assemble(config: AppConfig, options: GatewayOptions): Promise<Gat
 
   const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const runner = new TaskRunner(
-    { store: taskStore, queue, events, blobs, signer, router, outputs: new BlobOutputWriter(blobs, safeFetch, config.fetch.timeoutMs), clock, logger },
+    { store: taskStore, queue, events, blobs, signer, router, outputs: new BlobOutputWriter(blobs, safeFetch, config.fetch.timeoutMs), unitPrice: (model, engine) => billing.unitPrice(model, engine), clock, logger },
     {
       workerId,
       leaseMs: timings.leaseMs,
@@ -243,6 +256,7 @@ async function assemble(config: AppConfig, options: GatewayOptions): Promise<Gat
       engineHealth: () => router.health(),
       taskStore,
       engineCapabilities: (name) => router.get(name)?.capabilities,
+      catalogEngines: { engineOf, vocabulary: VOCABULARY },
       webDir: options.webDir,
       onRoute: options.onRoute,
     });

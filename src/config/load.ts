@@ -38,7 +38,11 @@ export interface AppConfig {
   engines: Readonly<Record<string, EngineConfig>>;
   /** Model (or "*") → engine names in failover order. */
   routes: Readonly<Record<string, readonly string[]>>;
-  prices: { currency: string; perImage: Readonly<Record<string, string>> };
+  /**
+   * perImage: by model id, family or "*"; perEngine: the same for one engine's images, winning
+   * over perImage (a `local` engine is free unless named here). See domain/prices.ts.
+   */
+  prices: { currency: string; perImage: Readonly<Record<string, string>>; perEngine: Readonly<Record<string, Readonly<Record<string, string>>>> };
   fetch: { allowHosts: readonly string[]; timeoutMs: number; maxRedirects: number };
   limits: {
     syncWaitSeconds: number;
@@ -149,6 +153,14 @@ function checkRoutes(engines: Record<string, EngineConfig>, routes: Record<strin
   }
 }
 
+function checkPriceEngines(engines: Record<string, EngineConfig>, perEngine: Record<string, unknown>, source: string): void {
+  for (const name of Object.keys(perEngine)) {
+    if (!Object.hasOwn(engines, name)) {
+      throw new ConfigError(`${source} prices.perEngine.${name}: engine "${name}" is not defined under engines (defined: ${Object.keys(engines).join(', ')})`);
+    }
+  }
+}
+
 const redisPrefixSchema = (name: string) => z.string().regex(REDIS_PREFIX, `${name}: ${REDIS_PREFIX_RULE}`);
 
 /**
@@ -230,6 +242,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   // With a DashScope key, models without a route of their own run in the cloud first.
   if (!routes['*']) routes['*'] = dashscope ? [DASHSCOPE_ENGINE, localName] : [localName];
   checkRoutes(engines, routes, source);
+  const perEngine = file.prices?.perEngine ?? {};
+  checkPriceEngines(engines, perEngine, source);
 
   const defaultModel = file.openai?.defaultModel;
   if (defaultModel !== undefined && !findModel(defaultModel)) {
@@ -275,7 +289,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     },
     engines: Object.freeze(engines),
     routes: Object.freeze(routes),
-    prices: { currency: file.prices?.currency ?? 'CNY', perImage: file.prices?.perImage ?? {} },
+    prices: { currency: file.prices?.currency ?? 'CNY', perImage: file.prices?.perImage ?? {}, perEngine },
     fetch: {
       allowHosts:
         envValue(env, 'QIG_FETCH_ALLOW_HOSTS', z.string().transform((list) => list.split(',').map((item) => item.trim()).filter((item) => item !== '')).pipe(z.array(z.string().regex(HOST_PORT, 'QIG_FETCH_ALLOW_HOSTS: must be a comma-separated list of "host:port", e.g. "127.0.0.1:9000,minio:9000"')))) ??

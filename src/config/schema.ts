@@ -58,7 +58,10 @@ export const fileConfigSchema = z
     prices: z
       .object({
         currency: z.string().min(1).max(8).optional(),
+        /** By model id, family or "*". */
         perImage: z.record(z.string(), decimalAmount).optional(),
+        /** Engine name → model id, family or "*" → price; wins over perImage for that engine's images. */
+        perEngine: z.record(z.string(), z.record(z.string(), decimalAmount)).optional(),
       })
       .strict()
       .optional(),

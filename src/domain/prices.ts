@@ -1,7 +1,16 @@
 /**
- * Per-image prices. Defaults (CNY) follow the seeds where they say (qwen-image-edit-plus ¥0.18,
- * seed 004) and are otherwise our own starting points; every deployment sets its own in the
- * config file's `prices.perImage` (by model id, family, or "*").
+ * Per-image prices, by model and by engine. Defaults (CNY) follow the seeds where they say
+ * (qwen-image-edit-plus ¥0.18, seed 004) and are otherwise our own starting points; every
+ * deployment sets its own in the config file's `prices.perImage` (by model id, family, or "*")
+ * and `prices.perEngine` (the same, for one engine).
+ *
+ * The price of an image made by an engine, first match wins:
+ *   1. `perEngine[engine]` by model id, family, then "*";
+ *   2. 0 when the engine is the built-in CPU engine (type `local`): its classical edits are free
+ *      unless `perEngine` names it;
+ *   3. `perImage` or the built-in default by model id, then by family (a configured entry
+ *      replaces the default of the same name), then `perImage["*"]`, then 0. A built-in
+ *      default is thus more specific than a configured "*", as it always was.
  */
 import { AppError } from './errors.js';
 import type { ModelSpec } from './models.js';
@@ -18,26 +27,72 @@ export const DEFAULT_PRICES: Readonly<Record<string, string>> = {
   'qwen-image-2.0-pro': '0.50',
 };
 
+/** The engine type that is free unless `perEngine` prices it. */
+export const FREE_ENGINE_TYPE = 'local';
+
+export interface PriceOptions {
+  /** Engine name → model id, family or "*" → decimal amount. */
+  perEngine?: Readonly<Record<string, Readonly<Record<string, string>>>> | undefined;
+  /** Engine name → engine type (`local`, `dashscope`, …): a `local` engine is free by default. */
+  engineTypes?: Readonly<Record<string, string>> | undefined;
+}
+
+type Table = ReadonlyMap<string, number>;
+
+/** What a price is looked up by: a model id and its family. */
+export type PricedModel = Pick<ModelSpec, 'id' | 'family'>;
+
+function table(configured: Readonly<Record<string, string>>, path: string): Table {
+  const micros = new Map<string, number>();
+  for (const [key, text] of Object.entries(configured)) {
+    const amount = parseAmount(text);
+    if (amount === null) throw new AppError('internal', `${path}.${key}: "${text}" is not an amount.`);
+    micros.set(key, amount);
+  }
+  return micros;
+}
+
+/** A table's price of a model: its own, its family's, or "*". */
+function lookup(prices: Table, model: PricedModel): number | undefined {
+  return prices.get(model.id) ?? prices.get(model.family) ?? prices.get('*');
+}
+
 export class PriceList {
-  private readonly micros = new Map<string, number>();
+  private readonly perModel: Table;
+  private readonly perEngine = new Map<string, Table>();
+  private readonly engineTypes: Readonly<Record<string, string>>;
 
   constructor(
     readonly currency: string,
     configured: Readonly<Record<string, string>>,
+    options: PriceOptions = {},
   ) {
-    for (const [model, text] of Object.entries({ ...DEFAULT_PRICES, ...configured })) {
-      const amount = parseAmount(text);
-      if (amount === null) throw new AppError('internal', `prices.perImage.${model}: "${text}" is not an amount.`);
-      this.micros.set(model, amount);
-    }
+    this.perModel = table({ ...DEFAULT_PRICES, ...configured }, 'prices.perImage');
+    for (const [engine, prices] of Object.entries(options.perEngine ?? {})) this.perEngine.set(engine, table(prices, `prices.perEngine.${engine}`));
+    this.engineTypes = options.engineTypes ?? {};
   }
 
-  /** The price of one image of this model, in micros: its own, its family's, or "*". */
-  perImage(model: ModelSpec): number {
-    return this.micros.get(model.id) ?? this.micros.get(model.family) ?? this.micros.get('*') ?? 0;
+  /** The price of one image of this model by `perImage` and the defaults (no engine's own), in micros. */
+  perImage(model: PricedModel): number {
+    return lookup(this.perModel, model) ?? 0;
   }
 
-  entries(): Array<[string, number]> {
-    return [...this.micros.entries()];
+  /** The price of one image of this model made by `engine`, in micros (see the order above). */
+  forEngine(model: PricedModel, engine: string | null): number {
+    if (engine === null) return this.perImage(model);
+    const own = this.perEngine.get(engine);
+    const priced = own === undefined ? undefined : lookup(own, model);
+    if (priced !== undefined) return priced;
+    if (this.engineTypes[engine] === FREE_ENGINE_TYPE) return 0;
+    return this.perImage(model);
+  }
+
+  /**
+   * What one image is held at before an engine is chosen: the dearest engine the route may fail
+   * over to, so a failover never charges more than was held. A route of no engine holds `perImage`.
+   */
+  holdPrice(model: PricedModel, route: readonly string[]): number {
+    if (route.length === 0) return this.perImage(model);
+    return Math.max(...route.map((engine) => this.forEngine(model, engine)));
   }
 }

@@ -49,6 +49,8 @@ export interface TaskOutput {
   bytes: number;
   /** The seed this image was made with (the task seed plus its index). */
   seed: number;
+  /** The engine that made it (absent on images stored before engines were recorded per image). */
+  engine?: string | undefined;
 }
 
 export interface TaskUsage {
@@ -65,6 +67,22 @@ export interface TaskBilling {
   chargedMicros: number | null;
 }
 
+/** One engine's share of a task's images and the unit price it applied, in micros. */
+export interface ChargePart {
+  /** Null when no engine is known (the model's price without an engine's own). */
+  engine: string | null;
+  images: number;
+  unitPriceMicros: number;
+}
+
+/**
+ * What a task's images cost, priced by the engines that made them (one part per engine, in the
+ * order they produced; two after a failover halfway through a split task).
+ */
+export interface TaskCharge {
+  parts: ChargePart[];
+}
+
 /** What a worker records when a task ends. */
 export type TaskOutcome = (
   | { status: 'succeeded'; outputs: TaskOutput[]; usage: TaskUsage; actualPrompt: string | null; warnings: string[] }
@@ -73,6 +91,8 @@ export type TaskOutcome = (
 ) & {
   /** The engine that produced the outcome, recorded with it. */
   engine?: string | null | undefined;
+  /** The price of the images produced, settled with the ending (absent: the hold's unit price). */
+  charge?: TaskCharge | undefined;
 };
 
 export interface TaskRecord {

@@ -1,11 +1,19 @@
 /**
- * GET /v1/models: the model catalog with each model's capabilities, size rules and price, for the
- * playground and for clients (the list also reads as OpenAI's `models.list()`). Public: no key.
+ * GET /v1/models: the model catalog with each model's capabilities, size rules, price and the engine
+ * that serves it, for the playground and for clients (the list also reads as OpenAI's
+ * `models.list()`: extra fields only). Public: no key.
  */
 import type { FastifyInstance } from 'fastify';
+import { BUILT_IN_SUMMARY, CONNECT_DASHSCOPE, isGenerativeEngine, VOCABULARY_DOC } from '../domain/built-in-engine.js';
 import { endpointNameOf, listModels, type DefaultSize, type ModelSpec, type SizeRule } from '../domain/models.js';
 import { formatAmount } from '../domain/money.js';
 import type { PriceList } from '../domain/prices.js';
+
+/** The engine a model's route tries first, by its configured name and type. */
+export interface EngineRef {
+  name: string;
+  type: string;
+}
 
 interface SizeSpec {
   rule: SizeRule;
@@ -29,12 +37,34 @@ export interface CatalogModel {
   /** The size rule and default when editing (null for text-to-image models), and when generating. */
   editSize: SizeSpec | null;
   generateSize: SizeSpec | null;
-  price: { perImage: string; currency: string };
+  /**
+   * perImage: the price of the route's first engine (the one that serves unless it fails);
+   * byEngine: each engine of the route, in failover order, at its own price. A submit holds the
+   * dearest of them; each image is charged at the price of the engine that made it.
+   */
+  price: { perImage: string; currency: string; byEngine: Record<string, string> };
   /** The SeaArt queue's name for this model: POST /v1/queue/{seaart}. */
   endpoints: { seaart: string };
+  /** The engine that serves the model first; `generative: false` for the built-in CPU engine. Null when none can. */
+  engine: (EngineRef & { generative: boolean }) | null;
 }
 
-export function catalogEntry(model: ModelSpec, prices: PriceList): CatalogModel {
+/** What the catalog says about engines, from the composition root (which knows the routes). */
+export interface CatalogEngines {
+  /** The engine a model's route tries first, if any. */
+  engineOf: (model: ModelSpec) => EngineRef | null;
+  /** The built-in CPU engine's vocabulary, listed for the models whose engine is not generative. */
+  vocabulary: readonly string[];
+}
+
+export interface CatalogDeps {
+  prices: PriceList;
+  /** The names of the engines of a model's route, in failover order (for their prices). */
+  route?: (model: ModelSpec) => readonly string[];
+  engines: CatalogEngines;
+}
+
+export function catalogEntry(model: ModelSpec, prices: PriceList, route: readonly string[] = [], engine: EngineRef | null = null): CatalogModel {
   return {
     id: model.id,
     object: 'model',
@@ -51,15 +81,21 @@ export function catalogEntry(model: ModelSpec, prices: PriceList): CatalogModel 
     maxNegativePromptChars: model.maxNegativePromptChars,
     editSize: model.edit ? { rule: model.editSize, default: model.editDefault } : null,
     generateSize: model.generate ? { rule: model.generateSize, default: model.generateDefault } : null,
-    price: { perImage: formatAmount(prices.perImage(model)), currency: prices.currency },
+    price: {
+      perImage: formatAmount(prices.forEngine(model, route[0] ?? null)),
+      currency: prices.currency,
+      byEngine: Object.fromEntries(route.map((engine) => [engine, formatAmount(prices.forEngine(model, engine))])),
+    },
     endpoints: { seaart: endpointNameOf(model.id) },
+    engine: engine === null ? null : { name: engine.name, type: engine.type, generative: isGenerativeEngine(engine.type) },
   };
 }
 
-export async function catalogRoutes(app: FastifyInstance, deps: { prices: PriceList }): Promise<void> {
-  const entries = listModels().map((model) => catalogEntry(model, deps.prices));
-  // The catalog and prices are fixed for the life of the process: render once.
-  const list = JSON.stringify({ object: 'list', currency: deps.prices.currency, data: entries });
+export async function catalogRoutes(app: FastifyInstance, deps: CatalogDeps): Promise<void> {
+  const entries = listModels().map((model) => catalogEntry(model, deps.prices, deps.route?.(model), deps.engines.engineOf(model)));
+  const builtInEngine = { summary: BUILT_IN_SUMMARY, connect: CONNECT_DASHSCOPE, vocabulary: deps.engines.vocabulary, docs: VOCABULARY_DOC };
+  // The catalog, prices and routes are fixed for the life of the process: render once.
+  const list = JSON.stringify({ object: 'list', currency: deps.prices.currency, data: entries, builtInEngine });
   const byId = new Map(entries.map((entry) => [entry.id, JSON.stringify(entry)]));
   const json = 'application/json; charset=utf-8';
 

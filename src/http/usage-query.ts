@@ -1,4 +1,4 @@
-/** The query of the usage endpoints: by key (admin only), model and time, paged. */
+/** The query of the usage endpoints: by key (admin only), model, engine and time, paged. */
 import { z } from 'zod';
 import type { UsageFilter } from '../store/ports.js';
 
@@ -8,6 +8,8 @@ export const usageQuerySchema = z
   .object({
     keyId: z.string().min(1).optional(),
     model: z.string().min(1).optional(),
+    /** The engine that produced the images. */
+    engine: z.string().min(1).max(200).optional(),
     from: time.optional(),
     to: time.optional(),
     limit: z.coerce.number({ error: 'must be a number' }).int().min(1).max(1000).optional(),
@@ -22,5 +24,5 @@ function toMillis(value: string | undefined): number | undefined {
 }
 
 export function usageFilter(query: z.infer<typeof usageQuerySchema>, keyId: string | undefined): UsageFilter {
-  return { keyId, model: query.model, from: toMillis(query.from), to: toMillis(query.to), limit: query.limit ?? 100, offset: query.offset ?? 0 };
+  return { keyId, model: query.model, engine: query.engine, from: toMillis(query.from), to: toMillis(query.to), limit: query.limit ?? 100, offset: query.offset ?? 0 };
 }

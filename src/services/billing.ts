@@ -4,7 +4,7 @@
  */
 import { quoteValue } from '../domain/bounded-text.js';
 import { AppError } from '../domain/errors.js';
-import type { ModelSpec } from '../domain/models.js';
+import { findModel, type ModelSpec } from '../domain/models.js';
 import { formatAmount, insufficientBalance, MAX_AMOUNT_TEXT, parseAmount } from '../domain/money.js';
 import type { PriceList } from '../domain/prices.js';
 import type { TaskRecord } from '../domain/task.js';
@@ -12,12 +12,17 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Ledger, UsageFilter } from '../store/ports.js';
 
+/** The engine names a model's tasks may run on, in failover order (the router's route). */
+export type RouteOf = (model: ModelSpec) => readonly string[];
+
 export class BillingService {
   constructor(
     private readonly store: Ledger,
     readonly prices: PriceList,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    /** Without it, holds are at the model's price (perImage), as for a route of no engine. */
+    private readonly routeOf: RouteOf = () => [],
   ) {}
 
   get currency(): string {
@@ -30,10 +35,25 @@ export class BillingService {
     if (balance !== null && balance < micros) throw insufficientBalance(micros, balance, this.prices.currency);
   }
 
-  /** The unit price and the hold of `n` images of a model, in micros. */
+  /**
+   * The unit price held for `n` images of a model and the hold, in micros. The engine is not
+   * chosen yet, so it is the price of the dearest engine the route may fail over to; the
+   * settlement charges each image at its own engine's price and releases the rest.
+   */
   quote(model: ModelSpec, n: number): { unitPriceMicros: number; holdMicros: number } {
-    const unitPriceMicros = this.prices.perImage(model);
+    const unitPriceMicros = this.prices.holdPrice(model, this.routeOf(model));
     return { unitPriceMicros, holdMicros: unitPriceMicros * n };
+  }
+
+  /** The engines of a model's route, in failover order. */
+  route(model: ModelSpec): readonly string[] {
+    return this.routeOf(model);
+  }
+
+  /** The unit price of an image of `model` (an id) made by `engine`, in micros; the settlement's price. */
+  unitPrice(model: string, engine: string | null): number {
+    // A model an upgrade removed is priced by its id alone.
+    return this.prices.forEngine(findModel(model) ?? { id: model, family: model }, engine);
   }
 
   /** Settles a task if it ended and is not settled yet; never throws (the sweeper retries). */
@@ -91,6 +111,7 @@ export class BillingService {
         taskId: r.taskId,
         keyId: r.keyId,
         model: r.model,
+        engine: r.engine,
         images: r.images,
         unitPrice: formatAmount(r.unitPriceMicros),
         amount: formatAmount(r.amountMicros),

@@ -21,7 +21,7 @@ import type { TaskEvents } from '../events/events.js';
 import type { OutputWriter } from './outputs.js';
 import type { EngineRouter } from './router.js';
 import { engineCall, engineInputs } from './run/engine-calls.js';
-import { outcomeOf, TaskEnding } from './run/ending.js';
+import { outcomeOf, TaskEnding, type UnitPrice } from './run/ending.js';
 import { executeTask, type CallState, type RetryPolicy, type RunState } from './run/execution.js';
 import { holdLease } from './run/lease.js';
 import { RunOutputs } from './run/run-outputs.js';
@@ -47,6 +47,8 @@ export interface RunnerDeps {
   signer: UrlSigner;
   router: EngineRouter;
   outputs: OutputWriter;
+  /** Prices each image at its engine's price when the task ends (left out: at the hold's unit price). */
+  unitPrice?: UnitPrice | undefined;
   clock: Clock;
   logger: Logger;
 }

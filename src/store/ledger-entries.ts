@@ -10,14 +10,56 @@
 import type { Transaction } from 'kysely';
 import { AppError } from '../domain/errors.js';
 import { formatMoney, insufficientBalance, usageLine } from '../domain/money.js';
-import { isTerminal, type TaskRecord, type TaskStatus } from '../domain/task.js';
+import { isTerminal, type ChargePart, type TaskCharge, type TaskRecord, type TaskStatus } from '../domain/task.js';
 import type { NewTask, SubmitLimits } from './ports.js';
 import type { Database } from './schema.js';
 
 const IN_FLIGHT: TaskStatus[] = ['queued', 'running'];
 
-export async function ledgerEntry(trx: Transaction<Database>, keyId: string, taskId: string | null, kind: string, amount: number, note: string, at: number): Promise<void> {
-  await trx.insertInto('ledger').values({ key_id: keyId, task_id: taskId, kind, amount_micros: amount, note, created_at: at }).execute();
+/** A release's price: the engine whose unit price was applied. */
+interface AppliedPrice {
+  engine: string | null;
+  unitPriceMicros: number;
+}
+
+export async function ledgerEntry(trx: Transaction<Database>, keyId: string, taskId: string | null, kind: string, amount: number, note: string, at: number, applied?: AppliedPrice): Promise<void> {
+  await trx
+    .insertInto('ledger')
+    .values({ key_id: keyId, task_id: taskId, kind, amount_micros: amount, note, created_at: at, ...(applied ? { engine: applied.engine, unit_price_micros: applied.unitPriceMicros } : {}) })
+    .execute();
+}
+
+/**
+ * The parts billed for `images` images: the charge's (as the runner priced them, trimmed to
+ * `images`), or — a task ended without one, as before prices were by engine — all at the hold's
+ * unit price, by the task's engine.
+ */
+function billedParts(task: TaskRecord, images: number, charge: TaskCharge | undefined): ChargePart[] {
+  if (!charge) return images > 0 ? [{ engine: task.engine, images, unitPriceMicros: task.billing.unitPriceMicros }] : [];
+  const parts: ChargePart[] = [];
+  let left = images;
+  for (const part of charge.parts) {
+    const taken = Math.min(part.images, left);
+    if (taken > 0) parts.push({ ...part, images: taken });
+    left -= taken;
+  }
+  return parts;
+}
+
+/** The engine and unit price a settlement records: the one part's, or "a+b" and the average. */
+function appliedPrice(parts: readonly ChargePart[], images: number, amount: number): AppliedPrice {
+  if (parts.length === 1) return { engine: (parts[0] as ChargePart).engine, unitPriceMicros: (parts[0] as ChargePart).unitPriceMicros };
+  return { engine: parts.map((p) => p.engine ?? 'unknown').join('+'), unitPriceMicros: images > 0 ? Math.round(amount / images) : 0 };
+}
+
+/**
+ * The usage line: seed 004's for one engine, one term per engine after a failover; and what was
+ * charged when the hold capped it (prices changed while the task ran).
+ */
+function chargeLine(parts: readonly ChargePart[], amount: number, charged: number, currency: string): string {
+  const terms = parts.map((p) => `${p.images} ${p.images === 1 ? 'image' : 'images'} × ${formatMoney(p.unitPriceMicros, currency)} (${p.engine ?? 'unknown'})`);
+  const line = parts.length === 1 ? usageLine((parts[0] as ChargePart).images, (parts[0] as ChargePart).unitPriceMicros, currency) : `Image generation: ${terms.join(' + ')} = ${formatMoney(amount, currency)}`;
+  return charged < amount ? `${line}, charged ${formatMoney(charged, currency)} (the hold)` : line;
 }
 
 /**
@@ -57,24 +99,30 @@ export async function takeHold(trx: Transaction<Database>, task: NewTask, limits
 
 /**
  * Settles an ended task exactly once — charges the images it produced (none when it failed or was
- * canceled) and releases the rest of its hold — by one conditional UPDATE of its billing state.
- * The amount charged, or null when there was nothing to settle.
+ * canceled), each at the price of the engine that made it (`charge`, priced by the runner), and
+ * releases the rest of its hold — by one conditional UPDATE of its billing state.
+ * The amount charged and the unit price the task now records, or null when there was nothing to settle.
  */
-export async function settleEnded(trx: Transaction<Database>, task: TaskRecord, now: number, currency: string): Promise<number | null> {
+export async function settleEnded(trx: Transaction<Database>, task: TaskRecord, now: number, currency: string, charge?: TaskCharge): Promise<{ chargedMicros: number; unitPriceMicros: number } | null> {
   if (task.billing.state !== 'held' || !isTerminal(task.status)) return null;
   const images = task.status === 'succeeded' ? Math.min(task.outputs.length, task.spec.n) : 0;
-  const charged = Math.min(images * task.billing.unitPriceMicros, task.billing.holdMicros);
+  const parts = billedParts(task, images, charge);
+  const amount = parts.reduce((sum, p) => sum + p.images * p.unitPriceMicros, 0);
+  // The hold covers the dearest engine of the route; it is never exceeded.
+  const charged = Math.min(amount, task.billing.holdMicros);
   const release = task.billing.holdMicros - charged;
+  const applied = parts.length > 0 ? appliedPrice(parts, images, charged) : null;
   const marked = await trx
     .updateTable('tasks')
-    .set({ billing_state: 'settled', charged_micros: charged })
+    .set({ billing_state: 'settled', charged_micros: charged, ...(applied ? { price_micros: applied.unitPriceMicros } : {}) })
     .where('id', '=', task.id)
     .where('billing_state', '=', 'held')
     .executeTakeFirst();
   if (Number(marked.numUpdatedRows) !== 1) return null;
   const why = task.status === 'succeeded' ? `${images} of ${task.spec.n} image(s) produced` : `task ${task.status}`;
-  await ledgerEntry(trx, task.keyId, task.id, 'release', release, `settled: ${why}, charged ${formatMoney(charged, currency)}`, now);
-  if (images > 0) {
+  const by = applied ? ` at ${formatMoney(applied.unitPriceMicros, currency)} by engine ${applied.engine ?? 'unknown'}` : '';
+  await ledgerEntry(trx, task.keyId, task.id, 'release', release, `settled: ${why}${by}, charged ${formatMoney(charged, currency)}`, now, applied ?? undefined);
+  if (applied) {
     await trx
       .insertInto('usage_records')
       .values({
@@ -82,11 +130,12 @@ export async function settleEnded(trx: Transaction<Database>, task: TaskRecord, 
         key_id: task.keyId,
         model: task.model,
         images,
-        unit_price_micros: task.billing.unitPriceMicros,
+        unit_price_micros: applied.unitPriceMicros,
         amount_micros: charged,
         currency,
-        description: usageLine(images, task.billing.unitPriceMicros, currency),
+        description: chargeLine(parts, amount, charged, currency),
         created_at: now,
+        engine: applied.engine,
       })
       .execute();
   }
@@ -98,5 +147,5 @@ export async function settleEnded(trx: Transaction<Database>, task: TaskRecord, 
       .where('balance_micros', 'is not', null)
       .execute();
   }
-  return charged;
+  return { chargedMicros: charged, unitPriceMicros: applied?.unitPriceMicros ?? task.billing.unitPriceMicros };
 }

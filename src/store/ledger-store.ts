@@ -96,6 +96,7 @@ export class SqlLedger implements Ledger {
     let query = this.db.selectFrom('usage_records');
     if (filter.keyId !== undefined) query = query.where('key_id', '=', filter.keyId);
     if (filter.model !== undefined) query = query.where('model', '=', filter.model);
+    if (filter.engine !== undefined) query = query.where('engine', '=', filter.engine);
     if (filter.from !== undefined) query = query.where('created_at', '>=', filter.from);
     if (filter.to !== undefined) query = query.where('created_at', '<=', filter.to);
     const [rows, totals] = await Promise.all([
@@ -119,6 +120,7 @@ export class SqlLedger implements Ledger {
         currency: r.currency,
         description: r.description,
         createdAt: Number(r.created_at),
+        engine: r.engine,
       })),
       total: Number(totals.n),
       images: Number(totals.images),
@@ -128,6 +130,16 @@ export class SqlLedger implements Ledger {
 
   async ledgerRows(keyId: string): Promise<LedgerRow[]> {
     const rows = await this.db.selectFrom('ledger').selectAll().where('key_id', '=', keyId).orderBy('id').execute();
-    return rows.map((r) => ({ id: Number(r.id), keyId: r.key_id, taskId: r.task_id, kind: r.kind, amountMicros: Number(r.amount_micros), note: r.note, createdAt: Number(r.created_at) }));
+    return rows.map((r) => ({
+      id: Number(r.id),
+      keyId: r.key_id,
+      taskId: r.task_id,
+      kind: r.kind,
+      amountMicros: Number(r.amount_micros),
+      note: r.note,
+      createdAt: Number(r.created_at),
+      engine: r.engine,
+      unitPriceMicros: r.unit_price_micros === null ? null : Number(r.unit_price_micros),
+    }));
   }
 }

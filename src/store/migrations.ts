@@ -186,6 +186,23 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.alterTable('tasks').dropColumn('blob_scope').execute();
       },
     },
+    // Prices by engine: a task's settlement records the engine whose price it applied. Rows from
+    // before keep their amounts, with no engine (null).
+    '0005_engine_prices': {
+      async up(db: AnyDb) {
+        await db.schema.alterTable('usage_records').addColumn('engine', 'text').execute();
+        // Usage by engine (the usage routes' `engine=` filter).
+        await db.schema.createIndex('usage_engine_created').on('usage_records').columns(['engine', 'created_at']).execute();
+        await db.schema.alterTable('ledger').addColumn('engine', 'text').execute();
+        await db.schema.alterTable('ledger').addColumn('unit_price_micros', 'bigint').execute();
+      },
+      async down(db: AnyDb) {
+        await db.schema.alterTable('ledger').dropColumn('unit_price_micros').execute();
+        await db.schema.alterTable('ledger').dropColumn('engine').execute();
+        await db.schema.dropIndex('usage_engine_created').ifExists().execute();
+        await db.schema.alterTable('usage_records').dropColumn('engine').execute();
+      },
+    },
   };
 }
 

@@ -10,7 +10,7 @@ import type { TaskInput, TaskKind, TaskLogLine, TaskOutcome, TaskOutput, TaskRec
 
 export interface NewTask {
   id: string;
-  /** The price and the hold taken at submit (zero for free models or none configured). */
+  /** The unit price and the hold taken at submit: the route's dearest engine's price × n (zero when free). */
   billing?: { unitPriceMicros: number; holdMicros: number } | undefined;
   keyId: string;
   model: string;
@@ -111,11 +111,14 @@ export interface UsageRecord {
   currency: string;
   description: string;
   createdAt: number;
+  /** The engine that produced the images ("a+b" when several did; then unitPriceMicros is their average); null on rows from before engines were priced. */
+  engine: string | null;
 }
 
 export interface UsageFilter {
   keyId?: string | undefined;
   model?: string | undefined;
+  engine?: string | undefined;
   from?: number | undefined;
   to?: number | undefined;
   limit: number;
@@ -130,6 +133,10 @@ export interface LedgerRow {
   amountMicros: number;
   note: string;
   createdAt: number;
+  /** A release's: the engine whose price was applied; null for other rows and rows from before. */
+  engine: string | null;
+  /** A release's: the unit price applied, in micros; null for other rows and rows from before. */
+  unitPriceMicros: number | null;
 }
 
 /**

@@ -30,7 +30,10 @@ export interface TasksTable {
   updated_at: Millis;
   lease_until: Millis | null;
   worker_id: string | null;
-  /** The unit price at submit time, in micros. */
+  /**
+   * The unit price in micros: the hold's at submit (the dearest engine of the route), then, once
+   * settled with images, the one applied (the producing engine's; an average over several).
+   */
   price_micros: Generated<number>;
   hold_micros: Generated<number>;
   charged_micros: number | null;
@@ -77,6 +80,10 @@ export interface LedgerTable {
   amount_micros: number;
   note: string;
   created_at: Millis;
+  /** A release's: the engine whose price was applied ("a+b" after a failover); null otherwise and on rows from before. */
+  engine: string | null;
+  /** A release's: the unit price applied, in micros; null otherwise and on rows from before. */
+  unit_price_micros: number | null;
 }
 
 export interface UsageRecordsTable {
@@ -89,6 +96,8 @@ export interface UsageRecordsTable {
   currency: string;
   description: string;
   created_at: Millis;
+  /** The engine that produced the images ("a+b" when several did); null on rows from before engines were priced. */
+  engine: string | null;
 }
 
 export interface IdempotencyKeysTable {

@@ -115,8 +115,8 @@ export class SqlTaskStore implements TaskStore {
     return this.db.transaction().execute(async (trx) => {
       const finished = await finishTaskRow(trx, id, workerId, outcome, now);
       if (!finished) return null;
-      const charged = await settleEnded(trx, finished, now, this.currency);
-      return charged === null ? finished : { ...finished, billing: { ...finished.billing, state: 'settled', chargedMicros: charged } };
+      const settled = await settleEnded(trx, finished, now, this.currency, outcome.charge);
+      return settled === null ? finished : { ...finished, billing: { ...finished.billing, state: 'settled', ...settled } };
     });
   }
 

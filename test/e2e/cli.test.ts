@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { openStore } from '../../src/store/db.js';
 import { tempDir } from '../helpers/stores.js';
 
 const run = promisify(execFile);
@@ -21,7 +22,7 @@ async function qig(dataDir: string, ...args: string[]): Promise<{ stdout: string
 }
 
 describe('qig CLI', () => {
-  it('creates, lists, credits and revokes keys, and shows usage', async () => {
+  it('creates, lists, credits and revokes keys, and shows usage with its engine and unit price', async () => {
     const dir = tempDir();
     try {
       const created = await qig(dir.path, 'keys', 'create', '--name', 'shop', '--balance', '5', '--rpm', '30', '--models', 'qwen-image-edit-plus');
@@ -46,6 +47,25 @@ describe('qig CLI', () => {
       const usage = await qig(dir.path, 'usage');
       assert.equal(usage.code, 0);
       assert.match(usage.stdout, /0 task\(s\), 0 image\(s\), 0\.00 CNY/);
+
+      // Usage rows as settlements write them: the engine and the unit price applied.
+      const store = await openStore({ databaseUrl: null, dataDir: dir.path });
+      const row = { key_id: key.id, model: 'qwen-image-edit-plus', images: 2, currency: 'CNY', created_at: 1_767_225_600_000 };
+      await store.db
+        .insertInto('usage_records')
+        .values([
+          { ...row, task_id: 't-cloud', engine: 'cloud', unit_price_micros: 180_000, amount_micros: 360_000, description: 'Image generation: 2 images × ¥0.18 = ¥0.36' },
+          { ...row, task_id: 't-local', engine: 'local', unit_price_micros: 0, amount_micros: 0, description: 'Image generation: 2 images × ¥0.00 = ¥0.00' },
+        ])
+        .execute();
+      await store.close();
+      const table = await qig(dir.path, 'usage');
+      assert.match(table.stdout, /^createdAt\s+keyId\s+model\s+engine\s+unitPrice\s+content/m);
+      assert.match(table.stdout, /qwen-image-edit-plus\s+cloud\s+0\.18\s+Image generation/);
+      assert.match(table.stdout, /2 task\(s\), 4 image\(s\), 0\.36 CNY/);
+      const local = await qig(dir.path, 'usage', '--engine', 'local');
+      assert.match(local.stdout, /qwen-image-edit-plus\s+local\s+0\.00\s+Image generation/);
+      assert.match(local.stdout, /1 task\(s\), 2 image\(s\), 0\.00 CNY/);
 
       const bad = await qig(dir.path, 'keys', 'credit', key.id, 'lots');
       assert.equal(bad.code, 2);

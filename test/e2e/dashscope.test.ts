@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import sharp, { type Metadata, type Stats } from 'sharp';
+import { BUILT_IN_WARNING } from '../../src/domain/built-in-engine.js';
 import { seedBody } from '../helpers/seeds.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { startImageServer, type ImageServer } from '../helpers/image-server.js';
@@ -97,13 +98,14 @@ describe('DashScope sync generation', () => {
     }
   });
 
-  it('refuses seed 000\'s own instruction on the local engine, saying what it cannot and can do', async () => {
+  it('refuses seed 000\'s own instruction on the local engine, saying what it cannot and where its vocabulary is', async () => {
     const { status, json } = await call('POST', SYNC, seed000());
     assert.equal(status, 400);
     assert.deepEqual(Object.keys(json).sort(), ['code', 'message', 'request_id']);
     assert.equal(json.code, 'InvalidParameter');
-    assert.match(json.message, /generative model|upstream engine/i);
-    assert.match(json.message, /black and white|黑白/);
+    assert.match(json.message, /generative model/i);
+    assert.match(json.message, /docs\/local-engine\.md#vocabulary/);
+    assert.ok(json.message.length <= 300, json.message);
   });
 
   it('answers seed 003 (text-to-image on qwen-image-2.0-pro) at the asked size', async () => {
@@ -157,8 +159,9 @@ describe('DashScope sync generation', () => {
     assert.match(warnings, /frobnicate/);
     assert.match(warnings, /parameters\.negative_prompt was longer than 500 characters/);
     assert.match(warnings, /parameters\.style is not a Qwen-Image parameter/);
+    // The built-in engine's own line only (test/e2e/built-in-engine.test.ts: none on an upstream).
     const plain = await call('POST', SYNC, { ...seed000('make it black and white'), parameters: { n: 1 } });
-    assert.equal(plain.json.output.warnings, undefined, 'no warnings field when there is nothing to say');
+    assert.deepEqual(plain.json.output.warnings, [BUILT_IN_WARNING]);
   });
 
   it('serves the same routes under /aliyun', async () => {

@@ -287,7 +287,7 @@ describe('hostile input: work before money, bodies nobody reads, edges of HTTP',
     images.put('/a.png', await gradientImage(64, 64));
     server = await startTestGateway({
       env: { QIG_ADMIN_TOKEN: ADMIN },
-      config: { fetch: { allowHosts: [images.hostPort] }, prices: { currency: 'CNY', perImage: { '*': '0.10' } }, limits: { maxInflightBodyBytes: 4_000_000, bodyIdleSeconds: 0.5, bodyTotalSeconds: 2 } },
+      config: { fetch: { allowHosts: [images.hostPort] }, prices: { currency: 'CNY', perEngine: { local: { '*': '0.10' } } }, limits: { maxInflightBodyBytes: 4_000_000, bodyIdleSeconds: 0.5, bodyTotalSeconds: 2 } },
     });
     poorKey = (await call(server, 'POST', '/admin/v1/keys', { name: 'poor', balance: '0.00' }, admin)).json.key as string;
   });

@@ -24,7 +24,7 @@ for (const target of targets) {
       if (schema) drop = schema.drop;
       server = await startTestGateway({
         env: { QIG_ADMIN_TOKEN: ADMIN, ...(schema ? { DATABASE_URL: schema.url } : {}) },
-        config: { prices: { currency: 'CNY', perImage: { 'qwen-image-2.0': '0.20' } } },
+        config: { prices: { currency: 'CNY', perEngine: { local: { 'qwen-image-2.0': '0.20' } } } },
       });
     });
     after(async () => {

@@ -130,6 +130,8 @@ before(async () => {
       routes: { 'qwen-image-2.0': ['stubborn'], 'qwen-image-2.0-pro': ['rehosted'], '*': ['local'] },
       fetch: { allowHosts: [`127.0.0.1:${port}`] },
       limits: { workerConcurrency: 1 },
+      // The local engine is free unless priced for itself; this one bills like the model.
+      prices: { perEngine: { local: { 'qwen-image-edit-plus': '0.18' } } },
     },
   });
   const created = await fetch(`${server.url}/admin/v1/keys`, {

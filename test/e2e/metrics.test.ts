@@ -49,7 +49,8 @@ before(async () => {
     config: {
       engines: { local: { type: 'local' }, flaky: { type: 'local' } },
       routes: { 'qwen-image-2.0': ['flaky'], '*': ['local'] },
-      prices: { currency: 'CNY', perImage: { 'qwen-image-2.0-pro': '0.25' } },
+      // The local engine is free unless priced for itself.
+      prices: { currency: 'CNY', perEngine: { local: { 'qwen-image-2.0-pro': '0.25' } } },
     },
     worker: { retryBaseDelayMs: 5, retryMaxDelayMs: 10 },
   });

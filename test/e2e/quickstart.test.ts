@@ -1,6 +1,7 @@
 /**
  * The README's quick start, for real: the server process starts with embedded defaults, prints
- * a development key once, serves a DashScope request, and stops cleanly on SIGTERM.
+ * a development key once, says that its models run on the built-in CPU engine, serves a DashScope
+ * request, and stops cleanly on SIGTERM.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -31,8 +32,18 @@ describe('quick start', () => {
       assert.ok((await image.arrayBuffer()).byteLength > 0);
       assert.equal(await server.stop('SIGTERM'), 0);
 
-      const again = await spawnServer({ PORT: '0', QIG_DATA_DIR: dir.path });
+      // One line says that every model runs on the built-in CPU engine, and how to connect DashScope.
+      const notice = server.output().split('\n').filter((line) => line.includes('built-in CPU engine'));
+      assert.equal(notice.length, 1, server.output());
+      const line = JSON.parse(notice[0]!) as { level: number; msg: string; models: string[] };
+      assert.equal(line.level, 40, 'a warning');
+      assert.match(line.msg, /^Every model runs on the built-in CPU engine: classical edits, not Qwen-Image\. For Qwen-Image results set DASHSCOPE_API_KEY=sk-…/);
+      assert.ok(line.models.includes('qwen-image-edit-plus'));
+
+      // With a DashScope key every model runs there first: no such line (nothing is called at start).
+      const again = await spawnServer({ PORT: '0', QIG_DATA_DIR: dir.path, DASHSCOPE_API_KEY: 'sk-test-not-used', DASHSCOPE_BASE_URL: 'http://127.0.0.1:9' });
       assert.doesNotMatch(again.output(), /Development API key/, 'the key is printed only once');
+      assert.doesNotMatch(again.output(), /built-in CPU engine/);
       assert.equal(await again.stop('SIGTERM'), 0);
     } finally {
       dir.remove();

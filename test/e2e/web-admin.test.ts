@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DESKTOP, PHONE, scene, screenshot, startWebSuite, textOf, unnamedControls, browserSkip, type WebSuite } from '../helpers/browser.js';
+import { DESKTOP, LOCAL_PRICED, PHONE, scene, screenshot, startWebSuite, textOf, unnamedControls, browserSkip, type WebSuite } from '../helpers/browser.js';
 import { startTestGateway } from '../helpers/gateway.js';
 import { tempDir } from '../helpers/stores.js';
 
@@ -15,7 +15,8 @@ let suite: WebSuite;
 
 describe('web admin console and serving', { timeout: 180_000, skip: browserSkip() }, () => {
   before(async () => {
-    suite = await startWebSuite({ QIG_ADMIN_TOKEN: ADMIN_TOKEN });
+    // The local engine is free unless priced for itself: priced here, so the console shows amounts.
+    suite = await startWebSuite({ QIG_ADMIN_TOKEN: ADMIN_TOKEN }, LOCAL_PRICED);
   });
 
   after(() => suite?.close());

@@ -1,8 +1,9 @@
 /**
  * The playground in a real browser (Debian's chromium) against the real gateway on the local
- * engine: an edit from uploaded files to a compared, downloaded and reused result, errors next to
- * their field, the history, the code shown for the form (run as shown), text-to-image, phone width.
- * The page may only ever reach 127.0.0.1.
+ * engine: an edit from uploaded files to a compared, downloaded and reused result, errors once and
+ * next to their field, the history, the code shown for the form (run as shown), text-to-image with
+ * the images it cannot take set aside, the built-in engine's notice (and none for a model on a fake
+ * upstream), phone width. The page may only ever reach 127.0.0.1.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -12,7 +13,8 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { DESKTOP, PHONE, scene, screenshot, startWebSuite, textOf, unnamedControls, browserSkip, type WebSuite } from '../helpers/browser.js';
+import { startFakeDashScope, type FakeDashScope } from '../fakes/dashscope.js';
+import { DESKTOP, LOCAL_PRICED, PHONE, scene, screenshot, startWebSuite, textOf, unnamedControls, browserSkip, type WebSuite } from '../helpers/browser.js';
 
 const run = promisify(execFile);
 
@@ -30,7 +32,8 @@ async function uploadTwo(page: Page): Promise<void> {
 
 describe('web playground', { timeout: 180_000, skip: browserSkip() }, () => {
   before(async () => {
-    suite = await startWebSuite();
+    // The local engine is free unless priced for itself: priced here, so the pages show a cost.
+    suite = await startWebSuite({}, LOCAL_PRICED);
     square = await scene(480, 480, '#f97316', '#fde68a');
     landscape = await scene(900, 600, '#2563eb', '#a5f3fc');
   });
@@ -182,6 +185,71 @@ describe('web playground', { timeout: 180_000, skip: browserSkip() }, () => {
     assert.match(await page.locator('.result-card .result-meta').first().textContent() ?? '', /1328 × 1328/);
   });
 
+  it('says while a model runs on the built-in CPU engine, with the line that connects DashScope', async () => {
+    const page = await suite.open(DESKTOP, '/', true);
+    await page.selectOption('#model', 'qwen-image-edit-plus');
+    const notice = page.locator('#engine-notice');
+    await notice.waitFor();
+    assert.match(await notice.textContent() ?? '', /qwen-image-edit-plus runs on the built-in CPU engine, not Qwen-Image\..*classical edits.*start the server with DASHSCOPE_API_KEY=sk-…/s);
+    await notice.getByText('What it can do').click();
+    assert.ok((await notice.locator('li').count()) > 10, 'the vocabulary, on demand');
+    assert.match(await notice.textContent() ?? '', /docs\/local-engine\.md#vocabulary/);
+    await page.selectOption('#model', 'qwen-image-plus');
+    assert.match(await notice.textContent() ?? '', /qwen-image-plus runs on the built-in CPU engine/);
+  });
+
+  it('sets aside the images a text-to-image model cannot take, says so, generates, and brings them back', async () => {
+    const page = await suite.open(DESKTOP, '/', true);
+    await page.selectOption('#model', 'qwen-image-edit-plus');
+    await uploadTwo(page);
+    await page.selectOption('#model', 'qwen-image-plus');
+    assert.equal(await page.locator('#image-list li').count(), 0);
+    assert.match(await textOf(page, '#images-aside'), /2 images set aside: qwen-image-plus makes images from text only\. They come back when you pick a model that takes them\./);
+    assert.ok(await page.locator('#images-aside').isVisible());
+    await screenshot(page, 'playground-desktop-set-aside');
+    assert.equal(await page.locator('#submit').textContent(), 'Generate');
+    await page.fill('#prompt', 'a lighthouse at dawn');
+    await page.click('#submit');
+    await page.locator('#status .status-chip[data-status="SUCCEEDED"]').waitFor({ timeout: 60_000 });
+    await page.locator('.result-card img').first().evaluate('img => img.decode()');
+    assert.match(await page.locator('.result-card .result-meta').first().textContent() ?? '', /1664 × 928/, 'generated at the model\'s own default size, not an edit of the image');
+    await page.selectOption('#model', 'qwen-image-edit-plus');
+    assert.equal(await page.locator('#image-list li').count(), 2);
+    assert.match(await textOf(page, '#images-aside'), /The 2 images set aside earlier are back|2 images set aside earlier are back/);
+    assert.equal(await page.locator('#submit').textContent(), 'Edit image');
+  });
+
+  it('shows an error once, and the n field\'s error clear of the sticky Run bar', async () => {
+    const page = await suite.open(DESKTOP, '/', true);
+    await page.selectOption('#model', 'qwen-image-edit-plus');
+    await uploadTwo(page);
+    // In the form and the result panel (the history lists past tasks with their messages, as it should).
+    const count = (text: string) => page.evaluate(`['#form', '.output'].map((s) => document.querySelector(s).innerText).join('\\n').split(${JSON.stringify(text)}).length - 1`);
+
+    // A task the engine refuses: its message in the status only, not again in the results.
+    await page.fill('#prompt', 'florp the wibble');
+    await page.click('#submit');
+    await page.locator('#status .status-chip[data-status="FAILED"]').waitFor({ timeout: 60_000 });
+    assert.match(await textOf(page, '#status .status-message'), /^The built-in CPU engine cannot do this edit: "florp the wibble" was not understood\./);
+    assert.equal(await count('"florp the wibble" was not understood'), 1);
+    assert.match(await textOf(page, '#results'), /No images: the task failed\./);
+
+    // A refused request naming a field: beside the field only.
+    await page.fill('#prompt', 'make it sepia');
+    await page.fill('#n', '7');
+    await page.click('#submit');
+    const error = page.locator('#n-error');
+    assert.match(await textOf(page, '#n-error'), /^Must be an integer from 1 to 6/);
+    assert.equal(await count('integer from 1 to 6'), 1);
+    assert.match(await textOf(page, '#status'), /see the highlighted field/);
+    const box = await error.boundingBox();
+    const bar = await page.locator('.submit-row').boundingBox();
+    assert.ok(box && bar, 'both are laid out');
+    assert.ok(box.y >= 0 && box.y + box.height <= DESKTOP.height, `in the viewport: ${JSON.stringify(box)}`);
+    assert.ok(box.y + box.height <= bar.y || box.y >= bar.y + bar.height, `not under the Run bar: ${JSON.stringify({ box, bar })}`);
+    await screenshot(page, 'playground-desktop-n-error');
+  });
+
   it('works at phone width', async () => {
     const page = await suite.open(PHONE, '/', true);
     await uploadTwo(page);
@@ -203,4 +271,39 @@ describe('web playground', { timeout: 180_000, skip: browserSkip() }, () => {
   });
 
   it('never reached beyond 127.0.0.1 and raised no script or CSP error', () => suite.assertClean());
+});
+
+describe('web playground with a model on an upstream engine', { timeout: 120_000, skip: browserSkip() }, () => {
+  let fake: FakeDashScope;
+  let upstream: WebSuite;
+
+  before(async () => {
+    fake = await startFakeDashScope({ pendingQueries: 0, runningQueries: 1 });
+    upstream = await startWebSuite({}, {
+      engines: { cloud: { type: 'dashscope', baseUrl: fake.url, apiKey: fake.apiKey } },
+      routes: { 'qwen-image-plus': ['cloud'] },
+      fetch: { allowHosts: [fake.hostPort] },
+    });
+  });
+
+  after(async () => {
+    await upstream?.close();
+    await fake?.close();
+  });
+
+  it('shows no built-in engine notice for it, and its answer carries no such warning', async () => {
+    const page = await upstream.open(DESKTOP, '/', true);
+    await page.selectOption('#model', 'qwen-image-edit-plus');
+    await page.locator('#engine-notice').waitFor();
+    await page.selectOption('#model', 'qwen-image-plus');
+    await page.locator('#engine-notice').waitFor({ state: 'hidden' });
+    await page.fill('#prompt', 'a lighthouse at dawn');
+    await page.click('#submit');
+    await page.locator('#status .status-chip[data-status="SUCCEEDED"]').waitFor({ timeout: 60_000 });
+    await page.locator('.result-card img').first().evaluate('img => img.decode()');
+    assert.equal(await page.locator('#results .warnings').count(), 0);
+    assert.equal(fake.tasks.size, 1, 'the fake upstream made it');
+  });
+
+  it('never reached beyond 127.0.0.1 and raised no script or CSP error', () => upstream.assertClean());
 });

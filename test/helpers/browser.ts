@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import { build } from 'vite';
 import { startTestGateway, type TestGateway } from './gateway.js';
 import { tempDir } from './stores.js';
+import { DEFAULT_PRICES } from '../../src/domain/prices.js';
 
 export const ARTIFACTS = resolve('test-artifacts', 'web');
 
@@ -114,14 +115,18 @@ export interface WebSuite {
   close(): Promise<void>;
 }
 
-export async function startWebSuite(env: Record<string, string> = {}): Promise<WebSuite> {
+/** A config that prices the built-in local engine (free by default) at the models' default prices. */
+export const LOCAL_PRICED: Record<string, unknown> = { prices: { perEngine: { local: { ...DEFAULT_PRICES } } } };
+
+/** `config`: the gateway's config file (JSON), e.g. routes to a fake upstream. */
+export async function startWebSuite(env: Record<string, string> = {}, config?: Record<string, unknown>): Promise<WebSuite> {
   // The browser first: when it cannot start, nothing is left running to keep the test alive.
   const browser = await launchBrowser();
   let web: Awaited<ReturnType<typeof buildWeb>> | undefined;
   let gw: TestGateway;
   try {
     web = await buildWeb();
-    gw = await startTestGateway({ env, webDir: web.dir });
+    gw = await startTestGateway({ env, webDir: web.dir, ...(config ? { config } : {}) });
   } catch (error) {
     await browser.close();
     web?.remove();

@@ -1,20 +1,28 @@
 /**
- * Text-to-image without a generative model: an honest, seeded placeholder — soft gradients and
- * shapes in the prompt's colours, with its quoted title drawn large in the centre.
+ * Text-to-image without a generative model: an honest placeholder — a clean typographic card of
+ * the prompt (its quoted title large, the prompt smaller, a label saying what it is), in the
+ * prompt's colours, with a seeded theme and layout so each variant looks different.
  */
-import sharp from 'sharp';
 import type { Size } from '../../domain/models.js';
 import { missingGlyphs } from './raster/font.js';
-import type { Rgb } from './raster/palette.js';
+import type { Coverage } from './raster/font-render.js';
+import { renderCoverage } from './raster/font-render.js';
 import { paletteFor } from './raster/palette.js';
-import type { Rng } from './raster/prng.js';
-import { between, rngFor } from './raster/prng.js';
 import type { Raster } from './raster/raster.js';
-import { toRaster } from './raster/raster.js';
-import { MAX_TEXT_CHARS, drawText } from './ops/text.js';
+import { rngFor } from './raster/prng.js';
+import { blendLayer } from './ops/text.js';
+import type { Theme } from './card-theme.js';
+import { LAYOUTS, fillRect, paintBackground, themeFor } from './card-theme.js';
 
 export const PLACEHOLDER_WARNING =
-  'the local engine renders a procedural placeholder for text-to-image; route this model to an upstream engine for real generation';
+  'the local engine renders a procedural placeholder for text-to-image: a typographic card of the prompt, not a generated image (the built-in CPU engine is not Qwen-Image); route this model to an upstream engine for real generation';
+
+/** The label printed on every card. */
+export const CARD_LABEL = 'Placeholder — built-in CPU engine, not Qwen-Image';
+
+/** Longest title and prompt set on a card, in characters (the rest becomes "…"): bounds the work. */
+const MAX_TITLE_CHARS = 80;
+const MAX_BODY_CHARS = 280;
 
 const QUOTED = /"([^"\n]+)"|“([^”\n]+)”|「([^」\n]+)」|『([^』\n]+)』|《([^》\n]+)》|‘([^’\n]+)’/u;
 const TITLE_EN = /\b(?:titled|title|headline|heading|caption|the (?:words?|text))\s*(?:[:：]|is\b|reads\b|says\b|of\b)?\s*([^,.;!?\n]+)/iu;
@@ -33,74 +41,65 @@ export function titleOf(prompt: string): string | undefined {
   return en || undefined;
 }
 
-/** Multi-stop gradient along a seeded direction. */
-function gradientColour(stops: readonly Rgb[], t: number): Rgb {
-  const scaled = Math.min(0.9999, Math.max(0, t)) * (stops.length - 1);
-  const index = Math.floor(scaled);
-  const f = scaled - index;
-  const a = stops[index]!;
-  const b = stops[Math.min(stops.length - 1, index + 1)]!;
-  return [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f, a[2] + (b[2] - a[2]) * f];
+/** At most `max` characters (code points) of the text with its white space collapsed, "…" marking a cut. */
+export function capText(text: string, max: number): string {
+  const chars = [...text.replace(/\s+/gu, ' ').trim()];
+  return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
 }
 
-interface Blob {
-  x: number;
-  y: number;
-  radius: number;
-  strength: number;
-  colour: Rgb;
+/** The text without the characters no shipped font has, and those characters. */
+function drawable(text: string): { text: string; missing: string[] } {
+  const missing = missingGlyphs(text);
+  if (missing.length === 0) return { text, missing };
+  const left = new Set(missing);
+  return { text: [...text].filter((char) => !left.has(char)).join('').replace(/\s+/gu, ' ').trim(), missing };
 }
 
-function seededBlobs(rng: Rng, colours: readonly Rgb[]): Blob[] {
-  const count = 3 + Math.floor(rng() * 3);
-  return Array.from({ length: count }, () => ({
-    x: rng(),
-    y: rng(),
-    radius: between(rng, 0.12, 0.4),
-    strength: between(rng, 0.35, 0.75),
-    colour: colours[Math.floor(rng() * colours.length)] ?? [128, 128, 128],
-  }));
+interface Block {
+  coverage: Coverage;
+  colour: Theme['ink'];
 }
 
-/** The field is drawn at 1/FIELD_SCALE of the output size and enlarged. */
-const FIELD_SCALE = 8;
+/** Draws coverage at a point, in a colour, at full opacity. */
+function stamp(raster: Raster, block: Block, left: number, top: number): void {
+  const { coverage } = block;
+  blendLayer(raster.data, raster, { coverage: coverage.alpha, left, top, width: coverage.width, height: coverage.height, colour: block.colour, opacity: 1 });
+}
 
-async function paintField(size: Size, colours: readonly Rgb[], rng: Rng): Promise<Raster> {
-  const w = Math.max(2, Math.ceil(size.width / FIELD_SCALE));
-  const h = Math.max(2, Math.ceil(size.height / FIELD_SCALE));
-  const angle = rng() * Math.PI * 2;
-  const cos = Math.cos(angle);
-  const sin = Math.sin(angle);
-  const reach = (Math.abs(cos) * size.width + Math.abs(sin) * size.height) / 2;
-  const offset = Math.floor(rng() * colours.length);
-  const stops = colours.map((_, i) => colours[(i + offset) % colours.length]!);
-  const blobs = seededBlobs(rng, colours);
-  const minSide = Math.min(w, h);
-  const data = Buffer.allocUnsafe(w * h * 3);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const px = ((x + 0.5) / w - 0.5) * size.width;
-      const py = ((y + 0.5) / h - 0.5) * size.height;
-      const colour = gradientColour(stops, 0.5 + (px * cos + py * sin) / (2 * reach));
-      for (const blob of blobs) {
-        const dx = x - blob.x * w;
-        const dy = y - blob.y * h;
-        const r = blob.radius * minSide;
-        const weight = blob.strength * Math.exp(-(dx * dx + dy * dy) / (2 * r * r));
-        for (let c = 0; c < 3; c++) colour[c]! += (blob.colour[c]! - colour[c]!) * weight;
-      }
-      const i = (y * w + x) * 3;
-      data[i] = Math.round(colour[0]);
-      data[i + 1] = Math.round(colour[1]);
-      data[i + 2] = Math.round(colour[2]);
-    }
+/** Lays out and draws the card's text blocks for one of the seeded layouts. */
+async function setCard(raster: Raster, theme: Theme, layout: (typeof LAYOUTS)[number], main: string, body: string | undefined): Promise<void> {
+  const { width, height } = raster;
+  const unit = Math.min(width, height);
+  const margin = Math.round(unit * 0.08);
+  const inner = width - 2 * margin;
+  const align = layout === 'centred' ? 'centre' : 'left';
+  const label: Block = { coverage: await renderCoverage(CARD_LABEL, inner, Math.max(8, Math.round(unit * 0.04)), align, Math.max(9, unit * 0.024)), colour: theme.muted };
+  const labelTop = height - margin - label.coverage.height;
+  // The band of the "banner" layout holds the main text; the others stack it above the prompt.
+  const bandHeight = layout === 'banner' ? Math.round(height * 0.42) : 0;
+  const mainMax = unit * (body === undefined ? 0.09 : 0.16);
+  const mainBox = layout === 'banner' ? bandHeight - 2 * margin : Math.round((labelTop - 2 * margin) * (body === undefined ? 0.9 : 0.55));
+  const mainBlock: Block = { coverage: await renderCoverage(main, inner, Math.max(8, mainBox), align, mainMax), colour: layout === 'banner' ? theme.onAccent : theme.ink };
+  const bodyTop = layout === 'banner' ? bandHeight + margin : undefined;
+  const bodyRoom = (bodyTop === undefined ? labelTop - 2 * margin - mainBlock.coverage.height : labelTop - margin - bodyTop) - margin;
+  const bodyBlock: Block | undefined =
+    body === undefined ? undefined : { coverage: await renderCoverage(body, inner, Math.max(8, bodyRoom), align, Math.max(10, unit * 0.045)), colour: theme.muted };
+  const x = (coverage: Coverage): number => (align === 'centre' ? Math.round((width - coverage.width) / 2) : margin);
+  if (layout === 'banner') {
+    fillRect(raster, 0, 0, width, bandHeight, theme.accent);
+    stamp(raster, mainBlock, x(mainBlock.coverage), Math.round((bandHeight - mainBlock.coverage.height) / 2));
+    if (bodyBlock) stamp(raster, bodyBlock, x(bodyBlock.coverage), bodyTop!);
+  } else {
+    const gap = bodyBlock === undefined ? 0 : Math.round(unit * 0.05);
+    const stack = mainBlock.coverage.height + gap + (bodyBlock?.coverage.height ?? 0);
+    let top = layout === 'centred' ? Math.round((labelTop - stack) / 2) : margin * 2;
+    if (layout === 'left-bar') fillRect(raster, Math.round(margin * 0.45), top, Math.max(3, Math.round(unit * 0.018)), stack, theme.accent);
+    else fillRect(raster, Math.round((width - unit * 0.12) / 2), Math.max(0, top - Math.round(unit * 0.06)), Math.round(unit * 0.12), Math.max(2, Math.round(unit * 0.008)), theme.accent);
+    stamp(raster, mainBlock, x(mainBlock.coverage), top);
+    top += mainBlock.coverage.height + gap;
+    if (bodyBlock) stamp(raster, bodyBlock, x(bodyBlock.coverage), top);
   }
-  // Nearest-neighbour blocks blurred by about their size: as smooth as a cubic enlargement here,
-  // and several times faster in libvips.
-  const field = sharp(data, { raw: { width: w, height: h, channels: 3 } })
-    .resize(size.width, size.height, { fit: 'fill', kernel: 'nearest' })
-    .blur(FIELD_SCALE * 0.8);
-  return toRaster(field, false);
+  stamp(raster, label, x(label.coverage), labelTop);
 }
 
 export interface Placeholder {
@@ -111,18 +110,19 @@ export interface Placeholder {
 
 export async function renderPlaceholder(prompt: string, size: Size, seed: number): Promise<Placeholder> {
   const palette = paletteFor(prompt);
-  let raster = await paintField(size, palette.colours, rngFor(seed, 0));
+  const rng = rngFor(seed, 0);
+  const theme = themeFor(palette.colours, seed, rng);
+  // Layouts cycle with the seed (as light and dark do), so consecutive variants never look alike.
+  const layout = LAYOUTS[(seed >>> 0) % LAYOUTS.length]!;
+  const raster = paintBackground(size, theme);
+  const title = drawable(capText(titleOf(prompt) ?? '', MAX_TITLE_CHARS));
+  const body = drawable(capText(prompt, MAX_BODY_CHARS));
   const warnings = [PLACEHOLDER_WARNING];
-  const title = titleOf(prompt)?.slice(0, MAX_TEXT_CHARS);
-  const missing = title === undefined ? [] : missingGlyphs(title);
-  let drawn: string | undefined;
-  if (title !== undefined && missing.length > 0) {
-    warnings.push(`the shipped font cannot draw ${missing.slice(0, 8).join('')}; the title "${title}" was left out`);
-  } else if (title !== undefined) {
-    raster = await drawText(raster, title, { boxWidth: 0.8, boxHeight: 0.34, position: 'centre' });
-    drawn = title;
-  }
-  const colours = palette.names.length > 0 ? `palette: ${palette.names.join(', ')}` : "palette from the prompt's hash";
-  const description = `procedural placeholder (${colours}${drawn === undefined ? '' : `; title "${drawn}"`})`;
+  const missing = [...new Set([...title.missing, ...body.missing])];
+  if (missing.length > 0) warnings.push(`no shipped font can draw ${missing.slice(0, 8).join('')}; the card leaves those characters out`);
+  const main = title.text || body.text || '…';
+  await setCard(raster, theme, layout, main, title.text ? body.text || undefined : undefined);
+  const colours = palette.names.length > 0 ? `colours: ${palette.names.join(', ')}` : "colours from the prompt's hash";
+  const description = `typographic placeholder card, not a generated image (${title.text ? `title "${title.text}"; ` : ''}${colours})`;
   return { raster, description, warnings };
 }

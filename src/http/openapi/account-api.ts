@@ -24,8 +24,9 @@ export const usageAnswer = z.object({
       taskId: z.string(),
       keyId: z.string(),
       model: z.string(),
+      engine: z.string().nullable().describe('The engine that produced the images ("a+b" when a failover split them; unitPrice is then their average); null on rows from before prices were by engine.'),
       images: z.number().int(),
-      unitPrice: amount,
+      unitPrice: amount.describe('The unit price applied: that of the engine that produced the images.'),
       amount,
       currency: z.string(),
       content: z.string(),
@@ -54,11 +55,35 @@ export const catalogModel = z.object({
   maxNegativePromptChars: z.number().int(),
   editSize: sizeSpec,
   generateSize: sizeSpec,
-  price: z.object({ perImage: amount, currency: z.string() }),
+  price: z.object({
+    perImage: amount.describe("The price of the route's first engine."),
+    currency: z.string(),
+    byEngine: z.record(z.string(), amount).describe('Each engine of the route at its own price; a submit holds the dearest.'),
+  }),
   endpoints: z.object({ seaart: z.string() }),
+  engine: z
+    .object({
+      name: z.string().describe('The engine\'s name in the server\'s configuration.'),
+      type: z.string().describe('local (the built-in CPU engine), dashscope, openai-compatible, fal or comfyui.'),
+      generative: z.boolean().describe('False for the built-in CPU engine: classical edits and a labelled placeholder for text-to-image, not Qwen-Image.'),
+    })
+    .nullable()
+    .describe('The engine the model\'s route tries first (others may follow on failure); null when none serves it.'),
 });
 
-export const catalogList = z.object({ object: z.literal('list'), currency: z.string(), data: z.array(catalogModel) });
+export const catalogList = z.object({
+  object: z.literal('list'),
+  currency: z.string(),
+  data: z.array(catalogModel),
+  builtInEngine: z
+    .object({
+      summary: z.string().describe('What the built-in CPU engine does, in one sentence.'),
+      connect: z.string().describe('The environment line that connects DashScope\'s Qwen-Image models.'),
+      vocabulary: z.array(z.string()).describe('The edits it understands, in English with Chinese in brackets.'),
+      docs: z.string().describe('Where the vocabulary is documented in full.'),
+    })
+    .describe('The built-in CPU engine, which serves the models whose engine is not generative.'),
+});
 
 export const presetsAnswer = z.object({ data: z.array(z.object({ type: z.string(), label: z.string(), en: z.string(), zh: z.string() })) });
 
@@ -78,8 +103,16 @@ const MODEL_EXAMPLE = {
   maxNegativePromptChars: 500,
   editSize: { rule: { kind: 'sides', min: 512, max: 2048, multiple: 16 }, default: { kind: 'last-image-area', pixels: 1048576 } },
   generateSize: null,
-  price: { perImage: '0.18', currency: 'CNY' },
+  price: { perImage: '0.18', currency: 'CNY', byEngine: { cloud: '0.18', local: '0.00' } },
   endpoints: { seaart: 'qwen_image_edit_plus' },
+  engine: { name: 'dashscope', type: 'dashscope', generative: true },
+};
+
+const BUILT_IN_EXAMPLE = {
+  summary: 'The built-in CPU engine does classical edits (colour and tone, blur, geometry, art filters, text, collages) and a labelled placeholder for text-to-image; it is not a generative model.',
+  connect: 'DASHSCOPE_API_KEY=sk-…',
+  vocabulary: ['black and white (黑白)', 'sepia/vintage (复古, 老照片)', 'rotate 90/180/270, clockwise or counter-clockwise (顺时针/逆时针旋转90度)'],
+  docs: 'docs/local-engine.md#vocabulary',
 };
 
 export function accountApi(): ApiOperation[] {
@@ -117,7 +150,7 @@ export function accountApi(): ApiOperation[] {
                 page: {
                   summary: 'One task',
                   value: {
-                    data: [{ taskId: '0385dc79-5cf9-4bd6-9fd4-5b5b3b0d2f43', keyId: 'key_3f9a1c', model: 'qwen-image-edit-plus', images: 2, unitPrice: '0.18', amount: '0.36', currency: 'CNY', content: 'qwen-image-edit-plus: 2 images', createdAt: '2026-01-05T02:12:09.881Z' }],
+                    data: [{ taskId: '0385dc79-5cf9-4bd6-9fd4-5b5b3b0d2f43', keyId: 'key_3f9a1c', model: 'qwen-image-edit-plus', engine: 'cloud', images: 2, unitPrice: '0.18', amount: '0.36', currency: 'CNY', content: 'Image generation: 2 images × ¥0.18 = ¥0.36', createdAt: '2026-01-05T02:12:09.881Z' }],
                     total: 1,
                     totals: { images: 2, amount: '0.36', currency: 'CNY' },
                   },
@@ -136,7 +169,7 @@ export function accountApi(): ApiOperation[] {
       tag: 'Catalog',
       summary: 'The models with their rules and prices (also readable as OpenAI\'s models.list())',
       security: [],
-      responses: { '200': { description: 'The catalog.', content: { 'application/json': { schema: { name: 'ModelList', schema: catalogList }, examples: { one: { summary: 'Shortened to one model', value: { object: 'list', currency: 'CNY', data: [MODEL_EXAMPLE] } } } } } } },
+      responses: { '200': { description: 'The catalog.', content: { 'application/json': { schema: { name: 'ModelList', schema: catalogList }, examples: { one: { summary: 'Shortened to one model', value: { object: 'list', currency: 'CNY', data: [MODEL_EXAMPLE], builtInEngine: BUILT_IN_EXAMPLE } } } } } } },
     },
     {
       method: 'get',

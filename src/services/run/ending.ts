@@ -4,7 +4,7 @@
  * the task, then logging it and waking whoever waits for it.
  */
 import { throwIfAborted } from '../../domain/errors.js';
-import type { TaskOutcome, TaskOutput, TaskRecord } from '../../domain/task.js';
+import type { ChargePart, TaskCharge, TaskOutcome, TaskOutput, TaskRecord } from '../../domain/task.js';
 import type { TaskEvents } from '../../events/events.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
@@ -34,8 +34,28 @@ export function outcomeOf(task: TaskRecord, result: Exclude<ExecutionResult, { k
   };
 }
 
+/** The unit price, in micros, of an image of `model` made by `engine` (see domain/prices.ts). */
+export type UnitPrice = (model: string, engine: string | null) => number;
+
+/**
+ * What the images of a succeeded ending cost: each image at the price of the engine that made it
+ * (an image stored before engines were recorded per image counts as the ending's engine's).
+ */
+export function chargeOf(model: string, outputs: readonly TaskOutput[], endingEngine: string | null, unitPrice: UnitPrice): TaskCharge {
+  const parts: ChargePart[] = [];
+  for (const output of outputs) {
+    const engine = output.engine ?? endingEngine;
+    const part = parts.find((p) => p.engine === engine);
+    if (part) part.images += 1;
+    else parts.push({ engine, images: 1, unitPriceMicros: unitPrice(model, engine) });
+  }
+  return { parts };
+}
+
 export interface TaskEndingDeps {
   store: Pick<TaskStore, 'finish'>;
+  /** Prices the images at the ending; left out, they are settled at the hold's unit price. */
+  unitPrice?: UnitPrice | undefined;
   events: TaskEvents;
   log: TaskLog;
   clock: Clock;
@@ -57,7 +77,9 @@ export class TaskEnding {
     await log.written(task.id);
     if (signal) throwIfAborted(signal);
     const now = clock.now();
-    const finished = await store.finish(task.id, this.workerId, outcome, clock.now());
+    const { unitPrice } = this.deps;
+    const priced = outcome.status === 'succeeded' && unitPrice ? { ...outcome, charge: chargeOf(task.model, outcome.outputs, outcome.engine ?? null, unitPrice) } : outcome;
+    const finished = await store.finish(task.id, this.workerId, priced, clock.now());
     if (!finished) {
       this.deps.logger.warn({ taskId: task.id, requestId: task.requestId }, 'task was taken over by another worker; its ending is theirs to record');
       return null;

@@ -4,6 +4,7 @@
  * each finished image at once (so a failure halfway keeps — and bills — only what was made).
  */
 import { clip, MAX_WARNING_CHARS, MAX_WARNINGS } from '../../domain/bounded-text.js';
+import { BUILT_IN_WARNING, isGenerativeEngine } from '../../domain/built-in-engine.js';
 import { AppError, throwIfAborted, toAppError } from '../../domain/errors.js';
 import { mayBeDatabaseOutage } from '../../domain/infrastructure-errors.js';
 import { inSpan } from '../../lib/tracing.js';
@@ -117,7 +118,9 @@ async function runOnEngine(
     throwIfAborted(context.signal);
     const stored = await context.storeImages(engine, result, slice);
     outputs.push(...stored);
-    for (const warning of result.warnings ?? []) {
+    // Images of the built-in CPU engine say so, whichever engine or dialect the client expected.
+    const said = isGenerativeEngine(engine.type) ? (result.warnings ?? []) : [BUILT_IN_WARNING, ...(result.warnings ?? [])];
+    for (const warning of said) {
       const clipped = clip(warning, MAX_WARNING_CHARS);
       if (warnings.length < MAX_WARNINGS && !warnings.includes(clipped)) warnings.push(clipped);
     }

@@ -43,13 +43,14 @@ export class RunOutputs {
       if (passthrough && image.kind === 'url') {
         if (watermark) this.deps.warn(`engine ${engine.name} passes its URLs through: no watermark could be drawn`);
         const { width, height } = spec.size;
-        stored.push({ blobId: null, url: image.url, contentType: `image/${spec.outputFormat}`, width, height, bytes: 0, seed });
+        stored.push({ blobId: null, url: image.url, contentType: `image/${spec.outputFormat}`, width, height, bytes: 0, seed, engine: engine.name });
       } else {
         const output = await inSpan('store output', { 'qig.task_id': this.task.id, 'qig.engine': engine.name, 'qig.source': image.kind }, () =>
           this.deps.outputs.write(image, { owner: this.task.id, spec, watermark, seed, signal }),
         );
         this.fresh.push(output);
-        stored.push(output);
+        // Recorded per image: a failover halfway bills each image at its own engine's price.
+        stored.push({ ...output, engine: engine.name });
       }
     }
     return stored;

@@ -36,7 +36,16 @@ describe('config', () => {
     const { taskTimeoutSeconds, attemptsPerEngine, retryFirstDelaySeconds, retryMaxDelaySeconds, databasePoolSize } = config.limits;
     assert.deepEqual({ taskTimeoutSeconds, attemptsPerEngine, retryFirstDelaySeconds, retryMaxDelaySeconds, databasePoolSize }, { taskTimeoutSeconds: 1800, attemptsPerEngine: 3, retryFirstDelaySeconds: 1, retryMaxDelaySeconds: 30, databasePoolSize: 10 });
     assert.equal(config.files.urlTtlSeconds, 86400);
+    assert.deepEqual(config.prices, { currency: 'CNY', perImage: {}, perEngine: {} });
     assert.ok(Object.isFrozen(config));
+  });
+
+  it('takes prices per engine for engines it defines (the implicit local engine and DASHSCOPE_API_KEY\'s included)', () => {
+    const path = file('per-engine.json', JSON.stringify({ prices: { perImage: { '*': '0.20' }, perEngine: { local: { '*': '0.01' }, dashscope: { 'qwen-image-edit-plus': '0.15' } } } }));
+    const config = loadConfig({ QIG_CONFIG: path, DASHSCOPE_API_KEY: 'sk-test' }, dir.path);
+    assert.deepEqual(config.prices.perEngine, { local: { '*': '0.01' }, dashscope: { 'qwen-image-edit-plus': '0.15' } });
+    assert.deepEqual(config.prices.perImage, { '*': '0.20' });
+    failsWith({ QIG_CONFIG: path }, /prices\.perEngine\.dashscope: engine "dashscope" is not defined/);
   });
 
   it('reads the environment', () => {
@@ -92,6 +101,8 @@ describe('config', () => {
     failsWith({ QIG_CONFIG: file('bad.json', '{"server": {"port": "x"}}') }, /server\.port/);
     failsWith({ QIG_CONFIG: file('bad2.json', '{"engines": {"a": {"type": "warp"}}}') }, /engines\.a\.type/);
     failsWith({ QIG_CONFIG: file('bad3.json', '{"routes": {"*": ["nope"]}}') }, /routes\.\*: engine "nope" is not defined/);
+    failsWith({ QIG_CONFIG: file('bad3p.json', '{"prices": {"perEngine": {"nope": {"*": "0.10"}}}}') }, /prices\.perEngine\.nope: engine "nope" is not defined under engines \(defined: local\)/);
+    failsWith({ QIG_CONFIG: file('bad3q.json', '{"prices": {"perEngine": {"local": {"*": "ten"}}}}') }, /prices\.perEngine\.local\.\*: must be a decimal amount/);
     failsWith({ QIG_CONFIG: file('bad4.json', '{"fetch": {"allowHosts": ["no-port"]}}') }, /fetch\.allowHosts\.0: must be "host:port"/);
     failsWith({ QIG_CONFIG: file('bad5.json', '{"unknownKey": 1}') }, /unknownKey/);
     failsWith({ QIG_CONFIG: file('bad6.json', '{not json') }, /not valid JSON/);

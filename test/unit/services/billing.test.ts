@@ -48,6 +48,19 @@ describe('billing rules', () => {
     assert.equal(new PriceList('CNY', { '*': '0.05' }).perImage(model('qwen-image-edit')), 300_000, 'a default price is more specific than "*"');
   });
 
+  it('holds at the dearest engine of the model\'s route and prices each engine\'s images at its own price', () => {
+    const prices = new PriceList('CNY', {}, { perEngine: { cloud: { '*': '0.50' }, cheap: { 'qwen-image-edit-plus': '0.10' } }, engineTypes: { cloud: 'dashscope', cheap: 'fal', cpu: 'local' } });
+    const routes: Record<string, string[]> = { 'qwen-image-edit-plus': ['cheap', 'cloud', 'cpu'], 'qwen-image': ['cpu'] };
+    const routed = new BillingService(new SqlLedger(store.db, 'CNY'), prices, { now: () => 1_000 }, silentLogger(), (m) => routes[m.id] ?? []);
+    assert.deepEqual(routed.quote(model('qwen-image-edit-plus'), 2), { unitPriceMicros: 500_000, holdMicros: 1_000_000 });
+    assert.deepEqual(routed.quote(model('qwen-image'), 3), { unitPriceMicros: 0, holdMicros: 0 }, 'a route of the local engine alone holds nothing');
+    assert.deepEqual(routed.quote(model('qwen-image-max'), 1), { unitPriceMicros: 500_000, holdMicros: 500_000 }, 'no route: the model\'s price');
+    assert.equal(routed.unitPrice('qwen-image-edit-plus', 'cheap'), 100_000);
+    assert.equal(routed.unitPrice('qwen-image-edit-plus', 'cpu'), 0);
+    assert.equal(routed.unitPrice('qwen-image-edit-plus', null), 180_000);
+    assert.equal(routed.unitPrice('a-retired-model', 'cloud'), 500_000);
+  });
+
   it('refuses, before any work, a metered key that cannot cover the hold; an unlimited key always pays', async () => {
     await assert.rejects(billing.assertCanPay('key_metered', 1), refusedWith('insufficient_balance', /Insufficient balance/));
     await billing.credit('key_metered', '0.36', 'top-up');

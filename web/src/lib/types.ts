@@ -22,11 +22,23 @@ export interface CatalogModel {
   generateSize: SizeSpec | null;
   price: { perImage: string; currency: string };
   endpoints: { seaart: string };
+  /** The engine the model's route tries first; `generative: false` for the built-in CPU engine. */
+  engine: { name: string; type: string; generative: boolean } | null;
+}
+
+/** The built-in CPU engine, as the catalog describes it. */
+export interface BuiltInEngine {
+  summary: string;
+  /** The environment line that connects DashScope. */
+  connect: string;
+  vocabulary: string[];
+  docs: string;
 }
 
 export interface Catalog {
   currency: string;
   data: CatalogModel[];
+  builtInEngine: BuiltInEngine;
 }
 
 /** One entry of GET /v1/presets/negative-prompts. */

@@ -2,6 +2,7 @@
 import { byId, h, setChildren } from '../lib/dom.js';
 import { costLine, money } from '../lib/format.js';
 import type { Catalog, CatalogModel, NegativePreset } from '../lib/types.js';
+import { EngineNotice } from './engine-notice.js';
 import { fieldTarget, plainMessage, type FieldId } from './field-map.js';
 import { ImageList } from './images.js';
 import { Options } from './options.js';
@@ -30,12 +31,14 @@ export class PlaygroundForm {
   private readonly size: SizeControl;
   private readonly select = byId('model', HTMLSelectElement);
   private readonly models: Map<string, CatalogModel>;
+  private readonly notice: EngineNotice;
 
   constructor(
     private readonly catalog: Catalog,
     announce: (text: string) => void,
   ) {
     this.models = new Map(catalog.data.map((model) => [model.id, model]));
+    this.notice = new EngineNotice(catalog.builtInEngine);
     this.images = new ImageList(() => this.refresh(), announce);
     this.options = new Options(() => this.refresh());
     this.size = new SizeControl(() => this.refresh());
@@ -87,7 +90,10 @@ export class PlaygroundForm {
     const text = plainMessage(error.message);
     if (target.field === 'images') this.images.setError(text, target.image);
     else this.setFieldError(target.field, text);
-    document.getElementById(FOCUS[target.field])?.focus();
+    document.getElementById(FOCUS[target.field])?.focus({ preventScroll: true });
+    // Centred: scrolled only as far as the control, the error under it would sit beneath the sticky Run bar.
+    const shown = target.image === undefined ? null : document.getElementById(`image-error-${target.image}`);
+    (shown ?? document.getElementById(`${target.field}-error`))?.scrollIntoView({ block: 'center' });
     return true;
   }
 
@@ -127,7 +133,8 @@ export class PlaygroundForm {
       `${money(model.price.perImage, model.price.currency)} per image`,
     ];
     setChildren(byId('model-help', HTMLParagraphElement), model.description, h('span', { class: 'facts' }, ...facts.map((fact) => h('span', { class: 'tag' }, fact))));
-    this.images.setMax(model.maxImages);
+    this.notice.show(model);
+    this.images.setMax(model.maxImages, model.id);
     this.options.applyModel(model);
     this.refresh();
   }

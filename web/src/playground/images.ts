@@ -38,6 +38,8 @@ function readDataUri(blob: Blob): Promise<string> {
 
 export class ImageList {
   private items: InputImage[] = [];
+  /** Images the current model cannot take, kept for the next model that can. */
+  private aside: InputImage[] = [];
   private nextId = 1;
   private max = 3;
   private readonly list = byId('image-list', HTMLOListElement);
@@ -45,6 +47,7 @@ export class ImageList {
   private readonly fileInput = byId('files', HTMLInputElement);
   private readonly urlInput = byId('image-url', HTMLInputElement);
   private readonly error = byId('images-error', HTMLParagraphElement);
+  private readonly asideNote = byId('images-aside', HTMLDivElement);
 
   constructor(
     private readonly onChange: () => void,
@@ -86,9 +89,23 @@ export class ImageList {
     return this.items;
   }
 
-  /** How many images the model takes; 0 for text-to-image models. */
-  setMax(max: number): void {
+  /**
+   * How many images the model takes; 0 for text-to-image models. Images beyond it are set aside
+   * (a text-to-image model given an image would run an edit instead), and come back when a model
+   * that takes them is picked.
+   */
+  setMax(max: number, model: string): void {
     this.max = max;
+    if (this.items.length > max) {
+      this.aside.push(...this.items.splice(max));
+      const count = this.aside.length === 1 ? '1 image' : `${this.aside.length} images`;
+      const why = max === 0 ? `${model} makes images from text only` : `${model} takes at most ${max}`;
+      this.say(`${count} set aside: ${why}. They come back when you pick a model that takes them.`, true);
+    } else if (this.aside.length > 0 && this.items.length < max) {
+      const back = this.aside.splice(0, max - this.items.length);
+      this.items.push(...back);
+      this.say(`${back.length === 1 ? 'The image' : `${back.length} images`} set aside earlier ${back.length === 1 ? 'is' : 'are'} back.${this.aside.length > 0 ? ` ${this.aside.length} still set aside.` : ''}`, this.aside.length > 0);
+    }
     this.render();
   }
 
@@ -126,6 +143,18 @@ export class ImageList {
     this.error.textContent = '';
     for (const element of this.list.querySelectorAll('.field-error')) element.textContent = '';
     this.fieldset.removeAttribute('aria-invalid');
+  }
+
+  /** Says what happened to the images set aside, with a way to drop them while some are. */
+  private say(text: string, discardable: boolean): void {
+    const discard = () => {
+      this.aside = [];
+      this.asideNote.hidden = true;
+      this.announce('The images set aside were discarded.');
+    };
+    setChildren(this.asideNote, h('span', {}, text), discardable ? h('button', { type: 'button', class: 'small ghost', onclick: discard }, 'Discard them') : null);
+    this.asideNote.hidden = false;
+    this.announce(text);
   }
 
   private addUrlFromInput(): void {

@@ -41,7 +41,7 @@ async function start(): Promise<void> {
   const history = new History(
     () => keyPanel.key,
     (task) => {
-      results.show({ task, model: models.get(task.model_name ?? ''), seed: null, inputs: inputsOf.get(task.task_id) ?? [], balance: null });
+      results.show({ task, model: models.get(task.model_name ?? ''), seed: null, inputs: inputsOf.get(task.task_id) ?? [], balance: null, errorShown: false });
       byId('results', HTMLDivElement).scrollIntoView({ behavior: 'smooth', block: 'start' });
     },
   );
@@ -53,7 +53,7 @@ async function start(): Promise<void> {
       const pictures = inputs.map((input, i) => ({ src: input.preview, label: `Image ${i + 1}` }));
       inputsOf.set(task.task_id, pictures);
       void keyPanel.refreshBalance().then((balance) => {
-        results.show({ task, model: values.model, seed: values.seed, inputs: pictures, balance });
+        results.show({ task, model: values.model, seed: values.seed, inputs: pictures, balance, errorShown: true });
         announce(task.task_status === 'SUCCEEDED' ? `Done: ${task.results?.length ?? 0} images.` : `Task ${task.task_status.toLowerCase()}.`);
       });
       void history.reload();

@@ -12,6 +12,8 @@ export interface ResultView {
   inputs: readonly ComparePicture[];
   /** The key's balance after the task, as the header shows it. */
   balance: string | null;
+  /** A failed task's error is already on the page (the status or its field): not repeated here. */
+  errorShown: boolean;
 }
 
 export class Results {
@@ -25,7 +27,7 @@ export class Results {
 
   show(view: ResultView): void {
     const results = view.task.results ?? [];
-    if (results.length === 0) return setChildren(this.box, this.empty(view.task));
+    if (results.length === 0) return setChildren(this.box, this.empty(view.task, view.errorShown));
     const { model } = view;
     const first = results[0];
     const expiry = first ? urlExpiry(first.url) : null;
@@ -54,8 +56,9 @@ export class Results {
     );
   }
 
-  private empty(task: TaskOutput): HTMLElement {
-    const text = task.task_status === 'FAILED' ? (task.message ?? 'The task failed.') : task.task_status === 'CANCELED' ? 'The task was canceled.' : 'No images yet.';
+  private empty(task: TaskOutput, errorShown: boolean): HTMLElement {
+    const failed = errorShown ? 'No images: the task failed.' : (task.message ?? 'The task failed.');
+    const text = task.task_status === 'FAILED' ? failed : task.task_status === 'CANCELED' ? 'The task was canceled.' : 'No images yet.';
     return h('p', { class: 'empty' }, text);
   }
 

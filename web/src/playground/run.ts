@@ -51,10 +51,9 @@ export class Runner {
       const submitted = await call<{ output: TaskOutput }>(MULTIMODAL_PATH, { token: key, body, headers: { 'x-dashscope-async': 'enable' } });
       const task = await this.poll(submitted.output.task_id, key, started);
       this.stopTimer();
-      this.showDone(task);
-      if (task.task_status === 'FAILED' && task.message) {
-        form.showApiError({ code: task.code ?? '', message: task.message, field: fieldOfMessage(task.message) });
-      }
+      // The error is shown once: beside its field when it names one, else in the status.
+      const placed = task.task_status === 'FAILED' && task.message ? form.showApiError({ code: task.code ?? '', message: task.message, field: fieldOfMessage(task.message) }) : false;
+      this.showDone(task, placed);
       this.deps.finished({ task, values, inputs });
     } catch (error) {
       this.stopTimer();
@@ -103,7 +102,8 @@ export class Runner {
     }
   }
 
-  private showDone(task: TaskOutput): void {
+  /** `placed`: the task's error is already shown beside its field. */
+  private showDone(task: TaskOutput, placed: boolean): void {
     const submitted = parseTaskTime(task.submit_time);
     const scheduled = parseTaskTime(task.scheduled_time);
     const ended = parseTaskTime(task.end_time);
@@ -116,7 +116,7 @@ export class Runner {
       this.status,
       h('span', { class: 'status-chip', 'data-status': task.task_status }, task.task_status),
       h('span', {}, `${words[task.task_status] ?? task.task_status} ${timing}`.trim()),
-      task.task_status === 'FAILED' && task.message ? h('p', { class: 'status-message' }, task.message) : null,
+      task.task_status === 'FAILED' && task.message ? (placed ? h('span', {}, '— see the highlighted field.') : h('p', { class: 'status-message' }, task.message)) : null,
     );
   }
 
@@ -126,12 +126,12 @@ export class Runner {
     const message = apiError ? apiError.message : String(error);
     const placed = apiError ? form.showApiError(apiError) : false;
     if (apiError?.code === 'InvalidApiKey') this.deps.keyMissing(message);
+    // Once: beside its field when it names one, else here.
     setChildren(
       this.status,
       h('span', { class: 'status-chip', 'data-status': 'FAILED' }, apiError ? apiError.code : 'Error'),
-      h('span', {}, placed ? 'The request was refused: see the highlighted field.' : message),
+      placed ? h('span', {}, 'The request was refused: see the highlighted field.') : h('p', { class: 'status-message' }, message),
     );
-    if (!placed) byId('form-error', HTMLParagraphElement).textContent = message;
   }
 
   private stopTimer(): void {

@@ -2,10 +2,11 @@
  * The instruction reader: English and Chinese edit instructions → an ordered plan of classical
  * operations, with what was kept, what was not understood and what cannot be done.
  */
+import { clip } from '../../../domain/bounded-text.js';
+import { CONNECT_DASHSCOPE, VOCABULARY_DOC } from '../../../domain/built-in-engine.js';
 import { describePlan } from './describe.js';
 import { fallbackReason, specificReason } from './impossible.js';
 import type { Plan, PlanOp, Rejection } from '../plan.js';
-import { VOCABULARY } from '../plan.js';
 import { resolvePlan } from './resolve.js';
 import { restoreTokens, tokenise } from './tokens.js';
 import type { MatchContext } from './vocabulary.js';
@@ -154,14 +155,28 @@ export function planWarnings(plan: Plan): string[] {
   ];
 }
 
-/** The message of a plan with nothing to do: what went wrong and what the local engine can do. */
+/** Longest refusal message, and longest quoted clause in it: the message says what, not everything. */
+const MAX_REFUSAL_CHARS = 300;
+const MAX_QUOTED_CLAUSE = 40;
+/** The reasons' own pointer to upstream engines, which the refusal's closing line replaces. */
+const ROUTE_SUFFIX = /; route this model to an upstream engine.*$/u;
+
+/**
+ * The message of a plan with nothing to do: the first thing that could not be done, where the list
+ * of what can be is, and the one line that connects Qwen-Image itself. At most MAX_REFUSAL_CHARS.
+ */
 export function explainNothingDoable(plan: Plan): string {
-  const parts = [
-    ...plan.rejected.map((r) => `"${r.clause}": ${r.reason}`),
-    ...(plan.unrecognised.length > 0 ? [`Not understood: ${plan.unrecognised.map((c) => `"${c}"`).join(', ')}`] : []),
-  ];
-  if (parts.length === 0) {
-    parts.push(plan.preserved.length > 0 ? 'the instruction only asks to keep things as they are' : 'the instruction is empty');
-  }
-  return `The local engine cannot do this edit. ${parts.join('. ')}. The local engine can do: ${VOCABULARY.join(', ')}.`;
+  const rejected = plan.rejected[0];
+  const unknown = plan.unrecognised[0];
+  const quote = (clause: string) => `"${clip(clause.trim(), MAX_QUOTED_CLAUSE)}"`;
+  const head = 'The built-in CPU engine cannot do this edit: ';
+  const tail = `. What it can do: ${VOCABULARY_DOC}; for Qwen-Image itself set ${CONNECT_DASHSCOPE} on the server.`;
+  let what: string;
+  if (rejected) what = `${quote(rejected.clause)}: ${rejected.reason.replace(ROUTE_SUFFIX, '')}`;
+  else if (unknown !== undefined) what = `${quote(unknown)} was not understood`;
+  else what = plan.preserved.length > 0 ? 'the instruction only asks to keep things as they are' : 'the instruction is empty';
+  const room = MAX_REFUSAL_CHARS - head.length - tail.length;
+  // A long reason loses its examples in brackets first, then its end.
+  if (what.length > room) what = what.replace(/ \([^)]*\)/gu, '');
+  return `${head}${clip(what, room - 1)}${tail}`;
 }

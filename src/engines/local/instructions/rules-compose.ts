@@ -32,7 +32,7 @@ function textBuild(clause: string, match: RegExpExecArray, ctx: MatchContext): R
   if (!text) return undefined;
   const missing = missingGlyphs(text);
   if (missing.length > 0) {
-    return { problem: `the shipped font (DejaVu Sans) has no glyphs for ${missing.slice(0, 8).join('')}; drawing this text needs an upstream engine` };
+    return { problem: `no shipped font (DejaVu Sans, Noto Sans SC/TC/JP/KR) has glyphs for ${missing.slice(0, 8).join('')}; drawing this text needs an upstream engine` };
   }
   return { ops: [{ op: 'text', text, position: positionIn(clause) ?? 'bottom', colour: colourIn(clause) }] };
 }

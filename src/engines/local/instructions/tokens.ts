@@ -46,12 +46,14 @@ export function tokenise(prompt: string, imageCount: number): Tokenised {
     originals.set(token, whole);
     return token;
   };
-  let text = prompt.normalize('NFKC').replace(QUOTES, (whole, ...groups: unknown[]) => {
+  const quoteToken = (whole: string, ...groups: unknown[]): string => {
     const token = String.fromCharCode(QUOTE_TOKEN_BASE + quotes.length);
     quotes.push(groups.slice(0, 6).find((g): g is string => typeof g === 'string') ?? '');
     originals.set(token, whole);
     return token;
-  });
+  };
+  // Quotes are taken before NFKC too, so a text to draw keeps its full-width punctuation (，！).
+  let text = prompt.replace(QUOTES, quoteToken).normalize('NFKC').replace(QUOTES, quoteToken);
   text = text.replace(IMAGE_LIST, (whole, list: string) =>
     (list.match(/[1-6]/g) ?? []).map((digit, k) => imageToken(Number(digit), k === 0 ? whole : '')).join(' '),
   );

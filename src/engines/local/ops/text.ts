@@ -1,7 +1,9 @@
-/** Text drawn from the shipped font: the "add the text" edit and the title of a placeholder. */
+/** Text drawn from the shipped fonts: the "add the text" edit and the placeholder card. */
 import sharp from 'sharp';
 import { lumaOf } from '../raster/colours.js';
-import { FONT_FILE, FONT_NAME } from '../raster/font.js';
+import { FONT_FILE, FONT_NAME, dejavuDrawsAll } from '../raster/font.js';
+import type { Align, Coverage } from '../raster/font-render.js';
+import { renderCoverage } from '../raster/font-render.js';
 import { anchor } from './compose.js';
 import type { Rgb } from '../raster/palette.js';
 import type { Position } from '../plan.js';
@@ -29,15 +31,13 @@ function escapeMarkup(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
-interface Glyphs {
-  /** Coverage of the rendered text, one byte per pixel. */
-  alpha: Buffer;
-  width: number;
-  height: number;
-}
-
-/** Renders the text as large as fits the box (Pango wraps on words), returning its coverage. */
-async function renderGlyphs(text: string, width: number, height: number, align: 'left' | 'centre' | 'right'): Promise<Glyphs> {
+/**
+ * Renders the text as large as fits the box, returning its coverage: through Pango (which wraps on
+ * words and handles right-to-left text) when DejaVu Sans has every character, else laid out from
+ * DejaVu and the Noto Sans CJK fonts by fontkit.
+ */
+async function renderGlyphs(text: string, width: number, height: number, align: Align): Promise<Coverage> {
+  if (!dejavuDrawsAll(text)) return renderCoverage(text, width, height, align);
   const { data, info } = await sharp({
     text: { text: escapeMarkup(text), font: FONT_NAME, fontfile: FONT_FILE, rgba: true, width, height, align, wrap: 'word' },
   })
@@ -62,7 +62,7 @@ interface Layer {
  * Blends a coverage layer into `out` in one pass over its box in JS: sharp's composite works on
  * the whole picture in float and is several times slower for a 2048² image.
  */
-function blendLayer(out: Buffer, raster: Raster, layer: Layer): void {
+export function blendLayer(out: Buffer, raster: Raster, layer: Layer): void {
   const { width, height, channels } = raster;
   const [r, g, b] = layer.colour;
   for (let ly = 0; ly < layer.height; ly++) {
@@ -92,7 +92,7 @@ export async function drawText(raster: Raster, text: string, placement: TextPlac
   const align = position.endsWith('left') ? 'left' : position.endsWith('right') ? 'right' : 'centre';
   const boxWidth = Math.max(16, Math.round(width * placement.boxWidth));
   const boxHeight = Math.max(16, Math.round(height * placement.boxHeight));
-  const glyphs = await renderGlyphs(text.slice(0, MAX_TEXT_CHARS), boxWidth, boxHeight, align);
+  const glyphs = await renderGlyphs([...text].slice(0, MAX_TEXT_CHARS).join(''), boxWidth, boxHeight, align);
   const pad = Math.max(2, Math.round(glyphs.height * 0.06));
   const shadow = await sharp(glyphs.alpha, { raw: { width: glyphs.width, height: glyphs.height, channels: 1 } })
     .extend({ top: pad, bottom: pad, left: pad, right: pad, background: '#000000' })

@@ -4,8 +4,9 @@ import { before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { AppError } from '../../../../src/domain/errors.js';
 import type { EngineCall } from '../../../../src/engines/engine.js';
-import { titleOf } from '../../../../src/engines/local/generate.js';
+import { capText, titleOf } from '../../../../src/engines/local/generate.js';
 import { createLocalEngine } from '../../../../src/engines/local/index.js';
+import type { RawImage } from './fixtures.js';
 import { at, engine, isRed, makeCall, picture, rejects, run } from './fixtures.js';
 
 let landscape: Buffer;
@@ -140,10 +141,10 @@ describe('local engine: edits', () => {
 });
 
 describe('local engine: refusals and cancellation', () => {
-  it('rejects an instruction with nothing doable, naming the reason and the vocabulary', async () => {
-    await rejects(makeCall({ images: [landscape, square, square], prompt: '图1中的女生穿着图2中的黑色裙子按图3的姿势坐下' }), 'engine_rejected', /changing a pose.*route this model to an upstream engine/);
+  it('rejects an instruction with nothing doable, naming the reason, where the vocabulary is, and how to connect Qwen-Image', async () => {
+    await rejects(makeCall({ images: [landscape, square, square], prompt: '图1中的女生穿着图2中的黑色裙子按图3的姿势坐下' }), 'engine_rejected', /changing a pose.*docs\/local-engine\.md#vocabulary.*DASHSCOPE_API_KEY=/);
     await rejects(makeCall({ images: [landscape], prompt: '将人物的表情改为微笑,保持其他特征不变' }), 'engine_rejected', /facial expression/);
-    await rejects(makeCall({ images: [landscape], prompt: 'florp the wibble' }), 'engine_rejected', /not understood: "florp the wibble".*黑白.*rotate/i);
+    await rejects(makeCall({ images: [landscape], prompt: 'florp the wibble' }), 'engine_rejected', /"florp the wibble" was not understood\. What it can do: docs\/local-engine\.md#vocabulary/);
     await rejects(makeCall({ images: [landscape], prompt: 'in the style of image 2' }), 'engine_rejected', /needs a second input image/);
   });
 
@@ -175,31 +176,40 @@ describe('local engine: text-to-image placeholder', () => {
   const generate = (overrides: Partial<EngineCall> = {}): EngineCall =>
     makeCall({ kind: 'generate', model: 'qwen-image-plus', family: 'qwen-image-plus', size: { width: 416, height: 240 }, ...overrides });
 
-  it('paints the prompt colours with the quoted title in the centre, and says it is a placeholder', async () => {
-    const result = await run(generate({ prompt: 'a red and orange poster with the title "Summer Sale"', n: 2 }));
-    assert.equal(result.images.length, 2);
-    const [image] = result.images;
-    assert.deepEqual([image!.width, image!.height, image!.channels], [416, 240, 3]);
-    assert.equal(result.actualPrompt, 'procedural placeholder (palette: red, orange; title "Summer Sale")');
-    assert.match(result.warnings?.[0] ?? '', /procedural placeholder.*upstream engine/);
-    let red = 0;
-    let blue = 0;
-    let whiteCentre = 0;
-    let whiteEdge = 0;
-    for (let y = 0; y < image!.height; y++) {
-      for (let x = 0; x < image!.width; x++) {
-        const [r, g, b] = at(image!, x, y);
-        red += r!;
-        blue += b!;
-        const white = r! > 235 && g! > 235 && b! > 235;
-        if (white && Math.abs(y - 120) < 50) whiteCentre++;
-        if (white && (y < 30 || y > 210)) whiteEdge++;
+  /** Pixels within a band of rows that differ clearly from the card's background (its top-left pixel). */
+  function inked(image: RawImage, top: number, bottom: number): number {
+    const background = at(image, 0, Math.max(0, top));
+    let count = 0;
+    for (let y = top; y < bottom; y++) {
+      for (let x = 0; x < image.width; x++) {
+        const pixel = at(image, x, y);
+        if (Math.abs(pixel[0]! - background[0]!) + Math.abs(pixel[1]! - background[1]!) + Math.abs(pixel[2]! - background[2]!) > 90) count++;
       }
     }
-    assert.ok(red > blue * 2);
-    assert.ok(whiteCentre > 1000, `white in the centre: ${whiteCentre}`);
-    assert.equal(whiteEdge, 0);
-    assert.ok(!result.images[0]!.data.equals(result.images[1]!.data));
+    return count;
+  }
+
+  function meanAbsDifference(a: RawImage, b: RawImage): number {
+    let sum = 0;
+    for (let i = 0; i < a.data.length; i++) sum += Math.abs(a.data[i]! - b.data[i]!);
+    return sum / a.data.length;
+  }
+
+  it('sets the prompt as a typographic card of the requested size, and says it is a placeholder', async () => {
+    const result = await run(generate({ prompt: 'a red and orange poster with the title "Summer Sale"', n: 3, size: { width: 416, height: 240 } }));
+    assert.equal(result.images.length, 3);
+    for (const image of result.images) {
+      assert.deepEqual([image.width, image.height, image.channels], [416, 240, 3]);
+      // The title and the prompt in the upper four fifths, the label in the bottom sixth.
+      assert.ok(inked(image, 0, 190) > 2000, `text: ${inked(image, 0, 190)}`);
+      assert.ok(inked(image, 200, 240) > 100, `label: ${inked(image, 200, 240)}`);
+    }
+    assert.equal(result.actualPrompt, 'typographic placeholder card, not a generated image (title "Summer Sale"; colours: red, orange)');
+    assert.match(result.warnings?.[0] ?? '', /placeholder.*typographic card of the prompt, not a generated image.*not Qwen-Image.*upstream engine/);
+    assert.equal(result.warnings?.length, 1);
+    // Variants differ in theme and layout: clearly, not by noise (8 levels of 255 on average).
+    const [a, b, c] = result.images;
+    for (const [x, y] of [[a!, b!], [b!, c!], [a!, c!]] as const) assert.ok(meanAbsDifference(x, y) > 8, `mean difference ${meanAbsDifference(x, y).toFixed(1)}`);
   });
 
   it('finds the title in quotes or after "title"/标题', () => {
@@ -210,16 +220,31 @@ describe('local engine: text-to-image placeholder', () => {
     assert.equal(titleOf('a quiet morning by the lake'), undefined);
   });
 
-  it('is reproducible per seed and takes a palette from the prompt when it names no colour', async () => {
+  it('is byte-identical for the same seed and takes its colours from the prompt when it names none', async () => {
     const a = await run(generate({ prompt: 'a quiet morning', seed: 9 }));
     const b = await run(generate({ prompt: 'a quiet morning', seed: 9 }));
     assert.ok(a.images[0]!.data.equals(b.images[0]!.data));
-    assert.equal(a.actualPrompt, "procedural placeholder (palette from the prompt's hash)");
+    assert.equal(a.actualPrompt, "typographic placeholder card, not a generated image (colours from the prompt's hash)");
+    const other = await run(generate({ prompt: 'a quiet morning', seed: 10 }));
+    assert.ok(meanAbsDifference(a.images[0]!, other.images[0]!) > 8);
   });
 
-  it('leaves out a title the shipped font cannot draw, and says so', async () => {
+  it('sets a Chinese title, and leaves out only the characters no shipped font has', async () => {
     const result = await run(generate({ prompt: '一张蓝色海报，标题为“新年快乐”' }));
-    assert.equal(result.actualPrompt, 'procedural placeholder (palette: blue)');
-    assert.match(result.warnings?.[1] ?? '', /cannot draw 新年快乐/);
+    assert.equal(result.actualPrompt, 'typographic placeholder card, not a generated image (title "新年快乐"; colours: blue)');
+    assert.equal(result.warnings?.length, 1);
+    assert.ok(inked(result.images[0]!, 0, 190) > 1500);
+    const odd = await run(generate({ prompt: 'a card saying "Hi 𓀀"' }));
+    assert.equal(odd.actualPrompt, 'typographic placeholder card, not a generated image (title "Hi"; colours from the prompt\'s hash)');
+    assert.match(odd.warnings?.[1] ?? '', /no shipped font can draw 𓀀; the card leaves those characters out/);
+  });
+
+  it('caps a long prompt', async () => {
+    assert.equal(capText('a  b\n c', 10), 'a b c');
+    const long = capText('word '.repeat(1000), 280);
+    assert.equal([...long].length, 280);
+    assert.ok(long.endsWith('…'));
+    const result = await run(generate({ prompt: `一张海报 ${'很长的描述，'.repeat(600)}` }));
+    assert.deepEqual([result.images[0]!.width, result.images[0]!.height], [416, 240]);
   });
 });

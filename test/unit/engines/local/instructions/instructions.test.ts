@@ -180,13 +180,31 @@ describe('local instructions: what cannot be done', () => {
     assert.deepEqual(parseInstruction('keep the pose and the dress, rotate it left', { imageCount: 1 }).ops, [CCW]);
   });
 
-  it('rejects gibberish and lists the vocabulary in English and Chinese', () => {
+  it('rejects gibberish in one short message: what, where the vocabulary is, and the line that connects Qwen-Image', () => {
     const plan = parseInstruction('florp the wibble', { imageCount: 1 });
     assert.deepEqual(plan.ops, []);
     assert.deepEqual(plan.unrecognised, ['florp the wibble']);
     const message = explainNothingDoable(plan);
-    assert.match(message, /not understood: "florp the wibble"/i);
-    for (const word of ['black and white', '黑白', 'rotate', '旋转', 'anime', '动漫', '图2的风格']) assert.ok(message.includes(word), word);
+    assert.match(message, /^The built-in CPU engine cannot do this edit: "florp the wibble" was not understood\./);
+    assert.match(message, /docs\/local-engine\.md#vocabulary/);
+    assert.match(message, /DASHSCOPE_API_KEY=/);
+    assert.ok(!message.includes('黑白') && !message.includes('rotate'), 'the vocabulary itself is not listed');
+  });
+
+  it('keeps every refusal under 300 characters, naming only the first reason', () => {
+    const long = `${'make her smile and give him a beard, '.repeat(20)}and turn it into a ${'very '.repeat(100)}nice ink wash painting`;
+    const prompts = ['图1中的女生穿着图2中的黑色裙子按图3的姿势坐下', 'convert to ink wash painting style', 'zoom in a bit', '添加文字', long, '', 'keep everything unchanged'];
+    for (const prompt of prompts) {
+      const plan = parseInstruction(prompt, { imageCount: 3 });
+      const message = explainNothingDoable(plan);
+      assert.ok(message.length <= 300, `${message.length}: ${message}`);
+      assert.match(message, /What it can do: docs\/local-engine\.md#vocabulary; for Qwen-Image itself set DASHSCOPE_API_KEY=sk-… on the server\.$/);
+      const first = plan.rejected[0];
+      if (first) assert.ok(message.includes(first.reason.split(/[;(]/)[0]!.trim().slice(0, 30)), `${first.reason} in ${message}`);
+    }
+    const tryOn = explainNothingDoable(parseInstruction('make her smile and give him a beard', { imageCount: 1 }));
+    assert.match(tryOn, /facial expression/);
+    assert.doesNotMatch(tryOn, /appearance/, 'the second reason is left to the docs');
   });
 
   it('says a style transfer needs a second image', () => {
@@ -206,8 +224,13 @@ describe('local instructions: what cannot be done', () => {
     assert.match(parseInstruction('rotate 45 degrees', { imageCount: 1 }).rejected[0]!.reason, /multiples of 90°/);
   });
 
-  it('refuses text the shipped font cannot draw', () => {
-    assert.match(parseInstruction('添加文字“新年快乐”', { imageCount: 1 }).rejected[0]!.reason, /no glyphs for 新年快乐/);
+  it('draws Chinese, Japanese and Korean text, and refuses text no shipped font can draw', () => {
+    assert.deepEqual(parseInstruction('添加文字“新年快乐”', { imageCount: 1 }).ops, [{ op: 'text', text: '新年快乐', position: 'bottom', colour: undefined }]);
+    assert.deepEqual(parseInstruction('add the text "こんにちは 안녕" at the top', { imageCount: 1 }).ops, [{ op: 'text', text: 'こんにちは 안녕', position: 'top', colour: undefined }]);
+    // The text keeps its full-width punctuation (the rest of the instruction is read after NFKC).
+    assert.deepEqual(parseInstruction('在底部添加文字“新年快乐，万事如意！”', { imageCount: 1 }).ops, [{ op: 'text', text: '新年快乐，万事如意！', position: 'bottom', colour: undefined }]);
+    assert.deepEqual(parseInstruction('add the text ＂ＳＡＬＥ＂ at the top', { imageCount: 1 }).ops, [{ op: 'text', text: 'SALE', position: 'top', colour: undefined }]);
+    assert.match(parseInstruction('添加文字“新年𓀀”', { imageCount: 1 }).rejected[0]!.reason, /no shipped font .*has glyphs for 𓀀;/u);
   });
 
   it('treats an instruction that only keeps things as nothing to do', () => {

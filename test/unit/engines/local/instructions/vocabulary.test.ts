@@ -52,6 +52,7 @@ const CASES: Case[] = [
   { prompt: 'add the text "SALE" at the top in red', ops: [{ op: 'text', text: 'SALE', position: 'top', colour: RED }] },
   { prompt: 'write "Hello" in the bottom left corner', ops: [{ op: 'text', text: 'Hello', position: 'bottom-left', colour: undefined }] },
   { prompt: '在右下角添加红色文字“Sale”', ops: [{ op: 'text', text: 'Sale', position: 'bottom-right', colour: RED }] },
+  { prompt: '在左上角添加文字“你好 Qwen”', ops: [{ op: 'text', text: '你好 Qwen', position: 'top-left', colour: undefined }] },
   { prompt: '在顶部加上黑色文字“Hi”', ops: [{ op: 'text', text: 'Hi', position: 'top', colour: BLACK }] },
   { prompt: '在中间添加文字“OK”', ops: [{ op: 'text', text: 'OK', position: 'centre', colour: undefined }] },
   // Several operations
@@ -105,7 +106,7 @@ describe('local vocabulary: what does not go together', () => {
     ['put images 1 and 2 side by side and put them in a grid', 2, /one collage per instruction/],
     ['make image 2 black and white, then put images 1 and 2 side by side', 2, /cannot follow edits of image 2 alone/],
     ['put image 1 in the corner of image 1', 2, /cannot be placed on itself/],
-    ['add the text "新年快乐" at the top', 1, /no glyphs/],
+    ['add the text "𓀀𓁐" at the top', 1, /no shipped font .*has glyphs for 𓀀𓁐/u],
   ];
   for (const [prompt, images, reason] of REFUSED) {
     it(`refuses "${prompt}"`, () => {
