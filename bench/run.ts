@@ -2,7 +2,8 @@
  * `npm run bench`: every benchmark, printed as tables. Pick some with BENCH=a,b,c:
  *   a task GET vs bare node:http · b sync edit stages · c memory under a burst of large bodies ·
  *   d multipart vs base64 upload · e passthrough/rehost overhead · f local engine vs ImageMagick ·
- *   g SSE subscribers · h queue throughput (BullMQ needs REDIS_URL) · i CJK text and the placeholder card.
+ *   g SSE subscribers · h queue throughput (BullMQ needs REDIS_URL) · i CJK text and the placeholder card ·
+ *   j background removal (local engine).
  * Numbers are wall-clock on this machine; nothing here asserts on time.
  */
 import { cpus } from 'node:os';
@@ -15,6 +16,7 @@ import { benchLocalOps } from './local-ops.js';
 import { benchSse } from './sse.js';
 import { benchQueue } from './queue.js';
 import { benchCjkText } from './cjk-text.js';
+import { benchBackgrounds } from './backgrounds.js';
 
 const sections: Record<string, () => Promise<void>> = {
   a: benchTaskGet,
@@ -26,6 +28,7 @@ const sections: Record<string, () => Promise<void>> = {
   g: benchSse,
   h: benchQueue,
   i: benchCjkText,
+  j: benchBackgrounds,
 };
 
 const chosen = (process.env.BENCH ?? Object.keys(sections).join(',')).split(',').map((s) => s.trim());

@@ -23,6 +23,9 @@ import type { Range } from './ops/ranges.js';
 import { BW_FILTERS, FRAME_COLOURS, RANGES, textBox, variantCount } from './ops/ranges.js';
 import type { Raster } from './raster/raster.js';
 import { drawText } from './ops/text.js';
+import { blurBackground, cutOut, onColour, onImage } from './ops/matting/backgrounds.js';
+import type { Matte } from './ops/matting/matte.js';
+import { matteOf, roughMatteWarning } from './ops/matting/matte.js';
 
 /** Operations that run on every image; crop and collage shape the picture before (framing.ts). */
 export type ChainOp = Exclude<PlanOp, { op: 'crop' } | { op: 'collage' }>;
@@ -38,6 +41,8 @@ export interface Sources {
   images: ReadonlyMap<number, Raster>;
   /** Where an upscale ends, in the frame of the input (see framing.ts). */
   upscaleTo?: Size | undefined;
+  /** Warnings found while working (a rough background matte), shared by the call's images. */
+  notes?: Set<string> | undefined;
 }
 
 export interface VariantContext {
@@ -107,6 +112,13 @@ function source(ctx: VariantContext, index: number): Raster {
   const image = ctx.sources.images.get(index);
   if (image === undefined) throw new Error(`image ${index + 1} was not decoded`);
   return image;
+}
+
+/** The picture's subject matte, noting when it is probably rough. */
+function matte(raster: Raster, ctx: VariantContext): Matte {
+  const found = matteOf(raster);
+  if (found.busy !== undefined) ctx.sources.notes?.add(roughMatteWarning(found.busy));
+  return found;
 }
 
 export async function applyOp(raster: Raster, op: ChainOp, ctx: VariantContext): Promise<Raster> {
@@ -200,5 +212,15 @@ export async function applyOp(raster: Raster, op: ChainOp, ctx: VariantContext):
       return place(raster, source(ctx, op.source), { position: op.position, scale: op.scale ?? at(RANGES.placeScale, t), margin: RANGES.placeMargin });
     case 'blend':
       return blend(raster, source(ctx, op.source), op.opacity ?? at(RANGES.blendOpacity, t));
+    case 'removeBackground':
+      return cutOut(raster, matte(raster, ctx));
+    case 'colourBackground': {
+      const shadow = { opacity: pickIn(rng, RANGES.shadowOpacity), sigma: pickIn(rng, RANGES.shadowSigma) * scale, drop: pickIn(rng, RANGES.shadowDrop) * raster.height };
+      return onColour(raster, matte(raster, ctx), op.colour.rgb, shadow);
+    }
+    case 'imageBackground':
+      return onImage(raster, matte(raster, ctx), source(ctx, op.source), { soften: pickIn(rng, RANGES.sceneSoften) * scale, harmonise: pickIn(rng, RANGES.sceneHarmonise) });
+    case 'blurBackground':
+      return blurBackground(raster, matte(raster, ctx), atLog(RANGES.backgroundBlur[op.strength], t) * scale);
   }
 }

@@ -17,6 +17,9 @@ import { variantCount } from './ops/ranges.js';
 import type { DecodeTarget, Raster } from './raster/raster.js';
 import { decodeImage, orientedSize } from './raster/raster.js';
 
+/** The engine does not know the output format; a client asking for JPEG must learn where the transparency went. */
+const TRANSPARENCY_NOTE = 'the result has a transparent background: PNG (the default) and WebP keep it, JPEG output is flattened onto white';
+
 /** Side of the thumbnail a style source's colour statistics are taken from. */
 const STATS_SIDE = 256;
 
@@ -105,14 +108,14 @@ async function frame(call: EngineCall, plan: Plan): Promise<Framed> {
     await checkpoint(call.signal);
     if (op.op === 'style' && !styles.has(op.source)) {
       styles.set(op.source, await labStats(await open(op.source).decode({ kind: 'thumbnail', side: STATS_SIDE })));
-    } else if (op.op === 'blend' && !images.has(op.source)) {
+    } else if ((op.op === 'blend' || op.op === 'imageBackground') && !images.has(op.source)) {
       images.set(op.source, await open(op.source).decode({ kind: 'cover', size: { width: canvas.width, height: canvas.height } }));
     } else if (op.op === 'place' && !images.has(op.source)) {
       // At most a square of the canvas's longer side (large enough after any turn); scaled per image.
       images.set(op.source, await open(op.source).decode({ kind: 'inside', size: { width: side, height: side } }));
     }
   }
-  return { canvas, sources: { styles, images, upscaleTo } };
+  return { canvas, sources: { styles, images, upscaleTo, notes: new Set<string>() } };
 }
 
 /** Says why fewer images than asked for were made. */
@@ -146,7 +149,8 @@ export async function edit(call: EngineCall): Promise<EngineDone> {
     images.push(toImage(raster));
   }
   await checkpoint(call.signal);
-  const warnings = [...planWarnings(plan), ...fewerWarning(call.n, made)];
+  const warnings = [...planWarnings(plan), ...fewerWarning(call.n, made), ...(sources.notes ?? [])];
+  if (plan.ops.some((op) => op.op === 'removeBackground')) warnings.push(TRANSPARENCY_NOTE);
   const language = languageOf(call.prompt);
   return {
     status: 'done',

@@ -54,7 +54,15 @@ export type PlanOp =
   /** Input `source` pasted onto the picture; `scale` is the share of the picture's sides it may take. */
   | { op: 'place'; source: number; position: Position; scale?: number | undefined }
   /** Input `source` mixed over the picture at `opacity` (0–1). */
-  | { op: 'blend'; source: number; opacity?: number | undefined };
+  | { op: 'blend'; source: number; opacity?: number | undefined }
+  /** The subject cut out on a transparent background (the output has alpha). */
+  | { op: 'removeBackground' }
+  /** The subject on a plain colour (white unless named), with a soft shadow. */
+  | { op: 'colourBackground'; colour: NamedColour }
+  /** The subject over input `source`, which covers the picture. */
+  | { op: 'imageBackground'; source: number }
+  /** The background blurred behind a sharp subject. */
+  | { op: 'blurBackground'; strength: Strength };
 
 export type OpName = PlanOp['op'];
 
@@ -111,4 +119,8 @@ export const VOCABULARY: readonly string[] = [
   'images side by side or in a grid (拼接)',
   'put image 2 in a corner of image 1 (把图2放在图1的右下角)',
   'blend image 2 over image 1 (融合)',
+  'remove the background, transparent PNG (抠图, 去背景)',
+  'white or coloured background (白底图, 换成蓝色背景)',
+  'put image 1 on the background of image 2 (把图1的背景换成图2)',
+  'blur the background (背景虚化)',
 ];

@@ -103,6 +103,14 @@ export function describeOp(op: PlanOp): string {
       return `put image ${op.source + 1} ${POSITION_EN[op.position]}${op.scale === undefined ? '' : ` at ${percent(op.scale)}`}`;
     case 'blend':
       return `blend image ${op.source + 1}${op.opacity === undefined ? '' : ` at ${percent(op.opacity)}`}`;
+    case 'removeBackground':
+      return 'remove the background (transparent)';
+    case 'colourBackground':
+      return `${op.colour.name} background`;
+    case 'imageBackground':
+      return `background from image ${op.source + 1}`;
+    case 'blurBackground':
+      return qualified('blur the background', op.strength);
   }
 }
 
@@ -164,6 +172,14 @@ export function describeOpZh(op: PlanOp): string {
       return `把图${op.source + 1}放在${POSITION_ZH[op.position]}${op.scale === undefined ? '' : `（${percent(op.scale)}大小）`}`;
     case 'blend':
       return `融合图${op.source + 1}${op.opacity === undefined ? '' : `（${percent(op.opacity)}）`}`;
+    case 'removeBackground':
+      return '抠图（透明背景）';
+    case 'colourBackground':
+      return `${chineseName(op.colour)}背景`;
+    case 'imageBackground':
+      return `背景换成图${op.source + 1}`;
+    case 'blurBackground':
+      return qualifiedZh('背景虚化', op.strength);
   }
 }
 

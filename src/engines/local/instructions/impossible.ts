@@ -4,10 +4,14 @@
  * when no operation matched.
  */
 
+import { BACKGROUND_REQUEST } from './rules-background.js';
+
 const ROUTE = 'route this model to an upstream engine';
 
 interface Category {
   pattern: RegExp;
+  /** A clause that also matches this is not in the category. */
+  unless?: RegExp;
   /** What is asked for ("changing a pose"), or with `standalone` a complete reason. */
   reason: string;
   standalone?: boolean;
@@ -31,7 +35,11 @@ const SPECIFIC: readonly Category[] = [
     /发型|头发|发色|五官|脸型|化妆|妆容|年轻|变老|年龄|胖|瘦|胡子|\bhair\w*|\bmake-?up\b|\bolder\b|\byounger\b|\bage\b|\bbeard\b|\bthinner\b|\bslimmer\b|\bfatter\b/iu,
     "changing a person's appearance",
   ),
-  category(/背景|\bbackground\b|\bbackdrop\b|\bbokeh\b/iu, 'editing the background separately from the subject'),
+  {
+    pattern: /背景|\bbackgrounds?\b|\bbackdrops?\b/iu,
+    unless: BACKGROUND_REQUEST,
+    reason: 'this background edit (the local engine can only remove the background, put the subject on a plain colour or on another input image, or blur the background)',
+  },
   category(/上色|着色|彩色化|\bcolou?ri[sz](?:e|es|ed|ing|ation)\b|\badd colou?rs? to\b/iu, 'colourising a black and white photo'),
   category(
     /修复|复原|降噪|去噪|噪点|\brestor(?:e|es|ed|ing|ation)\b|\brepair\w*|\bdenois\w*|\bnoise\b|\bscratches\b/iu,
@@ -79,7 +87,7 @@ function needsModel(whats: readonly string[]): string {
 
 /** Why the clause is impossible when it touches any specific category, naming all of them. */
 export function specificReason(clause: string): string | undefined {
-  const whats = SPECIFIC.filter((c) => c.pattern.test(clause)).map((c) => c.reason);
+  const whats = SPECIFIC.filter((c) => c.pattern.test(clause) && !c.unless?.test(clause)).map((c) => c.reason);
   return whats.length > 0 ? needsModel(whats) : undefined;
 }
 

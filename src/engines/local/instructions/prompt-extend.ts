@@ -25,7 +25,7 @@ const CLAUSES: Record<Clause, Record<Language, string | ((images: number) => str
 };
 
 const GEOMETRY: ReadonlySet<OpName> = new Set(['rotate', 'flip', 'crop', 'upscale', 'border']);
-const MULTI: ReadonlySet<OpName> = new Set(['collage', 'place', 'blend']);
+const MULTI: ReadonlySet<OpName> = new Set(['collage', 'place', 'blend', 'imageBackground']);
 
 /** The clauses for a plan: colour/style, geometry, text and multi-image edits each bring theirs. */
 function clausesFor(plan: Plan): Clause[] {
@@ -49,7 +49,7 @@ function combined(plan: Plan): number {
   const images = new Set<number>([plan.subject]);
   for (const op of plan.ops) {
     if (op.op === 'collage') op.images.forEach((i) => images.add(i));
-    if (op.op === 'place' || op.op === 'blend') images.add(op.source);
+    if (op.op === 'place' || op.op === 'blend' || op.op === 'imageBackground') images.add(op.source);
   }
   return images.size;
 }

@@ -5,6 +5,7 @@
 import type { OpRule } from './rules.js';
 import { BLUR_RULE, CARTOON_RULE, COLOUR_RULES, GEOMETRY_RULES, SHARPEN_RULE, TONE_RULES } from './rules-basic.js';
 import { BLEND_RULE, COLLAGE_RULE, PLACE_RULE, STYLE_RULE, TEXT_RULE } from './rules-compose.js';
+import { BACKGROUND_RULES } from './rules-background.js';
 import { ART_RULES, BORDER_RULE, CROP_RULE, UPSCALE_RULE } from './rules-effects.js';
 
 export { DEFAULT_SOURCE, IMAGE_TOKEN_BASE, QUOTE_TOKEN_BASE } from './rules.js';
@@ -12,11 +13,13 @@ export type { MatchContext } from './rules.js';
 export { TEXT_WORDS } from './rules-compose.js';
 
 /**
- * In priority order: earlier rules consume their words before later ones look. Multi-image rules
- * come first (they own the image references), then text (its position and colour words), then
+ * In priority order: earlier rules consume their words before later ones look. The background
+ * rules come first (their words would read as placing, blurring or colours), then multi-image rules
+ * (they own the image references), then text (its position and colour words), then
  * framing, the art looks (whose names contain words like "colour"), and the plain adjustments.
  */
 export const OP_RULES: readonly OpRule[] = [
+  ...BACKGROUND_RULES,
   COLLAGE_RULE,
   STYLE_RULE,
   PLACE_RULE,

@@ -69,6 +69,15 @@ export const RANGES = {
   placeScale: [0.2, 0.45] as Range,
   placeMargin: 0.03,
   blendOpacity: [0.3, 0.7] as Range,
+  /** Plain backdrop: contact shadow darkening, softness in pixels, drop as a share of the height. */
+  shadowOpacity: [0.12, 0.3] as Range,
+  shadowSigma: [8, 20] as Range,
+  shadowDrop: [0.005, 0.02] as Range,
+  /** Another picture as the background: its blur in pixels, and how far the subject's mean colour moves towards it. */
+  sceneSoften: [0, 3] as Range,
+  sceneHarmonise: [0.05, 0.25] as Range,
+  /** Background blur sigma in pixels. */
+  backgroundBlur: { light: [3, 5], normal: [7, 11], strong: [14, 22] } satisfies ByStrength,
 } as const;
 
 /**
@@ -103,7 +112,13 @@ export function variantCount(op: PlanOp): number {
     case 'flip':
     case 'crop':
     case 'collage':
+    case 'removeBackground':
+    case 'colourBackground':
+    case 'imageBackground':
+      // A cut-out has one result; a backdrop's shadow or softening is too faint to tell variants apart.
       return 1;
+    case 'blurBackground':
+      return VARIANTS.blurBackground[op.strength];
     case 'brightness':
       return op.percent === undefined ? VARIANTS.brightness[op.strength] : 1;
     case 'posterise':
@@ -159,6 +174,7 @@ const VARIANTS = {
   sketch: { light: 2, normal: 2, strong: 2 } satisfies Counts,
   watercolour: { light: 2, normal: 2, strong: 2 } satisfies Counts,
   vignette: { light: 2, normal: 2, strong: 3 } satisfies Counts,
+  blurBackground: { light: 1, normal: 2, strong: 2 } satisfies Counts,
   border: 3,
   place: 3,
   blend: 4,

@@ -138,7 +138,7 @@ describe('local instructions: what cannot be done', () => {
     ['change the pose so he is sitting', /pose/],
     ['put a red dress on her', /clothing/],
     ['把背景换成海滩', /background/],
-    ['blur the background', /background/],
+    ['make the background black and white', /background/],
     ['give him a beard', /appearance/],
     ['remove the watermark', /text that is already in the picture/],
     ['add a cat next to the dog', /adding things/],

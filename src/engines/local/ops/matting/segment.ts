@@ -1,0 +1,177 @@
+/**
+ * Subject/background segmentation without a model, at a reduced size: the background's colours
+ * come from the backdrop seen along the frame (band.ts), the subject's from what that model
+ * explains badly; a graph cut
+ * (colour likelihoods against contrast-weighted smoothness) labels every pixel, and the colour
+ * models are refitted from the labels and cut again (GrabCut's loop, seeded by the frame instead
+ * of a drawn rectangle). Works for plain and studio backdrops; `busy` says when it probably did not.
+ */
+import type { ColourModel } from './gmm.js';
+import { frameBand } from './band.js';
+import { fitModel, negativeLogLikelihood } from './gmm.js';
+import { gridGraph, minCut } from './maxflow.js';
+import type { Small } from './planes.js';
+import { toLab } from './planes.js';
+import { cleanLabel } from './regions.js';
+
+const CLUSTERS = 6;
+/** No single colour costs more than this in the cut. */
+const COST_CAP = 40;
+/** Weight of the smoothness term against the colour terms. */
+const SMOOTHNESS = 10;
+const ROUNDS = 3;
+const MAX_PARTS = 4;
+/** Mean colour step between neighbours in the frame band (ΔE), and share of pixels both models explain about equally. */
+const MAX_TEXTURE = 2;
+const MAX_AMBIGUOUS = 0.1;
+
+export interface Segmentation {
+  /** 1 on the subject, per pixel of the small picture. */
+  label: Uint8Array;
+  /** Why the result is probably rough (a busy or subject-coloured background), if it is. */
+  busy?: string | undefined;
+}
+
+function costs(model: ColourModel, lab: Float32Array, n: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let p = 0; p < n; p++) out[p] = negativeLogLikelihood(model, lab, p, COST_CAP);
+  return out;
+}
+
+function indicesWhere(n: number, test: (p: number) => boolean): Int32Array {
+  const out: number[] = [];
+  for (let p = 0; p < n; p++) if (test(p)) out.push(p);
+  return Int32Array.from(out);
+}
+
+function quantile(values: Float32Array, indices: Int32Array, q: number): number {
+  const picked = Float32Array.from(indices, (p) => values[p]!).sort();
+  return picked[Math.min(picked.length - 1, Math.floor(q * picked.length))] ?? 0;
+}
+
+/** Contrast-sensitive smoothness weights (GrabCut's exp(−β·ΔE²), β from the mean squared difference). */
+function smoothness(lab: Float32Array, width: number, height: number): { right: Float32Array; down: Float32Array } {
+  const n = width * height;
+  const right = new Float32Array(n);
+  const down = new Float32Array(n);
+  let sum = 0;
+  let count = 0;
+  const difference = (p: number, q: number): number => {
+    const dl = lab[3 * p]! - lab[3 * q]!, da = lab[3 * p + 1]! - lab[3 * q + 1]!, db = lab[3 * p + 2]! - lab[3 * q + 2]!;
+    return dl * dl + da * da + db * db;
+  };
+  for (let p = 0; p < n; p++) {
+    if (p % width < width - 1) {
+      right[p] = difference(p, p + 1);
+      sum += right[p]!;
+      count++;
+    }
+    if (p + width < n) {
+      down[p] = difference(p, p + width);
+      sum += down[p]!;
+      count++;
+    }
+  }
+  const beta = 1 / (2 * Math.max(1e-3, sum / Math.max(1, count)));
+  for (let p = 0; p < n; p++) {
+    right[p] = SMOOTHNESS * Math.exp(-beta * right[p]!);
+    down[p] = SMOOTHNESS * Math.exp(-beta * down[p]!);
+  }
+  return { right, down };
+}
+
+function cut(fgCost: Float32Array, bgCost: Float32Array, weights: { right: Float32Array; down: Float32Array }, width: number, height: number): Uint8Array {
+  const n = width * height;
+  const graph = gridGraph(width, height);
+  for (let p = 0; p < n; p++) {
+    // On the source (subject) side a pixel pays its subject cost, on the sink side its background cost.
+    graph.terminal[p] = bgCost[p]! - fgCost[p]!;
+    if (p % width < width - 1) graph.edges[4 * p] = graph.edges[4 * (p + 1) + 1] = weights.right[p]!;
+    if (p + width < n) graph.edges[4 * p + 2] = graph.edges[4 * (p + width) + 3] = weights.down[p]!;
+  }
+  return minCut(graph);
+}
+
+/** Mean colour difference between neighbours in the frame band: a textured or cluttered backdrop is high. */
+function bandTexture(lab: Float32Array, band: Int32Array, width: number): number {
+  let sum = 0;
+  let count = 0;
+  for (const p of band) {
+    if (p % width === width - 1) continue;
+    const dl = lab[3 * p]! - lab[3 * p + 3]!, da = lab[3 * p + 1]! - lab[3 * p + 4]!, db = lab[3 * p + 2]! - lab[3 * p + 5]!;
+    sum += Math.sqrt(dl * dl + da * da + db * db);
+    count++;
+  }
+  return count > 0 ? sum / count : 0;
+}
+
+export function segment(small: Small): Segmentation {
+  const { width, height } = small;
+  const n = width * height;
+  const lab = toLab(small.rgb);
+  const { backdrop, inBand } = frameBand(lab, width, height);
+  const isBackdrop = new Uint8Array(n);
+  for (const p of backdrop) isBackdrop[p] = 1;
+
+  let bgModel = fitModel(lab, backdrop, CLUSTERS);
+  let bgCost = costs(bgModel, lab, n);
+  // Subject seeds: off the backdrop, clearly worse explained by its model than the backdrop itself is.
+  const threshold = quantile(bgCost, backdrop, 0.9) + 6;
+  let seeds = indicesWhere(n, (p) => isBackdrop[p] === 0 && bgCost[p]! > threshold);
+  const distinct = seeds.length >= 0.002 * n;
+  if (!distinct) {
+    const x0 = Math.floor(width / 4), y0 = Math.floor(height / 4);
+    seeds = indicesWhere(n, (p) => Math.abs((p % width) - 2 * x0) <= x0 && Math.abs(Math.floor(p / width) - 2 * y0) <= y0);
+  }
+  let fgCost = costs(fitModel(lab, seeds, CLUSTERS), lab, n);
+  const weights = smoothness(lab, width, height);
+  let label = cut(fgCost, bgCost, weights, width, height);
+  for (let round = 1; round < ROUNDS; round++) {
+    const fg = indicesWhere(n, (p) => label[p] === 1);
+    const bg = indicesWhere(n, (p) => label[p] === 0);
+    if (fg.length === 0 || bg.length === 0) break;
+    bgModel = fitModel(lab, bg, CLUSTERS);
+    bgCost = costs(bgModel, lab, n);
+    fgCost = costs(fitModel(lab, fg, CLUSTERS), lab, n);
+    label = cut(fgCost, bgCost, weights, width, height);
+  }
+  const parts = cleanLabel(label, width, height);
+  const band = indicesWhere(n, (p) => inBand[p] === 1);
+  return { label, busy: roughness({ lab, band, label, fgCost, bgCost, width, distinct, parts }) };
+}
+
+interface Evidence {
+  lab: Float32Array;
+  band: Int32Array;
+  label: Uint8Array;
+  fgCost: Float32Array;
+  bgCost: Float32Array;
+  width: number;
+  distinct: boolean;
+  /** Separate parts of the subject found. */
+  parts: number;
+}
+
+/**
+ * Why the cut is probably unreliable, or undefined. Thresholds set on the test scenes and a few
+ * photos: plain and studio backdrops measure under 1.1 ΔE of texture and 0.3 % ambiguous pixels,
+ * landscapes, a circuit board and a harbour 2–2.8 ΔE and 14–18 %.
+ */
+function roughness({ lab, band, label, fgCost, bgCost, width, distinct, parts }: Evidence): string | undefined {
+  if (!distinct) return 'no subject stands out from the background colours';
+  const texture = bandTexture(lab, band, width);
+  if (texture > MAX_TEXTURE) return 'the background is textured or cluttered';
+  let fg = 0;
+  let ambiguous = 0;
+  for (let p = 0; p < label.length; p++) {
+    fg += label[p]!;
+    if (Math.abs(fgCost[p]! - bgCost[p]!) < 2) ambiguous++;
+  }
+  const share = fg / label.length;
+  if (share < 0.005) return 'no subject was found';
+  if (share > 0.92) return 'the subject seems to fill the whole picture';
+  if (ambiguous / label.length > MAX_AMBIGUOUS) return 'the subject and the background share their colours';
+  // A few products side by side are fine; a picture cut into many pieces had no clear subject.
+  if (parts > MAX_PARTS) return `the subject came out in ${parts} separate pieces`;
+  return undefined;
+}

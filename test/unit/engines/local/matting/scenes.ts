@@ -1,0 +1,72 @@
+/** Test pictures with a known subject: a shaded, textured, irregular shape on a plain, studio or busy background. */
+import { mulberry32 } from '../../../../../src/engines/local/raster/prng.js';
+import type { Raster } from '../../../../../src/engines/local/raster/raster.js';
+import { clamp, makeRaster } from '../fixtures.js';
+
+export type Backdrop = 'plain' | 'studio' | 'busy';
+
+/** Two overlapping discs and a bar: whether a point is on the subject. */
+function inside(x: number, y: number, width: number, height: number): boolean {
+  const s = Math.min(width, height);
+  const body = (x - width * 0.45) ** 2 + (y - height * 0.55) ** 2 < (s * 0.25) ** 2;
+  const head = (x - width * 0.6) ** 2 + (y - height * 0.3) ** 2 < (s * 0.14) ** 2;
+  const arm = y > height * 0.5 && y < height * 0.58 && x > width * 0.2 && x < width * 0.8;
+  return body || head || arm;
+}
+
+/** Share of the pixel the subject covers (4×4 samples), so its edge is anti-aliased like a photo's. */
+function coverage(x: number, y: number, width: number, height: number): number {
+  let hits = 0;
+  for (let j = 0; j < 4; j++) for (let i = 0; i < 4; i++) if (inside(x + (i + 0.5) / 4, y + (j + 0.5) / 4, width, height)) hits++;
+  return hits / 16;
+}
+
+/** The subject: 1 where it covers at least half the pixel. */
+export function subjectMask(width: number, height: number): Uint8Array {
+  const mask = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) mask[y * width + x] = coverage(x, y, width, height) >= 0.5 ? 1 : 0;
+  return mask;
+}
+
+/** The subject on a backdrop; the subject is orange-brown with shading and a stripe texture. */
+export function subjectScene(kind: Backdrop, width = 320, height = 320, seed = 7): { raster: Raster; mask: Uint8Array } {
+  const mask = subjectMask(width, height);
+  const rng = mulberry32(seed);
+  const blocks = Array.from({ length: 40 }, () => ({ x: rng() * width, y: rng() * height, w: 10 + rng() * 60, h: 10 + rng() * 60, c: [rng() * 255, rng() * 255, rng() * 255] }));
+  const backdrop = (x: number, y: number, n: number): [number, number, number] => {
+    if (kind === 'plain') return [clamp(232 + n), clamp(232 + n), clamp(236 + n)];
+    if (kind === 'studio') {
+      const t = y / height;
+      const r = Math.hypot(x - width / 2, y - height / 2) / width;
+      return [clamp(150 + 95 * t - 30 * r + n), clamp(170 + 80 * t - 30 * r + n), clamp(200 + 50 * t - 30 * r + n)];
+    }
+    for (let k = blocks.length - 1; k >= 0; k--) {
+      const b = blocks[k]!;
+      if (x >= b.x && x < b.x + b.w && y >= b.y && y < b.y + b.h) return [clamp(b.c[0]! + n * 3), clamp(b.c[1]! + n * 3), clamp(b.c[2]! + n * 3)];
+    }
+    return [clamp(90 + 60 * Math.sin(x / 3) + n * 4), clamp(120 + 50 * Math.cos(y / 4) + n * 4), clamp(100 + n * 4)];
+  };
+  const raster = makeRaster(width, height, (x, y) => {
+    const n = (rng() - 0.5) * 8;
+    const behind = backdrop(x, y, n);
+    const share = coverage(x, y, width, height);
+    if (share === 0) return behind;
+    const shade = 0.75 + 0.25 * Math.cos((x - width * 0.4) / (width * 0.3)) * Math.cos((y - height * 0.45) / (height * 0.3));
+    const stripe = 14 * Math.sin((x + y) / 5);
+    const front = [200 * shade + stripe + n, 110 * shade + stripe + n, 50 * shade + n];
+    return [clamp(front[0]! * share + behind[0] * (1 - share)), clamp(front[1]! * share + behind[1] * (1 - share)), clamp(front[2]! * share + behind[2] * (1 - share))];
+  });
+  return { raster, mask };
+}
+
+/** Intersection over union of an alpha (≥ 128 counts as subject) and a 0/1 mask. */
+export function iou(alpha: Uint8Array, mask: Uint8Array): number {
+  let both = 0;
+  let either = 0;
+  for (let p = 0; p < mask.length; p++) {
+    const a = alpha[p]! >= 128 ? 1 : 0;
+    both += a & mask[p]!;
+    either += a | mask[p]!;
+  }
+  return either === 0 ? 1 : both / either;
+}
