@@ -15,7 +15,7 @@ export const VOCABULARY_DOC = 'docs/local-engine.md#vocabulary';
 
 /** What it is, in one sentence (the catalog's `builtInEngine.summary`). */
 export const BUILT_IN_SUMMARY =
-  'The built-in CPU engine does classical edits (colour and tone, blur, geometry, art filters, text, collages) and a labelled placeholder for text-to-image; it is not a generative model.';
+  'The built-in CPU engine does classical edits (colour and tone, blur, geometry, art filters, background removal and replacement on plain backdrops, text in Latin and CJK scripts, collages) and a labelled placeholder for text-to-image; it is not a generative model.';
 
 /** The warning of every task the built-in engine ran. */
 export const BUILT_IN_WARNING = `Made by the built-in CPU engine (classical edits, not Qwen-Image); set ${CONNECT_DASHSCOPE} on the server for Qwen-Image results.`;

@@ -109,7 +109,7 @@ const MODEL_EXAMPLE = {
 };
 
 const BUILT_IN_EXAMPLE = {
-  summary: 'The built-in CPU engine does classical edits (colour and tone, blur, geometry, art filters, text, collages) and a labelled placeholder for text-to-image; it is not a generative model.',
+  summary: 'The built-in CPU engine does classical edits (colour and tone, blur, geometry, art filters, background removal and replacement on plain backdrops, text in Latin and CJK scripts, collages) and a labelled placeholder for text-to-image; it is not a generative model.',
   connect: 'DASHSCOPE_API_KEY=sk-…',
   vocabulary: ['black and white (黑白)', 'sepia/vintage (复古, 老照片)', 'rotate 90/180/270, clockwise or counter-clockwise (顺时针/逆时针旋转90度)'],
   docs: 'docs/local-engine.md#vocabulary',
