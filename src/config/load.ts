@@ -261,6 +261,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     throw new ConfigError(`${source} files.urlTtlSeconds: presigned S3 URLs last at most 604800 s (7 days)`);
   }
   if (env.DASHSCOPE_BASE_URL && !dashscope) notices.push('DASHSCOPE_BASE_URL is set but ignored: it needs DASHSCOPE_API_KEY.');
+  if (dashscope && !Object.values(routes).some((engineNames) => engineNames.includes(DASHSCOPE_ENGINE))) {
+    notices.push(`DASHSCOPE_API_KEY is set but no route uses the "${DASHSCOPE_ENGINE}" engine it defines: the config file's routes name every engine; add "${DASHSCOPE_ENGINE}" to them (e.g. "routes": {"*": ["${DASHSCOPE_ENGINE}", "${localName}"]}).`);
+  }
   if (role === 'worker' && !env.QIG_PUBLIC_URL && file.server?.publicUrl === undefined) {
     notices.push(`QIG_PUBLIC_URL is not set: this worker's URLs (input images for upstreams, webhook bodies) name ${publicUrlRaw}; set it to the API nodes' address.`);
   }

@@ -13,7 +13,8 @@ import type { LabStats } from './ops/style.js';
 import { labStats } from './ops/style.js';
 import type { Plan } from './plan.js';
 import { actualPrompt } from './instructions/prompt-extend.js';
-import { variantCount } from './ops/ranges.js';
+import { VISIBLE_DIFFERENCE, variantCount } from './ops/ranges.js';
+import { meanAbsoluteDifference } from './raster/difference.js';
 import type { DecodeTarget, Raster } from './raster/raster.js';
 import { decodeImage, orientedSize } from './raster/raster.js';
 
@@ -135,10 +136,11 @@ export async function edit(call: EngineCall): Promise<EngineDone> {
   // The plan has as many visibly different results as its most variable operation. Image i is
   // variant (seed + i) mod that, so consecutive seeds never repeat one; past that count the call
   // makes fewer images than asked (the runner stores and bills what is returned).
+  // On a picture with little detail two variants can still look the same: such a variant is
+  // measured against those kept and dropped, so every image returned is visibly different.
   const variants = Math.max(1, ...plan.ops.map(variantCount));
-  const made = Math.min(call.n, variants);
-  const images: EngineImage[] = [];
-  for (let i = 0; i < made; i++) {
+  const kept: Raster[] = [];
+  for (let i = 0; i < Math.min(call.n, variants); i++) {
     const seed = call.seed + i;
     const variant = ((seed % variants) + variants) % variants;
     let raster = canvas;
@@ -146,10 +148,11 @@ export async function edit(call: EngineCall): Promise<EngineDone> {
       await checkpoint(call.signal);
       raster = await applyOp(raster, op, { seed, step, variant, variants, sources });
     }
-    images.push(toImage(raster));
+    if (kept.every((other) => meanAbsoluteDifference(raster, other) >= VISIBLE_DIFFERENCE)) kept.push(raster);
   }
   await checkpoint(call.signal);
-  const warnings = [...planWarnings(plan), ...fewerWarning(call.n, made), ...(sources.notes ?? [])];
+  const images: EngineImage[] = kept.map(toImage);
+  const warnings = [...planWarnings(plan), ...fewerWarning(call.n, kept.length), ...(sources.notes ?? [])];
   if (plan.ops.some((op) => op.op === 'removeBackground')) warnings.push(TRANSPARENCY_NOTE);
   const language = languageOf(call.prompt);
   return {

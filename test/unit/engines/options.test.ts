@@ -76,6 +76,13 @@ describe('DASHSCOPE_API_KEY', () => {
     assert.deepEqual(fixed.routes, { '*': ['local'] });
   });
 
+  it('says when the key is set but no route of the file uses the engine it defines', () => {
+    const unused = loadConfig({ ...withFile({ engines: { cpu: { type: 'local' } }, routes: { '*': ['cpu'] } }), DASHSCOPE_API_KEY: 'sk-env' }, dir.path);
+    assert.match(unused.notices.join('\n'), /DASHSCOPE_API_KEY is set but no route uses the "dashscope" engine/);
+    const used = loadConfig({ ...withFile({ routes: { 'qwen-image-edit': ['dashscope'], '*': ['local'] } }), DASHSCOPE_API_KEY: 'sk-env' }, dir.path);
+    assert.deepEqual(used.notices, []);
+  });
+
   it("overrides the key of the file's own dashscope engine, keeping its other settings", () => {
     const env = withFile({ engines: { dashscope: { type: 'dashscope', region: 'singapore', apiKey: 'sk-file', inputs: 'url' } } });
     const config = loadConfig({ ...env, DASHSCOPE_API_KEY: 'sk-env' }, dir.path);

@@ -147,7 +147,7 @@ export class PlaygroundForm {
     const last = images[lastIndex];
     this.size.update(sizeSpecOf(model, images.length), last ? { index: lastIndex, size: last.size } : null);
     const n = Number(this.options.n.value) || 1;
-    byId('cost', HTMLParagraphElement).textContent = `Estimated cost: ${costLine(n, model.price.perImage, model.price.currency)}`;
+    byId('cost', HTMLParagraphElement).textContent = `Cost: at most ${costLine(n, model.price.perImage, model.price.currency)} (only the images made are billed)`;
     byId('submit', HTMLButtonElement).textContent = kindOf(model, images.length) === 'edit' ? 'Edit image' : 'Generate';
     byId('size-help', HTMLParagraphElement).textContent =
       model.edit && images.length === 0 && !model.generate ? 'Add an image: the default size follows the last one.' : '';

@@ -170,7 +170,7 @@ export function explainNothingDoable(plan: Plan): string {
   const unknown = plan.unrecognised[0];
   const quote = (clause: string) => `"${clip(clause.trim(), MAX_QUOTED_CLAUSE)}"`;
   const head = 'The built-in CPU engine cannot do this edit: ';
-  const tail = `. What it can do: ${VOCABULARY_DOC}; for Qwen-Image itself set ${CONNECT_DASHSCOPE} on the server.`;
+  const tail = `. What it can do: GET /v1/models (builtInEngine.vocabulary) or ${VOCABULARY_DOC}; for Qwen-Image set ${CONNECT_DASHSCOPE} on the server.`;
   let what: string;
   if (rejected) what = `${quote(rejected.clause)}: ${rejected.reason.replace(ROUTE_SUFFIX, '')}`;
   else if (unknown !== undefined) what = `${quote(unknown)} was not understood`;

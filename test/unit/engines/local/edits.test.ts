@@ -133,7 +133,7 @@ describe('local engine: the seeds\' Chinese instructions', () => {
     await rejects(
       makeCall({ images: [landscape], prompt: '生成一张符合深度图的图像,遵循以下描述:一辆红色的破旧的自行车停在一条泥泞的小路上,背景是茂密的原始森林' }),
       'engine_rejected',
-      /"生成一张符合深度图的图像": generating new content needs a generative model\. What it can do: docs\/local-engine\.md#vocabulary/,
+      /"生成一张符合深度图的图像": generating new content needs a generative model\. What it can do: GET \/v1\/models \(builtInEngine\.vocabulary\) or docs\/local-engine\.md#vocabulary/,
     );
   });
 });

@@ -104,6 +104,13 @@ describe('local engine: n variants that differ', () => {
     assert.equal((await call('invert the colours and make it black and white', 4, 5)).images.length, 4);
   });
 
+  it('drops a variant that looks like one already made (a picture with little detail), and says so', async () => {
+    const flat = await sharp({ create: { width: 256, height: 256, channels: 3, background: '#7fa6c9' } }).png().toBuffer();
+    const done = await run(makeCall({ images: [flat], prompt: 'blur it', n: 2, size: { width: 256, height: 256 }, seed: 3 }));
+    assert.equal(done.images.length, 1);
+    assert.deepEqual(done.warnings, ['asked for 2 images; this edit has one result, so 1 was made; only images made are billed']);
+  });
+
   it('gives the same bytes for the same request and seed', async () => {
     for (const prompt of ['make it black and white', 'add a border', 'turn it into an oil painting']) {
       const first = await call(prompt, 3, 77);

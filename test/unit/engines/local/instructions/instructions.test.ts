@@ -198,7 +198,7 @@ describe('local instructions: what cannot be done', () => {
       const plan = parseInstruction(prompt, { imageCount: 3 });
       const message = explainNothingDoable(plan);
       assert.ok(message.length <= 300, `${message.length}: ${message}`);
-      assert.match(message, /What it can do: docs\/local-engine\.md#vocabulary; for Qwen-Image itself set DASHSCOPE_API_KEY=sk-… on the server\.$/);
+      assert.match(message, /What it can do: GET \/v1\/models \(builtInEngine\.vocabulary\) or docs\/local-engine\.md#vocabulary; for Qwen-Image set DASHSCOPE_API_KEY=sk-… on the server\.$/);
       const first = plan.rejected[0];
       if (first) assert.ok(message.includes(first.reason.split(/[;(]/)[0]!.trim().slice(0, 30)), `${first.reason} in ${message}`);
     }
