@@ -46,7 +46,8 @@ export async function onColour(raster: Raster, matte: Matte, colour: Rgb, shadow
   const shifted = Buffer.alloc(n);
   const drop = Math.min(height, Math.round(shadow.drop));
   shifted.set(matte.alpha.subarray(0, n - drop * width), drop * width);
-  const { data: shade } = await sharp(shifted, { raw: { width, height, channels: 1 } }).blur(Math.max(0.3, shadow.sigma)).raw().toBuffer({ resolveWithObject: true });
+  // sharp's blur turns a 1-channel raw image into 3 channels: keep the first, one byte per pixel.
+  const shade = await sharp(shifted, { raw: { width, height, channels: 1 } }).blur(Math.max(0.3, shadow.sigma)).extractChannel(0).raw().toBuffer();
   const backdrop = Buffer.allocUnsafe(n * 3);
   for (let p = 0, o = 0; p < n; p++, o += 3) {
     const light = 1 - (shadow.opacity * shade[p]!) / 255;
