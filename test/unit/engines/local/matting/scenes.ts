@@ -92,3 +92,11 @@ export async function portraitScene(wall: string, width = 320, height = 400): Pr
   const shapes = await sharp(svg('none')).ensureAlpha().extractChannel(3).raw().toBuffer();
   return { raster: { data: picture, width, height, channels: 3 }, mask: Uint8Array.from(shapes, (a) => (a >= 128 ? 1 : 0)) };
 }
+
+/** A white bottle outlined in light grey, with a blue cap, on an off-white backdrop: the bottle's body is the backdrop's colour. */
+export async function whiteBottleScene(side = 300): Promise<Raster> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${side}" height="${side}" viewBox="0 0 600 600"><rect width="600" height="600" fill="#fafafa"/>
+<rect x="180" y="150" width="240" height="320" rx="20" fill="#f2f2f2" stroke="#ddd" stroke-width="3"/><rect x="230" y="110" width="140" height="50" fill="#3355aa"/></svg>`;
+  const data = await sharp(Buffer.from(svg)).removeAlpha().raw().toBuffer();
+  return { data, width: side, height: side, channels: 3 };
+}
