@@ -132,13 +132,16 @@ function edgesLeftBehind(lab: Float32Array, label: Uint8Array, width: number, he
       if (qx >= 0 && qy >= 0 && qx < width && qy < height) nearSubject[qy * width + qx] = 1;
     }
   }
-  const step = (p: number, q: number): number => Math.hypot(lab[3 * p]! - lab[3 * q]!, lab[3 * p + 1]! - lab[3 * q + 1]!, lab[3 * p + 2]! - lab[3 * q + 2]!);
+  const edge = (p: number, q: number): boolean => {
+    const dl = lab[3 * p]! - lab[3 * q]!, da = lab[3 * p + 1]! - lab[3 * q + 1]!, db = lab[3 * p + 2]! - lab[3 * q + 2]!;
+    return dl * dl + da * da + db * db > EDGE_STEP * EDGE_STEP;
+  };
   const open = (p: number): boolean => label[p] === 0 && nearSubject[p] === 0;
   let edges = 0;
   for (let p = 0; p < n; p++) {
     if (!open(p)) continue;
-    const right = p % width < width - 1 && open(p + 1) && step(p, p + 1) > EDGE_STEP;
-    const down = p + width < n && open(p + width) && step(p, p + width) > EDGE_STEP;
+    const right = p % width < width - 1 && open(p + 1) && edge(p, p + 1);
+    const down = p + width < n && open(p + width) && edge(p, p + width);
     if (right || down) edges++;
   }
   return edges / Math.max(1, outline);
