@@ -73,17 +73,21 @@ export function frameSubject(call: SizeRequest, ops: readonly PlanOp[], subject:
   const sideways = turnsSideways(ops);
   const crops = cropsOf(ops);
   const upscale = ops.find((op) => op.op === 'upscale');
-  const onScene = ops.some((op) => op.op === 'imageBackground');
+  const sceneAt = ops.findIndex((op) => op.op === 'imageBackground');
+  const onScene = sceneAt >= 0;
   // The subject's picture after its crops, when a new background goes behind it.
   const own = onScene ? centredRegion(subject, crops) : undefined;
   let target: Size;
   let base: Size;
   let stage: Size | undefined;
+  let framed: Size;
   if (call.sizeSource === 'request') {
     target = sideways ? transpose(call.size) : { ...call.size };
+    framed = target;
     // (With an upscale in the plan the subject keeps the cover framing: the upscale ends at the output.)
     if (own !== undefined && !upscale && Math.abs(shapeOf(own) - shapeOf(target)) > 0.01) {
-      stage = target;
+      // The stage is the output as the background operation sees it (turned if a quarter turn comes first).
+      stage = turnsSideways(ops.slice(0, sceneAt)) ? transpose(target) : target;
       target = fitInside(own, target);
     }
     base = target;
@@ -94,8 +98,8 @@ export function frameSubject(call: SizeRequest, ops: readonly PlanOp[], subject:
     base = crops.length > 0 || reshape ? areaSize(shape, pixels(call.size), Math.max(UPSCALE_MAX_SIDE, longest)) : { ...call.size };
     const factor = upscale?.op === 'upscale' ? (upscale.factor ?? DEFAULT_UPSCALE) : 1;
     target = factor > 1 ? areaSize(base, pixels(base) * factor * factor, Math.max(UPSCALE_MAX_SIDE, longest)) : base;
+    framed = target;
   }
-  const framed = stage ?? target;
   const output = sideways ? transpose(framed) : framed;
   if (!upscale) return { decode: target, crops, stage, output };
   // Decode straight at the target when the picture has the pixels for it; otherwise decode small
