@@ -87,6 +87,7 @@ async function frame(call: EngineCall, plan: Plan): Promise<Framed> {
   const collage = plan.ops.find((op) => op.op === 'collage');
   let canvas: Raster;
   let upscaleTo: Sources['upscaleTo'];
+  let stage: Size | undefined;
   if (collage?.op === 'collage') {
     const shapes = await Promise.all(collage.images.map((i) => open(i).size()));
     const layout = frameCollage(call, plan.ops, collage.layout, collage.images, shapes);
@@ -101,6 +102,7 @@ async function frame(call: EngineCall, plan: Plan): Promise<Framed> {
     const framing = frameSubject(call, plan.ops, await subject.size());
     canvas = await subject.decode({ kind: 'cover', size: framing.decode, crops: framing.crops });
     upscaleTo = framing.upscaleTo;
+    stage = framing.stage;
   }
   const styles = new Map<number, LabStats>();
   const images = new Map<number, Raster>();
@@ -110,7 +112,9 @@ async function frame(call: EngineCall, plan: Plan): Promise<Framed> {
     if (op.op === 'style' && !styles.has(op.source)) {
       styles.set(op.source, await labStats(await open(op.source).decode({ kind: 'thumbnail', side: STATS_SIDE })));
     } else if ((op.op === 'blend' || op.op === 'imageBackground') && !images.has(op.source)) {
-      images.set(op.source, await open(op.source).decode({ kind: 'cover', size: { width: canvas.width, height: canvas.height } }));
+      // A new background covers the whole output, which may be larger than the subject's picture (framing.ts).
+      const size = op.op === 'imageBackground' && stage !== undefined ? stage : { width: canvas.width, height: canvas.height };
+      images.set(op.source, await open(op.source).decode({ kind: 'cover', size }));
     } else if (op.op === 'place' && !images.has(op.source)) {
       // At most a square of the canvas's longer side (large enough after any turn); scaled per image.
       images.set(op.source, await open(op.source).decode({ kind: 'inside', size: { width: side, height: side } }));

@@ -42,33 +42,66 @@ export interface SubjectFrame {
   crops: Ratio[];
   /** Size an upscale ends at (when the plan has one). */
   upscaleTo?: Size | undefined;
+  /**
+   * Size a new background image covers when it is larger than the subject's picture (an asked-for
+   * size of another shape: the subject is fitted inside it, not cropped).
+   */
+  stage?: Size | undefined;
   /** Size of the finished images. */
   output: Size;
 }
+
+/** The largest size of `shape`'s proportions inside `box`. */
+function fitInside(shape: Size, box: Size): Size {
+  const scale = Math.min(box.width / shape.width, box.height / shape.height);
+  return { width: Math.max(1, Math.min(box.width, Math.round(shape.width * scale))), height: Math.max(1, Math.min(box.height, Math.round(shape.height * scale))) };
+}
+
+const shapeOf = (size: Size): number => size.width / size.height;
 
 /**
  * With an asked-for size the output is exactly that: a crop happens first and the result covers
  * it. With a default size a crop gives the output its shape at about the same number of pixels,
  * and an upscale multiplies the sides (2× unless named) up to UPSCALE_MAX_SIDE.
+ *
+ * A new background from another image goes behind the subject, so the subject is never cropped to
+ * the background's shape: with a default size (which follows the last input image, often the
+ * background) the output takes the subject's shape at the same number of pixels; with an asked-for
+ * size of another shape the subject is fitted inside it and the background covers the rest.
  */
 export function frameSubject(call: SizeRequest, ops: readonly PlanOp[], subject: Size): SubjectFrame {
   const sideways = turnsSideways(ops);
   const crops = cropsOf(ops);
   const upscale = ops.find((op) => op.op === 'upscale');
+  const sceneAt = ops.findIndex((op) => op.op === 'imageBackground');
+  const onScene = sceneAt >= 0;
+  // The subject's picture after its crops, when a new background goes behind it.
+  const own = onScene ? centredRegion(subject, crops) : undefined;
   let target: Size;
   let base: Size;
+  let stage: Size | undefined;
+  let framed: Size;
   if (call.sizeSource === 'request') {
     target = sideways ? transpose(call.size) : { ...call.size };
+    framed = target;
+    // (With an upscale in the plan the subject keeps the cover framing: the upscale ends at the output.)
+    if (own !== undefined && !upscale && Math.abs(shapeOf(own) - shapeOf(target)) > 0.01) {
+      // The stage is the output as the background operation sees it (turned if a quarter turn comes first).
+      stage = turnsSideways(ops.slice(0, sceneAt)) ? transpose(target) : target;
+      target = fitInside(own, target);
+    }
     base = target;
   } else {
-    const shape = crops.at(-1) ?? call.size;
+    const reshape = own !== undefined && crops.length === 0 && Math.abs(shapeOf(own) - shapeOf(call.size)) > 0.01;
+    const shape = crops.at(-1) ?? (reshape ? subject : call.size);
     const longest = Math.max(call.size.width, call.size.height);
-    base = crops.length > 0 ? areaSize(shape, pixels(call.size), Math.max(UPSCALE_MAX_SIDE, longest)) : { ...call.size };
+    base = crops.length > 0 || reshape ? areaSize(shape, pixels(call.size), Math.max(UPSCALE_MAX_SIDE, longest)) : { ...call.size };
     const factor = upscale?.op === 'upscale' ? (upscale.factor ?? DEFAULT_UPSCALE) : 1;
     target = factor > 1 ? areaSize(base, pixels(base) * factor * factor, Math.max(UPSCALE_MAX_SIDE, longest)) : base;
+    framed = target;
   }
-  const output = sideways ? transpose(target) : target;
-  if (!upscale) return { decode: target, crops, output };
+  const output = sideways ? transpose(framed) : framed;
+  if (!upscale) return { decode: target, crops, stage, output };
   // Decode straight at the target when the picture has the pixels for it; otherwise decode small
   // and let the upscale enhance, then enlarge.
   const region = centredRegion(subject, [...crops, target]);

@@ -19,14 +19,19 @@ export async function cutOut(raster: Raster, matte: Matte): Promise<Raster> {
   return { data: out, width, height, channels: 4 };
 }
 
-/** subject · α + backdrop · (1 − α); the backdrop is RGB of the same size. Written into `backdrop`. */
-async function composite(raster: Raster, matte: Matte, backdrop: Buffer): Promise<Raster> {
+/**
+ * subject · α + backdrop · (1 − α), the subject's picture at (left, top) of an RGB backdrop at least
+ * its size (by default the same size). Written into the backdrop.
+ */
+async function composite(raster: Raster, matte: Matte, backdrop: Raster, left = 0, top = 0): Promise<Raster> {
   const { data, width, height, channels } = await subjectColours(raster, matte);
-  for (let p = 0, i = 0, o = 0; p < width * height; p++, i += channels, o += 3) {
-    const a = matte.alpha[p]! / 255;
-    for (let c = 0; c < 3; c++) backdrop[o + c] = data[i + c]! * a + backdrop[o + c]! * (1 - a) + 0.5;
+  for (let y = 0, p = 0, i = 0; y < height; y++) {
+    for (let x = 0, o = 3 * ((top + y) * backdrop.width + left); x < width; x++, p++, i += channels, o += 3) {
+      const a = matte.alpha[p]! / 255;
+      for (let c = 0; c < 3; c++) backdrop.data[o + c] = data[i + c]! * a + backdrop.data[o + c]! * (1 - a) + 0.5;
+    }
   }
-  return { data: backdrop, width, height, channels: 3 };
+  return backdrop;
 }
 
 export interface ShadowParams {
@@ -46,7 +51,8 @@ export async function onColour(raster: Raster, matte: Matte, colour: Rgb, shadow
   const shifted = Buffer.alloc(n);
   const drop = Math.min(height, Math.round(shadow.drop));
   shifted.set(matte.alpha.subarray(0, n - drop * width), drop * width);
-  const { data: shade } = await sharp(shifted, { raw: { width, height, channels: 1 } }).blur(Math.max(0.3, shadow.sigma)).raw().toBuffer({ resolveWithObject: true });
+  // sharp's blur turns a 1-channel raw image into 3 channels: keep the first, one byte per pixel.
+  const shade = await sharp(shifted, { raw: { width, height, channels: 1 } }).blur(Math.max(0.3, shadow.sigma)).extractChannel(0).raw().toBuffer();
   const backdrop = Buffer.allocUnsafe(n * 3);
   for (let p = 0, o = 0; p < n; p++, o += 3) {
     const light = 1 - (shadow.opacity * shade[p]!) / 255;
@@ -54,7 +60,7 @@ export async function onColour(raster: Raster, matte: Matte, colour: Rgb, shadow
     backdrop[o + 1] = colour[1] * light + 0.5;
     backdrop[o + 2] = colour[2] * light + 0.5;
   }
-  return composite(raster, matte, backdrop);
+  return composite(raster, matte, { data: backdrop, width, height, channels: 3 });
 }
 
 export interface SceneParams {
@@ -64,10 +70,49 @@ export interface SceneParams {
   harmonise: number;
 }
 
-/** The subject over another picture, which covers the output (centred). */
+/**
+ * The output the new background covers: the scene's own size when the subject's picture fits in it
+ * (framing.ts made it larger than the subject for an asked-for size of another shape), turned if
+ * the subject was turned since; otherwise the subject's size.
+ */
+function stageFor(raster: Raster, scene: Raster): { width: number; height: number } {
+  const fits = (width: number, height: number): boolean => raster.width <= width && raster.height <= height;
+  if (fits(scene.width, scene.height)) return { width: scene.width, height: scene.height };
+  if (fits(scene.height, scene.width)) return { width: scene.height, height: scene.width };
+  return { width: raster.width, height: raster.height };
+}
+
+/** Where the subject's picture sits on a larger stage along one axis: against the frame edge(s) it touches, else centred. */
+function offset(room: number, touchesStart: boolean, touchesEnd: boolean): number {
+  if (touchesStart && !touchesEnd) return 0;
+  if (touchesEnd && !touchesStart) return room;
+  return Math.floor(room / 2);
+}
+
+/** Whether the subject (α ≥ ½) reaches each edge of its picture: a torso cut by the bottom edge stays on the bottom edge. */
+function edgesTouched(matte: Matte, width: number, height: number): { left: boolean; right: boolean; top: boolean; bottom: boolean } {
+  const on = (p: number): boolean => matte.alpha[p]! >= 128;
+  const touched = { left: false, right: false, top: false, bottom: false };
+  for (let x = 0; x < width; x++) {
+    touched.top ||= on(x);
+    touched.bottom ||= on((height - 1) * width + x);
+  }
+  for (let y = 0; y < height; y++) {
+    touched.left ||= on(y * width);
+    touched.right ||= on(y * width + width - 1);
+  }
+  return touched;
+}
+
+/**
+ * The subject over another picture, which covers the output (centred). The output is the scene's
+ * size when the subject's picture fits inside it (then placed against the edges its subject
+ * touches, else centred), otherwise the subject's.
+ */
 export async function onImage(raster: Raster, matte: Matte, scene: Raster, params: SceneParams): Promise<Raster> {
   const { width, height } = raster;
-  const resized = fromRaster(scene).resize(width, height, { fit: 'cover', position: 'centre' });
+  const stage = stageFor(raster, scene);
+  const resized = fromRaster(scene).resize(stage.width, stage.height, { fit: 'cover', position: 'centre' });
   const fitted = await toRaster(params.soften >= 0.5 ? resized.blur(params.soften) : resized, false);
   const shift = [0, 0, 0];
   let weight = 0;
@@ -79,14 +124,17 @@ export async function onImage(raster: Raster, matte: Matte, scene: Raster, param
   const sceneSum = [0, 0, 0];
   for (let i = 0; i < fitted.data.length; i += 3) for (let c = 0; c < 3; c++) sceneSum[c]! += fitted.data[i + c]!;
   for (let c = 0; c < 3; c++) {
-    const sceneMean = sceneSum[c]! / (width * height);
+    const sceneMean = sceneSum[c]! / (stage.width * stage.height);
     shift[c] = weight > 0 ? params.harmonise * (sceneMean - shift[c]! / weight) : 0;
   }
   const lifted = { ...raster, data: Buffer.from(raster.data) };
   for (let i = 0; i < lifted.data.length; i += raster.channels) {
     for (let c = 0; c < 3; c++) lifted.data[i + c] = Math.max(0, Math.min(255, Math.round(raster.data[i + c]! + shift[c]!)));
   }
-  return composite(lifted, matte, fitted.data);
+  const touched = edgesTouched(matte, width, height);
+  const left = offset(stage.width - width, touched.left, touched.right);
+  const top = offset(stage.height - height, touched.top, touched.bottom);
+  return composite(lifted, matte, fitted, left, top);
 }
 
 /**

@@ -9,6 +9,13 @@
 
 /** Largest colour step (ΔE) between neighbours within one run of the band. */
 const STEP = 12;
+/**
+ * Farthest a run's pixel may be from the run's mean colour so far (ΔE). Steps alone chain through
+ * an anti-aliased edge (wall, wall-ish, shirt-ish, shirt: each step small), so a run also bounds
+ * its spread: a studio sweep, whose colours stay within about 20 of their mean, stays one run; a
+ * wall and a navy shirt (about 40 apart) do not.
+ */
+const SPREAD = 25;
 const TOP_SHARE = 0.1;
 const PEER_SHARE = 0.5;
 const MOSTLY = 0.5;
@@ -37,6 +44,11 @@ export function frameBand(lab: Float32Array, width: number, height: number): Ban
     const dl = lab[3 * p]! - lab[3 * q]!, da = lab[3 * p + 1]! - lab[3 * q + 1]!, db = lab[3 * p + 2]! - lab[3 * q + 2]!;
     return dl * dl + da * da + db * db < STEP * STEP;
   };
+  const sum = [0, 0, 0];
+  const nearMean = (q: number, size: number): boolean => {
+    const dl = lab[3 * q]! - sum[0]! / size, da = lab[3 * q + 1]! - sum[1]! / size, db = lab[3 * q + 2]! - sum[2]! / size;
+    return dl * dl + da * da + db * db < SPREAD * SPREAD;
+  };
   const run = new Int32Array(n).fill(-1);
   const stack = new Int32Array(n);
   const sizes: number[] = [];
@@ -49,14 +61,16 @@ export function frameBand(lab: Float32Array, width: number, height: number): Ban
     let sp = 0;
     stack[sp++] = start;
     run[start] = id;
+    sum.fill(0);
     while (sp > 0) {
       const p = stack[--sp]!;
       size++;
+      for (let c = 0; c < 3; c++) sum[c]! += lab[3 * p + c]!;
       const x = p % width;
       if (p < width * depth) top = true;
       for (let d = 0; d < 4; d++) {
         const q = d === 0 ? (x > 0 ? p - 1 : -1) : d === 1 ? (x < width - 1 ? p + 1 : -1) : d === 2 ? p - width : p + width;
-        if (q < 0 || q >= n || inBand[q] === 0 || run[q] !== -1 || !near(p, q)) continue;
+        if (q < 0 || q >= n || inBand[q] === 0 || run[q] !== -1 || !near(p, q) || !nearMean(q, size)) continue;
         run[q] = id;
         stack[sp++] = q;
       }

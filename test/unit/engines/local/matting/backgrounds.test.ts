@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { parseInstruction } from '../../../../../src/engines/local/instructions/instructions.js';
 import type { Raster } from '../../../../../src/engines/local/raster/raster.js';
 import { at, makeCall, run } from '../fixtures.js';
-import { subjectScene } from './scenes.js';
+import { portraitScene, subjectScene } from './scenes.js';
 
 const SIDE = 320;
 const BODY = [Math.round(SIDE * 0.45), Math.round(SIDE * 0.55)] as const;
@@ -94,6 +94,35 @@ describe('background operations', () => {
     const [r, , b] = at(result.images[0]!, 3, 3);
     assert.ok(b! > 150 && r! < 80, `corner ${at(result.images[0]!, 3, 3)}`);
     assert.ok(at(result.images[0]!, ...BODY)[0]! > 120);
+  });
+
+  it('keeps a portrait whole on a landscape background, with or without an asked-for size', async () => {
+    const { raster, mask } = await portraitScene('#e9e4dc', 320, 400);
+    const portrait = await png(raster);
+    const green = [30, 180, 60];
+    const beach = await sharp({ create: { width: 480, height: 320, channels: 3, background: { r: green[0]!, g: green[1]!, b: green[2]! } } }).png().toBuffer();
+    const maskArea = mask.reduce((sum, m) => sum + m, 0);
+    // Without a size the service asks for the last image's shape (the landscape); with one, exactly
+    // that, also when the subject is turned on its side first (it then fits at its own size).
+    const cases = [
+      { prompt: 'put image 1 on the background of image 2', sizeSource: 'default' },
+      { prompt: 'put image 1 on the background of image 2', sizeSource: 'request' },
+      { prompt: 'rotate 90 degrees, then put image 1 on the background of image 2', sizeSource: 'request' },
+    ] as const;
+    for (const { prompt, sizeSource } of cases) {
+      const result = await run(makeCall({ images: [portrait, beach], prompt, size: { width: 480, height: 320 }, sizeSource }));
+      const image = result.images[0]!;
+      if (sizeSource === 'default') assert.ok(Math.abs(image.width / image.height - 320 / 400) < 0.03, `${image.width}×${image.height} follows the portrait`);
+      else assert.deepEqual([image.width, image.height], [480, 320]);
+      // The subject drawn at scale s covers maskArea·s² pixels unless it was cropped.
+      const turned = prompt.startsWith('rotate');
+      const scale = turned ? 1 : Math.min(image.width / 320, image.height / 400, sizeSource === 'default' ? Infinity : 1);
+      let subject = 0;
+      for (let y = 0; y < image.height; y++) for (let x = 0; x < image.width; x++) if (Math.hypot(...at(image, x, y).map((v, c) => v - green[c]!)) > 40) subject++;
+      const kept = subject / (maskArea * scale * scale);
+      assert.ok(kept > 0.93 && kept < 1.07, `${prompt}, ${sizeSource} size: ${(100 * kept).toFixed(1)} % of the subject in the ${image.width}×${image.height} output`);
+      assert.deepEqual(at(image, 2, 2).map((v, c) => Math.abs(v - green[c]!) < 12), [true, true, true], 'the background covers the corner');
+    }
   });
 
   it('blurs the background and keeps the subject sharp', async () => {

@@ -5,7 +5,7 @@ import { gridGraph, minCut } from '../../../../../src/engines/local/ops/matting/
 import { cutOut } from '../../../../../src/engines/local/ops/matting/backgrounds.js';
 import { matteOf } from '../../../../../src/engines/local/ops/matting/matte.js';
 import { mulberry32 } from '../../../../../src/engines/local/raster/prng.js';
-import { iou, subjectScene } from './scenes.js';
+import { iou, portraitScene, subjectScene, whiteBottleScene } from './scenes.js';
 
 /** Max-flow by shortest augmenting paths on a dense matrix (node n: source, n + 1: sink). */
 function referenceMaxFlow(width: number, height: number, terminal: Float32Array, edges: Float32Array): number {
@@ -124,6 +124,16 @@ describe('subject matte', () => {
     assert.ok(overlap >= 0.95, `IoU ${overlap.toFixed(3)}`);
   });
 
+  for (const wall of ['#7fa6c9', '#e9e4dc']) {
+    it(`keeps a drawn portrait's navy shirt that runs off the bottom edge, on a ${wall} wall (anti-aliased edges do not chain the shirt into the backdrop)`, async () => {
+      const { raster, mask } = await portraitScene(wall);
+      const matte = matteOf(raster);
+      const overlap = iou(matte.alpha, mask);
+      assert.ok(overlap >= 0.9, `IoU ${overlap.toFixed(3)}`);
+      assert.equal(matte.busy, undefined);
+    });
+  }
+
   it('frees the cut-out edge of the old background colour', async () => {
     const { raster } = subjectScene('plain', 320, 320);
     const matte = matteOf(raster);
@@ -146,6 +156,10 @@ describe('subject matte', () => {
   it('says a busy background may give a rough result', () => {
     const { raster } = subjectScene('busy', 320, 320);
     assert.match(matteOf(raster).busy ?? '', /textured|cluttered|share their colours/);
+  });
+
+  it('says a white product on a white backdrop may be rough (its outline is left in the background)', async () => {
+    for (const side of [300, 600]) assert.match(matteOf(await whiteBottleScene(side)).busy ?? '', /outlines were left in the background/, `${side}²`);
   });
 
   it('says a subject in many pieces may be rough', () => {

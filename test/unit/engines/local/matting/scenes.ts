@@ -1,4 +1,5 @@
 /** Test pictures with a known subject: a shaded, textured, irregular shape on a plain, studio or busy background. */
+import sharp from 'sharp';
 import { mulberry32 } from '../../../../../src/engines/local/raster/prng.js';
 import type { Raster } from '../../../../../src/engines/local/raster/raster.js';
 import { clamp, makeRaster } from '../fixtures.js';
@@ -69,4 +70,33 @@ export function iou(alpha: Uint8Array, mask: Uint8Array): number {
     either += a | mask[p]!;
   }
   return either === 0 ? 1 : both / either;
+}
+
+/**
+ * A portrait drawn like a photo's flat shapes (anti-aliased, via sharp from an SVG): a head, neck
+ * and hair, and a navy shirt whose curved shoulders run off the bottom edge, on a plain wall. The
+ * mask is the same drawing without the wall, cut at half coverage.
+ */
+export async function portraitScene(wall: string, width = 320, height = 400): Promise<{ raster: Raster; mask: Uint8Array }> {
+  const svg = (background: string): Buffer =>
+    Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 640 800">
+<rect width="640" height="800" fill="${background}"/>
+<path d="M80 800 Q100 560 320 540 Q540 560 560 800 Z" fill="#2e3b4a"/>
+<rect x="285" y="440" width="70" height="120" fill="#d9a77f"/>
+<ellipse cx="320" cy="340" rx="120" ry="150" fill="#e8b890"/>
+<path d="M200 320 Q200 170 320 170 Q440 170 440 320 Q420 230 320 230 Q220 230 200 320Z" fill="#3a2418"/>
+<circle cx="275" cy="340" r="12" fill="#222"/><circle cx="365" cy="340" r="12" fill="#222"/>
+<path d="M280 420 Q320 450 360 420" stroke="#933" stroke-width="8" fill="none"/>
+</svg>`);
+  const picture = await sharp(svg(wall)).removeAlpha().raw().toBuffer();
+  const shapes = await sharp(svg('none')).ensureAlpha().extractChannel(3).raw().toBuffer();
+  return { raster: { data: picture, width, height, channels: 3 }, mask: Uint8Array.from(shapes, (a) => (a >= 128 ? 1 : 0)) };
+}
+
+/** A white bottle outlined in light grey, with a blue cap, on an off-white backdrop: the bottle's body is the backdrop's colour. */
+export async function whiteBottleScene(side = 300): Promise<Raster> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${side}" height="${side}" viewBox="0 0 600 600"><rect width="600" height="600" fill="#fafafa"/>
+<rect x="180" y="150" width="240" height="320" rx="20" fill="#f2f2f2" stroke="#ddd" stroke-width="3"/><rect x="230" y="110" width="140" height="50" fill="#3355aa"/></svg>`;
+  const data = await sharp(Buffer.from(svg)).removeAlpha().raw().toBuffer();
+  return { data, width: side, height: side, channels: 3 };
 }
