@@ -15,6 +15,7 @@ import type { Plan } from './plan.js';
 import { actualPrompt } from './instructions/prompt-extend.js';
 import { VISIBLE_DIFFERENCE, variantCount } from './ops/ranges.js';
 import { meanAbsoluteDifference } from './raster/difference.js';
+import { WORK_BUDGET_MS, imagesWithinBudget, workPerImage } from './work-budget.js';
 import type { DecodeTarget, Raster } from './raster/raster.js';
 import { decodeImage, orientedSize } from './raster/raster.js';
 
@@ -123,6 +124,16 @@ async function frame(call: EngineCall, plan: Plan): Promise<Framed> {
   return { canvas, sources: { styles, images, upscaleTo, notes: new Set<string>() } };
 }
 
+function overBudget(plan: Plan, size: Size): string {
+  const seconds = Math.round(workPerImage(plan.ops, size) / 1000);
+  return `The built-in CPU engine will not run this edit: ${plan.ops.length} operation${plan.ops.length === 1 ? '' : 's'} at ${size.width}×${size.height} come to about ${seconds} s of CPU per image, over its budget of ${WORK_BUDGET_MS / 1000} s per call; ask for a smaller size or fewer operations.`;
+}
+
+/** Says that the work budget, not the edit, limited the images. */
+function budgetWarning(asked: number, affordable: number, made: number, size: Size): string[] {
+  return [`asked for ${asked} images; the built-in CPU engine's work budget (${WORK_BUDGET_MS / 1000} s of CPU per call) allows ${affordable} of this edit at ${size.width}×${size.height}, so ${made} ${made === 1 ? 'was' : 'were'} made; only images made are billed`];
+}
+
 /** Says why fewer images than asked for were made. */
 function fewerWarning(asked: number, made: number): string[] {
   if (made >= asked) return [];
@@ -143,8 +154,11 @@ export async function edit(call: EngineCall): Promise<EngineDone> {
   // On a picture with little detail two variants can still look the same: such a variant is
   // measured against those kept and dropped, so every image returned is visibly different.
   const variants = Math.max(1, ...plan.ops.map(variantCount));
+  const outputSize = sources.upscaleTo ?? canvas;
+  const affordable = imagesWithinBudget(plan.ops, outputSize);
+  if (affordable < 1) throw new AppError('engine_rejected', overBudget(plan, outputSize));
   const kept: Raster[] = [];
-  for (let i = 0; i < Math.min(call.n, variants); i++) {
+  for (let i = 0; i < Math.min(call.n, variants, affordable); i++) {
     const seed = call.seed + i;
     const variant = ((seed % variants) + variants) % variants;
     let raster = canvas;
@@ -156,7 +170,8 @@ export async function edit(call: EngineCall): Promise<EngineDone> {
   }
   await checkpoint(call.signal);
   const images: EngineImage[] = kept.map(toImage);
-  const warnings = [...planWarnings(plan), ...fewerWarning(call.n, kept.length), ...(sources.notes ?? [])];
+  const overWork = Math.min(call.n, variants) > affordable;
+  const warnings = [...planWarnings(plan), ...(overWork ? budgetWarning(call.n, affordable, kept.length, outputSize) : fewerWarning(call.n, kept.length)), ...(sources.notes ?? [])];
   if (plan.ops.some((op) => op.op === 'removeBackground')) warnings.push(TRANSPARENCY_NOTE);
   const language = languageOf(call.prompt);
   return {
