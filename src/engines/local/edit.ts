@@ -17,7 +17,7 @@ import { VISIBLE_DIFFERENCE, variantCount } from './ops/ranges.js';
 import { meanAbsoluteDifference } from './raster/difference.js';
 import { WORK_BUDGET_MS, imagesWithinBudget, workPerImage } from './work-budget.js';
 import type { DecodeTarget, Raster } from './raster/raster.js';
-import { decodeImage, orientedSize } from './raster/raster.js';
+import { decodeImage, hasTransparency, orientedSize } from './raster/raster.js';
 
 /** The engine does not know the output format; a client asking for JPEG must learn where the transparency went. */
 const TRANSPARENCY_NOTE = 'the result has a transparent background: PNG (the default) and WebP keep it, JPEG output is flattened onto white';
@@ -172,7 +172,7 @@ export async function edit(call: EngineCall): Promise<EngineDone> {
   const images: EngineImage[] = kept.map(toImage);
   const overWork = Math.min(call.n, variants) > affordable;
   const warnings = [...planWarnings(plan), ...(overWork ? budgetWarning(call.n, affordable, kept.length, outputSize) : fewerWarning(call.n, kept.length)), ...(sources.notes ?? [])];
-  if (plan.ops.some((op) => op.op === 'removeBackground')) warnings.push(TRANSPARENCY_NOTE);
+  if (plan.ops.some((op) => op.op === 'removeBackground') && kept.some(hasTransparency)) warnings.push(TRANSPARENCY_NOTE);
   const language = languageOf(call.prompt);
   return {
     status: 'done',

@@ -4,7 +4,7 @@
  * prompt's colours, with a seeded theme and layout so each variant looks different.
  */
 import type { Size } from '../../domain/models.js';
-import { missingGlyphs } from './raster/font.js';
+import { hasVisibleChars, missingGlyphs, nameChars } from './raster/font.js';
 import type { Coverage } from './raster/font-render.js';
 import { renderCoverage } from './raster/font-render.js';
 import { paletteFor } from './raster/palette.js';
@@ -47,12 +47,12 @@ export function capText(text: string, max: number): string {
   return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
 }
 
-/** The text without the characters no shipped font has, and those characters. */
+/** The text without the characters no shipped font has ('' when nothing visible is left), and those characters. */
 function drawable(text: string): { text: string; missing: string[] } {
   const missing = missingGlyphs(text);
-  if (missing.length === 0) return { text, missing };
   const left = new Set(missing);
-  return { text: [...text].filter((char) => !left.has(char)).join('').replace(/\s+/gu, ' ').trim(), missing };
+  const kept = [...text].filter((char) => !left.has(char)).join('').replace(/\s+/gu, ' ').trim();
+  return { text: hasVisibleChars(kept) ? kept : '', missing };
 }
 
 interface Block {
@@ -119,7 +119,7 @@ export async function renderPlaceholder(prompt: string, size: Size, seed: number
   const body = drawable(capText(prompt, MAX_BODY_CHARS));
   const warnings = [PLACEHOLDER_WARNING];
   const missing = [...new Set([...title.missing, ...body.missing])];
-  if (missing.length > 0) warnings.push(`no shipped font can draw ${missing.slice(0, 8).join('')}; the card leaves those characters out`);
+  if (missing.length > 0) warnings.push(`no shipped font can draw ${nameChars(missing.slice(0, 8))}; the card leaves those characters out`);
   const main = title.text || body.text || '…';
   await setCard(raster, theme, layout, main, title.text ? body.text || undefined : undefined);
   const colours = palette.names.length > 0 ? `colours: ${palette.names.join(', ')}` : "colours from the prompt's hash";

@@ -2,8 +2,8 @@
  * The instruction reader: English and Chinese edit instructions → an ordered plan of classical
  * operations, with what was kept, what was not understood and what cannot be done.
  */
-import { clip } from '../../../domain/bounded-text.js';
 import { CONNECT_DASHSCOPE, VOCABULARY_DOC } from '../../../domain/built-in-engine.js';
+import { MAX_TEXT_CHARS, drawnText } from '../ops/text.js';
 import { describePlan } from './describe.js';
 import { fallbackReason, specificReason } from './impossible.js';
 import type { Plan, PlanOp, Rejection } from '../plan.js';
@@ -147,11 +147,16 @@ export function parseInstruction(prompt: string, options: ParseOptions): Plan {
   return { ops, subject, preserved, unrecognised, rejected, description: describePlan(ops, subject, imageCount) };
 }
 
-/** Warnings for the clauses left out of a plan that does something. */
+/** Longest part of a cut text quoted in the warning that says it was cut. */
+const MAX_QUOTED_TEXT = 60;
+
+/** Warnings for the clauses left out of a plan that does something, and for texts drawn only in part. */
 export function planWarnings(plan: Plan): string[] {
+  const cut = plan.ops.flatMap((op) => (op.op === 'text' && drawnText(op.text).cut ? [op.text] : []));
   return [
     ...plan.unrecognised.map((clause) => `not understood by the local engine: "${clause}"`),
     ...plan.rejected.map((r) => `"${r.clause}": ${r.reason}`),
+    ...cut.map((text) => `text: only the first ${MAX_TEXT_CHARS} characters of "${clipAtWord(text, MAX_QUOTED_TEXT)}" are drawn`),
   ];
 }
 
@@ -168,15 +173,33 @@ const ROUTE_SUFFIX = /; route this model to an upstream engine.*$/u;
 export function explainNothingDoable(plan: Plan): string {
   const rejected = plan.rejected[0];
   const unknown = plan.unrecognised[0];
-  const quote = (clause: string) => `"${clip(clause.trim(), MAX_QUOTED_CLAUSE)}"`;
+  const quote = (clause: string) => `"${clipAtWord(clause.trim(), MAX_QUOTED_CLAUSE)}"`;
   const head = 'The built-in CPU engine cannot do this edit: ';
   const tail = `. What it can do: GET /v1/models (builtInEngine.vocabulary) or ${VOCABULARY_DOC}; for Qwen-Image set ${CONNECT_DASHSCOPE} on the server.`;
-  let what: string;
-  if (rejected) what = `${quote(rejected.clause)}: ${rejected.reason.replace(ROUTE_SUFFIX, '')}`;
-  else if (unknown !== undefined) what = `${quote(unknown)} was not understood`;
-  else what = plan.preserved.length > 0 ? 'the instruction only asks to keep things as they are' : 'the instruction is empty';
-  const room = MAX_REFUSAL_CHARS - head.length - tail.length;
-  // A long reason loses its examples in brackets first, then its end.
-  if (what.length > room) what = what.replace(/ \([^)]*\)/gu, '');
-  return `${head}${clip(what, room - 1)}${tail}`;
+  if (!rejected) {
+    const what = unknown !== undefined ? `${quote(unknown)} was not understood` : plan.preserved.length > 0 ? 'the instruction only asks to keep things as they are' : 'the instruction is empty';
+    return `${head}${clipAtWord(what, MAX_REFUSAL_CHARS - head.length - tail.length)}${tail}`;
+  }
+  const lead = `${quote(rejected.clause)}: `;
+  const room = MAX_REFUSAL_CHARS - head.length - tail.length - lead.length;
+  let reason = rejected.reason.replace(ROUTE_SUFFIX, '');
+  // A long reason loses its examples in brackets first, then its last "; …" parts, then its end.
+  if (reason.length > room) reason = reason.replace(/ \([^)]*\)/gu, '');
+  while (reason.length > room && reason.includes('; ')) reason = reason.replace(/; [^;]*$/u, '');
+  return `${head}${lead}${clipAtWord(reason, room)}${tail}`;
+}
+
+/**
+ * At most `max` characters (UTF-16 units) of `text`, ending with "…" when cut: at the last word
+ * boundary when one is in the second half, and never between the halves of a surrogate pair.
+ */
+export function clipAtWord(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let cut = max - 1;
+  const low = text.charCodeAt(cut);
+  const high = text.charCodeAt(cut - 1);
+  if (low >= 0xdc00 && low <= 0xdfff && high >= 0xd800 && high <= 0xdbff) cut -= 1;
+  const space = text.lastIndexOf(' ', cut);
+  if (space >= max / 2) cut = space;
+  return `${text.slice(0, cut).replace(/[\s,;:]+$/u, '')}…`;
 }

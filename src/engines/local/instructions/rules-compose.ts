@@ -1,6 +1,6 @@
 /** Instruction rules that involve other images or text: style, text, collage, place and blend. */
 import { COLOUR_WORDS, colourIn } from '../raster/colours.js';
-import { missingGlyphs } from '../raster/font.js';
+import { hasVisibleChars, missingGlyphs, nameChars } from '../raster/font.js';
 import type { CollageLayout, PlanOp, Position } from '../plan.js';
 import type { MatchContext, RuleOutcome } from './rules.js';
 import { DEFAULT_SOURCE, IMAGE_TOKEN, PERCENT, QUOTE_TOKEN, QUOTE_TOKEN_BASE, firstImage, imagesIn, missingImage, percentIn, rule } from './rules.js';
@@ -32,7 +32,12 @@ function textBuild(clause: string, match: RegExpExecArray, ctx: MatchContext): R
   if (!text) return undefined;
   const missing = missingGlyphs(text);
   if (missing.length > 0) {
-    return { problem: `no shipped font (DejaVu Sans, Noto Sans SC/TC/JP/KR) has glyphs for ${missing.slice(0, 8).join('')}; drawing this text needs an upstream engine` };
+    return { problem: `no shipped font (DejaVu Sans, Noto Sans SC/TC/JP/KR) has glyphs for ${nameChars(missing.slice(0, 8))}; drawing this text needs an upstream engine` };
+  }
+  // Only zero-width, format or blank characters: there is nothing to draw (Pango refuses such text).
+  if (!hasVisibleChars(text)) {
+    const chars = [...new Set(text)].filter((char) => !/\s/u.test(char));
+    return { problem: `the text to draw has only invisible characters, ${nameChars(chars.slice(0, 8))}: there is nothing to draw` };
   }
   return { ops: [{ op: 'text', text, position: positionIn(clause) ?? 'bottom', colour: colourIn(clause) }] };
 }

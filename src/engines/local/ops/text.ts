@@ -11,6 +11,12 @@ import type { Raster } from '../raster/raster.js';
 
 export const MAX_TEXT_CHARS = 200;
 
+/** The part of a text that is drawn: its first MAX_TEXT_CHARS code points (never half a surrogate pair). */
+export function drawnText(text: string): { text: string; cut: boolean } {
+  const chars = [...text];
+  return chars.length <= MAX_TEXT_CHARS ? { text, cut: false } : { text: chars.slice(0, MAX_TEXT_CHARS).join(''), cut: true };
+}
+
 export interface TextPlacement {
   /** Box the text is fitted into, as fractions of the image's width and height. */
   boxWidth: number;
@@ -38,13 +44,20 @@ function escapeMarkup(text: string): string {
  */
 async function renderGlyphs(text: string, width: number, height: number, align: Align): Promise<Coverage> {
   if (!dejavuDrawsAll(text)) return renderCoverage(text, width, height, align);
-  const { data, info } = await sharp({
-    text: { text: escapeMarkup(text), font: FONT_NAME, fontfile: FONT_FILE, rgba: true, width, height, align, wrap: 'word' },
-  })
-    .extractChannel(3)
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { alpha: data, width: info.width, height: info.height };
+  try {
+    const { data, info } = await sharp({
+      text: { text: escapeMarkup(text), font: FONT_NAME, fontfile: FONT_FILE, rgba: true, width, height, align, wrap: 'word' },
+    })
+      .extractChannel(3)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return { alpha: data, width: info.width, height: info.height };
+  } catch (error) {
+    // Pango lays out nothing for text of only blank or zero-width characters; the instruction
+    // reader refuses such text, and whatever slips past is drawn (as nothing) by fontkit instead.
+    if (error instanceof Error && /no text to render/u.test(error.message)) return renderCoverage(text, width, height, align);
+    throw error;
+  }
 }
 
 interface Layer {
@@ -92,7 +105,7 @@ export async function drawText(raster: Raster, text: string, placement: TextPlac
   const align = position.endsWith('left') ? 'left' : position.endsWith('right') ? 'right' : 'centre';
   const boxWidth = Math.max(16, Math.round(width * placement.boxWidth));
   const boxHeight = Math.max(16, Math.round(height * placement.boxHeight));
-  const glyphs = await renderGlyphs([...text].slice(0, MAX_TEXT_CHARS).join(''), boxWidth, boxHeight, align);
+  const glyphs = await renderGlyphs(drawnText(text).text, boxWidth, boxHeight, align);
   const pad = Math.max(2, Math.round(glyphs.height * 0.06));
   const shadow = await sharp(glyphs.alpha, { raw: { width: glyphs.width, height: glyphs.height, channels: 1 } })
     .extend({ top: pad, bottom: pad, left: pad, right: pad, background: '#000000' })

@@ -32,6 +32,11 @@ function isOpaque(data: Buffer): boolean {
   return true;
 }
 
+/** Whether the raster has an alpha channel with at least one pixel not fully opaque. */
+export function hasTransparency(raster: Raster): boolean {
+  return raster.channels === 4 && !isOpaque(raster.data);
+}
+
 function dropAlpha(data: Buffer, pixels: number): Buffer {
   const out = Buffer.allocUnsafe(pixels * 3);
   for (let p = 0, i = 0, o = 0; p < pixels; p++, i += 4, o += 3) {
