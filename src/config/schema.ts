@@ -1,8 +1,18 @@
 import { z } from 'zod';
+import { MAX_PRICE_TEXT, parsePrice, PRICE_KEYS } from '../domain/prices.js';
 import { engineConfigSchema } from '../engines/options.js';
 
-/** A decimal amount as a string, e.g. "0.18". */
-const decimalAmount = z.string().regex(/^\d+(\.\d{1,6})?$/, 'must be a decimal amount like "0.18"');
+/** A price of one image as a decimal string, e.g. "0.18", bounded so that holds stay exact in micros. */
+const priceAmount = z
+  .string()
+  .refine((text) => /^\d+(\.\d{1,6})?$/.test(text) && parsePrice(text) !== null, `must be a decimal amount from 0 to ${MAX_PRICE_TEXT} with at most 6 decimals, like "0.18"`);
+
+/** Model id, family or "*" → price. A mistyped model would never be charged, so it is refused. */
+const priceTable = z.record(z.string(), priceAmount).superRefine((table, ctx) => {
+  for (const key of Object.keys(table)) {
+    if (!PRICE_KEYS.includes(key)) ctx.addIssue({ code: 'custom', path: [key], message: `unknown model "${key}": keys are model ids, families or "*" (valid: ${PRICE_KEYS.map((k) => `"${k}"`).join(', ')})` });
+  }
+});
 
 export const REDIS_PREFIX = /^[\w.:{}-]{1,64}$/;
 export const REDIS_PREFIX_RULE = 'must be 1–64 letters, digits and _.:{}- (e.g. "qig")';
@@ -59,9 +69,9 @@ export const fileConfigSchema = z
       .object({
         currency: z.string().min(1).max(8).optional(),
         /** By model id, family or "*". */
-        perImage: z.record(z.string(), decimalAmount).optional(),
+        perImage: priceTable.optional(),
         /** Engine name → model id, family or "*" → price; wins over perImage for that engine's images. */
-        perEngine: z.record(z.string(), z.record(z.string(), decimalAmount)).optional(),
+        perEngine: z.record(z.string(), priceTable).optional(),
       })
       .strict()
       .optional(),

@@ -13,8 +13,8 @@
  *      default is thus more specific than a configured "*", as it always was.
  */
 import { AppError } from './errors.js';
-import type { ModelSpec } from './models.js';
-import { parseAmount } from './money.js';
+import { MODEL_CATALOG, type ModelSpec } from './models.js';
+import { MICROS_PER_UNIT, parseAmount } from './money.js';
 
 export const DEFAULT_PRICES: Readonly<Record<string, string>> = {
   'qwen-image-edit': '0.30',
@@ -26,6 +26,23 @@ export const DEFAULT_PRICES: Readonly<Record<string, string>> = {
   'qwen-image-2.0': '0.20',
   'qwen-image-2.0-pro': '0.50',
 };
+
+/**
+ * The dearest price one image may be configured at. A hold is the price × n (n at most a model's
+ * maxN), and balances add such amounts up: a bound far below MAX_MICROS keeps every one of them an
+ * exact integer of micros (above 2^53 they would silently round).
+ */
+export const MAX_PRICE_TEXT = '1000000';
+export const MAX_PRICE_MICROS = 1_000_000 * MICROS_PER_UNIT;
+
+/** A configured price in micros; null when it is not an amount with at most 6 decimals or is above MAX_PRICE_TEXT. */
+export function parsePrice(text: string): number | null {
+  const micros = parseAmount(text);
+  return micros !== null && micros <= MAX_PRICE_MICROS ? micros : null;
+}
+
+/** What a price table may be keyed by: every model id of the catalog (each family is one too) and "*". */
+export const PRICE_KEYS: readonly string[] = ['*', ...MODEL_CATALOG.keys()];
 
 /** The engine type that is free unless `perEngine` prices it. */
 export const FREE_ENGINE_TYPE = 'local';
@@ -45,8 +62,8 @@ export type PricedModel = Pick<ModelSpec, 'id' | 'family'>;
 function table(configured: Readonly<Record<string, string>>, path: string): Table {
   const micros = new Map<string, number>();
   for (const [key, text] of Object.entries(configured)) {
-    const amount = parseAmount(text);
-    if (amount === null) throw new AppError('internal', `${path}.${key}: "${text}" is not an amount.`);
+    const amount = parsePrice(text);
+    if (amount === null) throw new AppError('internal', `${path}.${key}: "${text}" is not an amount from 0 to ${MAX_PRICE_TEXT}.`);
     micros.set(key, amount);
   }
   return micros;

@@ -2,7 +2,7 @@
  * Schema migrations, in code so the built server needs no extra files. Kysely's migrator takes
  * a Postgres advisory lock, so several nodes starting together do not race.
  */
-import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
@@ -202,6 +202,28 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.dropIndex('usage_engine_created').ifExists().execute();
         await db.schema.alterTable('usage_records').dropColumn('engine').execute();
       },
+    },
+    // 0005 left the rows of the version before with no engine, though their task records the one
+    // it ran on (that version charged the hold's unit price whatever the engine). Fill in what the
+    // current version writes: the usage row's engine, and the engine and unit price on the release
+    // of a task settled with images (holds, credits and the releases of tasks that made nothing
+    // carry none). Amounts are untouched; a row whose task is gone stays null. A separate migration,
+    // since databases have already run 0005.
+    '0006_backfill_engines': {
+      async up(db: AnyDb) {
+        await sql`
+          update usage_records set engine = (select t.engine from tasks t where t.id = usage_records.task_id)
+          where engine is null
+            and exists (select 1 from tasks t where t.id = usage_records.task_id and t.engine is not null)`.execute(db);
+        await sql`
+          update ledger set
+            engine = (select u.engine from usage_records u where u.task_id = ledger.task_id),
+            unit_price_micros = (select u.unit_price_micros from usage_records u where u.task_id = ledger.task_id)
+          where kind = 'release' and engine is null and unit_price_micros is null
+            and exists (select 1 from usage_records u where u.task_id = ledger.task_id and u.engine is not null)`.execute(db);
+      },
+      // Nothing to undo: the values filled in are what the rows would have had; 0005's down drops the columns.
+      async down() {},
     },
   };
 }

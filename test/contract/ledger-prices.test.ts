@@ -2,7 +2,8 @@
  * The ledger's contract for prices by engine, on SQLite and (when DATABASE_URL is set) Postgres: a
  * settlement charges each image at its engine's price, records the engine and the unit price in
  * the release and the usage row, never charges past the hold, and happens once; a database from
- * before (migrations up to 0004) keeps its rows and amounts, with no engine.
+ * before (migrations up to 0004) keeps its rows and amounts, and gets the engine of each row's task
+ * (0006), or none where the task is gone.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -163,22 +164,32 @@ for (const target of targets()) {
       assert.deepEqual(await ledger.balance(keyId), { balanceMicros: 4_500_000, heldMicros: 0 });
     });
 
-    it('migrates a database written before prices were by engine: its rows keep their amounts, with no engine', async () => {
+    /** Migrates the open store to `name` (down or up), as a version that stops there would have. */
+    async function migrateTo(name: string): Promise<void> {
       const { db } = store;
       const migrationTableSchema = store.dialect === 'postgres' ? (await sql<{ name: string }>`select current_schema() as name`.execute(db)).rows[0]?.name : undefined;
       const migrator = new Migrator({ db, provider: migrationProvider(store.dialect), ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }) });
-      const down = await migrator.migrateTo('0004_blob_retention');
-      assert.equal(down.error, undefined);
+      const result = await migrator.migrateTo(name);
+      assert.equal(result.error, undefined);
+    }
+
+    /** Closes the store and opens it again: the current version migrates it to the latest. */
+    async function reopen(): Promise<void> {
+      await store.close();
+      store = await place.open();
+      tasks = new SqlTaskStore(store.db, { currency: 'CNY' });
+      ledger = new SqlLedger(store.db, 'CNY');
+    }
+
+    it('migrates a database written before prices were by engine: its rows keep their amounts; with its task gone, a row has no engine', async () => {
+      const { db } = store;
+      await migrateTo('0004_blob_retention');
       // Rows as the version before wrote them (no engine columns).
       const keyId = `key_${randomUUID()}`;
       await sql`insert into api_keys (id, name, key_hash, key_prefix, created_at, models, balance_micros) values (${keyId}, 'old', ${`h-${keyId}`}, 'old', 0, null, 640000)`.execute(db);
       await sql`insert into ledger (key_id, task_id, kind, amount_micros, note, created_at) values (${keyId}, null, 'credit', 1000000, 'opening', 1), (${keyId}, 'task_old', 'hold', -720000, 'hold', 2), (${keyId}, 'task_old', 'release', 360000, 'settled', 3)`.execute(db);
       await sql`insert into usage_records (task_id, key_id, model, images, unit_price_micros, amount_micros, currency, description, created_at) values ('task_old', ${keyId}, 'qwen-image-edit-plus', 2, 180000, 360000, 'CNY', 'Image generation: 2 images × ¥0.18 = ¥0.36', 3)`.execute(db);
-      await store.close();
-
-      store = await place.open();
-      tasks = new SqlTaskStore(store.db, { currency: 'CNY' });
-      ledger = new SqlLedger(store.db, 'CNY');
+      await reopen();
       const usage = await ledger.usage({ keyId, limit: 10, offset: 0 });
       assert.equal(usage.records.length, 1);
       assert.deepEqual(
@@ -193,6 +204,68 @@ for (const target of targets()) {
       const ended = await run(keyId, 1, 180_000, [output(9, 'cloud')], { parts: [{ engine: 'cloud', images: 1, unitPriceMicros: 180_000 }] }, 'cloud');
       assert.equal(ended.billing.chargedMicros, 180_000);
       assert.equal((await ledger.usage({ keyId, engine: 'cloud', limit: 10, offset: 0 })).total, 1);
+    });
+
+    it("fills in the engine of the previous version's rows from their task (0006), also on a database that had run 0005", async () => {
+      const { db } = store;
+      await migrateTo('0004_blob_retention');
+      // The previous version's rows: a task settled with 2 images on `local`, one that failed on
+      // `cloud`, one canceled before any engine ran it, and a settled task whose row is gone.
+      const keyId = `key_${randomUUID()}`;
+      const id = (name: string) => `${name}_${randomUUID()}`;
+      const [made, failed, canceled, gone] = [id('made'), id('failed'), id('canceled'), id('gone')];
+      await sql`insert into api_keys (id, name, key_hash, key_prefix, created_at, models, balance_micros) values (${keyId}, 'old', ${`h-${keyId}`}, 'old', 0, null, 280000)`.execute(db);
+      const oldTask = (taskId: string, status: string, engine: string | null, n: number, charged: number) =>
+        sql`insert into tasks (id, key_id, model, kind, status, spec, inputs, engine, outputs, warnings, attempts, cancel_requested, origin, request_id, created_at, updated_at, price_micros, hold_micros, charged_micros, billing_state)
+            values (${taskId}, ${keyId}, 'qwen-image-edit-plus', 'edit', ${status}, '{}', '[]', ${engine}, '[]', '[]', 1, 0, 'dashscope', 'req', 1, 1, 180000, ${180_000 * n}, ${charged}, 'settled')`.execute(db);
+      await oldTask(made, 'succeeded', 'local', 2, 360_000);
+      await oldTask(failed, 'failed', 'cloud', 1, 0);
+      await oldTask(canceled, 'canceled', null, 1, 0);
+      await sql`insert into ledger (key_id, task_id, kind, amount_micros, note, created_at) values
+        (${keyId}, null, 'credit', 1000000, 'opening', 1),
+        (${keyId}, ${made}, 'hold', -360000, 'hold', 2), (${keyId}, ${made}, 'release', 0, 'settled', 3),
+        (${keyId}, ${failed}, 'hold', -180000, 'hold', 4), (${keyId}, ${failed}, 'release', 180000, 'settled', 5),
+        (${keyId}, ${canceled}, 'hold', -180000, 'hold', 6), (${keyId}, ${canceled}, 'release', 180000, 'settled', 7),
+        (${keyId}, ${gone}, 'hold', -360000, 'hold', 8), (${keyId}, ${gone}, 'release', 0, 'settled', 9)`.execute(db);
+      await sql`insert into usage_records (task_id, key_id, model, images, unit_price_micros, amount_micros, currency, description, created_at) values
+        (${made}, ${keyId}, 'qwen-image-edit-plus', 2, 180000, 360000, 'CNY', 'Image generation: 2 images × ¥0.18 = ¥0.36', 3),
+        (${gone}, ${keyId}, 'qwen-image-edit-plus', 2, 180000, 360000, 'CNY', 'Image generation: 2 images × ¥0.18 = ¥0.36', 9)`.execute(db);
+      // A deployment that ran 0005 alone left them with no engine.
+      await migrateTo('0005_engine_prices');
+      const before = await ledger.usage({ keyId, limit: 10, offset: 0 });
+      assert.deepEqual(before.records.map((r) => r.engine), [null, null]);
+
+      await reopen();
+      const usage = await ledger.usage({ keyId, limit: 10, offset: 0 });
+      assert.deepEqual(
+        usage.records.map((r) => [r.taskId, r.engine, r.images, r.unitPriceMicros, r.amountMicros, r.description]),
+        [
+          [gone, null, 2, 180_000, 360_000, 'Image generation: 2 images × ¥0.18 = ¥0.36'],
+          [made, 'local', 2, 180_000, 360_000, 'Image generation: 2 images × ¥0.18 = ¥0.36'],
+        ],
+      );
+      assert.equal(usage.amountMicros, 720_000);
+      assert.equal((await ledger.usage({ keyId, engine: 'local', limit: 10, offset: 0 })).total, 1, 'the engine filter finds the old row');
+      // The release of the task that made images names its engine and unit price, as one written now
+      // would; holds, the credit and the releases of tasks that made nothing keep none.
+      const rows = await ledger.ledgerRows(keyId);
+      assert.deepEqual(
+        rows.map((r) => [r.taskId, r.kind, r.amountMicros, r.engine, r.unitPriceMicros]),
+        [
+          [null, 'credit', 1_000_000, null, null],
+          [made, 'hold', -360_000, null, null],
+          [made, 'release', 0, 'local', 180_000],
+          [failed, 'hold', -180_000, null, null],
+          [failed, 'release', 180_000, null, null],
+          [canceled, 'hold', -180_000, null, null],
+          [canceled, 'release', 180_000, null, null],
+          [gone, 'hold', -360_000, null, null],
+          [gone, 'release', 0, null, null],
+        ],
+      );
+      assert.deepEqual(await ledger.balance(keyId), { balanceMicros: 280_000, heldMicros: 0 });
+      const [task] = (await sql<{ price_micros: number | string; charged_micros: number | string }>`select price_micros, charged_micros from tasks where id = ${made}`.execute(store.db)).rows;
+      assert.deepEqual([Number(task?.price_micros), Number(task?.charged_micros)], [180_000, 360_000], 'task amounts untouched');
     });
   });
 }

@@ -48,6 +48,32 @@ describe('config', () => {
     failsWith({ QIG_CONFIG: path }, /prices\.perEngine\.dashscope: engine "dashscope" is not defined/);
   });
 
+  it('refuses a price keyed by an unknown model, in perImage and perEngine alike, listing the valid keys', () => {
+    const valid = /keys are model ids, families or "\*" \(valid: "\*", "qwen-image-edit", "qwen-image-edit-plus", "qwen-image-edit-plus-2025-10-30",.*"qwen-image"\)$/;
+    for (const [name, prices] of [
+      ['typo-engine.json', { perEngine: { local: { 'qwen-image-edit-pluss': '0.1' } } }],
+      ['typo-image.json', { perImage: { 'qwen-image-edit-pluss': '0.1' } }],
+    ] as const) {
+      const path = file(name, JSON.stringify({ prices }));
+      const where = 'perEngine' in prices ? 'prices\\.perEngine\\.local' : 'prices\\.perImage';
+      failsWith({ QIG_CONFIG: path }, new RegExp(`^config file ${path}: ${where}\\.qwen-image-edit-pluss: unknown model "qwen-image-edit-pluss"`));
+      failsWith({ QIG_CONFIG: path }, valid);
+    }
+    // A family, a dated snapshot and "*" are all keys.
+    const good = file('keys.json', JSON.stringify({ prices: { perImage: { 'qwen-image-edit-plus-2025-12-15': '0.1', 'qwen-image-2.0-pro': '0.2', '*': '0.3' }, perEngine: { local: { 'qwen-image-edit-plus': '0.01' } } } }));
+    assert.equal(loadConfig({ QIG_CONFIG: good }, dir.path).prices.perImage['qwen-image-2.0-pro'], '0.2');
+  });
+
+  it('bounds a price in the schema: at most 1000000, at most 6 decimals', () => {
+    const at = (amount: string) => file(`amount-${amount}.json`, JSON.stringify({ prices: { perEngine: { local: { '*': amount } }, perImage: { 'qwen-image': amount } } }));
+    for (const bad of ['99999999999999999999', '1000000.000001', '0.1234567', '-1', ' 0.1', '1e3']) {
+      const path = at(bad);
+      failsWith({ QIG_CONFIG: path }, new RegExp(`^config file ${path}: prices\\.perImage\\.qwen-image: must be a decimal amount from 0 to 1000000 with at most 6 decimals`));
+      failsWith({ QIG_CONFIG: path }, /\nconfig file .*: prices\.perEngine\.local\.\*: must be a decimal amount from 0 to 1000000/);
+    }
+    for (const good of ['1000000', '1000000.000000', '0.000001', '0']) assert.equal(loadConfig({ QIG_CONFIG: at(good) }, dir.path).prices.perEngine.local?.['*'], good);
+  });
+
   it('reads the environment', () => {
     const config = loadConfig({ PORT: '9090', HOST: '0.0.0.0', QIG_PUBLIC_URL: 'https://img.example.com/', QIG_ADMIN_TOKEN: 'admin-token-1', QIG_DATA_DIR: '/var/qig', QIG_ROLE: 'all' }, dir.path);
     assert.equal(config.port, 9090);

@@ -1,8 +1,9 @@
 /** Prices by engine: the order of lookup, the free local engine, and the hold over a route. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { findModel, type ModelSpec } from '../../../src/domain/models.js';
-import { PriceList } from '../../../src/domain/prices.js';
+import { findModel, listModels, type ModelSpec } from '../../../src/domain/models.js';
+import { MAX_MICROS } from '../../../src/domain/money.js';
+import { MAX_PRICE_MICROS, MAX_PRICE_TEXT, parsePrice, PRICE_KEYS, PriceList } from '../../../src/domain/prices.js';
 
 function model(id: string): ModelSpec {
   const spec = findModel(id);
@@ -74,5 +75,29 @@ describe('prices by engine', () => {
 
   it('refuses an amount that is not one, naming where it is', () => {
     assert.throws(() => new PriceList('CNY', {}, { perEngine: { cloud: { '*': 'ten' } } }), /prices\.perEngine\.cloud\.\*: "ten" is not an amount/);
+    assert.throws(() => new PriceList('CNY', { '*': '1000000.000001' }), /prices\.perImage\.\*: "1000000\.000001" is not an amount from 0 to 1000000/);
+  });
+
+  it('bounds a price so that the largest hold is an exact integer of micros', () => {
+    assert.equal(parsePrice(MAX_PRICE_TEXT), MAX_PRICE_MICROS);
+    assert.equal(parsePrice('1000000.000001'), null);
+    assert.equal(parsePrice('99999999999999999999'), null);
+    assert.equal(parsePrice('0.1234567'), null, 'more than 6 decimals');
+    assert.equal(parsePrice('0.000001'), 1);
+    // The hold is price × n; the dearest price times the largest n of any model stays exact.
+    const maxN = Math.max(...listModels().map((spec) => spec.maxN));
+    assert.ok(Number.isSafeInteger(MAX_PRICE_MICROS * maxN) && MAX_PRICE_MICROS * maxN <= MAX_MICROS);
+    const prices = new PriceList('CNY', { '*': MAX_PRICE_TEXT }, { perEngine: { cloud: { '*': MAX_PRICE_TEXT } }, engineTypes: types });
+    assert.equal(prices.holdPrice(model('qwen-image-2.0-pro'), ['cloud', 'cpu']) * maxN, 1_000_000_000_000 * maxN);
+  });
+
+  it('takes as keys every model id, every family and "*", and nothing else', () => {
+    for (const spec of listModels()) {
+      assert.ok(PRICE_KEYS.includes(spec.id), spec.id);
+      assert.ok(PRICE_KEYS.includes(spec.family), spec.family);
+    }
+    assert.ok(PRICE_KEYS.includes('*'));
+    assert.equal(PRICE_KEYS.length, listModels().length + 1);
+    assert.ok(!PRICE_KEYS.includes('qwen-image-edit-pluss'));
   });
 });
