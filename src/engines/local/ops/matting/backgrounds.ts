@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import type { Rgb } from '../../raster/palette.js';
 import type { Raster } from '../../raster/raster.js';
 import { fromRaster, toRaster } from '../../raster/raster.js';
-import { subjectColours } from './foreground.js';
+import { subjectColours, weightedByBackground } from './foreground.js';
 import type { Matte } from './matte.js';
 
 /** The subject with a transparent background (RGBA), its edges freed of the old background's colour. */
@@ -145,13 +145,7 @@ export async function onImage(raster: Raster, matte: Matte, scene: Raster, param
 export async function blurBackground(raster: Raster, matte: Matte, sigma: number): Promise<Raster> {
   const { data, width, height, channels } = raster;
   const n = width * height;
-  const weighted = Buffer.allocUnsafe(n * 4);
-  for (let p = 0, i = 0, o = 0; p < n; p++, i += channels, o += 4) {
-    weighted[o] = data[i]!;
-    weighted[o + 1] = data[i + 1]!;
-    weighted[o + 2] = data[i + 2]!;
-    weighted[o + 3] = 255 - matte.alpha[p]!;
-  }
+  const weighted = weightedByBackground(raster, matte);
   const behind = await toRaster(fromRaster({ data: weighted, width, height, channels: 4 }).blur(Math.max(0.3, sigma)), true);
   const out = Buffer.from(data);
   for (let p = 0, i = 0, j = 0; p < n; p++, i += channels, j += 4) {

@@ -10,8 +10,11 @@ import type { Matte } from './matte.js';
 
 const MIN_ALPHA = 0.2;
 
-/** The raster with edge pixels (0 < α < 1) replaced by their estimated subject colour; same layout. */
-export async function subjectColours(raster: Raster, matte: Matte): Promise<Raster> {
+/**
+ * The picture's colours with the background's weight (1 − α) as alpha: blurred by sharp, which
+ * premultiplies by alpha, it gives the background's colours without the subject's.
+ */
+export function weightedByBackground(raster: Raster, matte: Matte): Buffer {
   const { data, width, height, channels } = raster;
   const n = width * height;
   const weighted = Buffer.allocUnsafe(n * 4);
@@ -21,6 +24,14 @@ export async function subjectColours(raster: Raster, matte: Matte): Promise<Rast
     weighted[o + 2] = data[i + 2]!;
     weighted[o + 3] = 255 - matte.alpha[p]!;
   }
+  return weighted;
+}
+
+/** The raster with edge pixels (0 < α < 1) replaced by their estimated subject colour; same layout. */
+export async function subjectColours(raster: Raster, matte: Matte): Promise<Raster> {
+  const { data, width, height, channels } = raster;
+  const n = width * height;
+  const weighted = weightedByBackground(raster, matte);
   const sigma = Math.max(2, 0.006 * Math.max(width, height));
   const behind = await toRaster(fromRaster({ data: weighted, width, height, channels: 4 }).blur(sigma), true);
   const out = Buffer.from(data);
