@@ -145,6 +145,7 @@ async function assemble(config: AppConfig, options: GatewayOptions): Promise<Gat
       logger,
       clock,
       fetch: { allowHosts: config.fetch.allowHosts, maxRedirects: config.fetch.maxRedirects, resolver: options.resolver },
+      localThreads: config.limits.workerConcurrency,
     });
   // One registry per node, fed by the services, this node's task events and its HTTP app.
   const metrics = createMetrics({ engines: [...engines.keys()], currency: config.prices.currency });

@@ -20,6 +20,8 @@ export interface EngineDeps {
    */
   fetch: Pick<SafeFetchOptions, 'allowHosts' | 'maxRedirects' | 'resolver'>;
   clock?: Clock | undefined;
+  /** Calls the local engine runs at once on its worker threads (`limits.workerConcurrency`). */
+  localThreads?: number | undefined;
 }
 
 const FAL_QUEUE_URL = 'https://queue.fal.run';
@@ -40,7 +42,7 @@ const timeoutMs = (config: { timeoutSeconds?: number | undefined }) => (config.t
 function createEngine(name: string, config: EngineConfig, deps: EngineDeps): Engine {
   switch (config.type) {
     case 'local':
-      return createLocalEngine({ name });
+      return createLocalEngine({ name, threads: deps.localThreads });
     case 'dashscope': {
       const baseUrl = dashscopeBaseUrl(config.baseUrl, config.region);
       return createDashScopeEngine({

@@ -1,39 +1,31 @@
 /**
  * The built-in CPU engine: no cloud key, no GPU. It does exactly what it understands of the
- * instruction with classical image operations, and says plainly what it cannot do.
+ * instruction with classical image operations, and says plainly what it cannot do. Its calls run
+ * on a small pool of worker threads (threads/), never on the server's event loop.
  */
-import type { Engine, EngineCall, EngineDone, EngineImage } from '../engine.js';
+import { availableParallelism } from 'node:os';
+import type { Engine } from '../engine.js';
 import { AppError, throwIfAborted } from '../../domain/errors.js';
-import { checkpoint, edit, toImage } from './edit.js';
-import { renderPlaceholder } from './generate.js';
+import { createWorkerPool } from './threads/worker-pool.js';
 
 export { parseInstruction } from './instructions/instructions.js';
 export type { Plan, PlanOp } from './plan.js';
 export { VOCABULARY } from './plan.js';
 export { describeOp } from './instructions/describe.js';
 
+/** Threads beyond this buy little on a small machine and cost tens of MB each. */
+const MAX_THREADS = 4;
+
 export interface LocalEngineOptions {
   /** The engine's name in the configuration (default 'local'). */
   name?: string;
-}
-
-async function generate(call: EngineCall): Promise<EngineDone> {
-  const images: EngineImage[] = [];
-  let description: string | undefined;
-  let warnings: string[] = [];
-  for (let i = 0; i < call.n; i++) {
-    await checkpoint(call.signal);
-    const placeholder = await renderPlaceholder(call.prompt, call.size, call.seed + i);
-    images.push(toImage(placeholder.raster));
-    description ??= placeholder.description;
-    warnings = placeholder.warnings;
-  }
-  await checkpoint(call.signal);
-  call.log(`local engine: ${description ?? 'procedural placeholder'}`);
-  return { status: 'done', images, actualPrompt: description, warnings };
+  /** Calls run at once, each on a worker thread; default 2, at most the cores available and 4. */
+  threads?: number | undefined;
 }
 
 export function createLocalEngine(options: LocalEngineOptions = {}): Engine {
+  const threads = Math.max(1, Math.min(options.threads ?? 2, availableParallelism(), MAX_THREADS));
+  const pool = createWorkerPool(threads);
   return {
     name: options.name ?? 'local',
     type: 'local',
@@ -48,11 +40,12 @@ export function createLocalEngine(options: LocalEngineOptions = {}): Engine {
     },
     async start(call) {
       throwIfAborted(call.signal);
-      return call.kind === 'generate' ? generate(call) : edit(call);
+      return pool.run(call);
     },
     async poll() {
       throw new AppError('internal', 'The local engine finishes every call in start; there is nothing to poll.');
     },
     async cancel() {},
+    close: () => pool.close(),
   };
 }
