@@ -5,26 +5,18 @@
  * histogram, and every pixel mapped to its nearest palette colour through a 15-bit RGB lookup, so
  * the full-size pass costs one table read per pixel.
  */
+import type { Lab } from './lab.js';
+import { labOfLinear, linearOf } from './lab.js';
 import type { Rgb } from './palette.js';
 import { mulberry32 } from './prng.js';
 import type { Raster } from './raster.js';
 
-type Lab = [number, number, number];
-
-const LINEAR = Float64Array.from({ length: 256 }, (_, v) => {
-  const s = v / 255;
-  return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-});
-const toLinear = (v: number): number => LINEAR[v]!;
-const f = (t: number): number => (t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27 * t + 16) / 116);
+/** Linear light of every sRGB byte, so a pixel's conversion is three table reads. */
+const LINEAR = Float64Array.from({ length: 256 }, (_, v) => linearOf(v / 255));
 
 /** sRGB byte triple → CIELAB (D65). */
 export function rgbToLab(r: number, g: number, b: number): Lab {
-  const lr = toLinear(r), lg = toLinear(g), lb = toLinear(b);
-  const x = f((0.4124 * lr + 0.3576 * lg + 0.1805 * lb) / 0.95047);
-  const y = f(0.2126 * lr + 0.7152 * lg + 0.0722 * lb);
-  const z = f((0.0193 * lr + 0.1192 * lg + 0.9505 * lb) / 1.08883);
-  return [116 * y - 16, 500 * (x - y), 200 * (y - z)];
+  return labOfLinear(LINEAR[r]!, LINEAR[g]!, LINEAR[b]!);
 }
 
 const distance2 = (p: Lab, q: Lab): number => (p[0] - q[0]) ** 2 + (p[1] - q[1]) ** 2 + (p[2] - q[2]) ** 2;

@@ -1,4 +1,5 @@
 /** Float planes for the matting: box means (running sums, O(1) per pixel at any radius), area downsampling, CIELAB. */
+import { labOfLinear, linearOf } from '../../raster/lab.js';
 import type { Raster } from '../../raster/raster.js';
 
 /**
@@ -67,25 +68,14 @@ export function downsample(raster: Raster, side: number): Small {
   return { width, height, rgb };
 }
 
-function linear(c: number): number {
-  return c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
-}
-
-function labF(t: number): number {
-  return t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27 * t + 16) / 116;
-}
-
 /** CIELAB (D65) of 0–1 sRGB triples. */
 export function toLab(rgb: Float32Array): Float32Array {
   const lab = new Float32Array(rgb.length);
   for (let i = 0; i < rgb.length; i += 3) {
-    const r = linear(rgb[i]!), g = linear(rgb[i + 1]!), b = linear(rgb[i + 2]!);
-    const fx = labF((0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047);
-    const fy = labF(0.2126 * r + 0.7152 * g + 0.0722 * b);
-    const fz = labF((0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883);
-    lab[i] = 116 * fy - 16;
-    lab[i + 1] = 500 * (fx - fy);
-    lab[i + 2] = 200 * (fy - fz);
+    const [l, a, b] = labOfLinear(linearOf(rgb[i]!), linearOf(rgb[i + 1]!), linearOf(rgb[i + 2]!));
+    lab[i] = l;
+    lab[i + 1] = a;
+    lab[i + 2] = b;
   }
   return lab;
 }
