@@ -51,6 +51,8 @@ export interface TaskOutput {
   seed: number;
   /** The engine that made it (absent on images stored before engines were recorded per image). */
   engine?: string | undefined;
+  /** The channel's credential that made it (absent for keyless engines and images stored before). */
+  credential?: string | undefined;
 }
 
 export interface TaskUsage {
@@ -73,6 +75,10 @@ export interface ChargePart {
   engine: string | null;
   images: number;
   unitPriceMicros: number;
+  /** The channel's credential that made them; null for keyless engines. */
+  credential?: string | null | undefined;
+  /** What the upstream bills for one of these images, in micros (the channel's cost table). */
+  unitCostMicros?: number | undefined;
 }
 
 /**

@@ -69,6 +69,8 @@ export interface EngineDone {
   warnings?: string[] | undefined;
   /** True when the images already carry the watermark. */
   watermarked?: boolean | undefined;
+  /** The channel's credential that made them (set by the channel around the engine). */
+  credential?: string | undefined;
 }
 
 export interface EnginePending {
@@ -104,6 +106,11 @@ export interface Engine {
   poll(operation: JsonValue, call: EngineCall): Promise<EngineResult>;
   cancel(operation: JsonValue, call: EngineCall): Promise<void>;
   close?(): Promise<void>;
+  /**
+   * A cheap authenticated call that succeeds when the account can serve (re-testing a disabled
+   * credential); throws the upstream's error, classified, when it cannot. Absent: no cheap test.
+   */
+  probe?(signal: AbortSignal): Promise<void>;
 }
 
 export function servesModel(engine: Engine, model: string, family: string): boolean {

@@ -3,6 +3,7 @@
  * with the records they pass. The SQL implementations (SQLite and Postgres through Kysely) sit
  * beside this file; services and http import these types, never an implementation.
  */
+import type { AuditDraft, AuditEntry, Catalog, CatalogContent } from '../domain/channels.js';
 import type { TaskError } from '../domain/errors.js';
 import type { TaskInput, TaskKind, TaskLogLine, TaskOutcome, TaskOutput, TaskRecord, TaskSpec, TaskStatus } from '../domain/task.js';
 
@@ -113,6 +114,10 @@ export interface UsageRecord {
   createdAt: number;
   /** The engine that produced the images ("a+b" when several did; then unitPriceMicros is their average); null on rows from before engines were priced. */
   engine: string | null;
+  /** The channel's credential that produced them ("x+y" when several did); null for keyless engines and rows from before. */
+  credential: string | null;
+  /** The upstream cost of those images, in micros (0 on rows from before costs were recorded). */
+  costMicros: number;
 }
 
 export interface UsageFilter {
@@ -159,6 +164,38 @@ export interface Ledger {
   balance(keyId: string): Promise<{ balanceMicros: number | null; heldMicros: number }>;
   usage(filter: UsageFilter): Promise<{ records: UsageRecord[]; total: number; images: number; amountMicros: number }>;
   ledgerRows(keyId: string): Promise<LedgerRow[]>;
+  /** Revenue, upstream cost and margin of settled usage, grouped (see MarginFilter). */
+  margins(filter: MarginFilter): Promise<MarginRow[]>;
+}
+
+export type MarginDimension = 'day' | 'model' | 'channel' | 'credential' | 'key';
+
+export interface MarginFilter {
+  from?: number | undefined;
+  to?: number | undefined;
+  model?: string | undefined;
+  channel?: string | undefined;
+  keyId?: string | undefined;
+  /** The columns rows are grouped by, in this order (at least one). `day` is the UTC day. */
+  groupBy: readonly MarginDimension[];
+  /** At most this many rows (the largest revenue first when not grouped by day; by day otherwise). */
+  limit: number;
+}
+
+/** One group of usage rows; the dimensions not grouped by are absent. */
+export interface MarginRow {
+  /** `YYYY-MM-DD` (UTC). */
+  day?: string;
+  model?: string;
+  /** The engine (channel) that made the images; "a+b" rows after a failover stay as recorded. */
+  channel?: string | null;
+  credential?: string | null;
+  keyId?: string;
+  tasks: number;
+  images: number;
+  revenueMicros: number;
+  /** What the upstream billed for those images, by the channel's cost table at the time; rows from before costs were recorded count 0. */
+  costMicros: number;
 }
 
 // Queue requests and webhook deliveries
@@ -291,4 +328,21 @@ export interface BlobRetentionStore {
 export interface SettingsStore {
   /** The stored value, or `value` stored now if there was none (first writer wins across nodes). */
   getOrCreate(name: string, value: () => string): Promise<string>;
+}
+
+// Channels (the catalog managed at runtime)
+
+export interface ChannelStore {
+  /** The whole catalog (channels with their credentials, routes, prices, seeds) and its version. */
+  load(): Promise<Catalog>;
+  /** The catalog's version alone (0 before the first save): nodes poll it to notice a lost change event. */
+  version(): Promise<number>;
+  /**
+   * Replaces the catalog with `content` if its version is still `expected`, bumping the version
+   * and appending the audit entries in the same transaction. The new version, or null when
+   * another save came first (the caller reloads and decides again).
+   */
+  save(content: CatalogContent, expected: number, audit: readonly AuditDraft[], now: number): Promise<number | null>;
+  /** Audit entries, newest first. */
+  audit(limit: number, offset: number, subject?: string): Promise<{ entries: AuditEntry[]; total: number }>;
 }
