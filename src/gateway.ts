@@ -39,14 +39,15 @@ import type { Resolver } from './lib/url-guard.js';
 import { AccountService } from './services/accounts.js';
 import { BillingService } from './services/billing.js';
 import { EndingWatch, withEndingWatch } from './services/ending-watch.js';
-import { GuardedEngine, type GuardOptions } from './services/engine-guard.js';
+import type { GuardOptions } from './services/engine-guard.js';
+import { ChannelEngine } from './services/channels/channel-engine.js';
 import { Idempotency } from './services/idempotency.js';
 import { InputService } from './services/inputs.js';
 import { KeyService } from './services/keys.js';
 import { OutputLinks } from './services/output-links.js';
 import { OutputRetention } from './services/output-retention.js';
 import { BlobOutputWriter } from './services/outputs.js';
-import { EngineRouter } from './services/router.js';
+import { EngineRouter, failoverRoutes } from './services/router.js';
 import { TaskRunner } from './services/runner.js';
 import { Sweeper } from './services/sweeper.js';
 import { TaskService } from './services/tasks.js';
@@ -151,8 +152,8 @@ async function assemble(config: AppConfig, options: GatewayOptions): Promise<Gat
   const metrics = createMetrics({ engines: [...engines.keys()], currency: config.prices.currency });
   events.subscribeLocal((event) => metrics.taskEvent(event));
   const router = new EngineRouter(
-    new Map([...engines].map(([name, engine]) => [name, new GuardedEngine(engine, guardOptions(config.engines[name]), clock, metrics)])),
-    config.routes,
+    new Map([...engines].map(([name, engine]) => [name, ChannelEngine.single(engine, guardOptions(config.engines[name]), clock, metrics)])),
+    failoverRoutes(config.routes),
   );
   const engineOf = (model: ModelSpec): EngineRef | null => {
     const first = router.route(model)[0];

@@ -1,31 +1,63 @@
 /**
- * Which engines serve a model, in failover order, from the config's routes. Every engine is
- * guarded (concurrency limit, circuit breaker); an engine whose circuit is open is still listed —
- * it refuses at once and the runner fails over — so a probe can close it again.
+ * Which channels serve a model, in the order a task tries them (decision 0011): the model's route
+ * (its own entry, else its family's, else "*"), grouped by priority, higher first, in weighted
+ * random order within a priority, seeded by the task id so a resumed task sees the same order.
+ * Channels that cannot serve the model, or have no credential in rotation, are left out; one
+ * whose circuit is open stays (it refuses at once and the runner fails over, so a probe can close it).
  */
+import type { RouteEntry } from '../domain/channels.js';
 import type { ModelSpec } from '../domain/models.js';
 import { servesModel } from '../engines/engine.js';
-import type { EngineHealth, GuardedEngine } from './engine-guard.js';
+import type { ChannelEngine, ChannelHealth } from './channels/channel-engine.js';
+import { orderRoute, seededRandom } from './channels/selection.js';
+
+/** Routes as the config file lists them (a failover order) in catalog terms: earlier, higher priority. */
+export function failoverRoutes(routes: Readonly<Record<string, readonly string[]>>): Record<string, RouteEntry[]> {
+  return Object.fromEntries(Object.entries(routes).map(([model, names]) => [model, names.map((channel, index) => ({ channel, priority: names.length - index, weight: 1 }))]));
+}
 
 export class EngineRouter {
   constructor(
-    private readonly engines: ReadonlyMap<string, GuardedEngine>,
-    private readonly routes: Readonly<Record<string, readonly string[]>>,
+    private readonly channels: ReadonlyMap<string, ChannelEngine>,
+    private readonly routes: Readonly<Record<string, readonly RouteEntry[]>>,
   ) {}
 
-  /** The route of a model: its own entry, else its family's, else "*"; engines that cannot serve it left out. */
-  route(model: ModelSpec): GuardedEngine[] {
-    const names = this.routes[model.id] ?? this.routes[model.family] ?? this.routes['*'] ?? [];
-    return names
-      .map((name) => this.engines.get(name))
-      .filter((engine): engine is GuardedEngine => engine !== undefined && servesModel(engine, model.id, model.family));
+  /** The channels a task of `model` tries, in order; the order is the same for the same task id. */
+  route(model: ModelSpec, taskId?: string): ChannelEngine[] {
+    const random = taskId === undefined ? Math.random : seededRandom(taskId);
+    const usable = (name: string) => this.serving(name, model)?.usable() ?? false;
+    return orderRoute(this.entries(model), usable, random).map((entry) => this.channels.get(entry.channel) as ChannelEngine);
   }
 
-  get(name: string): GuardedEngine | undefined {
-    return this.engines.get(name);
+  /**
+   * The channels of the model's route that serve it, by priority (the hold's price is the dearest
+   * of these): those in rotation, or all of them when none is.
+   */
+  names(model: ModelSpec): string[] {
+    const serving = [...this.entries(model)]
+      .sort((a, b) => b.priority - a.priority)
+      .flatMap((entry) => {
+        const channel = this.serving(entry.channel, model);
+        return channel ? [channel] : [];
+      });
+    const usable = serving.filter((channel) => channel.usable());
+    return [...new Set((usable.length > 0 ? usable : serving).map((channel) => channel.name))];
   }
 
-  health(): EngineHealth[] {
-    return [...this.engines.values()].map((engine) => engine.health());
+  get(name: string): ChannelEngine | undefined {
+    return this.channels.get(name);
+  }
+
+  health(): ChannelHealth[] {
+    return [...this.channels.values()].map((channel) => channel.health());
+  }
+
+  private entries(model: ModelSpec): readonly RouteEntry[] {
+    return this.routes[model.id] ?? this.routes[model.family] ?? this.routes['*'] ?? [];
+  }
+
+  private serving(name: string, model: ModelSpec): ChannelEngine | undefined {
+    const channel = this.channels.get(name);
+    return channel && servesModel(channel, model.id, model.family) ? channel : undefined;
   }
 }

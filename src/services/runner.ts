@@ -21,7 +21,7 @@ import type { TaskEvents } from '../events/events.js';
 import type { OutputWriter } from './outputs.js';
 import type { EngineRouter } from './router.js';
 import { engineCall, engineInputs } from './run/engine-calls.js';
-import { outcomeOf, TaskEnding, type UnitPrice } from './run/ending.js';
+import { outcomeOf, TaskEnding, type UnitCost, type UnitPrice } from './run/ending.js';
 import { executeTask, type CallState, type RetryPolicy, type RunState } from './run/execution.js';
 import { holdLease } from './run/lease.js';
 import { RunOutputs } from './run/run-outputs.js';
@@ -49,6 +49,8 @@ export interface RunnerDeps {
   outputs: OutputWriter;
   /** Prices each image at its engine's price when the task ends (left out: at the hold's unit price). */
   unitPrice?: UnitPrice | undefined;
+  /** The upstream cost of each image (its channel's and credential's cost table), recorded with its price. */
+  unitCost?: UnitCost | undefined;
   clock: Clock;
   logger: Logger;
 }
@@ -121,7 +123,7 @@ export class TaskRunner {
     const { blobs, signer, clock } = this.deps;
     return {
       task,
-      route: this.deps.router.route(model),
+      route: this.deps.router.route(model, task.id),
       inputs: engineInputs(task, blobs, (blobId) => signer.fileUrl(blobId, clock.now() + this.options.inputUrlTtlMs)),
       log: (message) => this.log.write(task.id, 'info', message),
     };
@@ -134,7 +136,7 @@ export class TaskRunner {
     const resumed = resumeState(task.operation, route);
     const outputs = new RunOutputs(task, {
       ...this.deps,
-      passesThrough: (engine) => this.deps.router.get(engine)?.options.outputs === 'passthrough',
+      passesThrough: (engine) => this.deps.router.get(engine)?.outputs === 'passthrough',
       warn: (message) => this.log.write(task.id, 'warn', message),
     });
     try {

@@ -37,17 +37,31 @@ export function outcomeOf(task: TaskRecord, result: Exclude<ExecutionResult, { k
 /** The unit price, in micros, of an image of `model` made by `engine` (see domain/prices.ts). */
 export type UnitPrice = (model: string, engine: string | null) => number;
 
+/** What the upstream bills, in micros, for an image of `model` made by `engine` through `credential` (the channel's cost table). */
+export type UnitCost = (model: string, engine: string | null, credential: string | null) => number;
+
 /**
- * What the images of a succeeded ending cost: each image at the price of the engine that made it
- * (an image stored before engines were recorded per image counts as the ending's engine's).
+ * What the images of a succeeded ending cost: one part per engine and credential that made them,
+ * each image at its engine's price and, with `unitCost`, at its upstream cost (an image stored
+ * before engines were recorded per image counts as the ending's engine's).
  */
-export function chargeOf(model: string, outputs: readonly TaskOutput[], endingEngine: string | null, unitPrice: UnitPrice): TaskCharge {
+export function chargeOf(model: string, outputs: readonly TaskOutput[], endingEngine: string | null, unitPrice: UnitPrice, unitCost?: UnitCost): TaskCharge {
   const parts: ChargePart[] = [];
   for (const output of outputs) {
     const engine = output.engine ?? endingEngine;
-    const part = parts.find((p) => p.engine === engine);
-    if (part) part.images += 1;
-    else parts.push({ engine, images: 1, unitPriceMicros: unitPrice(model, engine) });
+    const credential = output.credential ?? null;
+    const part = parts.find((p) => p.engine === engine && (p.credential ?? null) === credential);
+    if (part) {
+      part.images += 1;
+      continue;
+    }
+    parts.push({
+      engine,
+      images: 1,
+      unitPriceMicros: unitPrice(model, engine),
+      ...(credential === null ? {} : { credential }),
+      ...(unitCost ? { unitCostMicros: unitCost(model, engine, credential) } : {}),
+    });
   }
   return { parts };
 }
@@ -56,6 +70,8 @@ export interface TaskEndingDeps {
   store: Pick<TaskStore, 'finish'>;
   /** Prices the images at the ending; left out, they are settled at the hold's unit price. */
   unitPrice?: UnitPrice | undefined;
+  /** The upstream cost of each image, recorded with the price (left out: none recorded). */
+  unitCost?: UnitCost | undefined;
   events: TaskEvents;
   log: TaskLog;
   clock: Clock;
@@ -77,8 +93,8 @@ export class TaskEnding {
     await log.written(task.id);
     if (signal) throwIfAborted(signal);
     const now = clock.now();
-    const { unitPrice } = this.deps;
-    const priced = outcome.status === 'succeeded' && unitPrice ? { ...outcome, charge: chargeOf(task.model, outcome.outputs, outcome.engine ?? null, unitPrice) } : outcome;
+    const { unitPrice, unitCost } = this.deps;
+    const priced = outcome.status === 'succeeded' && unitPrice ? { ...outcome, charge: chargeOf(task.model, outcome.outputs, outcome.engine ?? null, unitPrice, unitCost) } : outcome;
     const finished = await store.finish(task.id, this.workerId, priced, clock.now());
     if (!finished) {
       this.deps.logger.warn({ taskId: task.id, requestId: task.requestId }, 'task was taken over by another worker; its ending is theirs to record');

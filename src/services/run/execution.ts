@@ -148,9 +148,12 @@ export async function executeTask(context: ExecutionContext, resumed: RunState |
     engine: first.name,
     calls: splitCalls(task.spec.n, task.spec.seed, first.capabilities.maxImagesPerCall),
   };
+  // A resumed task goes on with its engine wherever the route now puts it (the order of a route
+  // can differ between runs); an engine no longer in the route fails over from the first.
+  const at = route.findIndex((engine) => engine.name === state.engine);
   let lastError: AppError | null = null;
 
-  for (let index = state.engineIndex; index < route.length; index += 1) {
+  for (let index = Math.max(0, at); index < route.length; index += 1) {
     const engine = route[index] as Engine;
     if (state.engine !== engine.name) {
       // Failover: the unfinished images start afresh on the next engine.

@@ -37,20 +37,21 @@ export class RunOutputs {
     const watermark = spec.watermark && !(done.watermarked ?? engine.capabilities.watermark);
     const passthrough = this.deps.passesThrough(engine.name);
     const stored: TaskOutput[] = [];
+    // Recorded per image: a failover halfway bills (and costs) each image at its own engine and credential.
+    const madeBy = { engine: engine.name, ...(done.credential === undefined ? {} : { credential: done.credential }) };
     for (const [i, image] of done.images.entries()) {
       throwIfAborted(signal);
       const seed = slice.seed + i;
       if (passthrough && image.kind === 'url') {
         if (watermark) this.deps.warn(`engine ${engine.name} passes its URLs through: no watermark could be drawn`);
         const { width, height } = spec.size;
-        stored.push({ blobId: null, url: image.url, contentType: `image/${spec.outputFormat}`, width, height, bytes: 0, seed, engine: engine.name });
+        stored.push({ blobId: null, url: image.url, contentType: `image/${spec.outputFormat}`, width, height, bytes: 0, seed, ...madeBy });
       } else {
         const output = await inSpan('store output', { 'qig.task_id': this.task.id, 'qig.engine': engine.name, 'qig.source': image.kind }, () =>
           this.deps.outputs.write(image, { owner: this.task.id, spec, watermark, seed, signal }),
         );
         this.fresh.push(output);
-        // Recorded per image: a failover halfway bills each image at its own engine's price.
-        stored.push({ ...output, engine: engine.name });
+        stored.push({ ...output, ...madeBy });
       }
     }
     return stored;
