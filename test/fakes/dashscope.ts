@@ -2,7 +2,9 @@
  * A fake DashScope (protocols.md §1): sync multimodal generation, async text2image tasks that move
  * PENDING → RUNNING → SUCCEEDED one step per query, cancel, and a "result host" path serving the
  * PNGs it made. It counts task queries in time so tests can check the 20-per-second budget, and
- * can be told to fail, throttle, hang or answer garbage.
+ * can be told to fail, throttle, hang or answer garbage. Several accounts can share it: each API
+ * key of `keys` behaves as told (a good account, a revoked key, one in arrears, one without the
+ * model, a slow one).
  */
 import type { ServerResponse } from 'node:http';
 import { areaSize, imageDimensions, misbehave, parseJson, parseSize, Script, sendJson, solidPng, startFakeServer, type FakeServer } from './dashscope-kit.js';
@@ -18,8 +20,13 @@ export interface FakeTask {
   urls: string[];
 }
 
+/** How an account answers: as a good one, with an account error (task queries still answer for arrears and model access, as DashScope does), or slowly. */
+export type FakeAccount = 'ok' | 'InvalidApiKey' | 'Arrearage' | 'Model.AccessDenied' | { delayMs: number };
+
 export interface FakeDashScopeOptions {
   apiKey?: string;
+  /** More accounts: API key → behaviour (the `apiKey` one is always 'ok' unless listed). */
+  keys?: Record<string, FakeAccount>;
   /** Queries answered PENDING, then RUNNING, before a task succeeds. */
   pendingQueries?: number;
   runningQueries?: number;
@@ -31,10 +38,12 @@ export interface FakeDashScopeOptions {
 
 export interface FakeDashScope extends FakeServer {
   apiKey: string;
-  options: Required<Omit<FakeDashScopeOptions, 'taskFailure'>> & { taskFailure?: { code: string; message: string } | undefined };
+  options: Required<Omit<FakeDashScopeOptions, 'taskFailure' | 'keys'>> & { taskFailure?: { code: string; message: string } | undefined };
   script: Script<DashScopeRoute>;
   requests: Array<{ method: string; path: string; headers: Record<string, string | string[] | undefined>; body: any }>;
   tasks: Map<string, FakeTask>;
+  /** The accounts by API key; change one to change how it answers from then on. */
+  keys: Map<string, FakeAccount>;
   /** When each task query arrived (ms). */
   taskQueryTimes: number[];
   /** The most task queries seen in any window of `windowMs`. */
@@ -57,6 +66,7 @@ export async function startFakeDashScope(options: FakeDashScopeOptions = {}): Pr
   const tasks = new Map<string, FakeTask>();
   const results = new Map<string, Buffer>();
   const taskQueryTimes: number[] = [];
+  const keys = new Map<string, FakeAccount>([[settings.apiKey, 'ok'], ...Object.entries(options.keys ?? {})]);
   let counter = 0;
   let base = '';
 
@@ -147,9 +157,12 @@ export async function startFakeDashScope(options: FakeDashScopeOptions = {}): Pr
       response.writeHead(200, { 'content-type': 'image/png', 'content-length': png.length }).end(png);
       return;
     }
-    if (request.headers.authorization !== `Bearer ${settings.apiKey}`) {
+    const authorization = request.headers.authorization ?? '';
+    const account = (authorization.startsWith('Bearer ') ? keys.get(authorization.slice('Bearer '.length)) : undefined) ?? 'InvalidApiKey';
+    if (account === 'InvalidApiKey') {
       return sendJson(response, 401, { code: 'InvalidApiKey', message: 'Invalid API-key provided.', request_id: 'fake' });
     }
+    if (typeof account === 'object') await new Promise((resolve) => setTimeout(resolve, account.delayMs));
     const api = settings.prefix && path.startsWith(settings.prefix) ? path.slice(settings.prefix.length) : path;
     const taskMatch = /^\/api\/v1\/tasks\/([^/]+)(\/cancel)?$/.exec(api);
     const route: DashScopeRoute | undefined =
@@ -162,6 +175,13 @@ export async function startFakeDashScope(options: FakeDashScopeOptions = {}): Pr
     if (misbehave(response, script.next(route))) {
       if (route === 'task') taskQueryTimes.push(Date.now());
       return;
+    }
+    // An account in arrears or without the model still reads its tasks; it cannot start one.
+    if (account === 'Arrearage' && (route === 'sync' || route === 'submit')) {
+      return sendJson(response, 400, { code: 'Arrearage', message: 'Access denied, please make sure your account is in good standing.', request_id: 'fake' });
+    }
+    if (account === 'Model.AccessDenied' && (route === 'sync' || route === 'submit')) {
+      return sendJson(response, 403, { code: 'Model.AccessDenied', message: 'Model access denied.', request_id: 'fake' });
     }
     const id = decodeURIComponent(taskMatch?.[1] ?? '');
     if (route === 'sync') return sync(response, body);
@@ -178,6 +198,7 @@ export async function startFakeDashScope(options: FakeDashScopeOptions = {}): Pr
     script,
     requests,
     tasks,
+    keys,
     taskQueryTimes,
     results,
     maxQueriesPerWindow(windowMs = 1000) {

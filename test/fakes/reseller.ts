@@ -143,6 +143,9 @@ export async function startFakeReseller(options: { apiKey?: string } = {}): Prom
       requests.push({ path, style: 'dashscope-native', body, images: work.images, contentType: request.headers['content-type'] });
       return sendJson(response, 200, nativeAnswer(await make(work)));
     }
+    if (request.method === 'GET' && path === '/v1/models') {
+      return sendJson(response, 200, { object: 'list', data: [{ id: 'qwen-image-edit-plus', object: 'model', owned_by: 'fake' }] });
+    }
     if (request.method === 'POST' && path === '/v1/images/generations') {
       if (misbehave(response, script.next('generations'))) return;
       return generations(response, body, path);

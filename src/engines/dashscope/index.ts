@@ -2,6 +2,7 @@
  * The DashScope engine (Alibaba Model Studio, protocols.md §1): sync multimodal generation for
  * the edit models and the 2.0/max generators, async text2image tasks for qwen-image(-plus).
  */
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../lib/clock.js';
 import { throwIfAborted } from '../../domain/errors.js';
 import type { Logger } from '../../lib/logger.js';
@@ -104,6 +105,13 @@ export function createDashScopeEngine(options: DashScopeEngineOptions): Engine {
       );
       const answer = parseAnswer(label, readDashScopeAnswer(label, response), taskAnswerSchema);
       return taskResult(label, answer, { ...handle, polls: handle.polls + 1 }, call);
+    },
+    /** A query for a task id no account has: DashScope answers UNKNOWN to a good key, and its account errors to a bad one. */
+    async probe(signal: AbortSignal) {
+      const response = await budget.use(signal, () =>
+        upstreamFetch(options.fetch, label, url(taskPath(`qig-probe-${randomUUID()}`)), { method: 'GET', headers: headers(), signal, timeoutMs: QUERY_TIMEOUT_MS }),
+      );
+      readDashScopeAnswer(label, response);
     },
     async cancel(operation: JsonValue, call) {
       const handle = readOperation(label, operation);

@@ -26,6 +26,13 @@ export interface ResellerEngineOptions extends StyleSettings {
 /** 6 images of 2048² as base64 fit. */
 const MAX_ANSWER_BYTES = 128 * 1024 * 1024;
 
+const PROBE_TIMEOUT_MS = 15_000;
+
+/** Where the upstream lists its models: beside the OpenAI-style endpoints (`<prefix>/models`), else `/v1/models`. */
+function modelsPath(settings: StyleSettings): string {
+  return settings.style === 'openai' ? `${settings.path ?? '/v1'}/models` : '/v1/models';
+}
+
 const READERS = { dashscope: dashscopeStyleResult, openai: openAiResult, nebula: nebulaResult } as const;
 
 export function createResellerEngine(options: ResellerEngineOptions): Engine {
@@ -58,6 +65,13 @@ export function createResellerEngine(options: ResellerEngineOptions): Engine {
         maxBytes: MAX_ANSWER_BYTES,
       });
       return READERS[options.style](label, readAnswer(label, response, RESELLER_ERRORS), call);
+    },
+    /** The model list: any key the upstream accepts may read it, a refused one gets its auth error. */
+    async probe(signal: AbortSignal) {
+      const response = await upstreamFetch(options.fetch, label, `${base}${modelsPath(options)}`, {
+        method: 'GET', headers: { authorization: `Bearer ${options.apiKey}`, accept: 'application/json' }, signal, timeoutMs: PROBE_TIMEOUT_MS,
+      });
+      readAnswer(label, response, RESELLER_ERRORS);
     },
     async poll() {
       throw new AppError('internal', `${label} finishes every call in start; there is nothing to poll.`);

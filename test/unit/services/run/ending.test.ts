@@ -25,4 +25,16 @@ describe('chargeOf', () => {
     assert.deepEqual(chargeOf('m', [output(1), output(2, 'cloud')], 'cloud', unitPrice), { parts: [{ engine: 'cloud', images: 2, unitPriceMicros: 180_000 }] });
     assert.deepEqual(chargeOf('m', [output(1)], null, unitPrice), { parts: [{ engine: null, images: 1, unitPriceMicros: 123 }] });
   });
+
+  it('groups by engine and credential, each part at its upstream cost', () => {
+    const made = (seed: number, engine: string, credential?: string): TaskOutput => ({ ...output(seed, engine), ...(credential ? { credential } : {}) });
+    const unitCost = (_model: string, engine: string | null, credential: string | null) => (engine === 'cloud' ? (credential === 'cr_b' ? 90_000 : 100_000) : 0);
+    assert.deepEqual(chargeOf('m', [made(1, 'cloud', 'cr_a'), made(2, 'cloud', 'cr_b'), made(3, 'cloud', 'cr_a'), made(4, 'cpu')], null, unitPrice, unitCost), {
+      parts: [
+        { engine: 'cloud', credential: 'cr_a', images: 2, unitPriceMicros: 180_000, unitCostMicros: 100_000 },
+        { engine: 'cloud', credential: 'cr_b', images: 1, unitPriceMicros: 180_000, unitCostMicros: 90_000 },
+        { engine: 'cpu', images: 1, unitPriceMicros: 0, unitCostMicros: 0 },
+      ],
+    });
+  });
 });

@@ -97,6 +97,25 @@ describe('execution', () => {
     assert.equal(slow.polls.length, 1);
   });
 
+  it("resumes on its engine by name wherever the route now puts it, and fails over when it left the route", async () => {
+    const slow = engine('slow', 2, () => ({ pendingPolls: 1 }));
+    const other = engine('other', 2);
+    const pending = await executeTask(context(task(2), [slow, other]).ctx, null);
+    assert.equal(pending.kind, 'pending');
+    if (pending.kind !== 'pending') return;
+    // The next run's route has another order: the saved index (0) would name the wrong engine.
+    const resumed = await executeTask(context(task(2), [other, slow]).ctx, structuredClone(pending.state));
+    assert.equal(resumed.kind === 'done' && resumed.engine, 'slow');
+    assert.equal(slow.polls.length, 1);
+    assert.equal(other.starts.length, 0);
+    const gone = engine('gone', 2, () => ({ pendingPolls: 1 }));
+    const parked = await executeTask(context(task(2), [gone]).ctx, null);
+    if (parked.kind !== 'pending') return assert.fail('pending');
+    const moved = await executeTask(context(task(2), [other]).ctx, structuredClone(parked.state));
+    assert.equal(moved.kind === 'done' && moved.engine, 'other', 'an engine no longer routed: the images start afresh on the first');
+    assert.equal(other.starts.length, 1);
+  });
+
   it('fails with a clear error when no engine serves the model', async () => {
     const result = await executeTask(context(task(1), []).ctx, null);
     assert.equal(result.kind === 'failed' && result.error.kind, 'engine_unavailable');
