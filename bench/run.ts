@@ -3,7 +3,7 @@
  *   a task GET vs bare node:http · b sync edit stages · c memory under a burst of large bodies ·
  *   d multipart vs base64 upload · e passthrough/rehost overhead · f local engine vs ImageMagick ·
  *   g SSE subscribers · h queue throughput (BullMQ needs REDIS_URL) · i CJK text and the placeholder card ·
- *   j background removal (local engine).
+ *   j background removal (local engine) · k channels' selection and bookkeeping per task.
  * Numbers are wall-clock on this machine; nothing here asserts on time.
  */
 import { cpus } from 'node:os';
@@ -17,6 +17,7 @@ import { benchSse } from './sse.js';
 import { benchQueue } from './queue.js';
 import { benchCjkText } from './cjk-text.js';
 import { benchBackgrounds } from './backgrounds.js';
+import { benchChannels } from './channels.js';
 
 const sections: Record<string, () => Promise<void>> = {
   a: benchTaskGet,
@@ -29,6 +30,7 @@ const sections: Record<string, () => Promise<void>> = {
   h: benchQueue,
   i: benchCjkText,
   j: benchBackgrounds,
+  k: benchChannels,
 };
 
 const chosen = (process.env.BENCH ?? Object.keys(sections).join(',')).split(',').map((s) => s.trim());
