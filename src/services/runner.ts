@@ -26,7 +26,7 @@ import { executeTask, type CallState, type RetryPolicy, type RunState } from './
 import { holdLease } from './run/lease.js';
 import { RunOutputs } from './run/run-outputs.js';
 import { TaskLog } from './run/task-log.js';
-import { cancelUpstream, isRunState, resumeState } from './run/upstream-state.js';
+import { cancelUpstream, isRunState, resumeState, withPendingEngine } from './run/upstream-state.js';
 import { inRootSpan } from '../lib/tracing.js';
 
 export interface RunnerOptions {
@@ -123,7 +123,7 @@ export class TaskRunner {
     const { blobs, signer, clock } = this.deps;
     return {
       task,
-      route: this.deps.router.route(model, task.id),
+      route: withPendingEngine(this.deps.router.route(model, task.id), task.operation, (name) => this.deps.router.get(name)),
       inputs: engineInputs(task, blobs, (blobId) => signer.fileUrl(blobId, clock.now() + this.options.inputUrlTtlMs)),
       log: (message) => this.log.write(task.id, 'info', message),
     };

@@ -90,9 +90,11 @@ export class ChannelEngine implements Engine {
 
   async start(call: EngineCall): Promise<EngineResult> {
     if (!this.enabled) throw new AppError('engine_unavailable', `Channel ${this.name} is switched off.`, { retryable: false });
+    const tried = new Set<CredentialSlot>();
     for (;;) {
-      const slot = this.pick();
+      const slot = this.pick(tried);
       if (!slot) throw this.exhausted();
+      tried.add(slot);
       try {
         return this.attributed(slot, await slot.start(call));
       } catch (error) {
@@ -160,8 +162,8 @@ export class ChannelEngine implements Engine {
   }
 
   /** A usable credential by weight: among those that can start at once, else those whose circuit lets calls through, else any. */
-  private pick(): CredentialSlot | undefined {
-    const usable = this.slots.filter((slot) => slot.usable());
+  private pick(tried?: ReadonlySet<CredentialSlot>): CredentialSlot | undefined {
+    const usable = this.slots.filter((slot) => slot.usable() && !tried?.has(slot));
     if (usable.length <= 1) return usable[0];
     const ready = usable.filter((slot) => slot.ready());
     const open = ready.length > 0 ? ready : usable.filter((slot) => !slot.refusing());

@@ -151,6 +151,7 @@ export async function executeTask(context: ExecutionContext, resumed: RunState |
   // A resumed task goes on with its engine wherever the route now puts it (the order of a route
   // can differ between runs); an engine no longer in the route fails over from the first.
   const at = route.findIndex((engine) => engine.name === state.engine);
+  if (at >= 0) state = { ...state, engineIndex: at };
   let lastError: AppError | null = null;
 
   for (let index = Math.max(0, at); index < route.length; index += 1) {

@@ -21,6 +21,18 @@ export function resumeState(operation: unknown, route: readonly Engine[]): RunSt
   return { ...operation, engineIndex: index };
 }
 
+/**
+ * The route with the engine that holds the task's pending upstream operations in front, when the
+ * route left it out (a channel with no credential in rotation still polls and cancels what its
+ * accounts started).
+ */
+export function withPendingEngine<E extends Engine>(route: readonly E[], operation: unknown, byName: (name: string) => E | undefined): readonly E[] {
+  if (!isRunState(operation) || !operation.calls.some((c) => !c.done && c.handle !== null)) return route;
+  if (route.some((engine) => engine.name === operation.engine)) return route;
+  const owner = byName(operation.engine);
+  return owner ? [owner, ...route] : route;
+}
+
 /** Cancels each pending upstream operation of `state` on its engine; a failure is logged, not thrown. */
 export async function cancelUpstream(state: RunState | null, route: readonly Engine[], callFor: (slice: CallState) => EngineCall, log: (level: 'info' | 'warn', message: string) => void): Promise<void> {
   const engine = state ? route.find((e) => e.name === state.engine) : undefined;

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { AppError } from '../../../../src/domain/errors.js';
+import type { AppError } from '../../../../src/domain/errors.js';
 import type { Engine } from '../../../../src/engines/engine.js';
 import { createEngines } from '../../../../src/engines/registry.js';
 import { silentLogger } from '../../../../src/lib/logger.js';
