@@ -9,6 +9,7 @@ import type { RouteEntry } from '../domain/channels.js';
 import type { ModelSpec } from '../domain/models.js';
 import { servesModel } from '../engines/engine.js';
 import type { ChannelEngine, ChannelHealth } from './channels/channel-engine.js';
+import type { EngineHealth } from './engine-guard.js';
 import { orderRoute, seededRandom } from './channels/selection.js';
 
 /** Routes as the config file lists them (a failover order) in catalog terms: earlier, higher priority. */
@@ -48,7 +49,13 @@ export class EngineRouter {
     return this.channels.get(name);
   }
 
-  health(): ChannelHealth[] {
+  /** Each channel's guard figures as engines always reported them (/readyz, metrics, the admin API document them). */
+  health(): EngineHealth[] {
+    return this.channelHealth().map(({ usable: _usable, credentials: _credentials, summary: _summary, ...engine }) => engine);
+  }
+
+  /** Each channel's figures with its credentials' (the catalog's views). */
+  channelHealth(): ChannelHealth[] {
     return [...this.channels.values()].map((channel) => channel.health());
   }
 
