@@ -66,7 +66,11 @@ export async function benchChannels(): Promise<void> {
   // Channels: 3 channels of 4 credentials, two of them in the top priority, QPS and stats on.
   const channels = new Map(
     names.map((name) => {
-      const slots = Array.from({ length: 4 }, (_, i) => new CredentialSlot({ id: `${name}~${i}`, label: `…000${i}`, weight: i + 1, engine: instant(name), guard: GUARD, qps: 1e9, clock: systemClock }));
+      const slots = Array.from({ length: 4 }, (_, i) => {
+        const slot = new CredentialSlot({ id: `${name}~${i}`, engine: instant(name), guard: GUARD, qps: 1e9, clock: systemClock });
+        slot.update({ weight: i + 1 });
+        return slot;
+      });
       return [name, new ChannelEngine({ name, type: 'bench', enabled: true, guard: GUARD, slots, clock: systemClock })] as const;
     }),
   );

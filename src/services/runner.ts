@@ -45,7 +45,7 @@ export interface RunnerDeps {
   events: TaskEvents;
   blobs: BlobStore;
   signer: UrlSigner;
-  router: EngineRouter;
+  router: Pick<EngineRouter, 'route' | 'get'>;
   outputs: OutputWriter;
   /** Prices each image at its engine's price when the task ends (left out: at the hold's unit price). */
   unitPrice?: UnitPrice | undefined;

@@ -7,7 +7,7 @@ import { clip } from '../../domain/bounded-text.js';
 import type { DisableKind } from '../../domain/channels.js';
 import { toAppError } from '../../domain/errors.js';
 
-export interface AccountFailure {
+export interface AccountErrorInfo {
   kind: DisableKind;
   /** The upstream's code, or the HTTP status when it gave none. */
   code: string;
@@ -41,7 +41,7 @@ function byMessage(message: string): { kind: DisableKind; code: string } | null 
 }
 
 /** The account failure an error says, or null for any other error. */
-export function accountFailure(error: unknown): AccountFailure | null {
+export function accountErrorOf(error: unknown): AccountErrorInfo | null {
   const failure = toAppError(error);
   // Account failures are always classified as a non-retryable engine_unavailable (upstream/errors.ts).
   if (failure.kind !== 'engine_unavailable' || failure.retryable) return null;
@@ -57,7 +57,7 @@ export function accountFailure(error: unknown): AccountFailure | null {
 
 /** The kind alone (null: not the account's fault). */
 export function classifyAccountError(error: unknown): DisableKind | null {
-  return accountFailure(error)?.kind ?? null;
+  return accountErrorOf(error)?.kind ?? null;
 }
 
 const FIRST_RETEST_MS = 60_000;

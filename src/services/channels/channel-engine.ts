@@ -12,29 +12,31 @@ import type { Engine, EngineCall, EngineCapabilities, EngineResult, JsonValue } 
 import type { Clock } from '../../lib/clock.js';
 import type { EngineHealth, GuardOptions } from '../engine-guard.js';
 import type { ServiceMetrics } from '../metrics.js';
-import { accountFailure, type AccountFailure } from './account-errors.js';
+import { accountErrorOf, type AccountErrorInfo } from './account-errors.js';
 import type { ChannelTestResult, CredentialHealthView } from './catalog-api.js';
 import { testSlot } from './channel-test.js';
 import { CredentialSlot } from './credential-slot.js';
 import { pickWeighted, type Random } from './selection.js';
 
-/** An account failure of a call, with the model it was for. */
-export interface CredentialFailure extends AccountFailure {
+/** An account error of a call, with the model it was for (what the catalog records of a disable). */
+export interface AccountFailure extends AccountErrorInfo {
   model: string;
 }
+
+export { CredentialSlot } from './credential-slot.js';
 
 export interface ChannelEngineOptions {
   name: string;
   type: string;
   enabled: boolean;
-  /** The channel's guard (its circuit settings, outputs and default concurrency). */
-  guard: GuardOptions;
+  /** The channel's guard (its circuit settings, outputs and default concurrency); default: its first slot's. */
+  guard?: GuardOptions | undefined;
   /** Empty only while a keyed channel has no credentials; a keyless channel has one slot of id null. */
   slots: readonly CredentialSlot[];
   clock: Clock;
   random?: Random | undefined;
   /** A credential just hit an account error (once per disable on this node). */
-  onAccountError?: ((credentialId: string, failure: CredentialFailure) => void) | undefined;
+  onAccountError?: ((credentialId: string, failure: AccountFailure) => void) | undefined;
 }
 
 export interface ChannelHealth extends EngineHealth {
@@ -70,13 +72,13 @@ export class ChannelEngine implements Engine {
 
   /** A channel of one keyless engine (or one whose key is not managed as a credential). */
   static single(engine: Engine, guard: GuardOptions, clock: Clock, metrics?: ServiceMetrics): ChannelEngine {
-    const slot = new CredentialSlot({ id: null, label: engine.name, weight: 1, engine, guard, clock, metrics });
+    const slot = new CredentialSlot({ id: null, engine, guard, clock, metrics });
     return new ChannelEngine({ name: engine.name, type: engine.type, enabled: true, guard, slots: [slot], clock });
   }
 
   /** Whether its images are handed out as the upstream's URLs. */
   get outputs(): GuardOptions['outputs'] {
-    return this.options.guard.outputs;
+    return (this.options.guard ?? this.slots[0]?.engine.options)?.outputs ?? 'rehost';
   }
 
   /** Whether a call could be placed now: enabled, with a credential in rotation (or keyless). */
@@ -128,7 +130,7 @@ export class ChannelEngine implements Engine {
    * A real request through one credential (or the one a call would take), its latency measured:
    * the engine's cheap authenticated query, or a one-image task (`task`, or no query to make).
    */
-  async test(credentialId: string | null, mode: 'query' | 'task', model: ModelSpec, signal: AbortSignal): Promise<ChannelTestResult & { failure: AccountFailure | null }> {
+  async test(credentialId: string | null, mode: 'query' | 'task', model: ModelSpec, signal: AbortSignal): Promise<ChannelTestResult & { failure: AccountErrorInfo | null }> {
     const slot = credentialId === null ? (this.pick() ?? this.slots[0]) : this.slot(credentialId);
     if (!slot) {
       const error = new AppError('not_found', credentialId === null ? `Channel ${this.name} has no credentials.` : `Channel ${this.name} has no credential ${credentialId}.`);
@@ -195,7 +197,7 @@ export class ChannelEngine implements Engine {
   /** Takes the slot out of rotation after an account error (telling the catalog once); false for any other error. */
   private disableOnAccountError(slot: CredentialSlot, error: unknown, model: string): boolean {
     if (slot.id === null) return false;
-    const failure = accountFailure(error);
+    const failure = accountErrorOf(error);
     if (!failure) return false;
     if (slot.disabled === null) {
       slot.markDisabled(failure);

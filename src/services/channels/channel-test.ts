@@ -11,7 +11,7 @@ import { defaultSize } from '../../domain/size.js';
 import type { Engine, EngineCall, EngineDone, EngineInput } from '../../engines/engine.js';
 import type { Clock } from '../../lib/clock.js';
 import { sleepUnlessCanceled } from '../cancelable-sleep.js';
-import { accountFailure, type AccountFailure } from './account-errors.js';
+import { accountErrorOf, type AccountErrorInfo } from './account-errors.js';
 import type { ChannelTestResult } from './catalog-api.js';
 import type { CredentialSlot } from './credential-slot.js';
 
@@ -19,7 +19,7 @@ const TASK_TIMEOUT_MS = 120_000;
 const TEST_PROMPT = 'A red apple on a white table, studio light';
 const INPUT_SIDE = 64;
 
-export type SlotTestResult = Omit<ChannelTestResult, 'channel'> & { failure: AccountFailure | null };
+export type SlotTestResult = Omit<ChannelTestResult, 'channel'> & { failure: AccountErrorInfo | null };
 
 /** A 64×64 plain PNG as an engine input (for edit-only models). */
 async function plainInput(): Promise<EngineInput> {
@@ -75,6 +75,6 @@ export async function testSlot(slot: CredentialSlot, mode: 'query' | 'task', mod
     };
   } catch (thrown) {
     const error = toAppError(thrown);
-    return { ...base, ok: false, latencyMs: clock.now() - started, answer: null, error: { code: error.upstreamCode ?? error.kind, message: error.message }, failure: accountFailure(error) };
+    return { ...base, ok: false, latencyMs: clock.now() - started, answer: null, error: { code: error.upstreamCode ?? error.kind, message: error.message }, failure: accountErrorOf(error) };
   }
 }

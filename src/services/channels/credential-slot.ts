@@ -9,7 +9,7 @@ import type { Clock } from '../../lib/clock.js';
 import { toAppError } from '../../domain/errors.js';
 import { GuardedEngine, type GuardOptions } from '../engine-guard.js';
 import { NO_METRICS, type ServiceMetrics } from '../metrics.js';
-import type { AccountFailure } from './account-errors.js';
+import type { AccountErrorInfo } from './account-errors.js';
 import type { CredentialHealthView } from './catalog-api.js';
 import { CallStats } from './call-stats.js';
 import { QpsBucket, type Sleep } from './qps-bucket.js';
@@ -17,44 +17,52 @@ import { QpsBucket, type Sleep } from './qps-bucket.js';
 export interface CredentialSlotOptions {
   /** The credential's id; null for a keyless engine (one slot, always in rotation). */
   id: string | null;
-  /** How messages name it, e.g. "…a1b2" (never the secret). */
-  label: string;
-  weight: number;
+  /** How messages name it, e.g. "…a1b2" (never the secret); default: its id. */
+  label?: string | undefined;
   /** The credential's own engine (its key, its region). */
   engine: Engine;
-  /** The channel's guard; `maxConcurrent` is the credential's when it sets one. */
+  /** The guard of the credential's engine: the channel's, with the credential's `maxConcurrent` when it sets one. */
   guard: GuardOptions;
-  maxConcurrent?: number | null | undefined;
   qps?: number | null | undefined;
-  enabled?: boolean | undefined;
-  /** An automatic disable already recorded in the catalog. */
-  disabled?: AccountFailure | null | undefined;
   clock: Clock;
   metrics?: ServiceMetrics | undefined;
   /** How QPS waits sleep (tests). */
   sleep?: Sleep | undefined;
 }
 
+/** What the catalog says of a credential, applied to its slot at each reload. */
+export interface SlotState {
+  /** Share of the channel's calls among its usable credentials. */
+  weight?: number | undefined;
+  /** The operator's switch. */
+  enabled?: boolean | undefined;
+  /** Set while automatically disabled. */
+  disabled?: AccountErrorInfo | null | undefined;
+}
+
 export class CredentialSlot {
   readonly id: string | null;
   readonly label: string;
-  readonly weight: number;
   readonly engine: GuardedEngine;
   readonly stats: CallStats;
   private readonly bucket: QpsBucket | null;
-  private enabled: boolean;
-  private disabledBy: AccountFailure | null;
+  private weightOf = 1;
+  private enabled = true;
+  private disabledBy: AccountErrorInfo | null = null;
+  /** Calls through this slot not yet finished (waiting for a QPS token included). */
+  private active = 0;
+  private idle: Array<() => void> = [];
 
   constructor(private readonly options: CredentialSlotOptions) {
     this.id = options.id;
-    this.label = options.label;
-    this.weight = options.weight;
-    const guard = { ...options.guard, maxConcurrent: options.maxConcurrent ?? options.guard.maxConcurrent };
-    this.engine = new GuardedEngine(options.engine, guard, options.clock, options.metrics ?? NO_METRICS);
+    this.label = options.label ?? options.id ?? options.engine.name;
+    this.engine = new GuardedEngine(options.engine, options.guard, options.clock, options.metrics ?? NO_METRICS);
     this.stats = new CallStats(options.clock);
     this.bucket = options.qps === null || options.qps === undefined ? null : new QpsBucket(options.qps, options.clock, options.sleep);
-    this.enabled = options.enabled ?? true;
-    this.disabledBy = options.disabled ?? null;
+  }
+
+  get weight(): number {
+    return this.weightOf;
   }
 
   /** In rotation: enabled by the operator and not automatically disabled (a keyless slot always is). */
@@ -63,19 +71,26 @@ export class CredentialSlot {
   }
 
   /** Why it is out of rotation automatically, if it is. */
-  get disabled(): AccountFailure | null {
+  get disabled(): AccountErrorInfo | null {
     return this.disabledBy;
   }
 
-  /** The catalog's state of the credential (after a reload, a re-test or an operator's change). */
-  setUsable(enabled: boolean, disabled: AccountFailure | null = null): void {
-    this.enabled = enabled;
-    this.disabledBy = disabled;
+  /** The catalog's state of the credential (at a reload, after a re-test or an operator's change); what is left out stays. */
+  update(state: SlotState): void {
+    if (state.weight !== undefined) this.weightOf = state.weight;
+    if (state.enabled !== undefined) this.enabled = state.enabled;
+    if (state.disabled !== undefined) this.disabledBy = state.disabled === null ? null : { kind: state.disabled.kind, code: state.disabled.code, reason: state.disabled.reason };
   }
 
   /** Out of rotation on this node at once, after an account error. */
-  markDisabled(failure: AccountFailure): void {
+  markDisabled(failure: AccountErrorInfo): void {
     this.disabledBy = failure;
+  }
+
+  /** Resolves once no call runs through the slot (a slot a reload dropped is closed then). */
+  drained(): Promise<void> {
+    if (this.active === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
   }
 
   /** Whether a call would start now without waiting: free concurrency, a QPS token, circuit not open. */
@@ -91,17 +106,19 @@ export class CredentialSlot {
     return this.engine.state() === 'open';
   }
 
-  async start(call: EngineCall): Promise<EngineResult> {
-    if (this.bucket) await this.bucket.take(call.signal);
-    return this.timed(call, () => this.engine.start(call));
+  start(call: EngineCall): Promise<EngineResult> {
+    return this.tracked(async () => {
+      if (this.bucket) await this.bucket.take(call.signal);
+      return this.timed(call, () => this.engine.start(call));
+    });
   }
 
   poll(operation: JsonValue, call: EngineCall): Promise<EngineResult> {
-    return this.timed(call, () => this.engine.poll(operation, call));
+    return this.tracked(() => this.timed(call, () => this.engine.poll(operation, call)));
   }
 
   cancel(operation: JsonValue, call: EngineCall): Promise<void> {
-    return this.engine.cancel(operation, call);
+    return this.tracked(() => this.engine.cancel(operation, call));
   }
 
   close(): Promise<void> {
@@ -116,6 +133,16 @@ export class CredentialSlot {
   /** The credential's engine without the guard (a re-test goes through whatever the circuit says). */
   get upstream(): Engine {
     return this.options.engine;
+  }
+
+  private async tracked<T>(run: () => Promise<T>): Promise<T> {
+    this.active += 1;
+    try {
+      return await run();
+    } finally {
+      this.active -= 1;
+      if (this.active === 0) for (const wake of this.idle.splice(0)) wake();
+    }
   }
 
   /**

@@ -33,7 +33,7 @@ function channel(name: string, models: Engine['capabilities']['models'] = '*', f
 
 /** A keyed channel whose one credential can be taken out of rotation. */
 function keyed(name: string): { channel: ChannelEngine; slot: CredentialSlot } {
-  const slot = new CredentialSlot({ id: `${name}~0`, label: '…abcd', weight: 1, engine: engine(name), guard: GUARD, clock });
+  const slot = new CredentialSlot({ id: `${name}~0`, label: '…abcd', engine: engine(name), guard: GUARD, clock });
   return { channel: new ChannelEngine({ name, type: 'test', enabled: true, guard: GUARD, slots: [slot], clock }), slot };
 }
 

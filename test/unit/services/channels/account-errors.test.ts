@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AppError } from '../../../../src/domain/errors.js';
 import { upstreamError } from '../../../../src/engines/upstream/errors.js';
-import { accountFailure, classifyAccountError, nextTestDelayMs } from '../../../../src/services/channels/account-errors.js';
+import { accountErrorOf, classifyAccountError, nextTestDelayMs } from '../../../../src/services/channels/account-errors.js';
 
 const upstream = (status: number, code?: string, message = 'nope') => upstreamError({ label: 'DashScope (cloud)', status, code, message });
 
@@ -11,7 +11,7 @@ describe('account errors', () => {
   it('classifies bad keys as auth', () => {
     for (const code of ['InvalidApiKey', 'invalid_api_key', 'UNAUTHORIZED']) assert.equal(classifyAccountError(upstream(400, code)), 'auth', code);
     assert.equal(classifyAccountError(upstream(401, 'InvalidApiKey')), 'auth');
-    assert.deepEqual(accountFailure(upstream(401, undefined, '')), { kind: 'auth', code: '401', reason: 'DashScope (cloud): HTTP 401' });
+    assert.deepEqual(accountErrorOf(upstream(401, undefined, '')), { kind: 'auth', code: '401', reason: 'DashScope (cloud): HTTP 401' });
   });
 
   it('classifies arrears and exhausted quotas', () => {
@@ -25,7 +25,7 @@ describe('account errors', () => {
       assert.equal(classifyAccountError(upstream(400, code)), 'model_not_open', code);
     }
     assert.equal(classifyAccountError(upstream(403, undefined, '')), 'model_not_open');
-    assert.equal(accountFailure(upstream(403, 'AccessDenied', 'denied'))?.code, 'AccessDenied');
+    assert.equal(accountErrorOf(upstream(403, 'AccessDenied', 'denied'))?.code, 'AccessDenied');
   });
 
   it('leaves passing conditions and request errors alone', () => {

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { AppError } from '../../../../src/domain/errors.js';
 import { findModel, type ModelSpec } from '../../../../src/domain/models.js';
 import type { EngineCall, JsonValue } from '../../../../src/engines/engine.js';
-import { ChannelEngine, type CredentialFailure } from '../../../../src/services/channels/channel-engine.js';
+import { ChannelEngine, type AccountFailure } from '../../../../src/services/channels/channel-engine.js';
 import { CredentialSlot } from '../../../../src/services/channels/credential-slot.js';
 import { seededRandom } from '../../../../src/services/channels/selection.js';
 import { engineCall } from '../../../fakes/dashscope-kit.js';
@@ -21,7 +21,7 @@ interface Setup {
   channel: ChannelEngine;
   engines: ScriptedEngine[];
   slots: CredentialSlot[];
-  failures: Array<[string, CredentialFailure]>;
+  failures: Array<[string, AccountFailure]>;
   waits: number[];
   clock: { now: () => number; at: number };
 }
@@ -31,19 +31,19 @@ function setup(credentials: Array<{ weight?: number; script?: (index: number, ca
   const waits: number[] = [];
   const failures: Setup['failures'] = [];
   const engines = credentials.map((c) => createScriptedEngine({ name: 'cloud', ...(c.script ? { script: c.script } : {}) }));
-  const slots = credentials.map(
-    (c, i) =>
-      new CredentialSlot({
-        id: `cloud~${i}`, label: `…000${i}`, weight: c.weight ?? 1, engine: engines[i] as ScriptedEngine, guard: GUARD, clock,
-        qps: c.qps ?? null, maxConcurrent: c.maxConcurrent ?? null,
-        // A sleep that moves the clock, or refuses when the call's signal is aborted.
-        sleep: async (ms, signal) => {
-          if (signal.aborted) throw new AppError('canceled', 'canceled');
-          waits.push(ms);
-          clock.at += ms;
-        },
-      }),
-  );
+  const slots = credentials.map((c, i) => {
+    const slot = new CredentialSlot({
+      id: `cloud~${i}`, label: `…000${i}`, engine: engines[i] as ScriptedEngine, guard: { ...GUARD, maxConcurrent: c.maxConcurrent ?? null }, clock, qps: c.qps ?? null,
+      // A sleep that moves the clock, or refuses when the call's signal is aborted.
+      sleep: async (ms, signal) => {
+        if (signal.aborted) throw new AppError('canceled', 'canceled');
+        waits.push(ms);
+        clock.at += ms;
+      },
+    });
+    slot.update({ weight: c.weight ?? 1 });
+    return slot;
+  });
   const channel = new ChannelEngine({
     name: 'cloud', type: 'test-scripted', enabled: true, guard: GUARD, slots, clock, random: seededRandom('channel'),
     onAccountError: (id, failure) => void failures.push([id, failure]),
@@ -184,8 +184,26 @@ describe('channel engine', () => {
     const first = channel.start(engineCall());
     const second = await channel.start(engineCall());
     assert.equal(second.status === 'done' && second.credential, 'cloud~1', 'the busy one is passed over');
+    const slot = channel.slot('cloud~0') as CredentialSlot;
+    let drained = false;
+    const draining = slot.drained().then(() => (drained = true));
+    await Promise.resolve();
+    assert.equal(drained, false, 'a call still runs through it');
     release();
-    assert.equal((await first).status === 'done' && (await first).status, 'done');
+    assert.equal((await first).status, 'done');
+    await draining;
+    assert.equal(drained, true);
+  });
+
+  it('takes the catalog\'s state of a credential at each reload', async () => {
+    const { channel, slots } = setup([{}, {}]);
+    slots[0]?.update({ enabled: false });
+    slots[1]?.update({ disabled: { kind: 'auth', code: 'InvalidApiKey', reason: 'revoked' } });
+    assert.equal(channel.usable(), false);
+    await assert.rejects(channel.start(engineCall()), /…0000 switched off; …0001 InvalidApiKey \(revoked\)/);
+    slots[1]?.update({ disabled: null, weight: 5 });
+    assert.equal(slots[1]?.weight, 5);
+    assert.equal(channel.usable(), true);
   });
 
   it('is one keyless slot for an engine without credentials: nothing attributed, never disabled', async () => {

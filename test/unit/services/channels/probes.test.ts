@@ -8,7 +8,7 @@ import type { AppError } from '../../../../src/domain/errors.js';
 import type { Engine } from '../../../../src/engines/engine.js';
 import { createEngines } from '../../../../src/engines/registry.js';
 import { silentLogger } from '../../../../src/lib/logger.js';
-import { accountFailure } from '../../../../src/services/channels/account-errors.js';
+import { accountErrorOf } from '../../../../src/services/channels/account-errors.js';
 import { ChannelEngine } from '../../../../src/services/channels/channel-engine.js';
 import { CredentialSlot } from '../../../../src/services/channels/credential-slot.js';
 import { engineCall } from '../../../fakes/dashscope-kit.js';
@@ -43,7 +43,7 @@ describe('probes', () => {
     await dashscopeEngine('sk-good').probe?.(signal);
     await dashscopeEngine('sk-owes').probe?.(signal);
     assert.ok(dashscope.requests.some((r) => r.method === 'GET' && r.path.startsWith('/api/v1/tasks/qig-probe-')));
-    await assert.rejects(dashscopeEngine('sk-revoked').probe?.(signal) ?? Promise.resolve(), (error) => accountFailure(error)?.kind === 'auth');
+    await assert.rejects(dashscopeEngine('sk-revoked').probe?.(signal) ?? Promise.resolve(), (error) => accountErrorOf(error)?.kind === 'auth');
   });
 
   it('openai-compatible: the model list, with the key', async () => {
@@ -51,13 +51,17 @@ describe('probes', () => {
     const good = createEngines({ r: { type: 'openai-compatible', style: 'openai', baseUrl: reseller.url, apiKey: reseller.apiKey } as never }, deps).get('r') as Engine;
     await good.probe?.(signal);
     const bad = createEngines({ r: { type: 'openai-compatible', style: 'openai', baseUrl: reseller.url, apiKey: 'sk-wrong' } as never }, deps).get('r') as Engine;
-    await assert.rejects(bad.probe?.(signal) ?? Promise.resolve(), (error) => accountFailure(error)?.kind === 'auth');
+    await assert.rejects(bad.probe?.(signal) ?? Promise.resolve(), (error) => accountErrorOf(error)?.kind === 'auth');
   });
 
   it('a channel of several accounts moves a call off the one in arrears and the one without the model', async () => {
     const clock = { now: () => Date.now() };
     const failures: string[] = [];
-    const slots = ['sk-owes', 'sk-no-model', 'sk-good'].map((key, i) => new CredentialSlot({ id: `cloud~${i}`, label: `…${key.slice(-4)}`, weight: i === 2 ? 1 : 1000, engine: dashscopeEngine(key), guard: GUARD, clock }));
+    const slots = ['sk-owes', 'sk-no-model', 'sk-good'].map((key, i) => {
+      const slot = new CredentialSlot({ id: `cloud~${i}`, label: `…${key.slice(-4)}`, engine: dashscopeEngine(key), guard: GUARD, clock });
+      slot.update({ weight: i === 2 ? 1 : 1000 });
+      return slot;
+    });
     const channel = new ChannelEngine({ name: 'cloud', type: 'dashscope', enabled: true, guard: GUARD, slots, clock, onAccountError: (id, f) => void failures.push(`${id} ${f.kind}`) });
     const result = await channel.start(engineCall({ model: 'qwen-image-2.0', family: 'qwen-image-2.0' }));
     assert.equal(result.status === 'done' && result.credential, 'cloud~2');
