@@ -39,7 +39,7 @@ async function within(ms: number, probe: () => Promise<boolean>): Promise<number
 describe('channels across nodes', { skip, timeout: 120_000 }, () => {
   const schema = postgresSchemaUrl(DATABASE_URL ?? 'postgres://unused');
   const prefix = testRedisPrefix();
-  const dirs = [tempDir(), tempDir(), tempDir()];
+  const dirs = [tempDir(), tempDir(), tempDir()] as const;
   let apiA: TestGateway;
   let apiB: TestGateway;
   let worker: TestGateway;
@@ -47,10 +47,10 @@ describe('channels across nodes', { skip, timeout: 120_000 }, () => {
   before(async () => {
     const env = { DATABASE_URL: schema.url, REDIS_URL: REDIS_URL ?? '', QIG_REDIS_PREFIX: prefix, QIG_ADMIN_TOKEN: ADMIN, QIG_SECRET_KEY: 'channels-scale-out-secret-key' };
     const config = { engines: { cpu: { type: 'local' } }, routes: { '*': ['cpu'] } };
-    apiA = await startTestGateway({ env: { ...env, QIG_ROLE: 'api' }, config, dataDir: dirs[0]?.path });
+    apiA = await startTestGateway({ env: { ...env, QIG_ROLE: 'api' }, config, dataDir: dirs[0].path });
     [apiB, worker] = await Promise.all([
-      startTestGateway({ env: { ...env, QIG_ROLE: 'api' }, config, dataDir: dirs[1]?.path }),
-      startTestGateway({ env: { ...env, QIG_ROLE: 'worker' }, config, dataDir: dirs[2]?.path }),
+      startTestGateway({ env: { ...env, QIG_ROLE: 'api' }, config, dataDir: dirs[1].path }),
+      startTestGateway({ env: { ...env, QIG_ROLE: 'worker' }, config, dataDir: dirs[2].path }),
     ]);
   });
 

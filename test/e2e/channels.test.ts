@@ -95,7 +95,7 @@ describe('channels with pooled upstream accounts', { timeout: 120_000 }, () => {
     const tasks = await admin('GET', '/admin/v1/tasks?limit=50');
     assert.equal(tasks.body.total, 18);
     assert.ok((tasks.body.data as any[]).every((t) => t.status === 'succeeded' && t.engine === 'cloud'), 'every task succeeded on the cloud channel');
-    const balance = await (await fetch(`${server.url}/v1/balance`, { headers: { authorization: `Bearer ${customer}` } })).json();
+    const balance = (await (await fetch(`${server.url}/v1/balance`, { headers: { authorization: `Bearer ${customer}` } })).json()) as { balance: string };
     assert.equal(balance.balance, '94.60', '18 images at ¥0.30 each, each charged once');
     await assertLedgerInvariant(server.gateway.store.db);
   });
