@@ -28,7 +28,7 @@ describe('billing rules', () => {
   before(async () => {
     store = await openStore({ databaseUrl: null, dataDir: dir.path });
     const prices = new PriceList('CNY', { 'qwen-image-edit-plus-2025-10-30': '0.15', 'qwen-image': '0.30', '*': '0.05' });
-    billing = new BillingService(new SqlLedger(store.db, 'CNY'), prices, { now: () => 1_000 }, silentLogger());
+    billing = new BillingService(new SqlLedger(store.db, 'CNY'), () => prices, { now: () => 1_000 }, silentLogger());
     const keys = new SqlKeyStore(store.db);
     for (const [id, balanceMicros] of [['key_metered', 0], ['key_unlimited', null]] as const) {
       await keys.create({ id, name: id, keyHash: `h-${id}`, keyPrefix: id, createdAt: 0, revokedAt: null, expiresAt: null, rateLimitPerMinute: null, maxInFlight: null, models: null, balanceMicros: null });
@@ -51,7 +51,7 @@ describe('billing rules', () => {
   it('holds at the dearest engine of the model\'s route and prices each engine\'s images at its own price', () => {
     const prices = new PriceList('CNY', {}, { perEngine: { cloud: { '*': '0.50' }, cheap: { 'qwen-image-edit-plus': '0.10' } }, engineTypes: { cloud: 'dashscope', cheap: 'fal', cpu: 'local' } });
     const routes: Record<string, string[]> = { 'qwen-image-edit-plus': ['cheap', 'cloud', 'cpu'], 'qwen-image': ['cpu'] };
-    const routed = new BillingService(new SqlLedger(store.db, 'CNY'), prices, { now: () => 1_000 }, silentLogger(), (m) => routes[m.id] ?? []);
+    const routed = new BillingService(new SqlLedger(store.db, 'CNY'), () => prices, { now: () => 1_000 }, silentLogger(), (m) => routes[m.id] ?? []);
     assert.deepEqual(routed.quote(model('qwen-image-edit-plus'), 2), { unitPriceMicros: 500_000, holdMicros: 1_000_000 });
     assert.deepEqual(routed.quote(model('qwen-image'), 3), { unitPriceMicros: 0, holdMicros: 0 }, 'a route of the local engine alone holds nothing');
     assert.deepEqual(routed.quote(model('qwen-image-max'), 1), { unitPriceMicros: 500_000, holdMicros: 500_000 }, 'no route: the model\'s price');
