@@ -12,11 +12,6 @@ import type { ChannelEngine, ChannelHealth } from './channels/channel-engine.js'
 import type { EngineHealth } from './engine-guard.js';
 import { orderRoute, seededRandom } from './channels/selection.js';
 
-/** Routes as the config file lists them (a failover order) in catalog terms: earlier, higher priority. */
-export function failoverRoutes(routes: Readonly<Record<string, readonly string[]>>): Record<string, RouteEntry[]> {
-  return Object.fromEntries(Object.entries(routes).map(([model, names]) => [model, names.map((channel, index) => ({ channel, priority: names.length - index, weight: 1 }))]));
-}
-
 export class EngineRouter {
   constructor(
     private readonly channels: ReadonlyMap<string, ChannelEngine>,

@@ -11,11 +11,10 @@ import type { ModelSpec } from '../../domain/models.js';
 import type { Engine, EngineCall, EngineCapabilities, EngineResult, JsonValue } from '../../engines/engine.js';
 import type { Clock } from '../../lib/clock.js';
 import type { EngineHealth, GuardOptions } from '../engine-guard.js';
-import type { ServiceMetrics } from '../metrics.js';
 import { accountErrorOf, type AccountErrorInfo } from './account-errors.js';
 import type { ChannelTestResult, CredentialHealthView } from './catalog-api.js';
 import { testSlot } from './channel-test.js';
-import { CredentialSlot } from './credential-slot.js';
+import type { CredentialSlot } from './credential-slot.js';
 import { pickWeighted, type Random } from './selection.js';
 
 /** An account error of a call, with the model it was for (what the catalog records of a disable). */
@@ -68,12 +67,6 @@ export class ChannelEngine implements Engine {
     this.slots = options.slots;
     this.capabilities = options.slots[0]?.upstream.capabilities ?? NO_CAPABILITIES;
     this.random = options.random ?? Math.random;
-  }
-
-  /** A channel of one keyless engine (or one whose key is not managed as a credential). */
-  static single(engine: Engine, guard: GuardOptions, clock: Clock, metrics?: ServiceMetrics): ChannelEngine {
-    const slot = new CredentialSlot({ id: null, engine, guard, clock, metrics });
-    return new ChannelEngine({ name: engine.name, type: engine.type, enabled: true, guard, slots: [slot], clock });
   }
 
   /** Whether its images are handed out as the upstream's URLs. */

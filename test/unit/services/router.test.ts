@@ -7,7 +7,7 @@ import { findModel, type ModelSpec } from '../../../src/domain/models.js';
 import type { Engine } from '../../../src/engines/engine.js';
 import { ChannelEngine } from '../../../src/services/channels/channel-engine.js';
 import { CredentialSlot } from '../../../src/services/channels/credential-slot.js';
-import { EngineRouter, failoverRoutes } from '../../../src/services/router.js';
+import { EngineRouter } from '../../../src/services/router.js';
 import { engineCall } from '../../fakes/dashscope-kit.js';
 
 const GUARD = { maxConcurrent: null, failureThreshold: 1, openMs: 60_000, outputs: 'rehost' } as const;
@@ -27,8 +27,15 @@ function engine(name: string, models: Engine['capabilities']['models'] = '*', fa
   };
 }
 
+/** A keyless channel: one slot without a credential. */
 function channel(name: string, models: Engine['capabilities']['models'] = '*', fail = false): ChannelEngine {
-  return ChannelEngine.single(engine(name, models, fail), GUARD, clock);
+  const slot = new CredentialSlot({ id: null, engine: engine(name, models, fail), guard: GUARD, clock });
+  return new ChannelEngine({ name, type: 'test', enabled: true, slots: [slot], clock });
+}
+
+/** Routes as a failover list: earlier entries rank higher. */
+function failoverRoutes(routes: Record<string, string[]>): Record<string, RouteEntry[]> {
+  return Object.fromEntries(Object.entries(routes).map(([model, names]) => [model, names.map((name, index) => entry(name, names.length - index))]));
 }
 
 /** A keyed channel whose one credential can be taken out of rotation. */

@@ -208,7 +208,8 @@ describe('channel engine', () => {
 
   it('is one keyless slot for an engine without credentials: nothing attributed, never disabled', async () => {
     const engine = createScriptedEngine({ name: 'local', script: () => ({ pendingPolls: 1 }) });
-    const channel = ChannelEngine.single(engine, GUARD, { now: () => 0 });
+    const clock = { now: () => 0 };
+    const channel = new ChannelEngine({ name: 'local', type: engine.type, enabled: true, slots: [new CredentialSlot({ id: null, engine, guard: GUARD, clock })], clock });
     const started = await channel.start(engineCall());
     assert.deepEqual(started.status === 'pending' && started.operation, engine.starts.length === 1 ? { id: 'op-1', seed: 42, n: 1 } : null);
     const done = await channel.poll(started.status === 'pending' ? started.operation : null, engineCall());
