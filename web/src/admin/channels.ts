@@ -23,8 +23,9 @@ function stat(label: string, value: string): HTMLElement[] {
   return [h('dt', {}, label), h('dd', {}, value)];
 }
 
-function testText(result: ChannelTestResult): string {
-  const via = `${result.mode} via ${result.credential ?? 'the channel'} on ${result.model}, ${duration(result.latencyMs)}`;
+function testText(result: ChannelTestResult, channel: ChannelView): string {
+  const credential = channel.credentials.find((c) => c.id === result.credential);
+  const via = `${result.mode} via ${credential ? credential.label || credential.key : (result.credential ?? 'the channel')} on ${result.model}, ${duration(result.latencyMs)}`;
   if (!result.ok) return `Failed (${via}): ${result.error?.code ?? 'error'} — ${result.error?.message ?? ''}`;
   const images = result.answer && result.answer.images > 0 ? `, ${result.answer.images} image${result.answer.images > 1 ? 's' : ''}` : '';
   return `OK (${via})${images}.`;
@@ -178,7 +179,7 @@ export class ChannelsSection {
     out.textContent = `Testing ${channel.name}…`;
     adminCall<ChannelTestResult>(path(channel.name, '/test'), { body: credential ? { credential: credential.id } : {} }).then(
       (result) => {
-        out.textContent = testText(result);
+        out.textContent = testText(result, channel);
         out.classList.toggle('error-text', !result.ok);
       },
       (error: unknown) => {

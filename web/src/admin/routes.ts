@@ -66,7 +66,11 @@ class RouteEditor {
         : null,
       status,
     );
-    if (focus) this.element.querySelector<HTMLElement>(`[data-focus="${CSS.escape(focus)}"]`)?.focus();
+    if (!focus) return;
+    // A row moved to an end has that arrow disabled: the other one keeps the focus in the row.
+    const find = (key: string) => this.element.querySelector<HTMLButtonElement>(`[data-focus="${CSS.escape(key)}"]`);
+    const button = find(focus);
+    (button?.disabled ? find(focus.startsWith('up-') ? focus.replace('up-', 'down-') : focus.replace('down-', 'up-')) : button)?.focus();
   }
 
   private change(edit: () => void, focus?: string): void {
