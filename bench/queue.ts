@@ -63,7 +63,7 @@ async function throughGateway(name: string, env: Record<string, string>, png: Bu
   const engine = instantEngine(png, started);
   const config = loadConfig({ QIG_DATA_DIR: dir.path, QIG_LOG_LEVEL: 'silent', ...env }, dir.path);
   const gateway = await startGateway(
-    { ...config, engines: { instant: { type: 'local' } }, routes: { '*': ['instant'] }, limits: { ...config.limits, workerConcurrency: WORKER_CONCURRENCY, maxQueuedTasks: TASKS * 2 } },
+    { ...config, engines: { instant: { type: 'local' } }, routes: { '*': [{ channel: 'instant', priority: 1, weight: 1 }] }, limits: { ...config.limits, workerConcurrency: WORKER_CONCURRENCY, maxQueuedTasks: TASKS * 2 } },
     { logger: silentLogger(), engines: new Map([['instant', engine]]), listen: false },
   );
   try {

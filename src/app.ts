@@ -1,4 +1,5 @@
 /** Builds the HTTP app from its dependencies. No I/O happens at import time. */
+import type { RouteEntry } from './domain/channels.js';
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { BlobStore } from './blobs/blob-store.js';
@@ -57,6 +58,10 @@ export interface AppDeps {
   engineCapabilities: (name: string) => EngineCapabilities | undefined;
   /** Each model's first engine and the built-in engine's vocabulary, for the catalog. */
   catalogEngines: CatalogEngines;
+  /** The version of the channels, routes and prices in force (the model catalog is rendered again when it changes). */
+  catalogVersion: () => number;
+  /** The routes in force. */
+  routes: () => Readonly<Record<string, readonly RouteEntry[]>>;
   /** The built web pages (default web/dist). */
   webDir?: string | undefined;
   /** The catalog of channels, routes and prices, managed through the admin API (with `margins`). */
@@ -153,7 +158,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(falRoutes, deps.dialect);
   const { adminToken } = deps.config;
   await app.register(accountRoutes, { dialect: deps.dialect, billing: deps.accounts.billing });
-  await app.register(catalogRoutes, { prices: deps.accounts.billing.prices, route: (model) => deps.accounts.billing.route(model), engines: deps.catalogEngines });
+  await app.register(catalogRoutes, { prices: () => deps.accounts.billing.prices, version: deps.catalogVersion, route: (model) => deps.accounts.billing.route(model), engines: deps.catalogEngines });
   await app.register(presetRoutes);
   await app.register(webRoutes, { dir: deps.webDir });
   await app.register(openApiRoutes);
@@ -165,7 +170,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       currency: deps.accounts.billing.currency,
       engineHealth: deps.engineHealth,
       capabilities: deps.engineCapabilities,
-      routes: deps.config.routes,
+      routes: deps.routes,
     });
     if (deps.catalog && deps.margins) {
       await app.register(adminChannelRoutes, { adminToken, catalog: deps.catalog, margins: deps.margins, currency: deps.accounts.billing.currency });

@@ -87,7 +87,9 @@ async function run(argv: string[]): Promise<void> {
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
   try {
     const keys = new KeyService(new SqlKeyStore(store.db), systemClock);
-    const billing = new BillingService(new SqlLedger(store.db, config.prices.currency), new PriceList(config.prices.currency, config.prices.perImage), systemClock, silentLogger());
+    // The CLI moves money and reads usage; it prices nothing, so the config's list serves.
+    const prices = new PriceList(config.prices.currency, config.prices.perImage);
+    const billing = new BillingService(new SqlLedger(store.db, config.prices.currency), () => prices, systemClock, silentLogger());
     const accounts = new AccountService(keys, billing);
     const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 

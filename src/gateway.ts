@@ -10,6 +10,7 @@ import { sql } from 'kysely';
 import { buildApp } from './app.js';
 import { MAX_PRESIGN_SECONDS } from './blobs/s3-presign.js';
 import { UrlSigner } from './blobs/signing.js';
+import { openChannels } from './composition/channels.js';
 import { openDrivers } from './composition/drivers.js';
 import { createQueueServices } from './composition/queue-services.js';
 import { openStores } from './composition/stores.js';
@@ -22,11 +23,8 @@ import type { DialectContext } from './dialects/context.js';
 import { falWebhook } from './dialects/fal/render.js';
 import { seaartWebhook } from './dialects/seaart/render.js';
 import { listModels, type ModelSpec } from './domain/models.js';
-import { PriceList } from './domain/prices.js';
 import type { Engine } from './engines/engine.js';
-import type { EngineConfig } from './engines/options.js';
 import { VOCABULARY } from './engines/local/index.js';
-import { createEngines } from './engines/registry.js';
 import type { EngineRef } from './http/catalog.js';
 import { createMetrics } from './http/metrics.js';
 import { buildWorkerOpsApp } from './http/worker-ops.js';
@@ -39,14 +37,12 @@ import type { Resolver } from './lib/url-guard.js';
 import { AccountService } from './services/accounts.js';
 import { BillingService } from './services/billing.js';
 import { EndingWatch, withEndingWatch } from './services/ending-watch.js';
-import { GuardedEngine, type GuardOptions } from './services/engine-guard.js';
 import { Idempotency } from './services/idempotency.js';
 import { InputService } from './services/inputs.js';
 import { KeyService } from './services/keys.js';
 import { OutputLinks } from './services/output-links.js';
 import { OutputRetention } from './services/output-retention.js';
 import { BlobOutputWriter } from './services/outputs.js';
-import { EngineRouter } from './services/router.js';
 import { TaskRunner } from './services/runner.js';
 import { Sweeper } from './services/sweeper.js';
 import { TaskService } from './services/tasks.js';
@@ -85,15 +81,6 @@ export interface Gateway {
   /** Deletes the images of tasks past `files.retentionDays` (worker nodes run it every few minutes). */
   retention: OutputRetention;
   close(): Promise<void>;
-}
-
-function guardOptions(engine: EngineConfig | undefined): GuardOptions {
-  return {
-    maxConcurrent: engine?.maxConcurrent ?? null,
-    failureThreshold: engine?.circuit?.failures ?? 5,
-    openMs: (engine?.circuit?.openSeconds ?? 30) * 1000,
-    outputs: engine?.outputs ?? 'rehost',
-  };
 }
 
 export async function startGateway(config: AppConfig, options: GatewayOptions): Promise<Gateway> {
@@ -139,33 +126,35 @@ async function assemble(config: AppConfig, options: GatewayOptions): Promise<Gat
     maxRedirects: config.fetch.maxRedirects,
     resolver: options.resolver,
   });
-  const engines =
-    options.engines ??
-    createEngines(config.engines, {
+  // One registry per node, fed by the services, this node's task events and its HTTP app.
+  const metrics = createMetrics({ engines: [...new Set([...Object.keys(config.engines), ...(options.engines?.keys() ?? [])])], currency: config.prices.currency });
+  events.subscribeLocal((event) => metrics.taskEvent(event));
+  const channels = await openChannels(config, {
+    store: stores.channels,
+    events,
+    engineDeps: {
       logger,
       clock,
       fetch: { allowHosts: config.fetch.allowHosts, maxRedirects: config.fetch.maxRedirects, resolver: options.resolver },
       localThreads: config.limits.workerConcurrency,
-    });
-  // One registry per node, fed by the services, this node's task events and its HTTP app.
-  const metrics = createMetrics({ engines: [...engines.keys()], currency: config.prices.currency });
-  events.subscribeLocal((event) => metrics.taskEvent(event));
-  const router = new EngineRouter(
-    new Map([...engines].map(([name, engine]) => [name, new GuardedEngine(engine, guardOptions(config.engines[name]), clock, metrics)])),
-    config.routes,
-  );
+    },
+    injected: options.engines,
+    metrics,
+    clock,
+    logger,
+    runsTasks: config.role !== 'api',
+  });
+  const { live } = channels;
   const engineOf = (model: ModelSpec): EngineRef | null => {
-    const first = router.route(model)[0];
+    const first = live.router.route(model)[0];
     return first ? { name: first.name, type: first.type } : null;
   };
   const notice = builtInEngineNotice(listModels(), engineOf);
   if (notice) logger.warn({ models: notice.models }, notice.message);
 
   const keys = new KeyService(stores.keys, clock);
-  // Priced by the engines that run (their types: a `local` engine is free unless perEngine names it).
-  const engineTypes = Object.fromEntries([...engines].map(([name, engine]) => [name, engine.type]));
-  const prices = new PriceList(config.prices.currency, config.prices.perImage, { perEngine: config.prices.perEngine, engineTypes });
-  const billing = new BillingService(stores.ledger, prices, clock, logger, (model) => router.route(model).map((engine) => engine.name));
+  // Priced by the channels in force (a `local` one is free unless perEngine names it).
+  const billing = new BillingService(stores.ledger, () => live.prices, clock, logger, (model) => live.router.names(model));
   const accounts = new AccountService(keys, billing);
   const inputs = new InputService(safeFetch, blobs, new Semaphore(config.limits.intakeConcurrency), {
     maxInputPixels: config.limits.maxInputPixels,
@@ -184,7 +173,19 @@ async function assemble(config: AppConfig, options: GatewayOptions): Promise<Gat
 
   const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const runner = new TaskRunner(
-    { store: taskStore, queue, events, blobs, signer, router, outputs: new BlobOutputWriter(blobs, safeFetch, config.fetch.timeoutMs), unitPrice: (model, engine) => billing.unitPrice(model, engine), clock, logger },
+    {
+      store: taskStore,
+      queue,
+      events,
+      blobs,
+      signer,
+      router: { route: (model, taskId) => live.router.route(model, taskId), get: (name) => live.router.get(name) },
+      outputs: new BlobOutputWriter(blobs, safeFetch, config.fetch.timeoutMs),
+      unitPrice: (model, engine) => billing.unitPrice(model, engine),
+      unitCost: (model, engine, credential) => live.unitCost(model, engine, credential),
+      clock,
+      logger,
+    },
     {
       workerId,
       leaseMs: timings.leaseMs,
@@ -254,15 +255,19 @@ async function assemble(config: AppConfig, options: GatewayOptions): Promise<Gat
       queue,
       readiness,
       metrics,
-      engineHealth: () => router.health(),
+      engineHealth: () => live.router.health(),
       taskStore,
-      engineCapabilities: (name) => router.get(name)?.capabilities,
+      engineCapabilities: (name) => live.router.get(name)?.capabilities,
       catalogEngines: { engineOf, vocabulary: VOCABULARY },
+      catalogVersion: () => live.version,
+      routes: () => live.catalog.routes,
+      catalog: channels.admin,
+      margins: (filter) => stores.ledger.margins(filter),
       webDir: options.webDir,
       onRoute: options.onRoute,
     });
   } else {
-    app = await buildWorkerOpsApp({ logger, queue, readiness, metrics, metricsToken: config.metricsToken, engineHealth: () => router.health() });
+    app = await buildWorkerOpsApp({ logger, queue, readiness, metrics, metricsToken: config.metricsToken, engineHealth: () => live.router.health() });
   }
   if (options.listen !== false) {
     const address = await app.listen({ host: config.host, port: config.port });
@@ -295,7 +300,7 @@ async function assemble(config: AppConfig, options: GatewayOptions): Promise<Gat
       // After the queue drained, so tasks ending meanwhile still get their webhook scheduled.
       await queueServices.close();
       await drivers.close();
-      for (const engine of engines.values()) await engine.close?.();
+      await channels.close();
       await taskStore.flushLogs();
       await store.close();
     },

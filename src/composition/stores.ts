@@ -5,6 +5,7 @@
 import type { AppConfig } from '../config/load.js';
 import type { Logger } from '../lib/logger.js';
 import { SqlBlobRetentionStore } from '../store/blob-retention-store.js';
+import { SqlChannelStore } from '../store/channel-store.js';
 import { openStore, type SqlStore } from '../store/db.js';
 import { SqlDeliveryStore } from '../store/delivery-store.js';
 import { SqlIdempotencyStore } from '../store/idempotency-store.js';
@@ -24,6 +25,7 @@ export interface Stores {
   blobRetention: SqlBlobRetentionStore;
   queueRequests: SqlQueueRequestStore;
   deliveries: SqlDeliveryStore;
+  channels: SqlChannelStore;
 }
 
 export async function openStores(config: AppConfig, logger: Logger): Promise<Stores> {
@@ -50,5 +52,6 @@ export async function openStores(config: AppConfig, logger: Logger): Promise<Sto
     blobRetention: new SqlBlobRetentionStore(db),
     queueRequests: new SqlQueueRequestStore(db),
     deliveries: new SqlDeliveryStore(db),
+    channels: new SqlChannelStore(db),
   };
 }

@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import type { RouteEntry } from '../domain/channels.js';
 import { findModel } from '../domain/models.js';
+import { PRICE_KEYS } from '../domain/prices.js';
 import type { EngineConfig } from '../engines/options.js';
 import { fileConfigSchema, HOST_PORT, REDIS_PREFIX, REDIS_PREFIX_RULE, S3_BUCKET, S3_BUCKET_RULE, type FileConfig } from './schema.js';
 
@@ -36,8 +38,10 @@ export interface AppConfig {
   /** OpenTelemetry: spans are exported to `endpoint` (OTEL_EXPORTER_OTLP_ENDPOINT) when set. */
   tracing: { endpoint: string | null; serviceName: string };
   engines: Readonly<Record<string, EngineConfig>>;
-  /** Model (or "*") → engine names in failover order. */
-  routes: Readonly<Record<string, readonly string[]>>;
+  /** Model id, family or "*" → channels (engines) with their priority (higher first) and weight. */
+  routes: Readonly<Record<string, readonly RouteEntry[]>>;
+  /** Encrypts upstream keys entered at runtime (QIG_SECRET_KEY, and QIG_SECRET_KEY_PREVIOUS while rotating); null: see decision 0011. */
+  secretKey: { current: string; previous: string[] } | null;
   /**
    * perImage: by model id, family or "*"; perEngine: the same for one engine's images, winning
    * over perImage (a `local` engine is free unless named here). See domain/prices.ts.
@@ -129,7 +133,7 @@ const envInt = (name: string, min: number, max: number) =>
     .max(max, `${name}: must be a whole number from ${min} to ${max}`);
 
 /** Variables whose value is a secret (or holds one, as a URL's password): an error never echoes it. */
-const SECRET_VARIABLES: ReadonlySet<string> = new Set(['QIG_ADMIN_TOKEN', 'QIG_METRICS_TOKEN', 'DATABASE_URL', 'REDIS_URL', 'DASHSCOPE_API_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'OTEL_EXPORTER_OTLP_ENDPOINT']);
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(['QIG_SECRET_KEY', 'QIG_SECRET_KEY_PREVIOUS', 'QIG_ADMIN_TOKEN', 'QIG_METRICS_TOKEN', 'DATABASE_URL', 'REDIS_URL', 'DASHSCOPE_API_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'OTEL_EXPORTER_OTLP_ENDPOINT']);
 
 function envValue<T>(env: Env, name: string, schema: z.ZodType<T>): T | undefined {
   const raw = env[name];
@@ -143,12 +147,41 @@ function envValue<T>(env: Env, name: string, schema: z.ZodType<T>): T | undefine
   return parsed.data;
 }
 
-function checkRoutes(engines: Record<string, EngineConfig>, routes: Record<string, string[]>, source: string): void {
-  for (const [model, names] of Object.entries(routes)) {
-    for (const name of names) {
-      if (!Object.hasOwn(engines, name)) {
-        throw new ConfigError(`${source} routes.${model}: engine "${name}" is not defined under engines (defined: ${Object.keys(engines).join(', ')})`);
+type RouteText = NonNullable<FileConfig['routes']>[string];
+
+/** A route as channels with priorities: earlier entries rank higher unless they set their own priority; weight 1 unless set. */
+export function routeEntries(route: RouteText): RouteEntry[] {
+  return route.map((entry, index) => {
+    const fallback = route.length - index;
+    return typeof entry === 'string' ? { channel: entry, priority: fallback, weight: 1 } : { channel: entry.engine, priority: entry.priority ?? fallback, weight: entry.weight ?? 1 };
+  });
+}
+
+function checkRoutes(engines: Record<string, EngineConfig>, routes: Record<string, readonly RouteEntry[]>, source: string): void {
+  for (const [model, entries] of Object.entries(routes)) {
+    if (!PRICE_KEYS.includes(model)) throw new ConfigError(`${source} routes.${model}: unknown model "${model}": keys are model ids, families or "*"`);
+    const seen = new Set<string>();
+    for (const { channel } of entries) {
+      if (!Object.hasOwn(engines, channel)) {
+        throw new ConfigError(`${source} routes.${model}: engine "${channel}" is not defined under engines (defined: ${Object.keys(engines).join(', ')})`);
       }
+      if (seen.has(channel)) throw new ConfigError(`${source} routes.${model}: engine "${channel}" is listed twice`);
+      seen.add(channel);
+    }
+  }
+}
+
+/** Engine types that call an upstream with a key. */
+const KEYED_TYPES: ReadonlySet<string> = new Set(['dashscope', 'fal', 'openai-compatible']);
+
+function checkKeys(engines: Record<string, EngineConfig>, source: string): void {
+  for (const [name, engine] of Object.entries(engines)) {
+    const keyed = 'apiKey' in engine || 'credentials' in engine;
+    if (KEYED_TYPES.has(engine.type) && !('apiKey' in engine && engine.apiKey !== undefined) && (engine.credentials ?? []).length === 0) {
+      throw new ConfigError(`${source} engines.${name}: a ${engine.type} engine needs "apiKey" or "credentials" (one per upstream account)`);
+    }
+    if (!KEYED_TYPES.has(engine.type) && keyed && (engine.credentials ?? []).length > 0) {
+      throw new ConfigError(`${source} engines.${name}.credentials: a ${engine.type} engine takes no upstream key`);
     }
   }
 }
@@ -238,10 +271,14 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const dashscope = dashscopeFromEnv(env, engines);
   if (dashscope) engines[DASHSCOPE_ENGINE] = dashscope;
 
-  const routes: Record<string, string[]> = { ...(file.routes ?? {}) };
+  const routes: Record<string, RouteEntry[]> = Object.fromEntries(Object.entries(file.routes ?? {}).map(([model, route]) => [model, routeEntries(route)]));
   // With a DashScope key, models without a route of their own run in the cloud first.
-  if (!routes['*']) routes['*'] = dashscope ? [DASHSCOPE_ENGINE, localName] : [localName];
+  if (!routes['*']) routes['*'] = routeEntries(dashscope ? [DASHSCOPE_ENGINE, localName] : [localName]);
   checkRoutes(engines, routes, source);
+  checkKeys(engines, source);
+  const secretKey = envValue(env, 'QIG_SECRET_KEY', z.string().trim().min(16, 'QIG_SECRET_KEY: must be at least 16 characters (e.g. `openssl rand -base64 32`)'));
+  const previousKeys = envValue(env, 'QIG_SECRET_KEY_PREVIOUS', z.string().trim().min(16, 'QIG_SECRET_KEY_PREVIOUS: must be at least 16 characters'));
+  if (previousKeys !== undefined && secretKey === undefined) throw new ConfigError('QIG_SECRET_KEY_PREVIOUS: set QIG_SECRET_KEY to the new key too (the previous one only decrypts while rotating)');
   const perEngine = file.prices?.perEngine ?? {};
   checkPriceEngines(engines, perEngine, source);
 
@@ -261,7 +298,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     throw new ConfigError(`${source} files.urlTtlSeconds: presigned S3 URLs last at most 604800 s (7 days)`);
   }
   if (env.DASHSCOPE_BASE_URL && !dashscope) notices.push('DASHSCOPE_BASE_URL is set but ignored: it needs DASHSCOPE_API_KEY.');
-  if (dashscope && !Object.values(routes).some((engineNames) => engineNames.includes(DASHSCOPE_ENGINE))) {
+  if (dashscope && !Object.values(routes).some((entries) => entries.some((entry) => entry.channel === DASHSCOPE_ENGINE))) {
     notices.push(`DASHSCOPE_API_KEY is set but no route uses the "${DASHSCOPE_ENGINE}" engine it defines: the config file's routes name every engine; add "${DASHSCOPE_ENGINE}" to them (e.g. "routes": {"*": ["${DASHSCOPE_ENGINE}", "${localName}"]}).`);
   }
   if (role === 'worker' && !env.QIG_PUBLIC_URL && file.server?.publicUrl === undefined) {
@@ -292,6 +329,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     },
     engines: Object.freeze(engines),
     routes: Object.freeze(routes),
+    secretKey: secretKey === undefined ? null : { current: secretKey, previous: previousKeys === undefined ? [] : previousKeys.split(',').map((key) => key.trim()).filter((key) => key !== '') },
     prices: { currency: file.prices?.currency ?? 'CNY', perImage: file.prices?.perImage ?? {}, perEngine },
     fetch: {
       allowHosts:

@@ -1,18 +1,6 @@
 import { z } from 'zod';
-import { MAX_PRICE_TEXT, parsePrice, PRICE_KEYS } from '../domain/prices.js';
+import { priceTable } from '../domain/price-table.js';
 import { engineConfigSchema } from '../engines/options.js';
-
-/** A price of one image as a decimal string, e.g. "0.18", bounded so that holds stay exact in micros. */
-const priceAmount = z
-  .string()
-  .refine((text) => /^\d+(\.\d{1,6})?$/.test(text) && parsePrice(text) !== null, `must be a decimal amount from 0 to ${MAX_PRICE_TEXT} with at most 6 decimals, like "0.18"`);
-
-/** Model id, family or "*" → price. A mistyped model would never be charged, so it is refused. */
-const priceTable = z.record(z.string(), priceAmount).superRefine((table, ctx) => {
-  for (const key of Object.keys(table)) {
-    if (!PRICE_KEYS.includes(key)) ctx.addIssue({ code: 'custom', path: [key], message: `unknown model "${key}": keys are model ids, families or "*" (valid: ${PRICE_KEYS.map((k) => `"${k}"`).join(', ')})` });
-  }
-});
 
 export const REDIS_PREFIX = /^[\w.:{}-]{1,64}$/;
 export const REDIS_PREFIX_RULE = 'must be 1–64 letters, digits and _.:{}- (e.g. "qig")';
@@ -22,6 +10,17 @@ export const S3_BUCKET_RULE = 'must be a bucket name: 3–63 lower-case letters,
 /** host:port with a port from 1 to 65535. */
 export const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):([1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])$/;
 const hostPort = z.string().regex(HOST_PORT, 'must be "host:port", e.g. "127.0.0.1:9000"');
+
+const routeEntry = z.union([
+  z.string().min(1),
+  z
+    .object({
+      engine: z.string().min(1),
+      priority: z.number().int().min(-1000).max(1000).optional(),
+      weight: z.number().int().min(1).max(1000).optional(),
+    })
+    .strict(),
+]);
 
 /** An http(s) URL (the S3 endpoint). */
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
@@ -64,7 +63,12 @@ export const fileConfigSchema = z
     /** auto: readable lines when stdout is a terminal, JSON otherwise. */
     logFormat: z.enum(['auto', 'json', 'pretty']).optional(),
     engines: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'engine names use letters, digits, - and _'), engineConfigSchema).optional(),
-    routes: z.record(z.string(), z.array(z.string()).min(1)).optional(),
+    /**
+     * Model id, family or "*" → channels (engines) in failover order; an entry may be an object to
+     * set its priority (higher first; default: earlier entries higher) and weight (traffic spread
+     * among channels of one priority; default 1).
+     */
+    routes: z.record(z.string(), z.array(routeEntry).min(1).max(100)).optional(),
     prices: z
       .object({
         currency: z.string().min(1).max(8).optional(),

@@ -39,7 +39,14 @@ function guardFor(baseUrl: string, deps: EngineDeps): SafeFetch {
 
 const timeoutMs = (config: { timeoutSeconds?: number | undefined }) => (config.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
 
-function createEngine(name: string, config: EngineConfig, deps: EngineDeps): Engine {
+/** The key of an engine type that needs one: a channel builds one engine per credential, each with its key in `apiKey`. */
+function keyOf(name: string, config: { apiKey?: string | undefined }): string {
+  if (config.apiKey === undefined) throw new Error(`engine ${name}: no apiKey (a credential of the channel supplies it)`);
+  return config.apiKey;
+}
+
+/** One engine of a channel: its options with one credential's key (and region) filled in. */
+export function createEngine(name: string, config: EngineConfig, deps: EngineDeps): Engine {
   switch (config.type) {
     case 'local':
       return createLocalEngine({ name, threads: deps.localThreads });
@@ -48,7 +55,7 @@ function createEngine(name: string, config: EngineConfig, deps: EngineDeps): Eng
       return createDashScopeEngine({
         name,
         baseUrl,
-        apiKey: config.apiKey,
+        apiKey: keyOf(name, config),
         workspace: config.workspace,
         inputs: config.inputs ?? 'data-uri',
         models: config.models ?? '*',
@@ -63,7 +70,7 @@ function createEngine(name: string, config: EngineConfig, deps: EngineDeps): Eng
       return createResellerEngine({
         name,
         baseUrl: config.baseUrl,
-        apiKey: config.apiKey,
+        apiKey: keyOf(name, config),
         style: config.style,
         path: config.path,
         inputs: config.inputs ?? 'data-uri',
@@ -78,7 +85,7 @@ function createEngine(name: string, config: EngineConfig, deps: EngineDeps): Eng
       return createFalEngine({
         name,
         baseUrl,
-        apiKey: config.apiKey,
+        apiKey: keyOf(name, config),
         endpoints,
         models: config.models ?? Object.keys(endpoints),
         inputs: config.inputs ?? 'data-uri',

@@ -10,7 +10,12 @@ export type TaskEvent =
   | { type: 'log'; taskId: string; level: string; message: string; at: number }
   | { type: 'progress'; taskId: string; progress: number; at: number }
   /** A client asked to cancel a running task; its worker stops it. */
-  | { type: 'cancel'; taskId: string; at: number };
+  | { type: 'cancel'; taskId: string; at: number }
+  /** The catalog (channels, routes, prices) was saved at this version: every node reloads it. Sent to CATALOG_TOPIC. */
+  | { type: 'catalog'; taskId: string; version: number; at: number };
+
+/** The pseudo task id the catalog's change events go to (no task id looks like it). */
+export const CATALOG_TOPIC = '~catalog';
 
 export type TaskEventListener = (event: TaskEvent) => void;
 

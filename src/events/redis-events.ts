@@ -15,7 +15,7 @@ import type { Logger } from '../lib/logger.js';
 import { closeRedis, connectRedis, failFastOptions } from '../lib/redis.js';
 import { LocalTaskEvents, type TaskEvent, type TaskEventListener, type TaskEvents } from './events.js';
 
-const EVENT_TYPES: ReadonlySet<string> = new Set(['status', 'log', 'progress', 'cancel']);
+const EVENT_TYPES: ReadonlySet<string> = new Set(['status', 'log', 'progress', 'cancel', 'catalog']);
 
 /**
  * A message is "<node id> <JSON array of events>": the events a node published in one turn of its

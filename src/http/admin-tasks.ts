@@ -3,6 +3,7 @@
  * timings, attempts, errors and charges (GET /admin/v1/tasks), and each engine with its
  * capabilities, routes and circuit state (GET /admin/v1/engines).
  */
+import type { RouteEntry } from '../domain/channels.js';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { formatAmount } from '../domain/money.js';
@@ -20,8 +21,8 @@ export interface AdminTaskDeps {
   /** Each engine's circuit state and load. */
   engineHealth: () => EngineHealth[];
   capabilities: (engine: string) => EngineCapabilities | undefined;
-  /** The config's routes: engines in failover order by model, family or "*". */
-  routes: Readonly<Record<string, readonly string[]>>;
+  /** The routes in force: channels (engines) by model, family or "*", highest priority first. */
+  routes: () => Readonly<Record<string, readonly RouteEntry[]>>;
 }
 
 export const adminTaskQuerySchema = z
@@ -85,8 +86,10 @@ export async function adminTaskRoutes(app: FastifyInstance, deps: AdminTaskDeps)
   });
 
   app.get('/admin/v1/engines', async () => {
+    // As before channels had priorities and weights: each route's engine names, highest priority first.
+    const routes = Object.fromEntries(Object.entries(deps.routes()).map(([model, entries]) => [model, [...entries].sort((a, b) => b.priority - a.priority).map((e) => e.channel)]));
     const routedBy = (name: string) =>
-      Object.entries(deps.routes)
+      Object.entries(routes)
         .filter(([, engines]) => engines.includes(name))
         .map(([model, engines]) => ({ model, position: engines.indexOf(name) + 1, of: engines.length }));
     return {
@@ -98,7 +101,7 @@ export async function adminTaskRoutes(app: FastifyInstance, deps: AdminTaskDeps)
         routes: routedBy(name),
         health: { ...health, retryAt: iso(health.retryAt) },
       })),
-      routes: deps.routes,
+      routes,
     };
   });
 }

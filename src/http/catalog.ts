@@ -58,7 +58,10 @@ export interface CatalogEngines {
 }
 
 export interface CatalogDeps {
-  prices: PriceList;
+  /** The price list in force. */
+  prices: () => PriceList;
+  /** Changes whenever prices or routes may have (the catalog's version): the listing is rendered again. */
+  version: () => number;
   /** The names of the engines of a model's route, in failover order (for their prices). */
   route?: (model: ModelSpec) => readonly string[];
   engines: CatalogEngines;
@@ -92,19 +95,26 @@ export function catalogEntry(model: ModelSpec, prices: PriceList, route: readonl
 }
 
 export async function catalogRoutes(app: FastifyInstance, deps: CatalogDeps): Promise<void> {
-  const entries = listModels().map((model) => catalogEntry(model, deps.prices, deps.route?.(model), deps.engines.engineOf(model)));
   const builtInEngine = { summary: BUILT_IN_SUMMARY, connect: CONNECT_DASHSCOPE, vocabulary: deps.engines.vocabulary, docs: VOCABULARY_DOC };
-  // The catalog, prices and routes are fixed for the life of the process: render once.
-  const list = JSON.stringify({ object: 'list', currency: deps.prices.currency, data: entries, builtInEngine });
-  const byId = new Map(entries.map((entry) => [entry.id, JSON.stringify(entry)]));
+  // Rendered once per version of the prices and routes, not per request.
+  let rendered: { version: number; list: string; byId: Map<string, string> } | null = null;
+  const render = () => {
+    const version = deps.version();
+    if (rendered?.version === version) return rendered;
+    const prices = deps.prices();
+    const entries = listModels().map((model) => catalogEntry(model, prices, deps.route?.(model), deps.engines.engineOf(model)));
+    const list = JSON.stringify({ object: 'list', currency: prices.currency, data: entries, builtInEngine });
+    rendered = { version, list, byId: new Map(entries.map((entry) => [entry.id, JSON.stringify(entry)])) };
+    return rendered;
+  };
   const json = 'application/json; charset=utf-8';
 
   app.get('/v1/models', (_request, reply) => {
-    reply.type(json).header('cache-control', 'public, max-age=60').send(list);
+    reply.type(json).header('cache-control', 'public, max-age=60').send(render().list);
   });
 
   app.get<{ Params: { id: string } }>('/v1/models/:id', (request, reply) => {
-    const entry = byId.get(request.params.id);
+    const entry = render().byId.get(request.params.id);
     if (entry === undefined) {
       const message = `The model '${request.params.id}' does not exist.`;
       return reply.code(404).send({ error: { message, type: 'invalid_request_error', param: 'model', code: 'model_not_found' } });

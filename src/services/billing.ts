@@ -18,12 +18,17 @@ export type RouteOf = (model: ModelSpec) => readonly string[];
 export class BillingService {
   constructor(
     private readonly store: Ledger,
-    readonly prices: PriceList,
+    /** The price list in force (it changes when an operator edits prices or channels). */
+    private readonly priceList: () => PriceList,
     private readonly clock: Clock,
     private readonly logger: Logger,
     /** Without it, holds are at the model's price (perImage), as for a route of no engine. */
     private readonly routeOf: RouteOf = () => [],
   ) {}
+
+  get prices(): PriceList {
+    return this.priceList();
+  }
 
   get currency(): string {
     return this.prices.currency;

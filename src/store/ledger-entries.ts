@@ -46,10 +46,24 @@ function billedParts(task: TaskRecord, images: number, charge: TaskCharge | unde
   return parts;
 }
 
-/** The engine and unit price a settlement records: the one part's, or "a+b" and the average. */
+/**
+ * The engine and unit price a settlement records: the one part's, or the engines ("a+b"; one
+ * engine once, when a failover moved between two of its credentials) and the average.
+ */
 function appliedPrice(parts: readonly ChargePart[], images: number, amount: number): AppliedPrice {
   if (parts.length === 1) return { engine: (parts[0] as ChargePart).engine, unitPriceMicros: (parts[0] as ChargePart).unitPriceMicros };
-  return { engine: parts.map((p) => p.engine ?? 'unknown').join('+'), unitPriceMicros: images > 0 ? Math.round(amount / images) : 0 };
+  return { engine: [...new Set(parts.map((p) => p.engine ?? 'unknown'))].join('+'), unitPriceMicros: images > 0 ? Math.round(amount / images) : 0 };
+}
+
+/** The credential(s) that made the images: the one, "x+y" for several distinct, null for none (keyless engines, charges from before). */
+function producingCredential(parts: readonly ChargePart[]): string | null {
+  const credentials = [...new Set(parts.map((p) => p.credential).filter((c): c is string => typeof c === 'string'))];
+  return credentials.length > 0 ? credentials.join('+') : null;
+}
+
+/** What the upstream billed for the images charged, by each part's unit cost (0 where none is known). */
+function upstreamCost(parts: readonly ChargePart[]): number {
+  return Math.round(parts.reduce((sum, p) => sum + p.images * (p.unitCostMicros ?? 0), 0));
 }
 
 /**
@@ -136,6 +150,8 @@ export async function settleEnded(trx: Transaction<Database>, task: TaskRecord, 
         description: chargeLine(parts, amount, charged, currency),
         created_at: now,
         engine: applied.engine,
+        credential: producingCredential(parts),
+        cost_micros: upstreamCost(parts),
       })
       .execute();
   }

@@ -9,7 +9,8 @@ import { AppError } from '../domain/errors.js';
 import { MAX_AMOUNT_TEXT, MAX_MICROS } from '../domain/money.js';
 import { isTerminal, TERMINAL_STATUSES, type TaskRecord } from '../domain/task.js';
 import { ledgerEntry, settleEnded } from './ledger-entries.js';
-import type { Ledger, LedgerRow, UsageFilter, UsageRecord } from './ports.js';
+import { queryMargins } from './margins.js';
+import type { Ledger, LedgerRow, MarginFilter, MarginRow, UsageFilter, UsageRecord } from './ports.js';
 import { rowToTask } from './task-rows.js';
 import type { Database } from './schema.js';
 
@@ -121,11 +122,17 @@ export class SqlLedger implements Ledger {
         description: r.description,
         createdAt: Number(r.created_at),
         engine: r.engine,
+        credential: r.credential,
+        costMicros: Number(r.cost_micros),
       })),
       total: Number(totals.n),
       images: Number(totals.images),
       amountMicros: Number(totals.amount),
     };
+  }
+
+  async margins(filter: MarginFilter): Promise<MarginRow[]> {
+    return queryMargins(this.db, filter);
   }
 
   async ledgerRows(keyId: string): Promise<LedgerRow[]> {

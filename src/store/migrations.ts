@@ -225,6 +225,84 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
       // Nothing to undo: the values filled in are what the rows would have had; 0005's down drops the columns.
       async down() {},
     },
+    // Channels (decision 0011): the catalog managed at runtime — channels with their credentials,
+    // routes, prices and the config file's seeds, one version row that every save bumps (the
+    // optimistic check), and the audit log. Usage rows record the credential that made the images
+    // and their upstream cost; rows from before get none and 0.
+    '0007_channels': {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable('channels')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('position', 'integer', (c) => c.notNull())
+          .addColumn('engine', 'text', (c) => c.notNull())
+          .addColumn('enabled', 'integer', (c) => c.notNull())
+          .addColumn('cost', 'text', (c) => c.notNull())
+          .addColumn('test', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('channel_credentials')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('channel', 'text', (c) => c.notNull().references('channels.name').onDelete('cascade'))
+          .addColumn('position', 'integer', (c) => c.notNull())
+          .addColumn('label', 'text', (c) => c.notNull())
+          .addColumn('last4', 'text', (c) => c.notNull())
+          .addColumn('secret', 'text', (c) => c.notNull())
+          .addColumn('region', 'text')
+          .addColumn('qps', 'double precision')
+          .addColumn('max_concurrent', 'integer')
+          .addColumn('weight', 'double precision', (c) => c.notNull())
+          .addColumn('cost', 'text')
+          .addColumn('enabled', 'integer', (c) => c.notNull())
+          .addColumn('disabled', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('channel_credentials_channel').on('channel_credentials').columns(['channel', 'position']).execute();
+
+        await db.schema
+          .createTable('channel_routes')
+          .addColumn('route', 'text', (c) => c.notNull())
+          .addColumn('position', 'integer', (c) => c.notNull())
+          .addColumn('channel', 'text', (c) => c.notNull())
+          .addColumn('priority', 'double precision', (c) => c.notNull())
+          .addColumn('weight', 'double precision', (c) => c.notNull())
+          .addPrimaryKeyConstraint('channel_routes_pk', ['route', 'position'])
+          .execute();
+
+        await db.schema
+          .createTable('catalog_state')
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('version', 'bigint', (c) => c.notNull())
+          .addColumn('prices', 'text', (c) => c.notNull())
+          .addColumn('seeds', 'text', (c) => c.notNull())
+          .execute();
+        // The one row, there from the start, so even the first two saves race on one UPDATE.
+        await sql`insert into catalog_state (id, version, prices, seeds) values (1, 0, ${JSON.stringify({ perImage: {}, perEngine: {} })}, '{}')`.execute(db);
+
+        await serial(db, 'catalog_audit')
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('subject', 'text', (c) => c.notNull())
+          .addColumn('before', 'text', (c) => c.notNull())
+          .addColumn('after', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('catalog_audit_subject_at').on('catalog_audit').columns(['subject', 'at']).execute();
+        await db.schema.createIndex('catalog_audit_at').on('catalog_audit').columns(['at']).execute();
+
+        await db.schema.alterTable('usage_records').addColumn('credential', 'text').execute();
+        await db.schema.alterTable('usage_records').addColumn('cost_micros', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+      },
+      async down(db: AnyDb) {
+        await db.schema.alterTable('usage_records').dropColumn('cost_micros').execute();
+        await db.schema.alterTable('usage_records').dropColumn('credential').execute();
+        for (const table of ['catalog_audit', 'catalog_state', 'channel_routes', 'channel_credentials', 'channels']) await db.schema.dropTable(table).ifExists().execute();
+      },
+    },
   };
 }
 

@@ -98,6 +98,10 @@ export interface UsageRecordsTable {
   created_at: Millis;
   /** The engine that produced the images ("a+b" when several did); null on rows from before engines were priced. */
   engine: string | null;
+  /** The channel's credential that produced them ("x+y" when several did); null for keyless engines and rows from before. */
+  credential: string | null;
+  /** The upstream cost of the images, in micros; 0 on rows from before costs were recorded. */
+  cost_micros: Generated<number>;
 }
 
 export interface IdempotencyKeysTable {
@@ -150,6 +154,74 @@ export interface WebhookDeliveriesTable {
   finished_at: Millis | null;
 }
 
+/** A channel of the catalog (decision 0011); JSON as text, as elsewhere. */
+export interface ChannelsTable {
+  name: string;
+  /** The channel's place in the catalog's list (its order in the console). */
+  position: number;
+  /** JSON of the engine's options (no secrets). */
+  engine: string;
+  enabled: number;
+  /** JSON: model id, family or "*" → upstream cost of one image. */
+  cost: string;
+  test: string;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface ChannelCredentialsTable {
+  id: string;
+  channel: string;
+  /** Its place among the channel's credentials. */
+  position: number;
+  label: string;
+  last4: string;
+  /** JSON of the SecretRef: a config path, or the ciphertext of a key entered at runtime. */
+  secret: string;
+  region: string | null;
+  qps: number | null;
+  max_concurrent: number | null;
+  weight: number;
+  /** JSON cost override, or null for the channel's. */
+  cost: string | null;
+  enabled: number;
+  /** JSON of the automatic disable, or null. */
+  disabled: string | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface ChannelRoutesTable {
+  /** The model id, family or "*" routed. */
+  route: string;
+  /** The entry's place among all route entries (keeps both the routes' and their entries' order). */
+  position: number;
+  channel: string;
+  priority: number;
+  weight: number;
+}
+
+/** One row (id 1): the catalog's version, prices and seeds. */
+export interface CatalogStateTable {
+  id: number;
+  version: number;
+  /** JSON of PriceSettings. */
+  prices: string;
+  /** JSON: config item → hash of its text as last applied. */
+  seeds: string;
+}
+
+export interface CatalogAuditTable {
+  id: Generated<number>;
+  at: Millis;
+  actor: string;
+  action: string;
+  subject: string;
+  /** JSON of the thing before and after the change (null when there was none). */
+  before: string;
+  after: string;
+}
+
 export interface Database {
   tasks: TasksTable;
   task_logs: TaskLogsTable;
@@ -160,4 +232,9 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   queue_requests: QueueRequestsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  channels: ChannelsTable;
+  channel_credentials: ChannelCredentialsTable;
+  channel_routes: ChannelRoutesTable;
+  catalog_state: CatalogStateTable;
+  catalog_audit: CatalogAuditTable;
 }

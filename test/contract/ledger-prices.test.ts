@@ -7,104 +7,33 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { after, before, describe, it } from 'node:test';
-import { Migrator, sql, type Kysely } from 'kysely';
+import { describe, it } from 'node:test';
+import { sql } from 'kysely';
 import type { TaskCharge, TaskOutput } from '../../src/domain/task.js';
-import { openStore, type SqlStore } from '../../src/store/db.js';
-import { SqlLedger } from '../../src/store/ledger-store.js';
-import { migrationProvider } from '../../src/store/migrations.js';
-import type { NewTask } from '../../src/store/ports.js';
-import type { Database } from '../../src/store/schema.js';
-import { SqlTaskStore } from '../../src/store/task-store.js';
+import { addKey, billedTask as newTask, billingSuite, migrateStoreTo, output, reopenableTargets } from '../helpers/billing.js';
 import { assertLedgerInvariant } from '../helpers/ledger.js';
-import { postgresSchemaUrl, tempDir } from '../helpers/stores.js';
 
-/** A database that can be closed and opened again (to migrate one written by an older version). */
-interface Reopenable {
-  name: string;
-  open(): Promise<SqlStore>;
-  cleanup(): Promise<void>;
-}
-
-function targets(): Array<() => Reopenable> {
-  const list: Array<() => Reopenable> = [
-    () => {
-      const dir = tempDir('qig-prices-');
-      return { name: 'sqlite', open: () => openStore({ databaseUrl: null, dataDir: dir.path }), cleanup: async () => dir.remove() };
-    },
-  ];
-  const base = process.env.DATABASE_URL;
-  if (base) {
-    list.push(() => {
-      const schema = postgresSchemaUrl(base);
-      return { name: 'postgres', open: () => openStore({ databaseUrl: schema.url, dataDir: tmpdir() }), cleanup: () => schema.drop() };
-    });
-  }
-  return list;
-}
-
-function newTask(keyId: string, n: number, unitPriceMicros: number): NewTask {
-  return {
-    id: randomUUID(),
-    billing: { unitPriceMicros, holdMicros: unitPriceMicros * n },
-    keyId,
-    model: 'qwen-image-edit-plus',
-    kind: 'edit',
-    spec: { prompt: 'p', negativePrompt: null, n, size: { width: 64, height: 64 }, sizeSource: 'default', seed: 1, promptExtend: false, watermark: false, outputFormat: 'png' },
-    inputs: [],
-    warnings: [],
-    origin: 'dashscope',
-    requestId: 'req',
-    createdAt: 1_000,
-  };
-}
-
-function output(i: number, engine?: string): TaskOutput {
-  return { blobId: `${String(i).padStart(64, '0')}.png`, contentType: 'image/png', width: 64, height: 64, bytes: 10, seed: i, ...(engine ? { engine } : {}) };
-}
-
-async function addKey(db: Kysely<Database>, balanceMicros: number | null): Promise<string> {
-  const id = `key_${randomUUID()}`;
-  await db.insertInto('api_keys').values({ id, name: id, key_hash: `h-${id}`, key_prefix: id, created_at: 0, revoked_at: null, expires_at: null, rate_limit_per_minute: null, max_in_flight: null, models: null, balance_micros: balanceMicros }).execute();
-  if (balanceMicros !== null) await db.insertInto('ledger').values({ key_id: id, task_id: null, kind: 'credit', amount_micros: balanceMicros, note: 'opening', created_at: 0 }).execute();
-  return id;
-}
-
-for (const target of targets()) {
+for (const target of reopenableTargets('qig-prices-')) {
   describe(`ledger prices by engine: ${target().name}`, () => {
-    let place: Reopenable;
-    let store: SqlStore;
-    let tasks: SqlTaskStore;
-    let ledger: SqlLedger;
-    before(async () => {
-      place = target();
-      store = await place.open();
-      tasks = new SqlTaskStore(store.db, { currency: 'CNY' });
-      ledger = new SqlLedger(store.db, 'CNY');
-    });
-    after(async () => {
-      await store.close();
-      await place.cleanup();
-    });
+    const suite = billingSuite(target);
 
     /** Creates, claims and ends a task with these outputs and charge; the ended record. */
     async function run(keyId: string, n: number, holdUnit: number, outputs: TaskOutput[], charge: TaskCharge | undefined, engine: string) {
       const task = newTask(keyId, n, holdUnit);
-      await tasks.create(task);
-      await tasks.claim(task.id, 'w', 2_000, 32_000);
-      const ended = await tasks.finish(task.id, 'w', { status: 'succeeded', outputs, usage: { imageCount: outputs.length, width: 64, height: 64 }, actualPrompt: null, warnings: [], engine, charge }, 3_000);
+      await suite.tasks.create(task);
+      await suite.tasks.claim(task.id, 'w', 2_000, 32_000);
+      const ended = await suite.tasks.finish(task.id, 'w', { status: 'succeeded', outputs, usage: { imageCount: outputs.length, width: 64, height: 64 }, actualPrompt: null, warnings: [], engine, charge }, 3_000);
       assert.ok(ended);
       return ended;
     }
 
     it("charges the producing engine's price, records it in the release and the usage row, and releases the rest", async () => {
-      const keyId = await addKey(store.db, 5_000_000);
+      const keyId = await addKey(suite.store.db, 5_000_000);
       const ended = await run(keyId, 3, 500_000, [output(1, 'cheap'), output(2, 'cheap'), output(3, 'cheap')], { parts: [{ engine: 'cheap', images: 3, unitPriceMicros: 100_000 }] }, 'cheap');
       assert.deepEqual(ended.billing, { state: 'settled', unitPriceMicros: 100_000, holdMicros: 1_500_000, chargedMicros: 300_000 });
-      assert.deepEqual((await tasks.get(ended.id))?.billing, ended.billing, 'the row records the price applied');
-      assert.deepEqual(await ledger.balance(keyId), { balanceMicros: 4_700_000, heldMicros: 0 });
-      const rows = await ledger.ledgerRows(keyId);
+      assert.deepEqual((await suite.tasks.get(ended.id))?.billing, ended.billing, 'the row records the price applied');
+      assert.deepEqual(await suite.ledger.balance(keyId), { balanceMicros: 4_700_000, heldMicros: 0 });
+      const rows = await suite.ledger.ledgerRows(keyId);
       const release = rows.find((r) => r.kind === 'release');
       assert.equal(release?.amountMicros, 1_200_000);
       assert.equal(release?.engine, 'cheap');
@@ -112,102 +41,87 @@ for (const target of targets()) {
       assert.match(release?.note ?? '', /at ¥0\.10 by engine cheap, charged ¥0\.30/);
       const hold = rows.find((r) => r.kind === 'hold');
       assert.equal(hold?.engine, null, 'no engine is known when the hold is taken');
-      const usage = await ledger.usage({ keyId, limit: 10, offset: 0 });
+      const usage = await suite.ledger.usage({ keyId, limit: 10, offset: 0 });
       assert.equal(usage.records.length, 1);
       assert.equal(usage.records[0]?.engine, 'cheap');
       assert.equal(usage.records[0]?.unitPriceMicros, 100_000);
       assert.equal(usage.records[0]?.amountMicros, 300_000);
       assert.equal(usage.records[0]?.description, 'Image generation: 3 images × ¥0.10 = ¥0.30');
-      assert.equal(await ledger.settle(ended.id, 4_000), false, 'settled exactly once');
-      await assertLedgerInvariant(store.db);
+      assert.equal(await suite.ledger.settle(ended.id, 4_000), false, 'settled exactly once');
+      await assertLedgerInvariant(suite.store.db);
     });
 
     it('records a free engine at 0 and releases the whole hold', async () => {
-      const keyId = await addKey(store.db, 1_000_000);
+      const keyId = await addKey(suite.store.db, 1_000_000);
       const ended = await run(keyId, 2, 0, [output(1, 'local'), output(2, 'local')], { parts: [{ engine: 'local', images: 2, unitPriceMicros: 0 }] }, 'local');
       assert.equal(ended.billing.chargedMicros, 0);
-      assert.deepEqual(await ledger.balance(keyId), { balanceMicros: 1_000_000, heldMicros: 0 });
-      const usage = await ledger.usage({ keyId, limit: 10, offset: 0 });
+      assert.deepEqual(await suite.ledger.balance(keyId), { balanceMicros: 1_000_000, heldMicros: 0 });
+      const usage = await suite.ledger.usage({ keyId, limit: 10, offset: 0 });
       assert.equal(usage.records[0]?.engine, 'local');
       assert.equal(usage.records[0]?.unitPriceMicros, 0);
       assert.equal(usage.amountMicros, 0);
       assert.equal(usage.images, 2);
-      await assertLedgerInvariant(store.db);
+      await assertLedgerInvariant(suite.store.db);
     });
 
     it('charges each image at its own engine after a failover halfway, and filters usage by engine', async () => {
-      const keyId = await addKey(store.db, 5_000_000);
+      const keyId = await addKey(suite.store.db, 5_000_000);
       const charge = { parts: [{ engine: 'gpu', images: 1, unitPriceMicros: 500_000 }, { engine: 'cpu', images: 2, unitPriceMicros: 100_000 }] };
       const ended = await run(keyId, 4, 500_000, [output(1, 'gpu'), output(2, 'cpu'), output(3, 'cpu')], charge, 'cpu');
       assert.equal(ended.billing.chargedMicros, 700_000);
-      assert.deepEqual(await ledger.balance(keyId), { balanceMicros: 4_300_000, heldMicros: 0 });
-      const usage = await ledger.usage({ keyId, limit: 10, offset: 0 });
+      assert.deepEqual(await suite.ledger.balance(keyId), { balanceMicros: 4_300_000, heldMicros: 0 });
+      const usage = await suite.ledger.usage({ keyId, limit: 10, offset: 0 });
       assert.equal(usage.records[0]?.engine, 'gpu+cpu');
       assert.equal(usage.records[0]?.unitPriceMicros, 233_333, 'the average over the engines');
       assert.equal(usage.records[0]?.description, 'Image generation: 1 image × ¥0.50 (gpu) + 2 images × ¥0.10 (cpu) = ¥0.70');
-      assert.equal((await ledger.usage({ keyId, engine: 'gpu+cpu', limit: 10, offset: 0 })).total, 1);
-      assert.equal((await ledger.usage({ keyId, engine: 'cpu', limit: 10, offset: 0 })).total, 0);
-      await assertLedgerInvariant(store.db);
+      assert.equal((await suite.ledger.usage({ keyId, engine: 'gpu+cpu', limit: 10, offset: 0 })).total, 1);
+      assert.equal((await suite.ledger.usage({ keyId, engine: 'cpu', limit: 10, offset: 0 })).total, 0);
+      await assertLedgerInvariant(suite.store.db);
     });
 
     it('never charges past the hold, and settles a task ended without a charge at the hold\'s price by its engine', async () => {
-      const keyId = await addKey(store.db, 5_000_000);
+      const keyId = await addKey(suite.store.db, 5_000_000);
       const capped = await run(keyId, 1, 100_000, [output(1, 'dear')], { parts: [{ engine: 'dear', images: 1, unitPriceMicros: 900_000 }] }, 'dear');
       assert.equal(capped.billing.chargedMicros, 100_000);
-      const cappedRow = (await ledger.usage({ keyId, engine: 'dear', limit: 10, offset: 0 })).records[0];
+      const cappedRow = (await suite.ledger.usage({ keyId, engine: 'dear', limit: 10, offset: 0 })).records[0];
       assert.equal(cappedRow?.description, 'Image generation: 1 image × ¥0.90 = ¥0.90, charged ¥0.10 (the hold)');
       assert.equal(cappedRow?.amountMicros, 100_000);
       const legacy = await run(keyId, 2, 200_000, [output(1), output(2)], undefined, 'old');
       assert.deepEqual(legacy.billing, { state: 'settled', unitPriceMicros: 200_000, holdMicros: 400_000, chargedMicros: 400_000 });
-      const usage = await ledger.usage({ keyId, limit: 10, offset: 0 });
+      const usage = await suite.ledger.usage({ keyId, limit: 10, offset: 0 });
       assert.deepEqual(usage.records.map((r) => r.engine).sort(), ['dear', 'old']);
-      assert.deepEqual(await ledger.balance(keyId), { balanceMicros: 4_500_000, heldMicros: 0 });
+      assert.deepEqual(await suite.ledger.balance(keyId), { balanceMicros: 4_500_000, heldMicros: 0 });
     });
 
-    /** Migrates the open store to `name` (down or up), as a version that stops there would have. */
-    async function migrateTo(name: string): Promise<void> {
-      const { db } = store;
-      const migrationTableSchema = store.dialect === 'postgres' ? (await sql<{ name: string }>`select current_schema() as name`.execute(db)).rows[0]?.name : undefined;
-      const migrator = new Migrator({ db, provider: migrationProvider(store.dialect), ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }) });
-      const result = await migrator.migrateTo(name);
-      assert.equal(result.error, undefined);
-    }
-
-    /** Closes the store and opens it again: the current version migrates it to the latest. */
-    async function reopen(): Promise<void> {
-      await store.close();
-      store = await place.open();
-      tasks = new SqlTaskStore(store.db, { currency: 'CNY' });
-      ledger = new SqlLedger(store.db, 'CNY');
-    }
+    const migrateTo = (name: string) => migrateStoreTo(suite.store, name);
 
     it('migrates a database written before prices were by engine: its rows keep their amounts; with its task gone, a row has no engine', async () => {
-      const { db } = store;
+      const { db } = suite.store;
       await migrateTo('0004_blob_retention');
       // Rows as the version before wrote them (no engine columns).
       const keyId = `key_${randomUUID()}`;
       await sql`insert into api_keys (id, name, key_hash, key_prefix, created_at, models, balance_micros) values (${keyId}, 'old', ${`h-${keyId}`}, 'old', 0, null, 640000)`.execute(db);
       await sql`insert into ledger (key_id, task_id, kind, amount_micros, note, created_at) values (${keyId}, null, 'credit', 1000000, 'opening', 1), (${keyId}, 'task_old', 'hold', -720000, 'hold', 2), (${keyId}, 'task_old', 'release', 360000, 'settled', 3)`.execute(db);
       await sql`insert into usage_records (task_id, key_id, model, images, unit_price_micros, amount_micros, currency, description, created_at) values ('task_old', ${keyId}, 'qwen-image-edit-plus', 2, 180000, 360000, 'CNY', 'Image generation: 2 images × ¥0.18 = ¥0.36', 3)`.execute(db);
-      await reopen();
-      const usage = await ledger.usage({ keyId, limit: 10, offset: 0 });
+      await suite.reopen();
+      const usage = await suite.ledger.usage({ keyId, limit: 10, offset: 0 });
       assert.equal(usage.records.length, 1);
       assert.deepEqual(
         { ...usage.records[0] },
-        { taskId: 'task_old', keyId, model: 'qwen-image-edit-plus', images: 2, unitPriceMicros: 180_000, amountMicros: 360_000, currency: 'CNY', description: 'Image generation: 2 images × ¥0.18 = ¥0.36', createdAt: 3, engine: null },
+        { taskId: 'task_old', keyId, model: 'qwen-image-edit-plus', images: 2, unitPriceMicros: 180_000, amountMicros: 360_000, currency: 'CNY', description: 'Image generation: 2 images × ¥0.18 = ¥0.36', createdAt: 3, engine: null, credential: null, costMicros: 0 },
       );
       assert.equal(usage.amountMicros, 360_000);
-      const rows = await ledger.ledgerRows(keyId);
+      const rows = await suite.ledger.ledgerRows(keyId);
       assert.deepEqual(rows.map((r) => [r.kind, r.amountMicros, r.engine, r.unitPriceMicros]), [['credit', 1_000_000, null, null], ['hold', -720_000, null, null], ['release', 360_000, null, null]]);
-      assert.deepEqual(await ledger.balance(keyId), { balanceMicros: 640_000, heldMicros: 0 });
+      assert.deepEqual(await suite.ledger.balance(keyId), { balanceMicros: 640_000, heldMicros: 0 });
       // And the migrated database takes new settlements with their engine.
       const ended = await run(keyId, 1, 180_000, [output(9, 'cloud')], { parts: [{ engine: 'cloud', images: 1, unitPriceMicros: 180_000 }] }, 'cloud');
       assert.equal(ended.billing.chargedMicros, 180_000);
-      assert.equal((await ledger.usage({ keyId, engine: 'cloud', limit: 10, offset: 0 })).total, 1);
+      assert.equal((await suite.ledger.usage({ keyId, engine: 'cloud', limit: 10, offset: 0 })).total, 1);
     });
 
     it("fills in the engine of the previous version's rows from their task (0006), also on a database that had run 0005", async () => {
-      const { db } = store;
+      const { db } = suite.store;
       await migrateTo('0004_blob_retention');
       // The previous version's rows: a task settled with 2 images on `local`, one that failed on
       // `cloud`, one canceled before any engine ran it, and a settled task whose row is gone.
@@ -232,11 +146,11 @@ for (const target of targets()) {
         (${gone}, ${keyId}, 'qwen-image-edit-plus', 2, 180000, 360000, 'CNY', 'Image generation: 2 images × ¥0.18 = ¥0.36', 9)`.execute(db);
       // A deployment that ran 0005 alone left them with no engine.
       await migrateTo('0005_engine_prices');
-      const before = await ledger.usage({ keyId, limit: 10, offset: 0 });
+      const before = await suite.ledger.usage({ keyId, limit: 10, offset: 0 });
       assert.deepEqual(before.records.map((r) => r.engine), [null, null]);
 
-      await reopen();
-      const usage = await ledger.usage({ keyId, limit: 10, offset: 0 });
+      await suite.reopen();
+      const usage = await suite.ledger.usage({ keyId, limit: 10, offset: 0 });
       assert.deepEqual(
         usage.records.map((r) => [r.taskId, r.engine, r.images, r.unitPriceMicros, r.amountMicros, r.description]),
         [
@@ -245,10 +159,10 @@ for (const target of targets()) {
         ],
       );
       assert.equal(usage.amountMicros, 720_000);
-      assert.equal((await ledger.usage({ keyId, engine: 'local', limit: 10, offset: 0 })).total, 1, 'the engine filter finds the old row');
+      assert.equal((await suite.ledger.usage({ keyId, engine: 'local', limit: 10, offset: 0 })).total, 1, 'the engine filter finds the old row');
       // The release of the task that made images names its engine and unit price, as one written now
       // would; holds, the credit and the releases of tasks that made nothing keep none.
-      const rows = await ledger.ledgerRows(keyId);
+      const rows = await suite.ledger.ledgerRows(keyId);
       assert.deepEqual(
         rows.map((r) => [r.taskId, r.kind, r.amountMicros, r.engine, r.unitPriceMicros]),
         [
@@ -263,8 +177,8 @@ for (const target of targets()) {
           [gone, 'release', 0, null, null],
         ],
       );
-      assert.deepEqual(await ledger.balance(keyId), { balanceMicros: 280_000, heldMicros: 0 });
-      const [task] = (await sql<{ price_micros: number | string; charged_micros: number | string }>`select price_micros, charged_micros from tasks where id = ${made}`.execute(store.db)).rows;
+      assert.deepEqual(await suite.ledger.balance(keyId), { balanceMicros: 280_000, heldMicros: 0 });
+      const [task] = (await sql<{ price_micros: number | string; charged_micros: number | string }>`select price_micros, charged_micros from tasks where id = ${made}`.execute(suite.store.db)).rows;
       assert.deepEqual([Number(task?.price_micros), Number(task?.charged_micros)], [180_000, 360_000], 'task amounts untouched');
     });
   });

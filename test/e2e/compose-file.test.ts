@@ -81,7 +81,7 @@ describe('compose.yaml', () => {
   });
 
   it('refuses to start without the secrets .env must set', () => {
-    for (const name of ['POSTGRES_PASSWORD', 'REDIS_PASSWORD', 'MINIO_ROOT_PASSWORD', 'QIG_S3_ACCESS_KEY', 'QIG_S3_SECRET_KEY', 'QIG_ADMIN_TOKEN', 'QIG_PUBLIC_URL']) {
+    for (const name of ['POSTGRES_PASSWORD', 'REDIS_PASSWORD', 'MINIO_ROOT_PASSWORD', 'QIG_S3_ACCESS_KEY', 'QIG_S3_SECRET_KEY', 'QIG_ADMIN_TOKEN', 'QIG_PUBLIC_URL', 'QIG_SECRET_KEY']) {
       const without = new Map(example);
       without.delete(name);
       assert.throws(() => composeWith(without), new RegExp(`${name}: set ${name} in \\.env`));
@@ -123,6 +123,7 @@ describe('compose.yaml', () => {
       assert.equal(config.engines.dashscope, undefined, 'no DashScope engine while DASHSCOPE_API_KEY is empty');
       assert.equal(config.tracing.endpoint, null, 'no tracing while OTEL_EXPORTER_OTLP_ENDPOINT is empty');
       assert.equal(config.metricsToken, null, '/metrics open while QIG_METRICS_TOKEN is empty');
+      assert.deepEqual(config.secretKey, { current: example.get('QIG_SECRET_KEY'), previous: [] }, 'upstream keys entered at runtime are encrypted alike on every node');
     }
     assert.deepEqual(services.api?.ports, [`${example.get('QIG_PORT')}:8080`], 'the API is published');
     assert.equal(services.worker?.ports, undefined, 'workers are not published');

@@ -9,7 +9,8 @@ export const dashscopeOptions = z
     /** Default: the region's host (Beijing). */
     baseUrl: upstreamUrl.optional(),
     region: z.enum(['beijing', 'singapore']).optional(),
-    apiKey: z.string().min(1),
+    /** The account's key; or several accounts under `credentials`. */
+    apiKey: z.string().min(1).optional(),
     workspace: z.string().min(1).optional(),
     inputs: inputMode.optional(),
     models: modelList.optional(),

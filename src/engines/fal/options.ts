@@ -10,7 +10,8 @@ export const falOptions = z
     ...routing,
     /** Default https://queue.fal.run. */
     baseUrl: upstreamUrl.optional(),
-    apiKey: z.string().min(1),
+    /** The account's key; or several accounts under `credentials`. */
+    apiKey: z.string().min(1).optional(),
     /** Model → endpoint id, or one per kind; merged over the built-in map. */
     endpoints: z
       .record(knownModel, z.union([falEndpoint, z.object({ edit: falEndpoint.optional(), generate: falEndpoint.optional() }).strict()]))

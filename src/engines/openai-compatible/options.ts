@@ -7,7 +7,8 @@ export const resellerOptions = z
     type: z.literal('openai-compatible'),
     ...routing,
     baseUrl: upstreamUrl,
-    apiKey: z.string().min(1),
+    /** The account's key; or several accounts under `credentials`. */
+    apiKey: z.string().min(1).optional(),
     style: z.enum(['dashscope', 'openai', 'nebula']),
     /** The endpoint path (`dashscope`, `nebula`) or the prefix before /images/… (`openai`, default /v1). */
     path: z.string().regex(/^\/[^?#]*$/, 'must be a path starting with "/"').optional(),

@@ -1,0 +1,80 @@
+/** The catalog's records as the admin API shows them: keys as their last 4 characters, times as ISO 8601, with this node's health. */
+import type { Catalog, ChannelRecord, CredentialRecord } from '../../domain/channels.js';
+import type { CatalogView, ChannelView, CredentialHealthView, CredentialView } from './catalog-api.js';
+import type { ChannelEngine } from './channel-engine.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export const IDLE_HEALTH: CredentialHealthView = { state: 'closed', inFlight: 0, waiting: 0, calls: 0, errors: 0, errorRate: 0, lastError: null, lastLatencyMs: null };
+
+export function credentialView(credential: CredentialRecord, health: CredentialHealthView | undefined): CredentialView {
+  const { disabled } = credential;
+  return {
+    id: credential.id,
+    label: credential.label,
+    key: credential.last4 === '' ? '' : `…${credential.last4}`,
+    source: credential.secret.source,
+    region: credential.region,
+    qps: credential.qps,
+    maxConcurrent: credential.maxConcurrent,
+    weight: credential.weight,
+    cost: credential.cost ? { ...credential.cost } : null,
+    enabled: credential.enabled,
+    disabled: disabled ? { kind: disabled.kind, code: disabled.code, reason: disabled.reason, model: disabled.model, at: iso(disabled.at), nextTestAt: iso(disabled.nextTestAt), strikes: disabled.strikes } : null,
+    usable: credential.enabled && disabled === null,
+    health: health ?? IDLE_HEALTH,
+    createdAt: iso(credential.createdAt),
+    updatedAt: iso(credential.updatedAt),
+  };
+}
+
+/** Sums the credentials' figures; the worst circuit state. */
+function channelHealth(credentials: readonly CredentialHealthView[]): CredentialHealthView {
+  const sum = (pick: (h: CredentialHealthView) => number) => credentials.reduce((total, h) => total + pick(h), 0);
+  const calls = sum((h) => h.calls);
+  const errors = sum((h) => h.errors);
+  const states = credentials.map((h) => h.state);
+  return {
+    state: states.length > 0 && states.every((s) => s === 'open') ? 'open' : states.includes('half-open') ? 'half-open' : 'closed',
+    inFlight: sum((h) => h.inFlight),
+    waiting: sum((h) => h.waiting),
+    calls,
+    errors,
+    errorRate: calls === 0 ? 0 : errors / calls,
+    lastError: credentials.find((h) => h.lastError !== null)?.lastError ?? null,
+    lastLatencyMs: credentials.find((h) => h.lastLatencyMs !== null)?.lastLatencyMs ?? null,
+  };
+}
+
+export function channelView(channel: ChannelRecord, catalog: Catalog, running: ChannelEngine | undefined): ChannelView {
+  const health = running?.health();
+  const byId = new Map((health?.credentials ?? []).map((c) => [c.id, c.health]));
+  const credentials = channel.credentials.map((c) => credentialView(c, byId.get(c.id)));
+  return {
+    name: channel.name,
+    type: String(channel.engine.type),
+    engine: { ...channel.engine },
+    enabled: channel.enabled,
+    cost: { ...channel.cost },
+    test: channel.test,
+    models: running ? (running.capabilities.models === '*' ? '*' : [...running.capabilities.models]) : Array.isArray(channel.engine.models) ? channel.engine.models.map(String) : '*',
+    usable: running?.usable() ?? false,
+    health: channelHealth(health ? health.credentials.map((c) => c.health) : []),
+    credentials,
+    routes: Object.entries(catalog.routes)
+      .filter(([, entries]) => entries.some((e) => e.channel === channel.name))
+      .map(([model]) => model),
+    createdAt: iso(channel.createdAt),
+    updatedAt: iso(channel.updatedAt),
+  };
+}
+
+export function catalogView(catalog: Catalog, currency: string, running: (name: string) => ChannelEngine | undefined): CatalogView {
+  return {
+    version: catalog.version,
+    currency,
+    channels: catalog.channels.map((channel) => channelView(channel, catalog, running(channel.name))),
+    routes: Object.fromEntries(Object.entries(catalog.routes).map(([model, entries]) => [model, entries.map((e) => ({ ...e }))])),
+    prices: { perImage: { ...catalog.prices.perImage }, perEngine: Object.fromEntries(Object.entries(catalog.prices.perEngine).map(([k, v]) => [k, { ...v }])) },
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * Channels end to end (decision 0011), against one loopback DashScope fake serving several
+ * accounts: one good, one with a revoked key (InvalidApiKey), one in arrears (Arrearage), one
+ * slow. Traffic moves off the broken accounts at once, nothing is lost or charged twice, the admin
+ * API and /readyz say why they left, re-enabling brings traffic back, a key added at runtime is
+ * stored encrypted and shown as its last 4 characters, costs and margins add up, and Test answers.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startFakeDashScope, type FakeDashScope } from '../fakes/dashscope.js';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { assertLedgerInvariant } from '../helpers/ledger.js';
+
+const ADMIN = 'admin-token-channels-e2e';
+const SYNC_PATH = '/api/v1/services/aigc/multimodal-generation/generation';
+const KEYS = { good: 'sk-good-account-0001', bad: 'sk-revoked-key-0002', broke: 'sk-in-arrears-0003', slow: 'sk-slow-account-0004' };
+
+let fake: FakeDashScope;
+let server: TestGateway;
+let customer: string;
+
+async function admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: any; text: string }> {
+  const response = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text.startsWith('{') || text.startsWith('[') ? JSON.parse(text) : null, text };
+}
+
+function generate(prompt: string): Promise<Response> {
+  return fetch(`${server.url}${SYNC_PATH}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${customer}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'qwen-image-2.0-pro', input: { messages: [{ role: 'user', content: [{ text: prompt }] }] }, parameters: { size: '512*512', n: 1 } }),
+  });
+}
+
+/** Calls the fake saw on its sync route, by the account's key. */
+function callsBy(key: string): number {
+  return fake.requests.filter((r) => r.path === SYNC_PATH && r.headers.authorization === `Bearer ${key}`).length;
+}
+
+const credential = (view: any, label: string) => (view.channels as any[]).find((c) => c.name === 'cloud').credentials.find((c: any) => c.label === label);
+
+before(async () => {
+  fake = await startFakeDashScope({ apiKey: KEYS.good, keys: { [KEYS.bad]: 'InvalidApiKey', [KEYS.broke]: 'Arrearage', [KEYS.slow]: { delayMs: 800 } }, pendingQueries: 0, runningQueries: 0 });
+  server = await startTestGateway({
+    env: { QIG_ADMIN_TOKEN: ADMIN },
+    config: {
+      engines: {
+        cloud: {
+          type: 'dashscope',
+          baseUrl: fake.url,
+          credentials: [
+            { apiKey: KEYS.good, label: 'good' },
+            { apiKey: KEYS.bad, label: 'bad', weight: 5 },
+            { apiKey: KEYS.broke, label: 'broke', weight: 5 },
+          ],
+          cost: { '*': '0.10' },
+        },
+        cpu: { type: 'local' },
+      },
+      routes: { '*': ['cloud', 'cpu'] },
+      prices: { perEngine: { cloud: { '*': '0.30' } } },
+      fetch: { allowHosts: [fake.hostPort] },
+    },
+    worker: { retryBaseDelayMs: 5, retryMaxDelayMs: 20 },
+  });
+  const created = await admin('POST', '/admin/v1/keys', { name: 'customer', balance: '100.00' });
+  customer = created.body.key;
+});
+
+after(async () => {
+  await server?.close();
+  await fake?.close();
+});
+
+describe('channels with pooled upstream accounts', { timeout: 120_000 }, () => {
+  it('moves traffic off a revoked key and an account in arrears at once, losing and double-charging nothing', async () => {
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => generate(`a lighthouse ${i}`)));
+    for (const answer of answers) assert.equal(answer.status, 200, await answer.clone().text());
+
+    // Each broken account was tried at most once per call in flight when it broke, then never again.
+    const badCalls = callsBy(KEYS.bad);
+    const brokeCalls = callsBy(KEYS.broke);
+    assert.ok(badCalls >= 1 && brokeCalls >= 1, `both broken accounts were tried (${badCalls}, ${brokeCalls})`);
+    await Promise.all(Array.from({ length: 6 }, (_, i) => generate(`after ${i}`)));
+    assert.equal(callsBy(KEYS.bad), badCalls, 'no call goes to the revoked key once it is disabled');
+    assert.equal(callsBy(KEYS.broke), brokeCalls, 'no call goes to the account in arrears once it is disabled');
+
+    const tasks = await admin('GET', '/admin/v1/tasks?limit=50');
+    assert.equal(tasks.body.total, 18);
+    assert.ok((tasks.body.data as any[]).every((t) => t.status === 'succeeded' && t.engine === 'cloud'), 'every task succeeded on the cloud channel');
+    const balance = await (await fetch(`${server.url}/v1/balance`, { headers: { authorization: `Bearer ${customer}` } })).json();
+    assert.equal(balance.balance, '94.60', '18 images at ¥0.30 each, each charged once');
+    await assertLedgerInvariant(server.gateway.store.db);
+  });
+
+  it('shows why each credential left, in the admin API and /readyz', async () => {
+    const view = await admin('GET', '/admin/v1/channels');
+    assert.equal(view.status, 200, view.text);
+    const bad = credential(view.body, 'bad');
+    const broke = credential(view.body, 'broke');
+    assert.deepEqual([bad.disabled?.kind, bad.disabled?.code, bad.usable], ['auth', 'InvalidApiKey', false]);
+    assert.deepEqual([broke.disabled?.kind, broke.disabled?.code, broke.usable], ['arrears', 'Arrearage', false]);
+    assert.ok(Date.parse(bad.disabled.nextTestAt) > Date.parse(bad.disabled.at), 'a re-test is scheduled');
+    assert.equal(credential(view.body, 'good').usable, true);
+    // Keys never leave the server: the last 4 characters only, nowhere the key itself.
+    assert.equal(bad.key, `…${KEYS.bad.slice(-4)}`);
+    for (const key of Object.values(KEYS)) assert.ok(!view.text.includes(key), 'no key in the channel list');
+
+    const ready = await (await fetch(`${server.url}/readyz`)).text();
+    assert.match(ready, /InvalidApiKey/);
+    assert.match(ready, /Arrearage/);
+    for (const key of Object.values(KEYS)) assert.ok(!ready.includes(key), 'no key in /readyz');
+
+    const audit = await admin('GET', '/admin/v1/audit?limit=50');
+    const disables = (audit.body.data as any[]).filter((e) => e.action === 'credential.disable');
+    assert.equal(disables.length, 2, JSON.stringify(audit.body.data.map((e: any) => e.action)));
+    for (const key of Object.values(KEYS)) assert.ok(!audit.text.includes(key), 'no key in the audit log');
+  });
+
+  it('brings a re-enabled credential back into rotation at once', async () => {
+    fake.keys.set(KEYS.bad, 'ok'); // the account holder fixed the key
+    const view = await admin('GET', '/admin/v1/channels');
+    const bad = credential(view.body, 'bad');
+    const patched = await admin('PATCH', `/admin/v1/channels/cloud/credentials/${bad.id}`, { enabled: true });
+    assert.equal(patched.status, 200, patched.text);
+    assert.deepEqual([patched.body.usable, patched.body.disabled], [true, null]);
+    const before = callsBy(KEYS.bad);
+    await Promise.all(Array.from({ length: 12 }, (_, i) => generate(`back ${i}`)));
+    // Weight 5 against 1: most of the traffic goes to it again.
+    assert.ok(callsBy(KEYS.bad) - before >= 6, `the re-enabled key took ${callsBy(KEYS.bad) - before} of 12 calls`);
+  });
+
+  it('adds a key at runtime: stored encrypted, shown as its last 4 characters, a slow account gets less', async () => {
+    const added = await admin('POST', '/admin/v1/channels/cloud/credentials', { apiKey: KEYS.slow, label: 'slow', maxConcurrent: 1 });
+    assert.equal(added.status, 201, added.text);
+    assert.equal(added.body.key, `…${KEYS.slow.slice(-4)}`);
+    assert.equal(added.body.source, 'stored');
+    assert.ok(!added.text.includes(KEYS.slow));
+    const stored = await server.gateway.store.db.selectFrom('channel_credentials').selectAll().execute();
+    assert.ok(!JSON.stringify(stored).includes(KEYS.slow), 'the key is not in the database in clear');
+    for (const file of readdirSync(server.dataDir).filter((name) => name.startsWith('qig.sqlite'))) {
+      assert.ok(!readFileSync(join(server.dataDir, file)).includes(KEYS.slow), `nor anywhere in ${file}`);
+    }
+
+    const before = { slow: callsBy(KEYS.slow), others: callsBy(KEYS.good) + callsBy(KEYS.bad) };
+    await Promise.all(Array.from({ length: 10 }, (_, i) => generate(`slow ${i}`)));
+    const slow = callsBy(KEYS.slow) - before.slow;
+    const others = callsBy(KEYS.good) + callsBy(KEYS.bad) - before.others;
+    assert.ok(slow >= 1 && slow < others, `the slow account (one call at a time) took ${slow}, the others ${others}`);
+  });
+
+  it('records the upstream cost of every image and reports the margin, as JSON and CSV', async () => {
+    const margins = await admin('GET', '/admin/v1/margins?groupBy=channel,credential');
+    assert.equal(margins.status, 200, margins.text);
+    const rows = margins.body.data as any[];
+    const images = rows.reduce((sum, r) => sum + r.images, 0);
+    assert.equal(images, 40);
+    for (const row of rows) {
+      assert.equal(row.channel, 'cloud');
+      assert.equal(Number(row.revenue), Number((row.images * 0.3).toFixed(2)));
+      assert.equal(Number(row.cost), Number((row.images * 0.1).toFixed(2)));
+      assert.equal(Number(row.margin), Number((row.images * 0.2).toFixed(2)));
+    }
+    assert.ok(rows.every((r) => r.credential !== null), 'each row names the credential that made its images');
+    const csv = await admin('GET', '/admin/v1/margins?groupBy=day,model&format=csv');
+    assert.equal(csv.status, 200);
+    assert.match(csv.text.split('\n')[0] ?? '', /day.*model.*revenue.*cost.*margin/);
+  });
+
+  it('tests a channel with a real one-image request', async () => {
+    const tested = await admin('POST', '/admin/v1/channels/cloud/test', {});
+    assert.equal(tested.status, 200, tested.text);
+    assert.equal(tested.body.ok, true, tested.text);
+    assert.equal(tested.body.answer.images, 1);
+    assert.ok(tested.body.latencyMs >= 0);
+    const broke = credential((await admin('GET', '/admin/v1/channels')).body, 'broke');
+    const failing = await admin('POST', '/admin/v1/channels/cloud/test', { credential: broke.id });
+    assert.equal(failing.status, 200, failing.text);
+    assert.deepEqual([failing.body.ok, failing.body.error?.code], [false, 'Arrearage']);
+  });
+});
