@@ -17,7 +17,7 @@ let marginRows: MarginRow[];
 
 async function send(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, body?: unknown, headers: Record<string, string> = {}) {
   const response = await app.inject({ method, url, headers: { ...auth, ...headers }, ...(body === undefined ? {} : { payload: body as object }) });
-  return { status: response.statusCode, headers: response.headers, text: response.body, json: response.body === '' ? null : response.headers['content-type']?.includes('json') ? response.json() : null };
+  return { status: response.statusCode, headers: response.headers, text: response.body, json: response.body === '' ? null : String(response.headers['content-type'] ?? '').includes('json') ? response.json() : null };
 }
 
 async function refused(method: 'POST' | 'PUT' | 'PATCH', url: string, body: unknown, field: string) {
