@@ -11,6 +11,8 @@ import type { MarginLine } from './types.js';
 const DAY_MS = 86_400_000;
 const PALETTE = ['#5643e6', '#0e9f6e', '#d97706', '#db2777', '#0284c7', '#7c3aed', '#65a30d', '#dc2626'];
 const HEIGHT = 220;
+/** Tick steps of a count: no half requests. */
+const WHOLE_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000];
 
 /** Day starts (epoch seconds, UTC) from `from` up to `to`, and each model's figure per day (0 when none). */
 export function dailySeries(lines: readonly MarginLine[], from: number, to: number, pick: (line: MarginLine) => number): { days: number[]; models: string[]; values: number[][] } {
@@ -43,7 +45,7 @@ export class MarginChart {
     const style = getComputedStyle(document.documentElement);
     const ink = style.getPropertyValue('--muted').trim() || '#666';
     const grid = style.getPropertyValue('--border').trim() || '#ddd';
-    const axis = (label: string): uPlot.Axis => ({ label, stroke: ink, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } });
+    const axis = (label: string, whole = false): uPlot.Axis => ({ label, stroke: ink, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, ...(whole ? { incrs: WHOLE_STEPS } : {}) });
     // One tick a day at most (the data are daily), labelled with the UTC date.
     const x: uPlot.Axis = {
       stroke: ink,
@@ -62,7 +64,7 @@ export class MarginChart {
 
     this.charts = [
       new uPlot(
-        { width: this.width(this.requests), height: HEIGHT, scales: { x: { time: true } }, tzDate: (s: number) => uPlot.tzDate(new Date(s * 1000), 'Etc/UTC'), axes: [x, axis('Requests')], series: [{ label: 'Day' }, ...series(tasks.models, '')] },
+        { width: this.width(this.requests), height: HEIGHT, scales: { x: { time: true } }, tzDate: (s: number) => uPlot.tzDate(new Date(s * 1000), 'Etc/UTC'), axes: [x, axis('Requests', true)], series: [{ label: 'Day' }, ...series(tasks.models, '')] },
         [tasks.days, ...tasks.values],
         this.requests,
       ),
