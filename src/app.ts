@@ -14,6 +14,7 @@ import { accountRoutes } from './http/account.js';
 import { presetRoutes } from './http/presets.js';
 import { adminRoutes } from './http/admin.js';
 import { adminTaskRoutes } from './http/admin-tasks.js';
+import { adminChannelRoutes } from './http/admin-channels.js';
 import { BodyGuard } from './http/body-guard.js';
 import { catalogRoutes, type CatalogEngines } from './http/catalog.js';
 import { fileRoutes } from './http/files.js';
@@ -30,7 +31,8 @@ import type { AccountService } from './services/accounts.js';
 import type { EngineHealth } from './services/engine-guard.js';
 import type { KeyService } from './services/keys.js';
 import type { EngineCapabilities } from './engines/engine.js';
-import type { TaskStore } from './store/ports.js';
+import type { CatalogAdmin } from './services/channels/catalog-api.js';
+import type { MarginFilter, MarginRow, TaskStore } from './store/ports.js';
 import { endRequestTrace, logRequest, startRequestTrace } from './http/request-log.js';
 import { withRequestNotes } from './lib/request-notes.js';
 import { withTraceContext } from './lib/tracing.js';
@@ -62,6 +64,10 @@ export interface AppDeps {
   routes: () => Readonly<Record<string, readonly RouteEntry[]>>;
   /** The built web pages (default web/dist). */
   webDir?: string | undefined;
+  /** The catalog of channels, routes and prices, managed through the admin API (with `margins`). */
+  catalog?: CatalogAdmin | undefined;
+  /** Revenue, upstream cost and margin of settled usage, grouped (GET /admin/v1/margins). */
+  margins?: ((filter: MarginFilter) => Promise<MarginRow[]>) | undefined;
   /** Sees each route as it is registered (the OpenAPI test lists them). */
   onRoute?: ((route: RouteOptions) => void) | undefined;
 }
@@ -166,6 +172,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       capabilities: deps.engineCapabilities,
       routes: deps.routes,
     });
+    if (deps.catalog && deps.margins) {
+      await app.register(adminChannelRoutes, { adminToken, catalog: deps.catalog, margins: deps.margins, currency: deps.accounts.billing.currency });
+    }
   }
   return app;
 }

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { AppError, ERROR_KINDS, type ErrorKind } from '../domain/errors.js';
 
-export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** The document's security schemes: an API key as Bearer, an API key as fal's `Key`, the admin token, the metrics token. */
 export type SecurityScheme = 'bearerKey' | 'falKey' | 'adminToken' | 'metricsToken';

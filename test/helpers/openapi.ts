@@ -24,7 +24,7 @@ export interface Response {
   content?: Record<string, { schema: unknown; examples?: Record<string, { value: unknown }> }>;
 }
 
-export const METHODS = ['get', 'post', 'put', 'delete'] as const;
+export const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
 /** `/a/{b}` → `~1a~1{b}`: a JSON pointer segment. */
 const escape = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1');

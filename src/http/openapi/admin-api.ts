@@ -96,7 +96,7 @@ const KEY = {
   models: null,
 };
 
-const json = (name: string, schema: z.ZodType, example?: unknown) => ({
+export const json = (name: string, schema: z.ZodType, example?: unknown) => ({
   'application/json': { schema: { name, schema }, ...(example === undefined ? {} : { examples: { example: { summary: name, value: example } } }) },
 });
 

@@ -10,11 +10,12 @@ import { openAiApi } from '../../dialects/openai/api.js';
 import { seaartApi } from '../../dialects/seaart/api.js';
 import { accountApi } from './account-api.js';
 import { adminApi } from './admin-api.js';
+import { channelsApi } from './channels-api.js';
 import type { DocumentInfo } from './document.js';
 import { opsApi } from './ops-api.js';
 
 export function apiOperations(): ApiOperation[] {
-  return [...dashscopeApi(''), ...dashscopeApi('/aliyun'), ...openAiApi(), ...falApi(), ...seaartApi(), ...accountApi(), ...adminApi(), ...opsApi()];
+  return [...dashscopeApi(''), ...dashscopeApi('/aliyun'), ...openAiApi(), ...falApi(), ...seaartApi(), ...accountApi(), ...adminApi(), ...channelsApi(), ...opsApi()];
 }
 
 export const TAGS: DocumentInfo['tags'] = [
@@ -27,6 +28,7 @@ export const TAGS: DocumentInfo['tags'] = [
   { name: 'Account', description: 'A key reads its own balance and usage.' },
   { name: 'Catalog', description: 'Models, their rules and prices, and negative-prompt presets. No key needed.' },
   { name: 'Admin', description: 'Keys, balances, usage, tasks and engines, behind the admin token (only when QIG_ADMIN_TOKEN is set).' },
+  { name: 'Admin: channels', description: 'Channels (upstream accounts), routes, prices, the audit log and margins, behind the admin token (decision 0011).' },
   { name: 'Operations', description: 'Liveness, readiness and metrics.' },
   { name: 'Files', description: 'Images at signed, expiring URLs.' },
   { name: 'Web pages', description: 'The playground, the admin console and this reference.' },

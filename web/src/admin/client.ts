@@ -39,3 +39,11 @@ export function query(params: Record<string, string | number | undefined>): stri
   const text = search.toString();
   return text === '' ? '' : `?${text}`;
 }
+
+/** A file the admin API answers (a CSV export): a blob URL to link to, and the name the server gives it. */
+export async function adminFile(path: string): Promise<{ url: string; filename: string }> {
+  const response = await fetch(path, { headers: { authorization: `Bearer ${adminToken.get() ?? ''}`, accept: 'text/csv' } });
+  if (!response.ok) throw new Error(`The export failed: HTTP ${response.status}.`);
+  const filename = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? 'export.csv';
+  return { url: URL.createObjectURL(await response.blob()), filename };
+}

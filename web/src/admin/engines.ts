@@ -14,17 +14,10 @@ const STATE_WORDS: Readonly<Record<string, string>> = {
 
 export class EnginesSection {
   private readonly cards = byId('engine-cards', HTMLDivElement);
-  private readonly routes = byId('routes-body', HTMLTableSectionElement);
 
   async load(): Promise<void> {
     const answer = await adminCall<EnginesAnswer>('/admin/v1/engines');
     setChildren(this.cards, ...answer.data.map((engine) => this.card(engine)));
-    setChildren(
-      this.routes,
-      ...Object.entries(answer.routes).map(([model, engines]) =>
-        h('tr', {}, h('td', {}, h('code', {}, model)), h('td', {}, engines.map((name, i) => `${i + 1}. ${name}`).join('  →  '))),
-      ),
-    );
   }
 
   private card(engine: EngineView): HTMLElement {

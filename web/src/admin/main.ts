@@ -1,4 +1,4 @@
-/** The admin console: a token gate, then keys, usage, tasks and engines as tabs. */
+/** The admin console: a token gate, then keys, usage, tasks, channels, routes, prices, margins and engines as tabs. */
 import '../base.css';
 import '../controls.css';
 import '../components.css';
@@ -6,14 +6,18 @@ import './admin.css';
 import { call } from '../lib/api.js';
 import { byId } from '../lib/dom.js';
 import type { Catalog } from '../lib/types.js';
+import { ChannelsSection } from './channels.js';
 import { adminCall, adminToken, explain, whenRefused } from './client.js';
 import { EnginesSection } from './engines.js';
 import { KeysSection } from './keys.js';
+import { MarginsSection } from './margins.js';
+import { PricesSection } from './prices.js';
+import { RoutesSection } from './routes.js';
 import { TasksSection } from './tasks.js';
 import { UsageSection } from './usage.js';
 
-type Tab = 'keys' | 'usage' | 'tasks' | 'engines';
-const TABS: readonly Tab[] = ['keys', 'usage', 'tasks', 'engines'];
+type Tab = 'keys' | 'usage' | 'tasks' | 'channels' | 'routes' | 'prices' | 'margins' | 'engines';
+const TABS: readonly Tab[] = ['keys', 'usage', 'tasks', 'channels', 'routes', 'prices', 'margins', 'engines'];
 
 const gate = byId('gate', HTMLElement);
 const consoleBox = byId('console', HTMLDivElement);
@@ -27,6 +31,10 @@ let current: Tab = 'keys';
 const usage = new UsageSection();
 const tasks = new TasksSection(() => current === 'tasks' && !consoleBox.hidden && document.visibilityState === 'visible');
 const engines = new EnginesSection();
+const channels = new ChannelsSection();
+const routes = new RoutesSection();
+const prices = new PricesSection();
+const margins = new MarginsSection();
 const keys = new KeysSection({
   currency: () => currency,
   show: (section, keyId) => {
@@ -44,6 +52,10 @@ const loaders: Record<Tab, () => Promise<void>> = {
   keys: () => keys.load(),
   usage: () => usage.load(),
   tasks: () => tasks.load(),
+  channels: () => channels.load(),
+  routes: () => routes.load(),
+  prices: () => prices.load(),
+  margins: () => margins.load(),
   engines: () => engines.load(),
 };
 
@@ -107,7 +119,7 @@ tabList.addEventListener('keydown', (event) => {
   event.preventDefault();
   select(TABS[(TABS.indexOf(current) + step + TABS.length) % TABS.length] ?? 'keys', true);
 });
-for (const [button, tab] of [['keys-refresh', 'keys'], ['engines-refresh', 'engines']] as const) {
+for (const [button, tab] of [['keys-refresh', 'keys'], ['engines-refresh', 'engines'], ['channels-refresh', 'channels']] as const) {
   byId(button, HTMLButtonElement).addEventListener('click', () => select(tab));
 }
 
@@ -116,6 +128,7 @@ call<Catalog>('/v1/models').then(
     currency = catalog.currency;
     models = catalog.data.map((model) => model.id);
     keys.setModels(models);
+    routes.setModels(models);
     usage.setChoices(keys.list, models);
     tasks.setChoices(keys.list, models);
   },

@@ -90,3 +90,18 @@ export interface EnginesAnswer {
   data: EngineView[];
   routes: Record<string, string[]>;
 }
+
+// The catalog's admin API (decision 0011): the server's own view types.
+export type { CatalogView, ChannelTestResult, ChannelView, CredentialView } from '../../../src/services/channels/catalog-api.js';
+export type { PriceSettings, RouteEntry } from '../../../src/domain/channels.js';
+export type { MarginLine, MarginsAnswer } from '../../../src/http/margins-report.js';
+
+export interface AuditView {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string;
+  before: unknown;
+  after: unknown;
+}

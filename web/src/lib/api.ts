@@ -14,7 +14,7 @@ export class ApiError extends Error {
 
 export interface CallOptions {
   token?: string | null | undefined;
-  method?: 'GET' | 'POST' | 'DELETE' | 'PUT';
+  method?: 'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH';
   body?: unknown;
   headers?: Record<string, string>;
   signal?: AbortSignal;
