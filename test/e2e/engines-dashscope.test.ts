@@ -67,17 +67,6 @@ describe('gateway → DashScope engine', () => {
     assert.ok(upstream.length >= 3 && upstream.every((r) => r.headers['x-request-id'] === 'kite-request-7'), 'every upstream call carried it');
   });
 
-  it('fails over to the local engine at once when the DashScope account cannot serve', async () => {
-    fake.script.push('sync', { kind: 'error', status: 400, body: { code: 'Arrearage', message: 'Access denied, please make sure your account is in good standing.' } });
-    const before = fake.requests.length;
-    const { status, json } = await call(server, 'POST', SYNC_PATH, editBody('qwen-image-edit-plus', [png], 'make it black and white', { size: '768*512' }));
-    assert.equal(status, 200, JSON.stringify(json));
-    assert.equal(fake.requests.length - before, 1, 'no retries on an account error');
-    const image = await fetchOutput(server, json.output.choices[0].message.content[0].image);
-    assert.deepEqual([image.width, image.height], [768, 512]);
-    assert.equal(new Set(image.mean).size, 1, 'grey: the local engine did it');
-  });
-
   it("ends the task on the request's own fault, keeping DashScope's code, without failing over", async () => {
     fake.script.push('sync', { kind: 'error', status: 400, body: { code: 'DataInspectionFailed', message: 'Input data may contain inappropriate content.' } });
     const { status, json } = await call(server, 'POST', SYNC_PATH, editBody('qwen-image-edit-plus', [png], 'make it black and white'));
@@ -89,6 +78,18 @@ describe('gateway → DashScope engine', () => {
     fake.script.push('sync', { kind: 'error', status: 429, body: { code: 'Throttling.RateQuota', message: 'Requests rate limit exceeded' }, headers: { 'retry-after': '0' } });
     const { status } = await call(server, 'POST', SYNC_PATH, editBody('qwen-image-edit-plus', [png], 'x', { size: '512*512' }));
     assert.equal(status, 200);
+  });
+
+  // Last: the account error takes the credential out of rotation (decision 0011), so later calls run locally.
+  it('fails over to the local engine at once when the DashScope account cannot serve', async () => {
+    fake.script.push('sync', { kind: 'error', status: 400, body: { code: 'Arrearage', message: 'Access denied, please make sure your account is in good standing.' } });
+    const before = fake.requests.length;
+    const { status, json } = await call(server, 'POST', SYNC_PATH, editBody('qwen-image-edit-plus', [png], 'make it black and white', { size: '768*512' }));
+    assert.equal(status, 200, JSON.stringify(json));
+    assert.equal(fake.requests.length - before, 1, 'no retries on an account error');
+    const image = await fetchOutput(server, json.output.choices[0].message.content[0].image);
+    assert.deepEqual([image.width, image.height], [768, 512]);
+    assert.equal(new Set(image.mean).size, 1, 'grey: the local engine did it');
   });
 });
 

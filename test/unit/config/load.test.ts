@@ -31,7 +31,7 @@ describe('config', () => {
     assert.equal(config.databaseUrl, null);
     assert.equal(config.role, 'all');
     assert.deepEqual(config.engines, { local: { type: 'local' } });
-    assert.deepEqual(config.routes, { '*': ['local'] });
+    assert.deepEqual(config.routes, { '*': [{ channel: 'local', priority: 1, weight: 1 }] });
     assert.equal(config.limits.syncWaitSeconds, 300);
     const { taskTimeoutSeconds, attemptsPerEngine, retryFirstDelaySeconds, retryMaxDelaySeconds, databasePoolSize } = config.limits;
     assert.deepEqual({ taskTimeoutSeconds, attemptsPerEngine, retryFirstDelaySeconds, retryMaxDelaySeconds, databasePoolSize }, { taskTimeoutSeconds: 1800, attemptsPerEngine: 3, retryFirstDelaySeconds: 1, retryMaxDelaySeconds: 30, databasePoolSize: 10 });
@@ -98,7 +98,7 @@ describe('config', () => {
     }));
     const config = loadConfig({ QIG_CONFIG: path, PORT: '7001' }, dir.path);
     assert.equal(config.port, 7001);
-    assert.deepEqual(config.routes['qwen-image-edit-plus'], ['cpu']);
+    assert.deepEqual(config.routes['qwen-image-edit-plus'], [{ channel: 'cpu', priority: 1, weight: 1 }]);
     assert.deepEqual(config.fetch.allowHosts, ['127.0.0.1:9000']);
     assert.equal(config.prices.perImage['qwen-image-edit-plus'], '0.18');
     assert.equal(config.limits.syncWaitSeconds, 60);

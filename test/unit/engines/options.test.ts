@@ -21,6 +21,10 @@ function withFile(config: unknown): Record<string, string> {
   return { QIG_CONFIG: path };
 }
 
+/** A route's channel names, highest priority first. */
+const names = (routes: Record<string, ReadonlyArray<{ channel: string; priority: number }>>) =>
+  Object.fromEntries(Object.entries(routes).map(([model, entries]) => [model, [...entries].sort((a, b) => b.priority - a.priority).map((e) => e.channel)]));
+
 const issue = (value: unknown) => {
   const parsed = engineConfigSchema.safeParse(value);
   assert.equal(parsed.success, false, `rejects ${JSON.stringify(value)}`);
@@ -43,7 +47,8 @@ describe('engine config schema', () => {
   });
 
   it('names what is wrong', () => {
-    assert.match(issue({ type: 'dashscope' }), /apiKey/);
+    // A key may come as apiKey or as credentials: the config load requires one of them (below).
+    assert.match(issue({ type: 'dashscope', credentials: [] }), /credentials/);
     assert.match(issue({ type: 'dashscope', apiKey: 'k', models: ['qwen-image-edit-pluss'] }), /unknown model "qwen-image-edit-pluss"/);
     assert.match(issue({ type: 'dashscope', apiKey: 'k', baseUrl: 'ftp://x' }), /http\(s\)/);
     assert.match(issue({ type: 'dashscope', apiKey: 'k', taskQueriesPerSecond: 50 }), /taskQueriesPerSecond/);
@@ -54,11 +59,33 @@ describe('engine config schema', () => {
   });
 });
 
+describe('credentials and weighted routes in the config file', () => {
+  it('takes several accounts per engine and routes with priorities and weights', () => {
+    const config = loadConfig(
+      withFile({
+        engines: { cloud: { type: 'dashscope', credentials: [{ apiKey: 'sk-a', weight: 3, qps: 2 }, { apiKey: 'sk-b', region: 'singapore' }], cost: { '*': '0.10' } }, cpu: { type: 'local' } },
+        routes: { '*': [{ engine: 'cloud', priority: 5, weight: 2 }, 'cpu'] },
+      }),
+      dir.path,
+    );
+    assert.deepEqual(config.routes['*'], [{ channel: 'cloud', priority: 5, weight: 2 }, { channel: 'cpu', priority: 1, weight: 1 }]);
+  });
+
+  it('refuses an upstream engine without a key, a keyed local engine, a channel listed twice and an unknown model', () => {
+    const fails = (file: unknown, pattern: RegExp) => assert.throws(() => loadConfig(withFile(file), dir.path), (error: unknown) => error instanceof ConfigError && pattern.test(error.message));
+    fails({ engines: { cloud: { type: 'dashscope' } } }, /engines\.cloud: a dashscope engine needs "apiKey" or "credentials"/);
+    fails({ engines: { cpu: { type: 'local', credentials: [{ apiKey: 'k' }] } } }, /engines\.cpu\.credentials: a local engine takes no upstream key/);
+    fails({ routes: { '*': ['local', { engine: 'local' }] } }, /routes\.\*: engine "local" is listed twice/);
+    fails({ routes: { 'qwen-image-edit-pluss': ['local'] } }, /routes\.qwen-image-edit-pluss: unknown model/);
+    fails({ engines: { cloud: { type: 'dashscope', apiKey: 'k', cost: { '*': 'free' } } } }, /cost\.\*: must be a decimal amount/);
+  });
+});
+
 describe('DASHSCOPE_API_KEY', () => {
   it('enables the dashscope engine on the Beijing host and routes every model cloud first, local as failover', () => {
     const config = loadConfig({ DASHSCOPE_API_KEY: 'sk-env' }, dir.path);
     assert.deepEqual(config.engines.dashscope, { type: 'dashscope', apiKey: 'sk-env' });
-    assert.deepEqual(config.routes, { '*': ['dashscope', 'local'] });
+    assert.deepEqual(names(config.routes), { '*': ['dashscope', 'local'] });
     assert.deepEqual(config.notices, []);
   });
 
@@ -71,9 +98,9 @@ describe('DASHSCOPE_API_KEY', () => {
   it("keeps the file's routes, and its own local engine's name in the fallback", () => {
     const env = withFile({ engines: { cpu: { type: 'local' } }, routes: { 'qwen-image-edit': ['cpu'] } });
     const config = loadConfig({ ...env, DASHSCOPE_API_KEY: 'sk-env' }, dir.path);
-    assert.deepEqual(config.routes, { 'qwen-image-edit': ['cpu'], '*': ['dashscope', 'cpu'] });
+    assert.deepEqual(names(config.routes), { 'qwen-image-edit': ['cpu'], '*': ['dashscope', 'cpu'] });
     const fixed = loadConfig({ ...withFile({ routes: { '*': ['local'] } }), DASHSCOPE_API_KEY: 'sk-env' }, dir.path);
-    assert.deepEqual(fixed.routes, { '*': ['local'] });
+    assert.deepEqual(names(fixed.routes), { '*': ['local'] });
   });
 
   it('says when the key is set but no route of the file uses the engine it defines', () => {
@@ -91,7 +118,7 @@ describe('DASHSCOPE_API_KEY', () => {
 
   it('says when DASHSCOPE_BASE_URL is set without a key', () => {
     const config = loadConfig({ DASHSCOPE_BASE_URL: 'https://dashscope.aliyuncs.com' }, dir.path);
-    assert.deepEqual(config.routes, { '*': ['local'] });
+    assert.deepEqual(names(config.routes), { '*': ['local'] });
     assert.match(config.notices.join('\n'), /DASHSCOPE_BASE_URL is set but ignored: it needs DASHSCOPE_API_KEY/);
   });
 });
