@@ -182,7 +182,7 @@ export class CatalogService implements CatalogAdmin {
     if (!running) throw new AppError('conflict', `Channel "${name}" cannot run: it has no usable credential (add one, or check the server log).`);
     const model = options.model === undefined ? this.testModel(running) : findModel(options.model);
     if (!model) throw new AppError('invalid_parameter', `model: unknown model "${options.model ?? ''}"`, { field: 'model' });
-    const result = await running.test(options.credential ?? null, 'task', model, AbortSignal.timeout(TEST_TIMEOUT_MS));
+    const { failure: _failure, ...result } = await running.test(options.credential ?? null, 'task', model, AbortSignal.timeout(TEST_TIMEOUT_MS));
     return { ...result, channel: name, model: model.id, mode: 'task' };
   }
 

@@ -5,11 +5,10 @@
  * test passes, or waits twice as long after a failed one.
  */
 import type { Catalog, CatalogContent, CredentialDisable, CredentialRecord } from '../../domain/channels.js';
-import { AppError } from '../../domain/errors.js';
 import { findModel, listModels, type ModelSpec } from '../../domain/models.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
-import { accountErrorOf, nextTestDelayMs } from './account-errors.js';
+import { nextTestDelayMs } from './account-errors.js';
 import type { AccountFailure } from './channel-engine.js';
 import type { CatalogSync } from './catalog-sync.js';
 import type { LiveChannels } from './live-channels.js';
@@ -104,7 +103,7 @@ export class CredentialHealth {
         this.logger.info({ channel, credential: id }, `channel ${channel}: credential ${id} passed its re-test and is back in rotation`);
         return;
       }
-      const failure = result.error ? accountErrorOf(new AppError('engine_unavailable', result.error.message, { upstreamCode: result.error.code, retryable: false })) : null;
+      const { failure } = result;
       await this.sync.change((current) =>
         changeCredential(current, channel, id, 're-test', 'credential.retest-failed', (credential) => {
           if (!credential.disabled) return null;
