@@ -19,7 +19,7 @@ import { BodyGuard } from './http/body-guard.js';
 import { catalogRoutes, type CatalogEngines } from './http/catalog.js';
 import { fileRoutes } from './http/files.js';
 import type { HttpMetrics } from './http/metrics.js';
-import { opsRoutes, type ReadinessCheck } from './http/ops.js';
+import { opsRoutes, type DisabledCredential, type ReadinessCheck } from './http/ops.js';
 import { parseJsonBody } from './http/json-body.js';
 import { answerUnmatched, clientErrorAnswer, frameworkErrorAnswer } from './http/unmatched.js';
 import { webRoutes } from './http/web.js';
@@ -52,6 +52,8 @@ export interface AppDeps {
   metrics: HttpMetrics;
   /** Each engine's circuit state and load, shown by /readyz and the admin API. */
   engineHealth: () => EngineHealth[];
+  /** Upstream accounts out of rotation, shown by /readyz. */
+  disabledCredentials: () => DisabledCredential[];
   /** The task table, read across keys by the admin API. */
   taskStore: TaskStore;
   /** An engine's declared capabilities, by name (the admin API shows them). */
@@ -147,6 +149,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     checks: deps.readiness,
     queueStats: () => deps.queue.stats(),
     engineHealth: deps.engineHealth,
+    disabledCredentials: deps.disabledCredentials,
     metrics,
     metricsToken: deps.config.metricsToken,
   });

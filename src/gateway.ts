@@ -11,6 +11,7 @@ import { buildApp } from './app.js';
 import { MAX_PRESIGN_SECONDS } from './blobs/s3-presign.js';
 import { UrlSigner } from './blobs/signing.js';
 import { openChannels } from './composition/channels.js';
+import { disabledCredentials } from './services/channels/views.js';
 import { openDrivers } from './composition/drivers.js';
 import { createQueueServices } from './composition/queue-services.js';
 import { openStores } from './composition/stores.js';
@@ -256,6 +257,7 @@ async function assemble(config: AppConfig, options: GatewayOptions): Promise<Gat
       readiness,
       metrics,
       engineHealth: () => live.router.health(),
+      disabledCredentials: () => disabledCredentials(live.catalog),
       taskStore,
       engineCapabilities: (name) => live.router.get(name)?.capabilities,
       catalogEngines: { engineOf, vocabulary: VOCABULARY },
@@ -267,7 +269,7 @@ async function assemble(config: AppConfig, options: GatewayOptions): Promise<Gat
       onRoute: options.onRoute,
     });
   } else {
-    app = await buildWorkerOpsApp({ logger, queue, readiness, metrics, metricsToken: config.metricsToken, engineHealth: () => live.router.health() });
+    app = await buildWorkerOpsApp({ logger, queue, readiness, metrics, metricsToken: config.metricsToken, engineHealth: () => live.router.health(), disabledCredentials: () => disabledCredentials(live.catalog) });
   }
   if (options.listen !== false) {
     const address = await app.listen({ host: config.host, port: config.port });

@@ -37,6 +37,21 @@ export interface OpsDeps {
   checks: readonly ReadinessCheck[];
   queueStats(): Promise<QueueStats>;
   engineHealth(): EngineHealth[];
+  /** Upstream accounts out of rotation, and why (shown, not required: other channels serve). */
+  disabledCredentials(): DisabledCredential[];
+}
+
+export interface DisabledCredential {
+  channel: string;
+  credential: string;
+  label: string;
+  /** The last 4 characters of its key, e.g. "…a1b2". */
+  key: string;
+  kind: string;
+  code: string;
+  reason: string;
+  since: string;
+  nextTestAt: string;
 }
 
 export async function opsRoutes(app: FastifyInstance, deps: OpsDeps & { metrics: HttpMetrics; metricsToken: string | null }): Promise<void> {
@@ -49,7 +64,7 @@ export async function opsRoutes(app: FastifyInstance, deps: OpsDeps & { metrics:
     const queue = await deps.queueStats().catch(() => null);
     return reply
       .code(ready ? 200 : 503)
-      .send({ status: ready ? (results.every((r) => r.ok) ? 'ready' : 'degraded') : 'not ready', checks: results, queue, engines: deps.engineHealth() });
+      .send({ status: ready ? (results.every((r) => r.ok) ? 'ready' : 'degraded') : 'not ready', checks: results, queue, engines: deps.engineHealth(), disabledCredentials: deps.disabledCredentials() });
   });
 
   const authorized = deps.metricsToken === null ? null : bearerCheck(deps.metricsToken);

@@ -7,7 +7,7 @@ import type { Logger } from '../lib/logger.js';
 import type { TaskQueue } from '../queue/queue.js';
 import type { EngineHealth } from '../services/engine-guard.js';
 import type { HttpMetrics } from './metrics.js';
-import { opsRoutes, type ReadinessCheck } from './ops.js';
+import { opsRoutes, type DisabledCredential, type ReadinessCheck } from './ops.js';
 
 export interface WorkerOpsDeps {
   logger: Logger;
@@ -16,6 +16,7 @@ export interface WorkerOpsDeps {
   metricsToken: string | null;
   readiness: readonly ReadinessCheck[];
   engineHealth: () => EngineHealth[];
+  disabledCredentials: () => DisabledCredential[];
 }
 
 export async function buildWorkerOpsApp(deps: WorkerOpsDeps): Promise<FastifyInstance> {
@@ -36,6 +37,6 @@ export async function buildWorkerOpsApp(deps: WorkerOpsDeps): Promise<FastifyIns
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: { code: 'NotFound', message: `No route ${request.method} ${request.url.split('?')[0]}: this is a worker; only /healthz, /readyz and /metrics are served.` } }),
   );
-  await app.register(opsRoutes, { checks: deps.readiness, queueStats: () => deps.queue.stats(), engineHealth: deps.engineHealth, metrics, metricsToken: deps.metricsToken });
+  await app.register(opsRoutes, { checks: deps.readiness, queueStats: () => deps.queue.stats(), engineHealth: deps.engineHealth, disabledCredentials: deps.disabledCredentials, metrics, metricsToken: deps.metricsToken });
   return app;
 }

@@ -137,8 +137,8 @@ describe('channels with pooled upstream accounts', { timeout: 120_000 }, () => {
     assert.ok(callsBy(KEYS.bad) - before >= 6, `the re-enabled key took ${callsBy(KEYS.bad) - before} of 12 calls`);
   });
 
-  it('adds a key at runtime: stored encrypted, shown as its last 4 characters, a slow account gets less', async () => {
-    const added = await admin('POST', '/admin/v1/channels/cloud/credentials', { apiKey: KEYS.slow, label: 'slow', maxConcurrent: 1 });
+  it('adds a key at runtime: stored encrypted, shown as its last 4 characters, a slow account gets less although it weighs most', async () => {
+    const added = await admin('POST', '/admin/v1/channels/cloud/credentials', { apiKey: KEYS.slow, label: 'slow', maxConcurrent: 1, weight: 20 });
     assert.equal(added.status, 201, added.text);
     assert.equal(added.body.key, `…${KEYS.slow.slice(-4)}`);
     assert.equal(added.body.source, 'stored');

@@ -153,6 +153,7 @@ describe('a worker node', () => {
       metrics: createMetrics({ engines: [], currency: 'CNY' }),
       metricsToken: TOKEN,
       engineHealth: () => [],
+      disabledCredentials: () => [],
     });
     try {
       assert.equal((await app.inject({ url: '/metrics' })).statusCode, 401);

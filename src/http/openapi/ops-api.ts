@@ -26,6 +26,21 @@ export const readyAnswer = z.object({
       outputs: z.enum(['rehost', 'passthrough']),
     }),
   ),
+  disabledCredentials: z
+    .array(
+      z.object({
+        channel: z.string(),
+        credential: z.string(),
+        label: z.string(),
+        key: z.string().describe('The last 4 characters of its key only, e.g. "…a1b2".'),
+        kind: z.enum(['auth', 'arrears', 'model_not_open']),
+        code: z.string().describe('The upstream\'s error code: InvalidApiKey, Arrearage, Model.AccessDenied, …'),
+        reason: z.string(),
+        since: z.string(),
+        nextTestAt: z.string(),
+      }),
+    )
+    .describe('Upstream accounts taken out of rotation automatically, and why; re-tested at nextTestAt, or re-enabled in the admin console.'),
 });
 
 export const metricsRefusal = z.object({ error: z.object({ code: z.literal('unauthorized'), message: z.string() }) });

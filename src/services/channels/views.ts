@@ -78,3 +78,15 @@ export function catalogView(catalog: Catalog, currency: string, running: (name: 
     prices: { perImage: { ...catalog.prices.perImage }, perEngine: Object.fromEntries(Object.entries(catalog.prices.perEngine).map(([k, v]) => [k, { ...v }])) },
   };
 }
+
+/** Every credential out of rotation after an account error, for /readyz. */
+export function disabledCredentials(catalog: Catalog): Array<{ channel: string; credential: string; label: string; key: string; kind: string; code: string; reason: string; since: string; nextTestAt: string }> {
+  return catalog.channels.flatMap((channel) =>
+    channel.credentials.flatMap((credential) => {
+      const { disabled } = credential;
+      if (!disabled) return [];
+      const key = credential.last4 === '' ? '' : `…${credential.last4}`;
+      return [{ channel: channel.name, credential: credential.id, label: credential.label, key, kind: disabled.kind, code: disabled.code, reason: disabled.reason, since: iso(disabled.at), nextTestAt: iso(disabled.nextTestAt) }];
+    }),
+  );
+}
