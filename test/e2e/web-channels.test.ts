@@ -2,8 +2,8 @@
  * The console's channel pages in chromium against the real gateway and a fake DashScope: an
  * operator adds a channel with two credentials (keys shown as their last 4 only), drags it to the
  * top of a route, edits a price; a task through the channel gets the credential with a wrong key
- * disabled, which the page shows with its reason and the operator re-enables; a test of the good
- * credential answers; the margins show a chart and a CSV download. Phone width, named controls.
+ * disabled, which the page shows with its reason and the operator re-enables; a test (a real
+ * one-image request) through the good credential answers; the margins show a chart and a CSV download. Phone width, named controls.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -99,15 +99,15 @@ describe('web console: channels, routes, prices, margins', { timeout: 240_000, s
     assert.deepEqual(saved.routes[MODEL].map((e: { channel: string; priority: number }) => [e.channel, e.priority]), [['cloud', 10], ['local', 0]]);
     await screenshot(page, 'channels-desktop-routes');
 
-    // A price edited in place.
+    // A built-in price overridden and edited in place.
     await page.click('#tab-prices');
-    const first = page.locator('[data-table="Every channel"] tbody tr').first();
-    await first.waitFor();
-    const priced = await first.locator('input').first().inputValue();
-    await first.locator('input.amount').fill('0.31');
+    await page.getByRole('button', { name: `Override the built-in price of ${MODEL}` }).click();
+    const row = page.locator('[data-table="Every channel"] tbody tr').last();
+    assert.equal(await row.locator('input').first().inputValue(), MODEL);
+    await row.locator('input.amount').fill('0.31');
     await page.click('#prices-save');
     assert.match(await textOf(page, '#prices-status'), /Saved/);
-    assert.equal((await admin('/admin/v1/prices')).perImage[priced], '0.31');
+    assert.equal((await admin('/admin/v1/prices')).perImage[MODEL], '0.31');
 
     // Tasks through the channel: the wrong key (weight 1000) is tried first, refused, and disabled.
     const png = await scene(640, 480, '#2563eb', '#fde047');
@@ -127,11 +127,11 @@ describe('web console: channels, routes, prices, margins', { timeout: 240_000, s
     await wrong.locator('.disabled-reason').waitFor({ state: 'detached' });
     assert.equal((await admin('/admin/v1/channels/cloud')).credentials.find((c: any) => c.label === 'wrong').disabled, null);
 
-    // A test through the good account answers, with its latency.
+    // A test through the good account (a real one-image request) answers, with its latency.
     await card.locator('tr[data-credential]', { hasText: 'good' }).getByRole('button', { name: 'Test' }).click();
     const result = page.locator('#channel-cloud-result', { hasText: /^(OK|Failed)/ });
     await result.waitFor();
-    assert.match((await result.textContent()) ?? '', /^OK \(query via \S+ on \S+, \d+(\.\d)? m?s\)/);
+    assert.match((await result.textContent()) ?? '', /^OK \((query|task) via good on \S+, \d+(\.\d)? m?s\)/);
 
     // Margins: the table, the charts and the CSV file.
     await page.click('#tab-margins');

@@ -3,6 +3,7 @@
  * channel's own table wins over the general one for the images it makes). Edited in place, saved
  * whole (PUT /admin/v1/prices).
  */
+import { DEFAULT_PRICES } from '../../../src/domain/prices.js';
 import { byId, h, setChildren } from '../lib/dom.js';
 import { adminCall, explain } from './client.js';
 import type { PriceSettings } from './types.js';
@@ -26,6 +27,16 @@ class PriceTable {
     this.rows = Object.entries(table).map(([model, amount]) => ({ model, amount }));
     this.element.dataset.table = title;
     this.render();
+  }
+
+  /** Adds a row (an override of a built-in price) and focuses its amount. */
+  add(model: string, amount: string): void {
+    this.edit(() => this.rows.push({ model, amount }));
+    this.element.querySelector<HTMLInputElement>('tbody tr:last-child input.amount')?.focus();
+  }
+
+  has(model: string): boolean {
+    return this.rows.some((row) => row.model.trim() === model);
   }
 
   value(): Record<string, string> {
@@ -75,11 +86,16 @@ class PriceTable {
   private edit(change: () => void): void {
     change();
     this.render();
+    this.changed();
   }
+
+  /** Told after each change of the rows. */
+  changed: () => void = () => undefined;
 }
 
 export class PricesSection {
   private readonly general = byId('prices-general', HTMLDivElement);
+  private readonly builtIn = byId('prices-built-in', HTMLDivElement);
   private readonly engines = byId('prices-engines', HTMLDivElement);
   private readonly picker = byId('prices-engine-pick', HTMLSelectElement);
   private readonly status = byId('prices-status', HTMLParagraphElement);
@@ -103,10 +119,31 @@ export class PricesSection {
     this.channels = view.channels.map((c) => c.name);
     this.status.textContent = '';
     this.perImage = new PriceTable('Every channel', prices.perImage, this.currency, null);
+    this.perImage.changed = () => this.renderBuiltIn();
     setChildren(this.general, this.perImage.element);
+    this.renderBuiltIn();
     this.perEngine = new Map();
     for (const [name, table] of Object.entries(prices.perEngine)) this.addEngine(name, table);
     this.renderEngines();
+  }
+
+  /** The built-in prices the table does not override, each with a button that overrides it. */
+  private renderBuiltIn(): void {
+    const table = this.perImage;
+    if (!table) return;
+    const left = Object.entries(DEFAULT_PRICES).filter(([model]) => !table.has(model));
+    setChildren(
+      this.builtIn,
+      left.length > 0 ? h('h3', {}, 'Built-in prices') : null,
+      left.length > 0 ? h('p', { class: 'help' }, 'A model the table above does not name (by id or family) is charged these; "*" above does not replace them. The built-in engine is free unless its channel has prices.') : null,
+      h(
+        'ul',
+        { class: 'built-in-prices' },
+        ...left.map(([model, amount]) =>
+          h('li', {}, h('code', {}, model), ` ${amount} `, h('button', { type: 'button', class: 'small ghost', 'aria-label': `Override the built-in price of ${model}`, onclick: () => table.add(model, amount) }, 'Override')),
+        ),
+      ),
+    );
   }
 
   private addEngine(name: string, table: Readonly<Record<string, string>>): void {

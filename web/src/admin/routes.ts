@@ -1,7 +1,8 @@
 /**
  * Routes: per model id, family or "*", the channels in priority order. The order is the priority:
- * drag an entry (or use its up/down buttons) to move it; "same priority as above" puts two
- * channels in one tier, which shares the traffic by weight. Save writes the route (PUT).
+ * drag an entry (or use its up/down buttons) to move it; "tie" puts a channel in the tier of the
+ * one above, which shares the traffic by weight. The saved priorities are shown until the order
+ * changes; then they follow it (10 apart, the last 0). Save writes the route (PUT).
  */
 import { byId, h, setChildren } from '../lib/dom.js';
 import { adminCall, explain } from './client.js';
@@ -16,7 +17,7 @@ interface Row {
 }
 
 /** Priorities from the order: tiers from the top, 10 apart, the lowest 0. */
-export function priorities(rows: readonly Row[]): number[] {
+function priorities(rows: readonly Row[]): number[] {
   const tiers: number[] = [];
   let tier = -1;
   for (const [i, row] of rows.entries()) tiers.push(i > 0 && row.tie ? tier : (tier += 1));
@@ -28,6 +29,8 @@ const routePath = (model: string) => `/admin/v1/routes/${encodeURIComponent(mode
 class RouteEditor {
   readonly element = h('article', { class: 'route-card' });
   private rows: Row[];
+  /** The priorities as saved, kept until the order or a tie changes (then they follow the order). */
+  private saved: number[] | null;
   private dragged: number | null = null;
 
   constructor(
@@ -38,13 +41,14 @@ class RouteEditor {
   ) {
     const sorted = [...entries].sort((a, b) => b.priority - a.priority);
     this.rows = sorted.map((entry, i) => ({ channel: entry.channel, weight: entry.weight, tie: i > 0 && sorted[i - 1]?.priority === entry.priority }));
+    this.saved = sorted.map((entry) => entry.priority);
     this.element.dataset.route = model;
     this.render();
   }
 
   private render(focus?: string): void {
     const status = h('p', { class: 'route-status', role: 'status' });
-    const given = priorities(this.rows);
+    const given = this.priorities();
     const unused = this.channels().filter((c) => !this.rows.some((row) => row.channel === c));
     const picker = h('select', { 'aria-label': `Channel to add to ${this.model}` }, ...unused.map((c) => h('option', { value: c }, c)));
     setChildren(
@@ -73,8 +77,13 @@ class RouteEditor {
     (button?.disabled ? find(focus.startsWith('up-') ? focus.replace('up-', 'down-') : focus.replace('down-', 'up-')) : button)?.focus();
   }
 
+  private priorities(): number[] {
+    return this.saved ?? priorities(this.rows);
+  }
+
   private change(edit: () => void, focus?: string): void {
     edit();
+    this.saved = null;
     this.render(focus);
   }
 
@@ -124,7 +133,7 @@ class RouteEditor {
   }
 
   private async save(status: HTMLElement): Promise<void> {
-    const given = priorities(this.rows);
+    const given = this.priorities();
     const entries: RouteEntry[] = this.rows.map((row, i) => ({ channel: row.channel, priority: given[i] ?? 0, weight: row.weight }));
     status.classList.remove('error-text');
     try {
