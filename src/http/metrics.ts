@@ -4,7 +4,8 @@
  * `ServiceMetrics` port (engine calls, image intake), by the HTTP hooks, and read from the queue,
  * the engines and the body guard at each scrape.
  *
- * Labels stay bounded: models come from the catalog, engines from the configured names, error
+ * Labels stay bounded: models come from the catalog, engines from the configured names and then
+ * the channels added at runtime (at most MAX_ENGINE_LABELS distinct, "other" after that), error
  * kinds from the catalog, and an upstream's own codes are kept as they are only for the first
  * MAX_UPSTREAM_CODES distinct ones of each engine ("other" after that). No id is ever a label.
  */
@@ -18,13 +19,16 @@ import type { QueueStats } from '../queue/queue.js';
 import type { EngineHealth } from '../services/engine-guard.js';
 import type { IntakeRejection, ServiceMetrics, UpstreamFailure } from '../services/metrics.js';
 
+/** Distinct engine (channel) names kept as labels; later ones count as "other". Above the catalog's own channel limit. */
+export const MAX_ENGINE_LABELS = 256;
+const ENGINE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** Distinct upstream codes kept per engine; later ones count as "other". */
 export const MAX_UPSTREAM_CODES = 20;
 /** What an upstream code must look like to be kept: short, without spaces or quotes. */
 const UPSTREAM_CODE = /^[\w.:-]{1,64}$/;
 
 export interface MetricsOptions {
-  /** The configured engine names: the only `engine` label values besides "other" and "none". */
+  /** The configured engine names (channels added at runtime join them, up to MAX_ENGINE_LABELS). */
   engines: readonly string[];
   /** The price list's currency, the `currency` label of amounts charged. */
   currency: string;
@@ -162,7 +166,13 @@ function boundedLabels(engines: readonly string[]) {
   const codes = new Map<string, Set<string>>();
   return {
     model: (id: string): string => (findModel(id) ? id : 'other'),
-    engine: (name: string | null): string => (name === null ? 'none' : configured.has(name) ? name : 'other'),
+    engine(name: string | null): string {
+      if (name === null) return 'none';
+      if (configured.has(name)) return name;
+      if (!ENGINE_NAME.test(name) || configured.size >= MAX_ENGINE_LABELS) return 'other';
+      configured.add(name);
+      return name;
+    },
     upstreamCode(engine: string, code: string | undefined): string {
       if (code === undefined || code === '') return 'none';
       if (!UPSTREAM_CODE.test(code)) return 'other';
