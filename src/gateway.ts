@@ -132,6 +132,7 @@ async function assemble(config: AppConfig, options: GatewayOptions): Promise<Gat
   events.subscribeLocal((event) => metrics.taskEvent(event));
   const channels = await openChannels(config, {
     store: stores.channels,
+    ledger: stores.ledger,
     events,
     engineDeps: {
       logger,

@@ -109,6 +109,7 @@ describe('channels with pooled upstream accounts', { timeout: 120_000 }, () => {
     assert.deepEqual([broke.disabled?.kind, broke.disabled?.code, broke.usable], ['arrears', 'Arrearage', false]);
     assert.ok(Date.parse(bad.disabled.nextTestAt) > Date.parse(bad.disabled.at), 'a re-test is scheduled');
     assert.equal(credential(view.body, 'good').usable, true);
+    assert.deepEqual(credential(view.body, 'good').recent, { tasks: 18, images: 18 }, 'the usage records say which account made what');
     // Keys never leave the server: the last 4 characters only, nowhere the key itself.
     assert.equal(bad.key, `…${KEYS.bad.slice(-4)}`);
     for (const key of Object.values(KEYS)) assert.ok(!view.text.includes(key), 'no key in the channel list');

@@ -189,7 +189,8 @@ function importedPackages(dir: string): Map<string, string> {
       if (entry.isDirectory()) visit(full);
       else if (entry.name.endsWith('.js')) {
         const text = readFileSync(full, 'utf8');
-        for (const match of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\.resolve\(\s*)['"]([^'"]+)['"]/g)) {
+        // A specifier has no white space: `{ field: 'from' })` in a string is no import.
+        for (const match of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\.resolve\(\s*)['"]([^'"\s]+)['"]/g)) {
           const specifier = match[1] as string;
           if (specifier.startsWith('.') || specifier.startsWith('node:') || specifier.startsWith('/')) continue;
           const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : (specifier.split('/')[0] as string);

@@ -78,6 +78,7 @@ export function fakeCatalogAdmin(currency = 'CNY'): FakeCatalogAdmin {
     disabled: null,
     usable: true,
     health: idleHealth(),
+    recent: { tasks: 0, images: 0 },
     createdAt: iso(),
     updatedAt: iso(),
   });

@@ -47,7 +47,8 @@ const credentialView = z.object({
     .nullable()
     .describe('While automatically disabled: why, and when it is re-tested.'),
   usable: z.boolean(),
-  health,
+  health: health.describe('This node\'s live figures; in scale-out the workers make the calls, so see `recent` too.'),
+  recent: z.object({ tasks: z.number().int(), images: z.number().int() }).describe('Tasks and images it made in the last 24 hours on every node (the usage records).'),
   createdAt: iso,
   updatedAt: iso,
 });
@@ -101,7 +102,7 @@ const marginsList = z.object({
 
 const HEALTH = { state: 'closed', inFlight: 1, waiting: 0, calls: 42, errors: 1, errorRate: 0.0238, lastError: null, lastLatencyMs: 5310 };
 const AT = '2026-01-05T02:00:00.000Z';
-const CREDENTIAL = { id: 'cr_7Hq2', label: 'account B', key: '…a1b2', source: 'stored', region: null, qps: 20, maxConcurrent: 4, weight: 2, cost: null, enabled: true, disabled: null, usable: true, health: HEALTH, createdAt: AT, updatedAt: AT };
+const CREDENTIAL = { id: 'cr_7Hq2', label: 'account B', key: '…a1b2', source: 'stored', region: null, qps: 20, maxConcurrent: 4, weight: 2, cost: null, enabled: true, disabled: null, usable: true, health: HEALTH, recent: { tasks: 38, images: 41 }, createdAt: AT, updatedAt: AT };
 const CHANNEL = {
   name: 'cloud',
   type: 'dashscope',

@@ -36,7 +36,10 @@ export interface CredentialView {
   disabled: { kind: DisableKind; code: string; reason: string; model: string | null; at: string; nextTestAt: string; strikes: number } | null;
   /** enabled and not disabled. */
   usable: boolean;
+  /** This node's live figures (in scale-out, the worker nodes make the calls: see `recent`). */
   health: CredentialHealthView;
+  /** Tasks and images it made in the last 24 hours on every node, from the usage records. */
+  recent: { tasks: number; images: number };
   createdAt: string;
   updatedAt: string;
 }

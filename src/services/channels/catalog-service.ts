@@ -10,12 +10,12 @@ import { AppError } from '../../domain/errors.js';
 import { findModel, listModels } from '../../domain/models.js';
 import type { Clock } from '../../lib/clock.js';
 import { last4, type SecretBox } from '../../lib/secret-box.js';
-import type { ChannelStore } from '../../store/ports.js';
+import type { ChannelStore, MarginRow } from '../../store/ports.js';
 import type { Actor, CatalogAdmin, CatalogView, ChannelInput, ChannelPatch, ChannelTestResult, ChannelView, CredentialInput, CredentialPatch, CredentialView } from './catalog-api.js';
 import type { CatalogSync } from './catalog-sync.js';
 import type { LiveChannels } from './live-channels.js';
 import { redactChannel, redactCredential } from './records.js';
-import { catalogView, channelView, credentialView } from './views.js';
+import { catalogView, channelView, credentialView, type RecentUsage } from './views.js';
 
 export interface CatalogServiceDeps {
   store: ChannelStore;
@@ -25,7 +25,11 @@ export interface CatalogServiceDeps {
   secrets: SecretBox | null;
   currency: string;
   clock: Clock;
+  /** Usage grouped by channel and credential since a time (the ledger's margins), for each credential's recent figures. */
+  usageSince(from: number): Promise<MarginRow[]>;
 }
+
+const RECENT_MS = 24 * 3_600_000;
 
 const TEST_TIMEOUT_MS = 150_000;
 
@@ -55,7 +59,13 @@ export class CatalogService implements CatalogAdmin {
   constructor(private readonly deps: CatalogServiceDeps) {}
 
   async view(): Promise<CatalogView> {
-    return catalogView(this.deps.live.catalog, this.deps.currency, (name) => this.deps.live.router.get(name));
+    return catalogView(this.deps.live.catalog, this.deps.currency, (name) => this.deps.live.router.get(name), await this.recentUsage());
+  }
+
+  /** Every node's last 24 hours by credential (a task split across credentials, "x+y", is left out). */
+  private async recentUsage(): Promise<RecentUsage> {
+    const rows = await this.deps.usageSince(this.deps.clock.now() - RECENT_MS);
+    return new Map(rows.filter((row) => row.credential && !row.credential.includes('+')).map((row) => [`${row.channel ?? ''}/${row.credential ?? ''}`, { tasks: row.tasks, images: row.images }]));
   }
 
   async createChannel(input: ChannelInput, actor: Actor): Promise<ChannelView> {

@@ -7,7 +7,12 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 export const IDLE_HEALTH: CredentialHealthView = { state: 'closed', inFlight: 0, waiting: 0, calls: 0, errors: 0, errorRate: 0, lastError: null, lastLatencyMs: null };
 
-export function credentialView(credential: CredentialRecord, health: CredentialHealthView | undefined): CredentialView {
+/** Tasks and images by `channel/credential` over a recent window (every node's, from the usage records). */
+export type RecentUsage = ReadonlyMap<string, { tasks: number; images: number }>;
+
+const NONE = { tasks: 0, images: 0 };
+
+export function credentialView(credential: CredentialRecord, health: CredentialHealthView | undefined, recent: { tasks: number; images: number } = NONE): CredentialView {
   const { disabled } = credential;
   return {
     id: credential.id,
@@ -23,6 +28,7 @@ export function credentialView(credential: CredentialRecord, health: CredentialH
     disabled: disabled ? { kind: disabled.kind, code: disabled.code, reason: disabled.reason, model: disabled.model, at: iso(disabled.at), nextTestAt: iso(disabled.nextTestAt), strikes: disabled.strikes } : null,
     usable: credential.enabled && disabled === null,
     health: health ?? IDLE_HEALTH,
+    recent: { ...recent },
     createdAt: iso(credential.createdAt),
     updatedAt: iso(credential.updatedAt),
   };
@@ -46,10 +52,10 @@ function channelHealth(credentials: readonly CredentialHealthView[]): Credential
   };
 }
 
-export function channelView(channel: ChannelRecord, catalog: Catalog, running: ChannelEngine | undefined): ChannelView {
+export function channelView(channel: ChannelRecord, catalog: Catalog, running: ChannelEngine | undefined, recent: RecentUsage = new Map()): ChannelView {
   const health = running?.health();
   const byId = new Map((health?.credentials ?? []).map((c) => [c.id, c.health]));
-  const credentials = channel.credentials.map((c) => credentialView(c, byId.get(c.id)));
+  const credentials = channel.credentials.map((c) => credentialView(c, byId.get(c.id), recent.get(`${channel.name}/${c.id}`)));
   return {
     name: channel.name,
     type: String(channel.engine.type),
@@ -69,11 +75,11 @@ export function channelView(channel: ChannelRecord, catalog: Catalog, running: C
   };
 }
 
-export function catalogView(catalog: Catalog, currency: string, running: (name: string) => ChannelEngine | undefined): CatalogView {
+export function catalogView(catalog: Catalog, currency: string, running: (name: string) => ChannelEngine | undefined, recent: RecentUsage = new Map()): CatalogView {
   return {
     version: catalog.version,
     currency,
-    channels: catalog.channels.map((channel) => channelView(channel, catalog, running(channel.name))),
+    channels: catalog.channels.map((channel) => channelView(channel, catalog, running(channel.name), recent)),
     routes: Object.fromEntries(Object.entries(catalog.routes).map(([model, entries]) => [model, entries.map((e) => ({ ...e }))])),
     prices: { perImage: { ...catalog.prices.perImage }, perEngine: Object.fromEntries(Object.entries(catalog.prices.perEngine).map(([k, v]) => [k, { ...v }])) },
   };

@@ -110,7 +110,7 @@ export class ChannelsSection {
       h(
         'table',
         { class: 'stack-on-phone credentials' },
-        h('thead', {}, h('tr', {}, ...['Credential', 'Region', 'Weight', 'QPS', 'In flight', 'Health', 'Status', 'Actions'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('thead', {}, h('tr', {}, ...['Credential', 'Region', 'Weight', 'QPS', 'Last 24 h', 'In flight', 'Health', 'Status', 'Actions'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, ...channel.credentials.map((credential) => this.credentialRow(channel, credential, out))),
       ),
     );
@@ -129,6 +129,7 @@ export class ChannelsSection {
       h('td', { 'data-label': 'Region' }, credential.region ?? 'channel’s'),
       h('td', { class: 'num', 'data-label': 'Weight' }, credential.weight),
       h('td', { class: 'num', 'data-label': 'QPS' }, credential.qps ?? '—'),
+      h('td', { class: 'num', 'data-label': 'Last 24 h' }, `${credential.recent.images} images`, h('div', { class: 'muted' }, `${credential.recent.tasks} tasks, all nodes`)),
       h('td', { class: 'num', 'data-label': 'In flight' }, credential.maxConcurrent !== null ? `${health.inFlight} / ${credential.maxConcurrent}` : health.inFlight),
       h(
         'td',
