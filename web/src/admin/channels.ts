@@ -33,9 +33,14 @@ function testText(result: ChannelTestResult, channel: ChannelView): string {
 
 export class ChannelsSection {
   private readonly list = byId('channel-list', HTMLDivElement);
+  private readonly live = byId('channels-live', HTMLInputElement);
+  private timer: ReturnType<typeof setInterval> | null = null;
 
-  constructor() {
+  /** `visible`: whether the tab is on screen (the live refresh runs only then). */
+  constructor(private readonly visible: () => boolean) {
     byId('channel-add', HTMLButtonElement).addEventListener('click', () => channelDialog(null, () => this.load()));
+    this.live.addEventListener('change', () => this.schedule());
+    this.schedule();
   }
 
   async load(): Promise<void> {
@@ -43,7 +48,22 @@ export class ChannelsSection {
       adminCall<CatalogView>('/admin/v1/channels'),
       adminCall<{ data: AuditView[] }>('/admin/v1/audit?limit=200').catch(() => ({ data: [] })),
     ]);
+    // Test results stay on screen across a refresh.
+    const results = new Map([...this.list.querySelectorAll<HTMLElement>('.test-result')].filter((el) => el.textContent !== '').map((el) => [el.id, { text: el.textContent ?? '', classes: el.className }]));
     setChildren(this.list, ...(view.channels.length > 0 ? view.channels.map((c) => this.card(c, audit.data.filter((e) => concerns(e, c.name)).slice(0, 8))) : [h('p', { class: 'empty' }, 'No channels: add one.')]));
+    for (const [id, result] of results) {
+      const element = document.getElementById(id);
+      if (!element) continue;
+      element.textContent = result.text;
+      element.className = result.classes;
+    }
+  }
+
+  /** Refreshes every 5 s while the tab is shown, unless the operator is working inside the list (a refresh would take the focus away). */
+  private schedule(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    const due = () => this.visible() && !this.list.contains(document.activeElement) && document.querySelector('dialog[open]') === null;
+    this.timer = this.live.checked ? setInterval(() => (due() ? void this.load().catch(() => undefined) : undefined), 5000) : null;
   }
 
   /** Runs a change, then shows the catalog as it now is; a refusal is shown where the action was. */
@@ -134,7 +154,8 @@ export class ChannelsSection {
       h(
         'td',
         { 'data-label': 'Health' },
-        h('span', { class: 'status-chip', 'data-status': health.state }, STATE_WORDS[health.state] ?? health.state),
+        // A credential out of rotation has no circuit to speak of: its status says why.
+        credential.usable ? h('span', { class: 'status-chip', 'data-status': health.state }, STATE_WORDS[health.state] ?? health.state) : h('span', { class: 'muted' }, 'not in rotation'),
         h('div', { class: 'muted' }, `${percent(health.errorRate)} errors of ${health.calls}`, health.lastLatencyMs !== null ? ` · ${duration(health.lastLatencyMs)}` : ''),
       ),
       h(

@@ -31,7 +31,7 @@ let current: Tab = 'keys';
 const usage = new UsageSection();
 const tasks = new TasksSection(() => current === 'tasks' && !consoleBox.hidden && document.visibilityState === 'visible');
 const engines = new EnginesSection();
-const channels = new ChannelsSection();
+const channels = new ChannelsSection(() => current === 'channels' && !consoleBox.hidden && document.visibilityState === 'visible');
 const routes = new RoutesSection();
 const prices = new PricesSection();
 const margins = new MarginsSection();
