@@ -21,7 +21,7 @@ export class EngineRouter {
   /** The channels a task of `model` tries, in order; the order is the same for the same task id. */
   route(model: ModelSpec, taskId?: string): ChannelEngine[] {
     const random = taskId === undefined ? Math.random : seededRandom(taskId);
-    const usable = (name: string) => this.serving(name, model)?.usable() ?? false;
+    const usable = (name: string) => this.serving(name, model)?.usable(model.id) ?? false;
     return orderRoute(this.entries(model), usable, random).map((entry) => this.channels.get(entry.channel) as ChannelEngine);
   }
 
@@ -36,7 +36,7 @@ export class EngineRouter {
         const channel = this.serving(entry.channel, model);
         return channel ? [channel] : [];
       });
-    const usable = serving.filter((channel) => channel.usable());
+    const usable = serving.filter((channel) => channel.usable(model.id));
     return [...new Set((usable.length > 0 ? usable : serving).map((channel) => channel.name))];
   }
 

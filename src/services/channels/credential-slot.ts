@@ -7,6 +7,7 @@
 import type { Engine, EngineCall, EngineResult, JsonValue } from '../../engines/engine.js';
 import type { Clock } from '../../lib/clock.js';
 import { toAppError } from '../../domain/errors.js';
+import { findModel } from '../../domain/models.js';
 import { GuardedEngine, type GuardOptions } from '../engine-guard.js';
 import { NO_METRICS, type ServiceMetrics } from '../metrics.js';
 import type { AccountErrorInfo } from './account-errors.js';
@@ -30,6 +31,21 @@ export interface CredentialSlotOptions {
   sleep?: Sleep | undefined;
 }
 
+/** Why a slot is out of rotation automatically: for every model, or (a model not opened on the account) for one model's family. */
+export interface SlotDisable extends AccountErrorInfo {
+  /** The model of the call that failed (null or absent: unknown). */
+  model?: string | null | undefined;
+}
+
+const familyOf = (model: string) => findModel(model)?.family ?? model;
+
+/** Whether a disable keeps a credential from serving `model` (any model, when none is named). */
+function excludes(disable: SlotDisable, model: string | undefined): boolean {
+  // A model not opened on the account leaves the account to every other model.
+  if (disable.kind !== 'model_not_open' || disable.model === null || disable.model === undefined) return true;
+  return model !== undefined && familyOf(model) === familyOf(disable.model);
+}
+
 /** What the catalog says of a credential, applied to its slot at each reload. */
 export interface SlotState {
   /** Share of the channel's calls among its usable credentials. */
@@ -37,7 +53,7 @@ export interface SlotState {
   /** The operator's switch. */
   enabled?: boolean | undefined;
   /** Set while automatically disabled. */
-  disabled?: AccountErrorInfo | null | undefined;
+  disabled?: SlotDisable | null | undefined;
 }
 
 export class CredentialSlot {
@@ -48,7 +64,7 @@ export class CredentialSlot {
   private readonly bucket: QpsBucket | null;
   private weightOf = 1;
   private enabled = true;
-  private disabledBy: AccountErrorInfo | null = null;
+  private disabledBy: SlotDisable | null = null;
   /** Calls through this slot not yet finished (waiting for a QPS token included). */
   private active = 0;
   private idle: Array<() => void> = [];
@@ -65,13 +81,18 @@ export class CredentialSlot {
     return this.weightOf;
   }
 
-  /** In rotation: enabled by the operator and not automatically disabled (a keyless slot always is). */
-  usable(): boolean {
-    return this.id === null || (this.enabled && this.disabledBy === null);
+  /**
+   * In rotation for `model` (without one: for some model): enabled by the operator and not
+   * automatically disabled for it (a keyless slot always is).
+   */
+  usable(model?: string): boolean {
+    if (this.id === null) return true;
+    if (!this.enabled) return false;
+    return this.disabledBy === null || !excludes(this.disabledBy, model);
   }
 
-  /** Why it is out of rotation automatically, if it is. */
-  get disabled(): AccountErrorInfo | null {
+  /** Why it is out of rotation automatically (for every model, or for one model's family), if it is. */
+  get disabled(): SlotDisable | null {
     return this.disabledBy;
   }
 
@@ -79,11 +100,14 @@ export class CredentialSlot {
   update(state: SlotState): void {
     if (state.weight !== undefined) this.weightOf = state.weight;
     if (state.enabled !== undefined) this.enabled = state.enabled;
-    if (state.disabled !== undefined) this.disabledBy = state.disabled === null ? null : { kind: state.disabled.kind, code: state.disabled.code, reason: state.disabled.reason };
+    if (state.disabled !== undefined) {
+      const disabled = state.disabled;
+      this.disabledBy = disabled === null ? null : { kind: disabled.kind, code: disabled.code, reason: disabled.reason, model: disabled.model ?? null };
+    }
   }
 
-  /** Out of rotation on this node at once, after an account error. */
-  markDisabled(failure: AccountErrorInfo): void {
+  /** Out of rotation on this node at once, after an account error (of a call for `failure.model`). */
+  markDisabled(failure: SlotDisable): void {
     this.disabledBy = failure;
   }
 

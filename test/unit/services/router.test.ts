@@ -107,4 +107,13 @@ describe('channel router', () => {
     assert.deepEqual(alone.names(model('qwen-image-edit')), ['top'], 'names: all of them when none is usable');
     assert.deepEqual(alone.route(model('qwen-image-edit')), []);
   });
+
+  it('drops a channel for a model its accounts have not opened, and only for that model', () => {
+    const top = keyed('top');
+    const router = new EngineRouter(new Map([['top', top.channel], ['a', channels.get('a') as ChannelEngine]]), { '*': [entry('top', 5), entry('a', 1)] });
+    top.slot.markDisabled({ kind: 'model_not_open', code: 'Model.AccessDenied', reason: 'denied', model: 'qwen-image-max' });
+    assert.deepEqual(names(router.route(model('qwen-image-max'))), ['a']);
+    assert.deepEqual(router.names(model('qwen-image-max')), ['a']);
+    assert.deepEqual(names(router.route(model('qwen-image-2.0-pro'))), ['top', 'a']);
+  });
 });
