@@ -2,7 +2,8 @@
  * One credential of a channel as this node runs it: its own engine behind a guard (concurrency
  * and circuit), its QPS bucket, its call statistics, and whether it is in rotation. A slot keeps
  * this running state across catalog reloads when the credential's settings did not change (the
- * catalog runtime hands the same slot to the rebuilt channel).
+ * catalog runtime hands the same slot to the rebuilt channel). Nothing its engine throws carries
+ * the credential's key.
  */
 import type { Engine, EngineCall, EngineResult, JsonValue } from '../../engines/engine.js';
 import type { Clock } from '../../lib/clock.js';
@@ -14,6 +15,7 @@ import type { AccountErrorInfo } from './account-errors.js';
 import type { CredentialHealthView } from './catalog-api.js';
 import { CallStats } from './call-stats.js';
 import { QpsBucket, type Sleep } from './qps-bucket.js';
+import { redactingEngine } from './secret-redaction.js';
 
 export interface CredentialSlotOptions {
   /** The credential's id; null for a keyless engine (one slot, always in rotation). */
@@ -22,6 +24,8 @@ export interface CredentialSlotOptions {
   label?: string | undefined;
   /** The credential's own engine (its key, its region). */
   engine: Engine;
+  /** The credential's key, redacted from every error its engine throws. */
+  secret?: string | undefined;
   /** The guard of the credential's engine: the channel's, with the credential's `maxConcurrent` when it sets one. */
   guard: GuardOptions;
   qps?: number | null | undefined;
@@ -56,11 +60,29 @@ export interface SlotState {
   disabled?: SlotDisable | null | undefined;
 }
 
+/** The engine with each start taking a QPS token first. */
+function pacedEngine(engine: Engine, bucket: QpsBucket): Engine {
+  return {
+    name: engine.name,
+    type: engine.type,
+    capabilities: engine.capabilities,
+    start: async (call) => {
+      await bucket.take(call.signal);
+      return engine.start(call);
+    },
+    poll: (operation, call) => engine.poll(operation, call),
+    cancel: (operation, call) => engine.cancel(operation, call),
+    close: async () => engine.close?.(),
+  };
+}
+
 export class CredentialSlot {
   readonly id: string | null;
   readonly label: string;
   readonly engine: GuardedEngine;
   readonly stats: CallStats;
+  /** The credential's engine without the guard, its key redacted from its errors. */
+  readonly upstream: Engine;
   private readonly bucket: QpsBucket | null;
   private weightOf = 1;
   private enabled = true;
@@ -72,9 +94,13 @@ export class CredentialSlot {
   constructor(private readonly options: CredentialSlotOptions) {
     this.id = options.id;
     this.label = options.label ?? options.id ?? options.engine.name;
-    this.engine = new GuardedEngine(options.engine, options.guard, options.clock, options.metrics ?? NO_METRICS);
-    this.stats = new CallStats(options.clock);
+    this.upstream = redactingEngine(options.engine, options.secret);
     this.bucket = options.qps === null || options.qps === undefined ? null : new QpsBucket(options.qps, options.clock, options.sleep);
+    // The QPS token is taken inside the guard, once the call holds its concurrency slot: calls that
+    // waited for one would otherwise start together, above the QPS.
+    const paced = this.bucket ? pacedEngine(this.upstream, this.bucket) : this.upstream;
+    this.engine = new GuardedEngine(paced, options.guard, options.clock, options.metrics ?? NO_METRICS);
+    this.stats = new CallStats(options.clock);
   }
 
   get weight(): number {
@@ -131,10 +157,7 @@ export class CredentialSlot {
   }
 
   start(call: EngineCall): Promise<EngineResult> {
-    return this.tracked(async () => {
-      if (this.bucket) await this.bucket.take(call.signal);
-      return this.timed(call, () => this.engine.start(call));
-    });
+    return this.tracked(() => this.timed(call, () => this.engine.start(call)));
   }
 
   poll(operation: JsonValue, call: EngineCall): Promise<EngineResult> {
@@ -152,11 +175,6 @@ export class CredentialSlot {
   health(): CredentialHealthView {
     const guard = this.engine.health();
     return { state: guard.state, inFlight: guard.inFlight, waiting: guard.waiting, ...this.stats.figures() };
-  }
-
-  /** The credential's engine without the guard (a re-test goes through whatever the circuit says). */
-  get upstream(): Engine {
-    return this.options.engine;
   }
 
   private async tracked<T>(run: () => Promise<T>): Promise<T> {

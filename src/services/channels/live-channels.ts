@@ -138,6 +138,7 @@ export class LiveChannels {
             : new CredentialSlot({
                 id: credential?.id ?? null,
                 engine: injected ?? this.deps.build(record.name, config as EngineConfig),
+                secret: secret ?? undefined,
                 guard: { ...guard, maxConcurrent },
                 qps: credential?.qps ?? null,
                 clock: this.deps.clock,
