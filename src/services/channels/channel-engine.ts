@@ -1,7 +1,8 @@
 /**
  * A channel as the router sees it: one engine over the channel's credentials. Each start picks a
  * usable credential by weight, preferring one that can start at once; an account error takes the
- * credential out of rotation at once (and tells the catalog) and moves the same call to another.
+ * credential out of rotation at once (a model not opened on the account: for that model's family
+ * only), tells the catalog, and moves the same call to another.
  * Pending operations remember their credential, so polls and cancels reach the account that owns
  * the upstream task.
  */
