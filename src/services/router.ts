@@ -12,6 +12,9 @@ import type { ChannelEngine, ChannelHealth } from './channels/channel-engine.js'
 import type { EngineHealth } from './engine-guard.js';
 import { orderRoute, seededRandom } from './channels/selection.js';
 
+/** A task's channels in the order it tries them; when there is none although channels of the route serve the model, why. */
+export type Route = ChannelEngine[] & { unavailable?: string };
+
 export class EngineRouter {
   constructor(
     private readonly channels: ReadonlyMap<string, ChannelEngine>,
@@ -19,10 +22,13 @@ export class EngineRouter {
   ) {}
 
   /** The channels a task of `model` tries, in order; the order is the same for the same task id. */
-  route(model: ModelSpec, taskId?: string): ChannelEngine[] {
+  route(model: ModelSpec, taskId?: string): Route {
     const random = taskId === undefined ? Math.random : seededRandom(taskId);
-    const usable = (name: string) => this.serving(name, model)?.usable() ?? false;
-    return orderRoute(this.entries(model), usable, random).map((entry) => this.channels.get(entry.channel) as ChannelEngine);
+    const usable = (name: string) => this.serving(name, model)?.usable(model.id) ?? false;
+    const route: Route = orderRoute(this.entries(model), usable, random).map((entry) => this.channels.get(entry.channel) as ChannelEngine);
+    if (route.length > 0 || !this.entries(model).some((entry) => this.serving(entry.channel, model))) return route;
+    route.unavailable = `No channel of the route of ${model.id} is available right now (every upstream account is disabled or switched off).`;
+    return route;
   }
 
   /**
@@ -36,7 +42,7 @@ export class EngineRouter {
         const channel = this.serving(entry.channel, model);
         return channel ? [channel] : [];
       });
-    const usable = serving.filter((channel) => channel.usable());
+    const usable = serving.filter((channel) => channel.usable(model.id));
     return [...new Set((usable.length > 0 ? usable : serving).map((channel) => channel.name))];
   }
 

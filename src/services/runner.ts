@@ -59,6 +59,8 @@ export interface RunnerDeps {
 interface Run {
   task: TaskRecord;
   route: readonly Engine[];
+  /** Why the route is empty, when channels serve the model but none is usable now. */
+  unavailable: string | undefined;
   inputs: EngineInput[];
   log: (message: string) => void;
 }
@@ -121,9 +123,11 @@ export class TaskRunner {
     const model = findModel(task.model);
     if (!model) return null;
     const { blobs, signer, clock } = this.deps;
+    const route = this.deps.router.route(model, task.id);
     return {
       task,
-      route: withPendingEngine(this.deps.router.route(model, task.id), task.operation, (name) => this.deps.router.get(name)),
+      route: withPendingEngine(route, task.operation, (name) => this.deps.router.get(name)),
+      unavailable: route.unavailable,
       inputs: engineInputs(task, blobs, (blobId) => signer.fileUrl(blobId, clock.now() + this.options.inputUrlTtlMs)),
       log: (message) => this.log.write(task.id, 'info', message),
     };
@@ -144,6 +148,7 @@ export class TaskRunner {
         {
           task,
           route,
+          unavailable: run.unavailable,
           signal,
           retry: this.options.retry,
           makeCall: (_engine, slice) => engineCall(task, slice, run.inputs, signal, run.log),

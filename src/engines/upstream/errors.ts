@@ -75,9 +75,13 @@ const SECRETS = [
   /\b(?:Bearer|Basic|Key) [A-Za-z0-9._~+/=:-]{12,}/g,
 ];
 
-/** An upstream's message as clients and logs may see it: short, one line, no credentials. */
+/**
+ * An upstream's message as clients and logs may see it: short, one line, no credentials. Redacted
+ * before it is clipped, so a cut never leaves a key's head that the patterns no longer match.
+ */
 export function cleanUpstreamMessage(message: string): string {
-  return SECRETS.reduce((text, secret) => text.replace(secret, '[redacted]'), clip(message.replace(/\s+/g, ' ').trim(), MAX_MESSAGE_CHARS));
+  const redacted = SECRETS.reduce((text, secret) => text.replace(secret, '[redacted]'), message.replace(/\s+/g, ' ').trim());
+  return clip(redacted, MAX_MESSAGE_CHARS);
 }
 
 export function upstreamError(failure: UpstreamFailure): AppError {

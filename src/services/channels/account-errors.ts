@@ -31,11 +31,11 @@ function byCode(code: string): DisableKind | null {
 
 /**
  * Without a code, what upstreams/errors.ts left in the message: the bare status ("HTTP 401") when
- * the upstream said nothing, or the words of a missing model.
+ * the upstream said nothing, or the words of a missing model. A bare 403 is no account error: a
+ * WAF or a content filter in front of the upstream answers so too (the call still fails over).
  */
 function byMessage(message: string): { kind: DisableKind; code: string } | null {
   if (/\bHTTP 401\b/.test(message)) return { kind: 'auth', code: '401' };
-  if (/\bHTTP 403\b/.test(message)) return { kind: 'model_not_open', code: '403' };
   if (/model not exist|model .*not (found|exist)|no such model/i.test(message)) return { kind: 'model_not_open', code: 'ModelNotFound' };
   return null;
 }

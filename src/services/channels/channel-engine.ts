@@ -1,11 +1,11 @@
 /**
  * A channel as the router sees it: one engine over the channel's credentials. Each start picks a
  * usable credential by weight, preferring one that can start at once; an account error takes the
- * credential out of rotation at once (and tells the catalog) and moves the same call to another.
+ * credential out of rotation at once (a model not opened on the account: for that model's family
+ * only), tells the catalog, and moves the same call to another.
  * Pending operations remember their credential, so polls and cancels reach the account that owns
  * the upstream task.
  */
-import { clip } from '../../domain/bounded-text.js';
 import { AppError } from '../../domain/errors.js';
 import type { ModelSpec } from '../../domain/models.js';
 import type { Engine, EngineCall, EngineCapabilities, EngineResult, JsonValue } from '../../engines/engine.js';
@@ -74,9 +74,9 @@ export class ChannelEngine implements Engine {
     return (this.options.guard ?? this.slots[0]?.engine.options)?.outputs ?? 'rehost';
   }
 
-  /** Whether a call could be placed now: enabled, with a credential in rotation (or keyless). */
-  usable(): boolean {
-    return this.enabled && this.slots.some((slot) => slot.usable());
+  /** Whether a call (of `model`, when named) could be placed now: enabled, with a credential in rotation for it (or keyless). */
+  usable(model?: string): boolean {
+    return this.enabled && this.slots.some((slot) => slot.usable(model));
   }
 
   slot(credentialId: string | null): CredentialSlot | undefined {
@@ -87,7 +87,7 @@ export class ChannelEngine implements Engine {
     if (!this.enabled) throw new AppError('engine_unavailable', `Channel ${this.name} is switched off.`, { retryable: false });
     const tried = new Set<CredentialSlot>();
     for (;;) {
-      const slot = this.pick(tried);
+      const slot = this.pick(call.model, tried);
       if (!slot) throw this.exhausted();
       tried.add(slot);
       try {
@@ -95,7 +95,7 @@ export class ChannelEngine implements Engine {
       } catch (error) {
         // An account error moves the call to another credential; anything else is the runner's.
         if (!this.disableOnAccountError(slot, error, call.model)) throw error;
-        call.log(`channel ${this.name}: credential ${slot.label} taken out of rotation: ${slot.disabled?.code ?? ''}`);
+        call.log(`channel ${this.name}: an upstream account failed (${slot.disabled?.kind ?? 'account error'}); trying another`);
       }
     }
   }
@@ -124,7 +124,7 @@ export class ChannelEngine implements Engine {
    * the engine's cheap authenticated query, or a one-image task (`task`, or no query to make).
    */
   async test(credentialId: string | null, mode: 'query' | 'task', model: ModelSpec, signal: AbortSignal): Promise<ChannelTestResult & { failure: AccountErrorInfo | null }> {
-    const slot = credentialId === null ? (this.pick() ?? this.slots[0]) : this.slot(credentialId);
+    const slot = credentialId === null ? (this.pick(model.id) ?? this.slots[0]) : this.slot(credentialId);
     if (!slot) {
       const error = new AppError('not_found', credentialId === null ? `Channel ${this.name} has no credentials.` : `Channel ${this.name} has no credential ${credentialId}.`);
       return { ok: false, channel: this.name, credential: credentialId, model: model.id, mode, latencyMs: 0, answer: null, error: { code: error.kind, message: error.message }, failure: null };
@@ -156,9 +156,9 @@ export class ChannelEngine implements Engine {
     };
   }
 
-  /** A usable credential by weight: among those that can start at once, else those whose circuit lets calls through, else any. */
-  private pick(tried?: ReadonlySet<CredentialSlot>): CredentialSlot | undefined {
-    const usable = this.slots.filter((slot) => slot.usable() && !tried?.has(slot));
+  /** A credential usable for `model` by weight: among those that can start at once, else those whose circuit lets calls through, else any. */
+  private pick(model: string, tried?: ReadonlySet<CredentialSlot>): CredentialSlot | undefined {
+    const usable = this.slots.filter((slot) => slot.usable(model) && !tried?.has(slot));
     if (usable.length <= 1) return usable[0];
     const ready = usable.filter((slot) => slot.ready());
     const open = ready.length > 0 ? ready : usable.filter((slot) => !slot.refusing());
@@ -182,28 +182,34 @@ export class ChannelEngine implements Engine {
     }
     const slot = this.slot(operation.qigCredential);
     if (!slot) {
-      throw new AppError('engine_unavailable', `The credential ${operation.qigCredential} of channel ${this.name} that started this upstream operation no longer exists.`, { retryable: false });
+      throw new AppError('engine_unavailable', `The upstream account of channel ${this.name} that started this operation is no longer configured.`, { retryable: false });
     }
     return { slot, inner: operation.operation };
   }
 
-  /** Takes the slot out of rotation after an account error (telling the catalog once); false for any other error. */
+  /**
+   * Takes the slot out of rotation after an account error (telling the catalog once); false for
+   * any other error. A model not opened takes it out for that model's family only; an error of the
+   * account itself then takes it out for every model. A second family not opened leaves the first
+   * disable as it is (its calls move on at each failure).
+   */
   private disableOnAccountError(slot: CredentialSlot, error: unknown, model: string): boolean {
     if (slot.id === null) return false;
     const failure = accountErrorOf(error);
     if (!failure) return false;
-    if (slot.disabled === null) {
-      slot.markDisabled(failure);
+    const current = slot.disabled;
+    const widens = current !== null && failure.kind !== 'model_not_open' && slot.usable();
+    if (current === null || widens) {
+      slot.markDisabled({ ...failure, model });
       this.options.onAccountError?.(slot.id, { ...failure, model });
     }
     return true;
   }
 
-  /** No credential left in rotation: why, credential by credential. */
+  /** No credential left in rotation. Which and why is the console's (clients never see credentials or upstream messages). */
   private exhausted(): AppError {
     if (this.slots.length === 0) return new AppError('engine_unavailable', `Channel ${this.name} has no credentials.`, { retryable: false });
-    const why = this.slots.map((slot) => (slot.disabled ? `${slot.label} ${slot.disabled.code} (${clip(slot.disabled.reason, 120)})` : `${slot.label} switched off`));
-    return new AppError('engine_unavailable', clip(`Every credential of channel ${this.name} is disabled: ${why.join('; ')}`, 1000), { retryable: false });
+    return new AppError('engine_unavailable', `Channel ${this.name} has no upstream account available right now.`, { retryable: false });
   }
 }
 

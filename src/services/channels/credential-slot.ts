@@ -2,17 +2,20 @@
  * One credential of a channel as this node runs it: its own engine behind a guard (concurrency
  * and circuit), its QPS bucket, its call statistics, and whether it is in rotation. A slot keeps
  * this running state across catalog reloads when the credential's settings did not change (the
- * catalog runtime hands the same slot to the rebuilt channel).
+ * catalog runtime hands the same slot to the rebuilt channel). Nothing its engine throws carries
+ * the credential's key.
  */
 import type { Engine, EngineCall, EngineResult, JsonValue } from '../../engines/engine.js';
 import type { Clock } from '../../lib/clock.js';
 import { toAppError } from '../../domain/errors.js';
+import { findModel } from '../../domain/models.js';
 import { GuardedEngine, type GuardOptions } from '../engine-guard.js';
 import { NO_METRICS, type ServiceMetrics } from '../metrics.js';
 import type { AccountErrorInfo } from './account-errors.js';
 import type { CredentialHealthView } from './catalog-api.js';
 import { CallStats } from './call-stats.js';
 import { QpsBucket, type Sleep } from './qps-bucket.js';
+import { redactingEngine } from './secret-redaction.js';
 
 export interface CredentialSlotOptions {
   /** The credential's id; null for a keyless engine (one slot, always in rotation). */
@@ -21,6 +24,8 @@ export interface CredentialSlotOptions {
   label?: string | undefined;
   /** The credential's own engine (its key, its region). */
   engine: Engine;
+  /** The credential's key, redacted from every error its engine throws. */
+  secret?: string | undefined;
   /** The guard of the credential's engine: the channel's, with the credential's `maxConcurrent` when it sets one. */
   guard: GuardOptions;
   qps?: number | null | undefined;
@@ -30,6 +35,21 @@ export interface CredentialSlotOptions {
   sleep?: Sleep | undefined;
 }
 
+/** Why a slot is out of rotation automatically: for every model, or (a model not opened on the account) for one model's family. */
+export interface SlotDisable extends AccountErrorInfo {
+  /** The model of the call that failed (null or absent: unknown). */
+  model?: string | null | undefined;
+}
+
+const familyOf = (model: string) => findModel(model)?.family ?? model;
+
+/** Whether a disable keeps a credential from serving `model` (any model, when none is named). */
+function excludes(disable: SlotDisable, model: string | undefined): boolean {
+  // A model not opened on the account leaves the account to every other model.
+  if (disable.kind !== 'model_not_open' || disable.model === null || disable.model === undefined) return true;
+  return model !== undefined && familyOf(model) === familyOf(disable.model);
+}
+
 /** What the catalog says of a credential, applied to its slot at each reload. */
 export interface SlotState {
   /** Share of the channel's calls among its usable credentials. */
@@ -37,7 +57,23 @@ export interface SlotState {
   /** The operator's switch. */
   enabled?: boolean | undefined;
   /** Set while automatically disabled. */
-  disabled?: AccountErrorInfo | null | undefined;
+  disabled?: SlotDisable | null | undefined;
+}
+
+/** The engine with each start taking a QPS token first. */
+function pacedEngine(engine: Engine, bucket: QpsBucket): Engine {
+  return {
+    name: engine.name,
+    type: engine.type,
+    capabilities: engine.capabilities,
+    start: async (call) => {
+      await bucket.take(call.signal);
+      return engine.start(call);
+    },
+    poll: (operation, call) => engine.poll(operation, call),
+    cancel: (operation, call) => engine.cancel(operation, call),
+    close: async () => engine.close?.(),
+  };
 }
 
 export class CredentialSlot {
@@ -45,10 +81,12 @@ export class CredentialSlot {
   readonly label: string;
   readonly engine: GuardedEngine;
   readonly stats: CallStats;
+  /** The credential's engine without the guard, its key redacted from its errors. */
+  readonly upstream: Engine;
   private readonly bucket: QpsBucket | null;
   private weightOf = 1;
   private enabled = true;
-  private disabledBy: AccountErrorInfo | null = null;
+  private disabledBy: SlotDisable | null = null;
   /** Calls through this slot not yet finished (waiting for a QPS token included). */
   private active = 0;
   private idle: Array<() => void> = [];
@@ -56,22 +94,31 @@ export class CredentialSlot {
   constructor(private readonly options: CredentialSlotOptions) {
     this.id = options.id;
     this.label = options.label ?? options.id ?? options.engine.name;
-    this.engine = new GuardedEngine(options.engine, options.guard, options.clock, options.metrics ?? NO_METRICS);
-    this.stats = new CallStats(options.clock);
+    this.upstream = redactingEngine(options.engine, options.secret);
     this.bucket = options.qps === null || options.qps === undefined ? null : new QpsBucket(options.qps, options.clock, options.sleep);
+    // The QPS token is taken inside the guard, once the call holds its concurrency slot: calls that
+    // waited for one would otherwise start together, above the QPS.
+    const paced = this.bucket ? pacedEngine(this.upstream, this.bucket) : this.upstream;
+    this.engine = new GuardedEngine(paced, options.guard, options.clock, options.metrics ?? NO_METRICS);
+    this.stats = new CallStats(options.clock);
   }
 
   get weight(): number {
     return this.weightOf;
   }
 
-  /** In rotation: enabled by the operator and not automatically disabled (a keyless slot always is). */
-  usable(): boolean {
-    return this.id === null || (this.enabled && this.disabledBy === null);
+  /**
+   * In rotation for `model` (without one: for some model): enabled by the operator and not
+   * automatically disabled for it (a keyless slot always is).
+   */
+  usable(model?: string): boolean {
+    if (this.id === null) return true;
+    if (!this.enabled) return false;
+    return this.disabledBy === null || !excludes(this.disabledBy, model);
   }
 
-  /** Why it is out of rotation automatically, if it is. */
-  get disabled(): AccountErrorInfo | null {
+  /** Why it is out of rotation automatically (for every model, or for one model's family), if it is. */
+  get disabled(): SlotDisable | null {
     return this.disabledBy;
   }
 
@@ -79,11 +126,14 @@ export class CredentialSlot {
   update(state: SlotState): void {
     if (state.weight !== undefined) this.weightOf = state.weight;
     if (state.enabled !== undefined) this.enabled = state.enabled;
-    if (state.disabled !== undefined) this.disabledBy = state.disabled === null ? null : { kind: state.disabled.kind, code: state.disabled.code, reason: state.disabled.reason };
+    if (state.disabled !== undefined) {
+      const disabled = state.disabled;
+      this.disabledBy = disabled === null ? null : { kind: disabled.kind, code: disabled.code, reason: disabled.reason, model: disabled.model ?? null };
+    }
   }
 
-  /** Out of rotation on this node at once, after an account error. */
-  markDisabled(failure: AccountErrorInfo): void {
+  /** Out of rotation on this node at once, after an account error (of a call for `failure.model`). */
+  markDisabled(failure: SlotDisable): void {
     this.disabledBy = failure;
   }
 
@@ -107,10 +157,7 @@ export class CredentialSlot {
   }
 
   start(call: EngineCall): Promise<EngineResult> {
-    return this.tracked(async () => {
-      if (this.bucket) await this.bucket.take(call.signal);
-      return this.timed(call, () => this.engine.start(call));
-    });
+    return this.tracked(() => this.timed(call, () => this.engine.start(call)));
   }
 
   poll(operation: JsonValue, call: EngineCall): Promise<EngineResult> {
@@ -128,11 +175,6 @@ export class CredentialSlot {
   health(): CredentialHealthView {
     const guard = this.engine.health();
     return { state: guard.state, inFlight: guard.inFlight, waiting: guard.waiting, ...this.stats.figures() };
-  }
-
-  /** The credential's engine without the guard (a re-test goes through whatever the circuit says). */
-  get upstream(): Engine {
-    return this.options.engine;
   }
 
   private async tracked<T>(run: () => Promise<T>): Promise<T> {

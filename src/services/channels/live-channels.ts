@@ -1,8 +1,9 @@
 /**
  * This node's running channels, rebuilt from each catalog version: the router over them, the
- * price list and the upstream costs, swapped in one assignment. A credential whose engine settings
- * did not change keeps its slot (engine, in-flight calls, circuit, statistics), so a reload never
- * drops work; slots no longer used are closed once nothing runs on them.
+ * price list and the upstream costs, swapped in one assignment. A credential whose settings did
+ * not change keeps its slot (in-flight calls, circuit, statistics); one whose guard settings
+ * changed gets a new slot around the same engine. Engines no longer used are closed by the pool
+ * (engine-pool), never under a run that may still call them.
  */
 import { createHash } from 'node:crypto';
 import type { Catalog, ChannelRecord, CredentialRecord } from '../../domain/channels.js';
@@ -17,6 +18,7 @@ import type { ServiceMetrics } from '../metrics.js';
 import { EngineRouter } from '../router.js';
 import { ChannelEngine, CredentialSlot, type AccountFailure } from './channel-engine.js';
 import { CostBook } from './costs.js';
+import { EnginePool } from './engine-pool.js';
 import { engineConfigFor, KEYED_TYPES } from './records.js';
 
 export interface LiveChannelsDeps {
@@ -53,12 +55,22 @@ function guardOptions(engine: Readonly<Record<string, unknown>>): GuardOptions {
 
 const digest = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
+/** An engine's options without those only its guard reads: a change of these keeps the engine. */
+function engineOnly(config: EngineConfig | null): Record<string, unknown> | null {
+  if (config === null) return null;
+  const { maxConcurrent: _maxConcurrent, circuit: _circuit, outputs: _outputs, ...engine } = config as Record<string, unknown>;
+  return engine;
+}
+
 export class LiveChannels {
   private running: Running | null = null;
   /** Slots by credential (or keyless channel), with the fingerprint of what built them. */
   private slots = new Map<string, { fingerprint: string; slot: CredentialSlot }>();
+  private readonly engines: EnginePool;
 
-  constructor(private readonly deps: LiveChannelsDeps) {}
+  constructor(private readonly deps: LiveChannelsDeps) {
+    this.engines = new EnginePool(deps.logger);
+  }
 
   get version(): number {
     return this.running?.version ?? -1;
@@ -86,9 +98,10 @@ export class LiveChannels {
   apply(catalog: Catalog): void {
     if (this.running && catalog.version <= this.running.version) return;
     const kept = new Map<string, { fingerprint: string; slot: CredentialSlot }>();
+    const used = new Set<string>();
     const channels = new Map<string, ChannelEngine>();
     for (const record of catalog.channels) {
-      const engine = this.channelEngine(record, kept);
+      const engine = this.channelEngine(record, kept, used);
       if (engine) channels.set(record.name, engine);
     }
     const engineTypes = Object.fromEntries([...channels].map(([name, engine]) => [name, engine.type]));
@@ -99,15 +112,14 @@ export class LiveChannels {
       prices: new PriceList(this.deps.currency, catalog.prices.perImage, { perEngine: catalog.prices.perEngine, engineTypes }),
       costs: new CostBook(catalog.channels),
     };
-    const dropped = [...this.slots].filter(([key, entry]) => kept.get(key)?.slot !== entry.slot).map(([, entry]) => entry.slot);
     this.slots = kept;
     this.running = running;
-    for (const slot of dropped) void this.retire(slot);
+    this.engines.keepOnly(used);
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.slots.values()].map(({ slot }) => slot.close()));
     this.slots.clear();
+    await this.engines.close();
   }
 
   private current(): Running {
@@ -115,7 +127,7 @@ export class LiveChannels {
     return this.running;
   }
 
-  private channelEngine(record: ChannelRecord, kept: Map<string, { fingerprint: string; slot: CredentialSlot }>): ChannelEngine | null {
+  private channelEngine(record: ChannelRecord, kept: Map<string, { fingerprint: string; slot: CredentialSlot }>, used: Set<string>): ChannelEngine | null {
     const guard = guardOptions(record.engine);
     const injected = this.deps.injected?.get(record.name);
     const slots: CredentialSlot[] = [];
@@ -130,20 +142,24 @@ export class LiveChannels {
         const secret = credential && !injected ? this.deps.secretOf(credential) : null;
         const config = injected ? null : engineConfigFor(record, credential, secret);
         const maxConcurrent = credential?.maxConcurrent ?? guard.maxConcurrent;
-        const fingerprint = digest([config, injected ? 'injected' : '', secret === null ? '' : digest(secret), credential?.qps ?? null, maxConcurrent, guard]);
+        const engineKey = digest([key, engineOnly(config), injected ? 'injected' : '', secret === null ? '' : digest(secret)]);
+        const fingerprint = digest([engineKey, credential?.qps ?? null, maxConcurrent, guard]);
         const reused = this.slots.get(key);
-        const slot =
-          reused && reused.fingerprint === fingerprint
-            ? reused.slot
-            : new CredentialSlot({
-                id: credential?.id ?? null,
-                engine: injected ?? this.deps.build(record.name, config as EngineConfig),
-                guard: { ...guard, maxConcurrent },
-                qps: credential?.qps ?? null,
-                clock: this.deps.clock,
-                metrics: this.deps.metrics,
-              });
+        let slot = reused?.fingerprint === fingerprint ? reused.slot : null;
+        if (!slot) {
+          slot = new CredentialSlot({
+            id: credential?.id ?? null,
+            engine: this.engines.engine(engineKey, () => injected ?? this.deps.build(record.name, config as EngineConfig)),
+            secret: secret ?? undefined,
+            guard: { ...guard, maxConcurrent },
+            qps: credential?.qps ?? null,
+            clock: this.deps.clock,
+            metrics: this.deps.metrics,
+          });
+          this.engines.attach(engineKey, slot);
+        }
         slot.update({ weight: credential?.weight ?? 1, enabled: credential?.enabled ?? true, disabled: credential?.disabled ?? null });
+        used.add(engineKey);
         kept.set(key, { fingerprint, slot });
         slots.push(slot);
       } catch (error) {
@@ -159,15 +175,5 @@ export class LiveChannels {
       onAccountError: (credentialId, failure) => this.deps.onAccountError(record.name, credentialId, failure),
       clock: this.deps.clock,
     });
-  }
-
-  /** Closes a slot no catalog uses any more, once its calls in flight are done. */
-  private async retire(slot: CredentialSlot): Promise<void> {
-    try {
-      await slot.drained();
-      await slot.close();
-    } catch (error) {
-      this.deps.logger.warn({ err: error }, 'closing a retired channel credential failed');
-    }
   }
 }

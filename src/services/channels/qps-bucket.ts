@@ -1,9 +1,10 @@
 /**
  * A per-node token bucket for the calls a credential starts per second: `qps` tokens a second,
  * at most `qps` saved up. A taker reserves its token at once (the balance may go negative) and
- * waits out its debt, so takers are served in arrival order; one that gives up while waiting
- * hands its token back.
+ * waits out its debt, so takers are served in arrival order; one that gives up while waiting, or
+ * whose call was aborted by the time its turn came, hands its token back.
  */
+import { throwIfAborted } from '../../domain/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { sleepUnlessCanceled } from '../cancelable-sleep.js';
 
@@ -29,13 +30,16 @@ export class QpsBucket {
     return this.tokens >= 1;
   }
 
-  /** Takes a token, waiting for it if need be; rejects with `canceled` (token returned) on abort. */
+  /** Takes a token, waiting for it if need be; rejects with `canceled` (token returned, or none taken) on abort. */
   async take(signal: AbortSignal): Promise<void> {
+    throwIfAborted(signal);
     this.refill();
     this.tokens -= 1;
     if (this.tokens >= 0) return;
     try {
       await this.sleep(Math.ceil((-this.tokens / this.qps) * 1000), signal);
+      // Aborted as the wait ended: no call uses the token.
+      throwIfAborted(signal);
     } catch (error) {
       this.tokens += 1;
       throw error;

@@ -36,6 +36,8 @@ export interface RetryPolicy {
 export interface ExecutionContext {
   task: TaskRecord;
   route: readonly Engine[];
+  /** Why the route is empty, when channels serve the model but none is usable now. */
+  unavailable?: string | undefined;
   signal: AbortSignal;
   retry: RetryPolicy;
   /** Builds the call for one slice of the task. */
@@ -140,7 +142,8 @@ export async function executeTask(context: ExecutionContext, resumed: RunState |
   const warnings = [...task.warnings];
   const actual = { prompt: task.actualPrompt };
   if (route.length === 0) {
-    return { kind: 'failed', engine: null, error: new AppError('engine_unavailable', `No engine is configured for model ${task.model}.`), outputs, warnings };
+    const why = context.unavailable ?? `No engine is configured for model ${task.model}.`;
+    return { kind: 'failed', engine: null, error: new AppError('engine_unavailable', why), outputs, warnings };
   }
   const first = route[0] as Engine;
   let state: RunState = resumed ?? {

@@ -105,6 +105,18 @@ describe('channel router', () => {
     assert.deepEqual(router.names(model('qwen-image-edit')), ['a', 'b'], 'names: the usable ones, by priority');
     const alone = new EngineRouter(new Map([['top', top.channel]]), { '*': [entry('top', 1)] });
     assert.deepEqual(alone.names(model('qwen-image-edit')), ['top'], 'names: all of them when none is usable');
-    assert.deepEqual(alone.route(model('qwen-image-edit')), []);
+    assert.deepEqual(names(alone.route(model('qwen-image-edit'))), []);
+    assert.equal(alone.route(model('qwen-image-edit')).unavailable, 'No channel of the route of qwen-image-edit is available right now (every upstream account is disabled or switched off).');
+    assert.equal(router.route(model('qwen-image-edit')).unavailable, undefined);
+    assert.equal(new EngineRouter(channels, failoverRoutes({ 'qwen-image-edit-plus': ['a'] })).route(model('qwen-image-edit')).unavailable, undefined, 'no route at all: not configured');
+  });
+
+  it('drops a channel for a model its accounts have not opened, and only for that model', () => {
+    const top = keyed('top');
+    const router = new EngineRouter(new Map([['top', top.channel], ['a', channels.get('a') as ChannelEngine]]), { '*': [entry('top', 5), entry('a', 1)] });
+    top.slot.markDisabled({ kind: 'model_not_open', code: 'Model.AccessDenied', reason: 'denied', model: 'qwen-image-max' });
+    assert.deepEqual(names(router.route(model('qwen-image-max'))), ['a']);
+    assert.deepEqual(router.names(model('qwen-image-max')), ['a']);
+    assert.deepEqual(names(router.route(model('qwen-image-2.0-pro'))), ['top', 'a']);
   });
 });

@@ -69,4 +69,9 @@ describe('upstream messages passed on', () => {
     assert.doesNotMatch(echoed.message, /UPSTREAM-SECRET|\n/);
     assert.equal(cleanUpstreamMessage('Incorrect API key provided: sk-abcdefghij; fal Key 01234567-89ab-cdef-0123-456789abcdef:0123456789abcdef0123 end'), 'Incorrect API key provided: [redacted]; fal Key [redacted] end');
   });
+
+  it('redact before they cut, so a key cut at the limit leaves no head behind', () => {
+    const cut = cleanUpstreamMessage(`${'x'.repeat(293)} sk-abcdefghijklmnop`);
+    assert.doesNotMatch(cut, /sk-a/);
+  });
 });

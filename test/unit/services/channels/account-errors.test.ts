@@ -24,7 +24,6 @@ describe('account errors', () => {
     for (const code of ['Model.AccessDenied', 'AccessDenied.Unpurchased', 'AccessDenied', 'Workspace.AccessDenied', 'ModelNotFound', 'model_not_found']) {
       assert.equal(classifyAccountError(upstream(400, code)), 'model_not_open', code);
     }
-    assert.equal(classifyAccountError(upstream(403, undefined, '')), 'model_not_open');
     assert.equal(accountErrorOf(upstream(403, 'AccessDenied', 'denied'))?.code, 'AccessDenied');
   });
 
@@ -32,6 +31,8 @@ describe('account errors', () => {
     for (const error of [upstream(429, 'Throttling.RateQuota'), upstream(504), upstream(500, 'InternalError'), upstream(503), upstream(400, 'InvalidParameter'), upstream(404, undefined, '')]) {
       assert.equal(classifyAccountError(error), null, error.message);
     }
+    // A WAF or a content filter answers a bare 403: not the account's, whatever it says.
+    for (const message of ['', 'Forbidden', 'Request blocked by security policy']) assert.equal(classifyAccountError(upstream(403, undefined, message)), null, message);
     const circuitOpen = new AppError('engine_unavailable', 'Engine cloud is unavailable after 5 failures in a row (circuit open; next try in about 30 s).', { retryable: false });
     assert.equal(classifyAccountError(circuitOpen), null);
     assert.equal(classifyAccountError(new Error('socket hang up')), null);

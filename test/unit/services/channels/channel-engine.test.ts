@@ -90,16 +90,50 @@ describe('channel engine', () => {
     assert.deepEqual(health.credentials.map((c) => [c.id, c.health.calls, c.health.errors]), [['cloud~0', 1, 1], ['cloud~1', 2, 0]]);
   });
 
-  it('refuses without retry when every credential is disabled, naming each', async () => {
+  it('refuses without retry when every credential is disabled, naming no credential and no upstream message', async () => {
     const { channel, failures } = setup([{ script: () => arrears() }, { script: () => new AppError('engine_unavailable', 'bad key', { upstreamCode: 'InvalidApiKey', retryable: false }) }]);
     await assert.rejects(channel.start(engineCall()), (error: AppError) => {
       assert.equal(error.kind, 'engine_unavailable');
       assert.equal(error.retryable, false);
-      assert.match(error.message, /^Every credential of channel cloud is disabled: …0000 Arrearage \(.*\); …0001 InvalidApiKey \(bad key\)$/);
+      assert.equal(error.message, 'Channel cloud has no upstream account available right now.');
       return true;
     });
     assert.equal(failures.length, 2);
     assert.equal(channel.usable(), false);
+  });
+
+  it('takes a credential whose account has not opened a model out for that model\'s family only', async () => {
+    const denied = () => new AppError('engine_unavailable', 'DashScope (cloud): Model access denied. (Model.AccessDenied)', { upstreamCode: 'Model.AccessDenied', retryable: false });
+    const notOpened = (_: number, call: EngineCall): Step => (call.family === 'qwen-image-edit-max' ? denied() : 'done');
+    const { channel, engines, failures, slots } = setup([{ script: notOpened }, { script: notOpened }]);
+    const max = engineCall({ model: 'qwen-image-edit-max', family: 'qwen-image-edit-max' });
+    await assert.rejects(channel.start(max), /no upstream account available/);
+    assert.deepEqual(failures.map(([id, f]) => [id, f.kind, f.model]).sort(), [['cloud~0', 'model_not_open', 'qwen-image-edit-max'], ['cloud~1', 'model_not_open', 'qwen-image-edit-max']]);
+    assert.equal(channel.usable('qwen-image-edit-max'), false);
+    assert.equal(channel.usable('qwen-image-edit-max-2026-01-16'), false, 'its snapshots too');
+    assert.equal(channel.usable('qwen-image-edit-plus'), true, 'every other model keeps the accounts');
+    assert.equal(channel.usable(), true);
+    assert.equal((await channel.start(engineCall())).status, 'done');
+    const snapshot = engineCall({ model: 'qwen-image-edit-max-2026-01-16', family: 'qwen-image-edit-max' });
+    await assert.rejects(channel.start(snapshot), /no upstream account available/);
+    assert.equal((engines[0]?.starts.length ?? 0) + (engines[1]?.starts.length ?? 0), 3, 'no call of the family reaches the accounts again');
+    // An error of the account itself, on another model, then takes it out for every model (the catalog told again).
+    (slots[0]?.upstream as ScriptedEngine).start = async () => {
+      throw arrears();
+    };
+    slots[1]?.update({ enabled: false });
+    await assert.rejects(channel.start(engineCall()), /no upstream account available/);
+    assert.deepEqual(failures.map(([id, f]) => [id, f.kind]).at(-1), ['cloud~0', 'arrears']);
+    assert.equal(slots[0]?.usable(), false);
+  });
+
+  it('takes a model-scoped disable from the catalog', () => {
+    const { channel, slots } = setup([{}]);
+    slots[0]?.update({ disabled: { kind: 'model_not_open', code: 'Model.AccessDenied', reason: 'denied', model: 'qwen-image-max' } });
+    assert.equal(channel.usable('qwen-image-max'), false);
+    assert.equal(channel.usable('qwen-image-2.0-pro'), true);
+    slots[0]?.update({ disabled: { kind: 'model_not_open', code: '403', reason: 'denied', model: null } });
+    assert.equal(channel.usable('qwen-image-2.0-pro'), false, 'a model not opened without its model is out for every model');
   });
 
   it('passes other errors on unchanged, the credential staying in rotation', async () => {
@@ -151,7 +185,7 @@ describe('channel engine', () => {
     await assert.rejects(channel.poll({ qigCredential: 'cr_gone', operation: { id: 'op-1' } }, engineCall()), (error: AppError) => {
       assert.equal(error.kind, 'engine_unavailable');
       assert.equal(error.retryable, false);
-      assert.match(error.message, /cr_gone/);
+      assert.doesNotMatch(error.message, /cr_gone/, 'no credential id reaches a client');
       return true;
     });
   });
@@ -200,7 +234,7 @@ describe('channel engine', () => {
     slots[0]?.update({ enabled: false });
     slots[1]?.update({ disabled: { kind: 'auth', code: 'InvalidApiKey', reason: 'revoked' } });
     assert.equal(channel.usable(), false);
-    await assert.rejects(channel.start(engineCall()), /…0000 switched off; …0001 InvalidApiKey \(revoked\)/);
+    await assert.rejects(channel.start(engineCall()), { message: 'Channel cloud has no upstream account available right now.' });
     slots[1]?.update({ disabled: null, weight: 5 });
     assert.equal(slots[1]?.weight, 5);
     assert.equal(channel.usable(), true);

@@ -67,6 +67,6 @@ describe('probes', () => {
     assert.equal(result.status === 'done' && result.credential, 'cloud~2');
     assert.deepEqual(failures.sort(), ['cloud~0 arrears', 'cloud~1 model_not_open']);
     slots[2]?.markDisabled({ kind: 'auth', code: 'InvalidApiKey', reason: 'revoked' });
-    await assert.rejects(channel.start(engineCall()), (error: AppError) => error.kind === 'engine_unavailable' && /Every credential of channel cloud/.test(error.message));
+    await assert.rejects(channel.start(engineCall()), (error: AppError) => error.kind === 'engine_unavailable' && /Channel cloud has no upstream account available/.test(error.message));
   });
 });

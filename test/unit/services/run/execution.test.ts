@@ -119,5 +119,12 @@ describe('execution', () => {
   it('fails with a clear error when no engine serves the model', async () => {
     const result = await executeTask(context(task(1), []).ctx, null);
     assert.equal(result.kind === 'failed' && result.error.kind, 'engine_unavailable');
+    assert.equal(result.kind === 'failed' && result.error.message, 'No engine is configured for model qwen-image-2.0.');
+  });
+
+  it('says why when the route has channels but none is usable now', async () => {
+    const { ctx } = context(task(1), []);
+    const result = await executeTask({ ...ctx, unavailable: 'No channel of the route of qwen-image-2.0 is available right now.' }, null);
+    assert.equal(result.kind === 'failed' && result.error.message, 'No channel of the route of qwen-image-2.0 is available right now.');
   });
 });
