@@ -133,6 +133,7 @@ async function assemble(config: AppConfig, options: GatewayOptions): Promise<Gat
   const channels = await openChannels(config, {
     store: stores.channels,
     ledger: stores.ledger,
+    tasks: taskStore,
     events,
     engineDeps: {
       logger,

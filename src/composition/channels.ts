@@ -18,7 +18,7 @@ import { CredentialHealth } from '../services/channels/credential-health.js';
 import { LiveChannels } from '../services/channels/live-channels.js';
 import { configSecret } from '../services/channels/records.js';
 import type { ServiceMetrics } from '../services/metrics.js';
-import type { ChannelStore, Ledger } from '../store/ports.js';
+import type { ChannelStore, Ledger, TaskStore } from '../store/ports.js';
 
 /** How often a node compares its catalog's version with the stored one (a lost change event costs at most this). */
 const VERSION_CHECK_MS = 5_000;
@@ -42,7 +42,7 @@ async function secretBoxOf(config: AppConfig, logger: Logger): Promise<SecretBox
 
 export async function openChannels(
   config: AppConfig,
-  deps: { store: ChannelStore; ledger: Pick<Ledger, 'margins'>; events: TaskEvents; engineDeps: EngineDeps; injected?: ReadonlyMap<string, Engine> | undefined; metrics: ServiceMetrics; clock: Clock; logger: Logger; runsTasks: boolean },
+  deps: { store: ChannelStore; ledger: Pick<Ledger, 'margins'>; tasks: Pick<TaskStore, 'countRunningOn'>; events: TaskEvents; engineDeps: EngineDeps; injected?: ReadonlyMap<string, Engine> | undefined; metrics: ServiceMetrics; clock: Clock; logger: Logger; runsTasks: boolean },
 ): Promise<Channels> {
   const { clock, logger } = deps;
   const secrets = await secretBoxOf(config, logger);
@@ -77,7 +77,7 @@ export async function openChannels(
   if (deps.runsTasks) health.start(RETEST_CHECK_MS);
 
   const usageSince = (from: number) => deps.ledger.margins({ from, groupBy: ['channel', 'credential'], limit: 10_000 });
-  const admin = new CatalogService({ store: deps.store, sync, live, secrets, currency: config.prices.currency, clock, usageSince });
+  const admin = new CatalogService({ store: deps.store, tasks: deps.tasks, sync, live, secrets, currency: config.prices.currency, clock, usageSince });
   return {
     live,
     admin,

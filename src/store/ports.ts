@@ -89,6 +89,11 @@ export interface TaskStore {
   /** How many queued tasks were created before this one (0 = next). */
   queuePosition(task: TaskRecord): Promise<number>;
   countQueued(): Promise<number>;
+  /**
+   * Running tasks (on a worker or parked for a poll) whose engine is this channel; with a
+   * credential, only those whose pending upstream operation that credential started.
+   */
+  countRunningOn(engine: string, credential?: string): Promise<number>;
   appendLog(id: string, line: TaskLogLine): Promise<void>;
   logs(id: string, limit?: number): Promise<TaskLogLine[]>;
 }

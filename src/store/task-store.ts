@@ -4,7 +4,7 @@
  * hold and ended with its settlement, each in one transaction (the ledger's part is
  * ledger-entries.ts).
  */
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { AppError } from '../domain/errors.js';
 import type { TaskError } from '../domain/errors.js';
 import { TERMINAL_STATUSES, type TaskLogLine, type TaskOutcome, type TaskRecord } from '../domain/task.js';
@@ -22,6 +22,9 @@ export interface SqlTaskStoreOptions {
   /** Task log lines are written in the background; this hears when a batch could not be. */
   onLogError?: (error: unknown) => void;
 }
+
+/** Text matched literally by LIKE … ESCAPE '!'. */
+const likeLiteral = (text: string) => text.replace(/[!%_]/g, (c) => `!${c}`);
 
 export class SqlTaskStore implements TaskStore {
   private readonly taskLogs: BufferedTaskLogs;
@@ -221,6 +224,14 @@ export class SqlTaskStore implements TaskStore {
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('status', '=', 'queued')
       .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async countRunningOn(engine: string, credential?: string): Promise<number> {
+    let query = this.db.selectFrom('tasks').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'running').where('engine', '=', engine);
+    // The channel engine's handle, as JSON.stringify writes it into the task's operation.
+    if (credential !== undefined) query = query.where(sql<boolean>`operation like ${`%${likeLiteral(`"qigCredential":${JSON.stringify(credential)}`)}%`} escape '!'`);
+    const row = await query.executeTakeFirstOrThrow();
     return Number(row.n);
   }
 

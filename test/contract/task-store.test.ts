@@ -197,6 +197,30 @@ for (const target of storeTargets()) {
       assert.ok(afterB.every((t) => t.createdAt >= 50_001) && afterB.some((t) => t.id === c.id) && !afterB.some((t) => t.id === b.id));
     });
 
+    it('counts the running tasks on a channel, and on one of its credentials by their pending handles', async () => {
+      const channel = `ch_${randomUUID().slice(0, 8)}`;
+      const handle = (credential: string) => ({ engine: channel, calls: [{ done: false, handle: { qigCredential: credential, operation: { taskId: 'up' } } }] });
+      const running = async (operation: unknown, release: boolean) => {
+        const input = newTask();
+        await tasks.create(input);
+        await tasks.claim(input.id, 'w1', 1_000, 31_000);
+        await tasks.saveProgress(input.id, 'w1', { engine: channel, operation, ...(release ? { leaseUntil: 60_000, release: true } : {}) }, 1_500);
+        return input.id;
+      };
+      await running(handle('cr_a_1'), false);
+      await running(handle('cr_a_1'), true); // parked for a poll: still running
+      await running(handle('cr_b-2'), false);
+      const ended = await running(handle('cr_a_1'), false);
+      await tasks.finish(ended, 'w1', { status: 'canceled', warnings: [] }, 2_000);
+      assert.equal(await tasks.countRunningOn(channel), 3);
+      assert.equal(await tasks.countRunningOn(channel, 'cr_a_1'), 2);
+      assert.equal(await tasks.countRunningOn(channel, 'cr_b-2'), 1);
+      // `_` is matched literally, not as LIKE's any-character.
+      assert.equal(await tasks.countRunningOn(channel, 'cr_a%1'), 0);
+      assert.equal(await tasks.countRunningOn(channel, 'crxa_1'), 0);
+      assert.equal(await tasks.countRunningOn(`${channel}x`), 0);
+    });
+
     it('keeps task log lines in order', async () => {
       const input = newTask();
       await tasks.create(input);

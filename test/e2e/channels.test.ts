@@ -15,6 +15,7 @@ import { assertLedgerInvariant } from '../helpers/ledger.js';
 
 const ADMIN = 'admin-token-channels-e2e';
 const SYNC_PATH = '/api/v1/services/aigc/multimodal-generation/generation';
+const ASYNC_PATH = '/api/v1/services/aigc/text2image/image-synthesis';
 const KEYS = { good: 'sk-good-account-0001', bad: 'sk-revoked-key-0002', broke: 'sk-in-arrears-0003', slow: 'sk-slow-account-0004' };
 
 let fake: FakeDashScope;
@@ -42,6 +43,11 @@ function generate(prompt: string): Promise<Response> {
 /** Calls the fake saw on its sync route, by the account's key. */
 function callsBy(key: string): number {
   return fake.requests.filter((r) => r.path === SYNC_PATH && r.headers.authorization === `Bearer ${key}`).length;
+}
+
+/** A task as the admin API lists it. */
+async function taskOf(id: string): Promise<any> {
+  return ((await admin('GET', '/admin/v1/tasks?limit=100')).body.data as any[]).find((t) => t.id === id);
 }
 
 const credential = (view: any, label: string) => (view.channels as any[]).find((c) => c.name === 'cloud').credentials.find((c: any) => c.label === label);
@@ -185,5 +191,43 @@ describe('channels with pooled upstream accounts', { timeout: 120_000 }, () => {
     const failing = await admin('POST', '/admin/v1/channels/cloud/test', { credential: broke.id });
     assert.equal(failing.status, 200, failing.text);
     assert.deepEqual([failing.body.ok, failing.body.error?.code], [false, 'Arrearage']);
+  });
+
+  it('refuses to delete a credential or a channel while a task runs on it (its upstream task would be billed twice)', async () => {
+    fake.options.pendingQueries = 1_000_000;
+    const submitted = await fetch(`${server.url}${ASYNC_PATH}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${customer}`, 'content-type': 'application/json', 'x-dashscope-async': 'enable' },
+      body: JSON.stringify({ model: 'qwen-image', input: { prompt: 'a pending cat' }, parameters: { size: '1328*1328', n: 1 } }),
+    });
+    const taskId = ((await submitted.json()) as any).output.task_id as string;
+    let task: any;
+    for (let i = 0; i < 200; i += 1) {
+      task = await taskOf(taskId);
+      if (task?.status === 'running' && task.engine === 'cloud') break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    assert.equal(task?.engine, 'cloud', JSON.stringify(task));
+    const started = fake.requests.filter((r) => r.path === ASYNC_PATH);
+    const key = String(started.at(-1)?.headers.authorization ?? '').slice('Bearer '.length);
+    const label = Object.entries(KEYS).find(([, value]) => value === key)?.[0] ?? '';
+    const holder = credential((await admin('GET', '/admin/v1/channels')).body, label);
+
+    const refused = await admin('DELETE', `/admin/v1/channels/cloud/credentials/${holder.id}`);
+    assert.equal(refused.status, 409, refused.text);
+    assert.match(refused.text, /1 task still running on it: switch it off/);
+    const channel = await admin('DELETE', '/admin/v1/channels/cloud');
+    assert.equal(channel.status, 409, channel.text);
+    assert.match(channel.text, /1 task still running/);
+
+    fake.options.pendingQueries = 0;
+    for (let i = 0; i < 400 && task?.status === 'running'; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      task = await taskOf(taskId);
+    }
+    assert.equal(task?.status, 'succeeded');
+    assert.equal(fake.tasks.size, 1, 'one upstream task for one image');
+    const deleted = await admin('DELETE', `/admin/v1/channels/cloud/credentials/${holder.id}`);
+    assert.equal(deleted.status, 204, deleted.text);
   });
 });

@@ -10,7 +10,7 @@ import { AppError } from '../../domain/errors.js';
 import { findModel, listModels } from '../../domain/models.js';
 import type { Clock } from '../../lib/clock.js';
 import { last4, type SecretBox } from '../../lib/secret-box.js';
-import type { ChannelStore, MarginRow } from '../../store/ports.js';
+import type { ChannelStore, MarginRow, TaskStore } from '../../store/ports.js';
 import type { Actor, CatalogAdmin, CatalogView, ChannelInput, ChannelPatch, ChannelTestResult, ChannelView, CredentialInput, CredentialPatch, CredentialView } from './catalog-api.js';
 import type { CatalogSync } from './catalog-sync.js';
 import type { LiveChannels } from './live-channels.js';
@@ -19,6 +19,8 @@ import { catalogView, channelView, credentialView, type RecentUsage } from './vi
 
 export interface CatalogServiceDeps {
   store: ChannelStore;
+  /** Counts the tasks still running on a channel or credential (a delete waits for them). */
+  tasks: Pick<TaskStore, 'countRunningOn'>;
   sync: CatalogSync;
   live: LiveChannels;
   /** Encrypts keys entered here; null when none is configured (then they are refused). */
@@ -104,6 +106,7 @@ export class CatalogService implements CatalogAdmin {
   }
 
   async deleteChannel(name: string, actor: Actor): Promise<void> {
+    this.refuseWhileRunning(`Channel "${name}"`, await this.deps.tasks.countRunningOn(name));
     await this.deps.sync.change((current) => {
       const before = channelOf(current, name);
       const routes = Object.entries(current.routes).filter(([, entries]) => entries.some((e) => e.channel === name)).map(([model]) => model);
@@ -154,6 +157,7 @@ export class CatalogService implements CatalogAdmin {
   }
 
   async removeCredential(channelName: string, id: string, actor: Actor): Promise<void> {
+    this.refuseWhileRunning(`Credential "${id}" of channel "${channelName}"`, await this.deps.tasks.countRunningOn(channelName, id));
     await this.deps.sync.change((current) => {
       const channel = channelOf(current, channelName);
       const before = credentialOf(channel, id);
@@ -198,6 +202,15 @@ export class CatalogService implements CatalogAdmin {
 
   async audit(limit: number, offset: number, subject?: string) {
     return this.deps.store.audit(limit, offset, subject);
+  }
+
+  /**
+   * A delete while tasks run on it would abandon their pending upstream operations (billed) and
+   * start them again elsewhere (billed twice): the operator switches it off and deletes once they end.
+   */
+  private refuseWhileRunning(what: string, running: number): void {
+    if (running === 0) return;
+    throw new AppError('conflict', `${what} has ${running} task${running === 1 ? '' : 's'} still running on it: switch it off (enabled: false) so no new task starts there, and delete it once they have ended.`);
   }
 
   /** The cheapest model to test with: a generation model the channel serves, else its first. */
