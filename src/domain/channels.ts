@@ -31,7 +31,7 @@ export type SecretRef =
   | { source: 'stored'; ciphertext: string };
 
 export interface CredentialRecord {
-  /** `cr_…` for credentials added at runtime; `<channel>~<index>` for the config file's. */
+  /** `cr_…` for credentials added at runtime; `<channel>~<first 8 hex of the key's sha256>` for the config file's. */
   id: string;
   label: string;
   /** The last 4 characters of the secret: all the API and console ever show of it. */
@@ -51,6 +51,12 @@ export interface CredentialRecord {
   enabled: boolean;
   /** Set while automatically disabled. */
   disabled: CredentialDisable | null;
+  /**
+   * The last automatic disable a re-test ended: a new one soon after continues its strikes, so an
+   * account that passes the query re-test but fails real calls (arrears) waits longer each time.
+   * Cleared by the operator's re-enable.
+   */
+  lastDisable: { strikes: number; endedAt: number } | null;
   createdAt: number;
   updatedAt: number;
 }

@@ -29,6 +29,7 @@ function rowToCredential(row: Selectable<ChannelCredentialsTable>): CredentialRe
     cost: row.cost === null ? null : (json(row.cost) as Costs),
     enabled: Number(row.enabled) === 1,
     disabled: row.disabled === null ? null : (json(row.disabled) as CredentialDisable),
+    lastDisable: row.last_disable === null ? null : (json(row.last_disable) as CredentialRecord['lastDisable']),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
@@ -78,6 +79,7 @@ async function insertContent(trx: Transaction<Database>, content: CatalogContent
       cost: credential.cost === null ? null : JSON.stringify(credential.cost),
       enabled: credential.enabled ? 1 : 0,
       disabled: credential.disabled === null ? null : JSON.stringify(credential.disabled),
+      last_disable: credential.lastDisable === null ? null : JSON.stringify(credential.lastDisable),
       created_at: credential.createdAt,
       updated_at: credential.updatedAt,
     })),

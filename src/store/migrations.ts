@@ -258,6 +258,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
           .addColumn('cost', 'text')
           .addColumn('enabled', 'integer', (c) => c.notNull())
           .addColumn('disabled', 'text')
+          .addColumn('last_disable', 'text')
           .addColumn('created_at', 'bigint', (c) => c.notNull())
           .addColumn('updated_at', 'bigint', (c) => c.notNull())
           .execute();

@@ -187,6 +187,8 @@ export interface ChannelCredentialsTable {
   enabled: number;
   /** JSON of the automatic disable, or null. */
   disabled: string | null;
+  /** JSON { strikes, endedAt }: the last automatic disable a re-test ended, or null. */
+  last_disable: string | null;
   created_at: Millis;
   updated_at: Millis;
 }

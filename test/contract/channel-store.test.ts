@@ -25,6 +25,7 @@ function credential(id: string, overrides: Partial<CredentialRecord> = {}): Cred
     cost: null,
     enabled: true,
     disabled: null,
+    lastDisable: null,
     createdAt: 1_000,
     updatedAt: 1_000,
     ...overrides,
@@ -44,7 +45,7 @@ function fullCatalog(): CatalogContent {
         cost: { '*': '0.14', 'qwen-image-edit-plus': '0.2' },
         test: 'task',
         credentials: [
-          credential('cloud~0', { secret: { source: 'config', path: 'engines.cloud.credentials.0.apiKey' }, region: 'singapore', qps: 2.5, maxConcurrent: 3, weight: 7, cost: { '*': '0.1' } }),
+          credential('cloud~0', { secret: { source: 'config', path: 'engines.cloud.credentials.0.apiKey' }, region: 'singapore', qps: 2.5, maxConcurrent: 3, weight: 7, cost: { '*': '0.1' }, lastDisable: { strikes: 3, endedAt: 4_000 } }),
           credential('cr_x1', {
             label: 'second',
             last4: 'z9y8',

@@ -147,7 +147,7 @@ export class CatalogService implements CatalogAdmin {
         ...(patch.cost === undefined ? {} : { cost: patch.cost }),
         ...(patch.enabled === undefined ? {} : { enabled: patch.enabled }),
         // Re-enabling (or a new key) clears an automatic disable: the operator vouches for it.
-        ...(patch.enabled === true || secret ? { disabled: null } : {}),
+        ...(patch.enabled === true || secret ? { disabled: null, lastDisable: null } : {}),
         updatedAt: now,
       };
       const next = { ...channel, credentials: channel.credentials.map((c) => (c.id === id ? after : c)), updatedAt: now };
@@ -240,6 +240,7 @@ export class CatalogService implements CatalogAdmin {
       cost: input.cost ?? null,
       enabled: input.enabled ?? true,
       disabled: null,
+      lastDisable: null,
       createdAt: now,
       updatedAt: now,
     };

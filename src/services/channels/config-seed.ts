@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { AuditDraft, CatalogContent, ChannelRecord, CredentialRecord, PriceSettings, RouteEntry } from '../../domain/channels.js';
 import type { EngineConfig } from '../../engines/options.js';
-import { credentialId, redactChannel, splitEngineConfig } from './records.js';
+import { redactChannel, splitEngineConfig } from './records.js';
 
 /** What the config file says of the catalog. */
 export interface CatalogSeed {
@@ -30,14 +30,18 @@ function canonical(value: unknown): string {
 
 const hashOf = (value: unknown) => createHash('sha256').update(canonical(value)).digest('hex').slice(0, 32);
 
-/** A config engine as a channel: its key(s) become credentials referring back to the file. */
+/**
+ * A config engine as a channel: its key(s) become credentials referring back to the file. Over an
+ * existing channel, the file gives the engine options, cost, test mode and its own keys; what the
+ * console added stays — the keys entered there (stored encrypted) and the channel's switch — and a
+ * key still in the file keeps its disable state.
+ */
 export function channelFromConfig(name: string, config: EngineConfig, now: number, existing?: ChannelRecord): ChannelRecord {
   const { engine, keys, cost, test } = splitEngineConfig(name, config);
-  const credentials: CredentialRecord[] = keys.map((key, index) => {
-    const id = credentialId(name, key.index);
-    const before = existing?.credentials.find((c) => c.id === id);
+  const fromFile: CredentialRecord[] = keys.map((key, index) => {
+    const before = existing?.credentials.find((c) => c.id === key.id && c.secret.source === 'config');
     return {
-      id,
+      id: key.id,
       label: key.label ?? (keys.length === 1 ? 'config' : `config #${index + 1}`),
       last4: key.last4,
       secret: { source: 'config', path: key.path },
@@ -47,13 +51,23 @@ export function channelFromConfig(name: string, config: EngineConfig, now: numbe
       weight: key.weight ?? 1,
       cost: key.cost ?? null,
       enabled: key.enabled ?? true,
-      // A re-seeded key that did not change keeps its disable state; a new key starts clean.
-      disabled: before && before.last4 === key.last4 ? before.disabled : null,
+      disabled: before?.disabled ?? null,
+      lastDisable: before?.lastDisable ?? null,
       createdAt: before?.createdAt ?? now,
       updatedAt: now,
     };
   });
-  return { name, engine, enabled: true, cost: cost ?? {}, test: test ?? 'query', credentials, createdAt: existing?.createdAt ?? now, updatedAt: now };
+  const entered = (existing?.credentials ?? []).filter((c) => c.secret.source === 'stored');
+  return {
+    name,
+    engine,
+    enabled: existing?.enabled ?? true,
+    cost: cost ?? {},
+    test: test ?? 'query',
+    credentials: [...fromFile, ...entered],
+    createdAt: existing?.createdAt ?? now,
+    updatedAt: now,
+  };
 }
 
 /** The catalog with every changed config item applied, and the audit of what changed; null when nothing did. */

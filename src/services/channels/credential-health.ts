@@ -2,7 +2,8 @@
  * Credentials out of rotation and back (decision 0011): an account error disables a credential on
  * every node (the channel engine already stopped using it here); a disabled credential is re-tested
  * when due by one node — the one whose save of its next test time wins — and comes back when the
- * test passes, or waits twice as long after a failed one.
+ * test passes, or waits twice as long after a failed one. Coming back by a re-test does not wipe
+ * the slate: disabled again within the hour, it waits longer still.
  */
 import type { Catalog, CatalogContent, CredentialDisable, CredentialRecord } from '../../domain/channels.js';
 import { findModel, listModels, type ModelSpec } from '../../domain/models.js';
@@ -30,6 +31,18 @@ function changeCredential(current: Catalog, channelName: string, id: string, act
   return { content, audit: [{ actor, action, subject: `credential:${channelName}/${id}`, before: redactCredential(before), after: redactCredential(after) }] };
 }
 
+/** How long after a re-test brought a credential back a new automatic disable continues its strikes. */
+export const STRIKE_MEMORY_MS = 3_600_000;
+
+/**
+ * The strikes of a new automatic disable: one more than the last when a re-test ended that one
+ * within the hour (the query re-test passes an account in arrears, its next real call fails again),
+ * else 1.
+ */
+export function strikesAfter(last: CredentialRecord['lastDisable'], now: number): number {
+  return last !== null && now - last.endedAt <= STRIKE_MEMORY_MS ? last.strikes + 1 : 1;
+}
+
 export class CredentialHealth {
   private timer: NodeJS.Timeout | null = null;
   private testing = new Set<string>();
@@ -48,8 +61,9 @@ export class CredentialHealth {
       .change((current) =>
         changeCredential(current, channel, id, 'auto-disable', 'credential.disable', (credential) => {
           if (credential.disabled !== null || !credential.enabled) return null;
-          const disabled: CredentialDisable = { ...failure, at: now, nextTestAt: now + nextTestDelayMs(1), strikes: 1 };
-          return { ...credential, disabled, updatedAt: now };
+          const strikes = strikesAfter(credential.lastDisable, now);
+          const disabled: CredentialDisable = { ...failure, at: now, nextTestAt: now + nextTestDelayMs(strikes), strikes };
+          return { ...credential, disabled, lastDisable: null, updatedAt: now };
         }),
       )
       .then(() => this.logger.warn({ channel, credential: id, code: failure.code }, `channel ${channel}: credential ${id} disabled: ${failure.code} ${failure.reason}`))
@@ -99,7 +113,11 @@ export class CredentialHealth {
       const result = await running.test(id, mode, model, AbortSignal.timeout(RETEST_TIMEOUT_MS));
       const now = this.clock.now();
       if (result.ok) {
-        await this.sync.change((current) => changeCredential(current, channel, id, 're-test', 'credential.enable', (credential) => (credential.disabled ? { ...credential, disabled: null, updatedAt: now } : null)));
+        await this.sync.change((current) =>
+          changeCredential(current, channel, id, 're-test', 'credential.enable', (credential) =>
+            credential.disabled ? { ...credential, disabled: null, lastDisable: { strikes: credential.disabled.strikes, endedAt: now }, updatedAt: now } : null,
+          ),
+        );
         this.logger.info({ channel, credential: id }, `channel ${channel}: credential ${id} passed its re-test and is back in rotation`);
         return;
       }

@@ -3,6 +3,7 @@
  * into the channel's (stored) and its keys (credentials), an engine's options rebuilt for one
  * credential, and records with their secrets redacted for the audit log.
  */
+import { createHash } from 'node:crypto';
 import type { ChannelRecord, CredentialRecord } from '../../domain/channels.js';
 import { AppError } from '../../domain/errors.js';
 import { engineConfigSchema, type EngineConfig } from '../../engines/options.js';
@@ -12,8 +13,8 @@ import { last4 } from '../../lib/secret-box.js';
 const CHANNEL_FIELDS = ['apiKey', 'credentials', 'cost', 'test'] as const;
 
 export interface ConfigKey {
-  /** 0 for `apiKey`, i + 1 for `credentials[i]`. */
-  index: number;
+  /** Derived from the key itself, so reordering or removing keys in the file moves no other key's id. */
+  id: string;
   path: string;
   last4: string;
   label?: string | undefined;
@@ -25,17 +26,24 @@ export interface ConfigKey {
   enabled?: boolean | undefined;
 }
 
-export const credentialId = (channel: string, index: number) => `${channel}~${index}`;
+/** A config key's credential id: pending tasks poll by it and margins group by it, so it follows the key, not its place. */
+const credentialId = (channel: string, apiKey: string) => `${channel}~${createHash('sha256').update(apiKey).digest('hex').slice(0, 8)}`;
 
 /** The engine's own options (what a channel stores), its keys, its upstream cost and test mode. */
 export function splitEngineConfig(name: string, config: EngineConfig): { engine: Record<string, unknown>; keys: ConfigKey[]; cost: Record<string, string> | undefined; test: 'query' | 'task' | undefined } {
   const engine: Record<string, unknown> = { ...config };
   for (const field of CHANNEL_FIELDS) delete engine[field];
   const keys: ConfigKey[] = [];
-  if ('apiKey' in config && config.apiKey !== undefined) keys.push({ index: 0, path: `engines.${name}.apiKey`, last4: last4(config.apiKey) });
+  // The same key listed twice gets a second id, so ids stay unique.
+  const idOf = (apiKey: string) => {
+    const id = credentialId(name, apiKey);
+    const twins = keys.filter((k) => k.id === id || k.id.startsWith(`${id}.`)).length;
+    return twins === 0 ? id : `${id}.${twins + 1}`;
+  };
+  if ('apiKey' in config && config.apiKey !== undefined) keys.push({ id: idOf(config.apiKey), path: `engines.${name}.apiKey`, last4: last4(config.apiKey) });
   for (const [i, credential] of (config.credentials ?? []).entries()) {
     const { apiKey, ...settings } = credential;
-    keys.push({ ...settings, index: i + 1, path: `engines.${name}.credentials.${i}.apiKey`, last4: last4(apiKey) });
+    keys.push({ ...settings, id: idOf(apiKey), path: `engines.${name}.credentials.${i}.apiKey`, last4: last4(apiKey) });
   }
   return { engine, keys, cost: config.cost, test: config.test };
 }

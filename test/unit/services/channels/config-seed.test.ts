@@ -4,8 +4,9 @@
  * credentials that refer back to the file; and the catalog's rules refuse what the config refuses.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { CatalogContent } from '../../../../src/domain/channels.js';
+import type { CatalogContent, CredentialRecord } from '../../../../src/domain/channels.js';
 import { AppError } from '../../../../src/domain/errors.js';
 import type { EngineConfig } from '../../../../src/engines/options.js';
 import { checkCatalog } from '../../../../src/services/channels/catalog-rules.js';
@@ -17,6 +18,9 @@ const EMPTY: CatalogContent = { channels: [], routes: {}, prices: { perImage: {}
 function seedOf(engines: Record<string, EngineConfig>, routes: CatalogSeed['routes'] = { '*': [{ channel: Object.keys(engines)[0] as string, priority: 1, weight: 1 }] }): CatalogSeed {
   return { engines, routes, prices: { perImage: { 'qwen-image-edit-plus': '0.20' }, perEngine: {} } };
 }
+
+/** A config key's credential id: the channel and the first 8 hex digits of the key's SHA-256. */
+const idOf = (channel: string, apiKey: string) => `${channel}~${createHash('sha256').update(apiKey).digest('hex').slice(0, 8)}`;
 
 const cloud: EngineConfig = {
   type: 'dashscope',
@@ -38,8 +42,8 @@ describe('the config file as the seed of the catalog', () => {
     assert.deepEqual(
       channel?.credentials.map((c) => [c.id, c.label, c.last4, c.secret, c.weight, c.qps]),
       [
-        ['cloud~0', 'config #1', '1234', { source: 'config', path: 'engines.cloud.apiKey' }, 1, null],
-        ['cloud~1', 'second', '5678', { source: 'config', path: 'engines.cloud.credentials.0.apiKey' }, 3, 2],
+        [idOf('cloud', 'sk-first-account-1234'), 'config #1', '1234', { source: 'config', path: 'engines.cloud.apiKey' }, 1, null],
+        [idOf('cloud', 'sk-second-account-5678'), 'second', '5678', { source: 'config', path: 'engines.cloud.credentials.0.apiKey' }, 3, 2],
       ],
     );
     assert.equal(configSecret({ cloud }, 'engines.cloud.credentials.0.apiKey'), 'sk-second-account-5678');
@@ -69,11 +73,49 @@ describe('the config file as the seed of the catalog', () => {
     const first = applySeed(EMPTY, seedOf({ cloud }), 1_000);
     assert.ok(first);
     const disabled = { kind: 'arrears' as const, code: 'Arrearage', reason: 'in arrears', model: null, at: 1_500, nextTestAt: 61_500, strikes: 1 };
-    const channels = first.content.channels.map((c) => ({ ...c, credentials: c.credentials.map((x) => (x.id === 'cloud~0' ? { ...x, disabled } : x)) }));
+    const channels = first.content.channels.map((c) => ({ ...c, credentials: c.credentials.map((x) => (x.id === idOf('cloud', 'sk-first-account-1234') ? { ...x, disabled } : x)) }));
     const changed = applySeed({ ...first.content, channels }, seedOf({ cloud: { ...cloud, cost: { '*': '0.12' } } }), 2_000);
     assert.deepEqual(changed?.content.channels[0]?.credentials[0]?.disabled, disabled);
     const rekeyed = applySeed({ ...first.content, channels }, seedOf({ cloud: { ...cloud, apiKey: 'sk-replaced-key-9999' } }), 2_000);
     assert.equal(rekeyed?.content.channels[0]?.credentials[0]?.disabled, null);
+  });
+
+  it('keeps the ids and disable states of the keys still in the file when keys are reordered or removed', () => {
+    const three: EngineConfig = { type: 'dashscope', baseUrl: 'http://127.0.0.1:9/', credentials: [{ apiKey: 'sk-key-aaaa-0001' }, { apiKey: 'sk-key-bbbb-0002' }, { apiKey: 'sk-key-cccc-0003' }] };
+    const first = applySeed(EMPTY, seedOf({ cloud: three }), 1_000);
+    assert.ok(first);
+    const disabled = { kind: 'auth' as const, code: 'InvalidApiKey', reason: 'revoked', model: null, at: 1_500, nextTestAt: 61_500, strikes: 2 };
+    const ccc = idOf('cloud', 'sk-key-cccc-0003');
+    const channels = first.content.channels.map((c) => ({ ...c, credentials: c.credentials.map((x) => (x.id === ccc ? { ...x, disabled } : x)) }));
+    // The first key leaves the file and the others swap places.
+    const two: EngineConfig = { ...three, credentials: [{ apiKey: 'sk-key-cccc-0003' }, { apiKey: 'sk-key-bbbb-0002' }] };
+    const next = applySeed({ ...first.content, channels }, seedOf({ cloud: two }), 2_000);
+    const credentials = next?.content.channels[0]?.credentials ?? [];
+    assert.deepEqual(credentials.map((c) => [c.id, c.last4, c.secret]), [
+      [ccc, '0003', { source: 'config', path: 'engines.cloud.credentials.0.apiKey' }],
+      [idOf('cloud', 'sk-key-bbbb-0002'), '0002', { source: 'config', path: 'engines.cloud.credentials.1.apiKey' }],
+    ]);
+    assert.deepEqual(credentials[0]?.disabled, disabled, 'the disabled key is still disabled after moving');
+    assert.equal(credentials[1]?.disabled, null);
+    // The same key listed twice still gets unique ids.
+    const twice = applySeed(EMPTY, seedOf({ cloud: { ...three, credentials: [{ apiKey: 'sk-key-aaaa-0001' }, { apiKey: 'sk-key-aaaa-0001' }] } }), 1_000);
+    assert.ok(twice);
+    checkCatalog(twice.content);
+  });
+
+  it("keeps the console's keys and the channel's switch when the file's entry of the channel changes", () => {
+    const first = applySeed(EMPTY, seedOf({ cloud }), 1_000);
+    assert.ok(first);
+    const [channel] = first.content.channels;
+    assert.ok(channel);
+    const entered = { ...(channel.credentials[0] as CredentialRecord), id: 'cr_console1', label: 'entered', last4: '9999', secret: { source: 'stored' as const, ciphertext: 'v1.x.y.z.w' } };
+    const edited: CatalogContent = { ...first.content, channels: [{ ...channel, enabled: false, cost: { '*': '0.11' }, credentials: [...channel.credentials, entered] }] };
+    const next = applySeed(edited, seedOf({ cloud: { ...cloud, timeoutSeconds: 90, cost: { '*': '0.13' } } }), 2_000);
+    const after = next?.content.channels[0];
+    assert.equal(after?.enabled, false, 'a channel switched off in the console stays off');
+    assert.deepEqual(after?.cost, { '*': '0.13' }, 'the cost comes from the file');
+    assert.equal(after?.engine.timeoutSeconds, 90, 'the engine options come from the file');
+    assert.deepEqual(after?.credentials.map((c) => c.label), ['config #1', 'second', 'entered'], 'the key entered in the console stays');
   });
 });
 
@@ -94,6 +136,6 @@ describe('the catalog rules', () => {
     refused({ ...valid, routes: { '*': [{ channel: 'cpu', priority: 1, weight: 0 }] } }, /routes\.\*\.0\.weight/);
     refused({ ...valid, prices: { perImage: { '*': '0.1234567' }, perEngine: {} } }, /prices\.perImage\.\*: must be a decimal amount/);
     refused({ ...valid, prices: { perImage: {}, perEngine: { ghost: { '*': '1' } } } }, /prices\.perEngine\.ghost: channel "ghost" does not exist/);
-    refused({ ...valid, channels: valid.channels.map((c) => (c.name === 'cloud' ? { ...c, credentials: c.credentials.map((x) => ({ ...x, weight: 2000 })) } : c)) }, /credentials\.cloud~0\.weight/);
+    refused({ ...valid, channels: valid.channels.map((c) => (c.name === 'cloud' ? { ...c, credentials: c.credentials.map((x) => ({ ...x, weight: 2000 })) } : c)) }, /credentials\.cloud~[0-9a-f]{8}\.weight/);
   });
 });

@@ -6,6 +6,7 @@
  * account is fixed; two nodes never re-test the same credential at once.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Catalog } from '../../../../src/domain/channels.js';
 import { findModel, type ModelSpec } from '../../../../src/domain/models.js';
@@ -14,7 +15,7 @@ import { LocalTaskEvents } from '../../../../src/events/events.js';
 import { silentLogger } from '../../../../src/lib/logger.js';
 import { CatalogSync } from '../../../../src/services/channels/catalog-sync.js';
 import { applySeed } from '../../../../src/services/channels/config-seed.js';
-import { CredentialHealth } from '../../../../src/services/channels/credential-health.js';
+import { CredentialHealth, STRIKE_MEMORY_MS, strikesAfter } from '../../../../src/services/channels/credential-health.js';
 import { LiveChannels } from '../../../../src/services/channels/live-channels.js';
 import { configSecret } from '../../../../src/services/channels/records.js';
 import { NO_METRICS } from '../../../../src/services/metrics.js';
@@ -26,6 +27,9 @@ import { tempDir } from '../../../helpers/stores.js';
 
 const GOOD = 'sk-good-account-1111';
 const REVOKED = 'sk-revoked-account-2222';
+const BROKE = 'sk-in-arrears-3333';
+/** A config key's credential id. */
+const idOf = (apiKey: string) => `cloud~${createHash('sha256').update(apiKey).digest('hex').slice(0, 8)}`;
 const MODEL = findModel('qwen-image-2.0-pro') as ModelSpec;
 
 let fake: FakeDashScope;
@@ -33,7 +37,7 @@ let store: SqlStore;
 const dir = tempDir();
 
 before(async () => {
-  fake = await startFakeDashScope({ apiKey: GOOD, keys: { [REVOKED]: 'InvalidApiKey' }, pendingQueries: 0, runningQueries: 0 });
+  fake = await startFakeDashScope({ apiKey: GOOD, keys: { [REVOKED]: 'InvalidApiKey', [BROKE]: 'Arrearage' }, pendingQueries: 0, runningQueries: 0 });
   store = await openStore({ databaseUrl: null, dataDir: dir.path });
 });
 
@@ -64,7 +68,13 @@ async function node(engines: Record<string, EngineConfig>, clock: { now: () => n
   return { live, sync, health, close: () => live.close() };
 }
 
-const revokedOf = (catalog: Catalog) => catalog.channels[0]?.credentials.find((c) => c.label === 'revoked');
+const labelled = (label: string) => (catalog: Catalog) => catalog.channels[0]?.credentials.find((c) => c.label === label);
+const revokedOf = labelled('revoked');
+const brokeOf = labelled('broke');
+
+function callOf(taskId: string) {
+  return { taskId, requestId: taskId, model: MODEL.id, family: MODEL.family, kind: 'generate' as const, prompt: 'a boat', negativePrompt: null, n: 1, size: { width: 512, height: 512 }, sizeSource: 'request' as const, seed: 1, promptExtend: false, watermark: false, inputs: [], signal: new AbortController().signal, log: () => {} };
+}
 
 describe('credentials out of rotation and back', () => {
   it('disables a revoked key on its first call, re-tests it on a doubling schedule, and brings it back when fixed', async () => {
@@ -82,7 +92,7 @@ describe('credentials out of rotation and back', () => {
       const call = { taskId: 't1', requestId: 't1', model: MODEL.id, family: MODEL.family, kind: 'generate' as const, prompt: 'a boat', negativePrompt: null, n: 1, size: { width: 512, height: 512 }, sizeSource: 'request' as const, seed: 1, promptExtend: false, watermark: false, inputs: [], signal: new AbortController().signal, log: () => {} };
       const result = await channel.start(call);
       assert.equal(result.status, 'done');
-      assert.equal(result.status === 'done' ? result.credential : null, 'cloud~2');
+      assert.equal(result.status === 'done' ? result.credential : null, idOf(GOOD));
       await waitFor(async () => revokedOf(await new SqlChannelStore(store.db).load())?.disabled !== null);
       await one.sync.change(() => null);
       const disabled = revokedOf(one.live.catalog)?.disabled;
@@ -108,11 +118,47 @@ describe('credentials out of rotation and back', () => {
       await one.health.retestDue();
       await other.sync.change(() => null);
       assert.equal(revokedOf(other.live.catalog)?.disabled, null);
-      assert.equal(other.live.router.get('cloud')?.slot('cloud~1')?.usable(), true);
+      assert.equal(other.live.router.get('cloud')?.slot(idOf(REVOKED))?.usable(), true);
     } finally {
       await one.close();
       await other.close();
     }
+  });
+
+  it('waits longer each time an account in arrears passes its query re-test and fails its next real call', async () => {
+    let now = 50_000_000;
+    const clock = { now: () => now };
+    const engines: Record<string, EngineConfig> = {
+      cloud: { type: 'dashscope', baseUrl: fake.url, credentials: [{ apiKey: BROKE, label: 'broke', weight: 1000 }, { apiKey: GOOD, label: 'good' }] },
+    };
+    const one = await node(engines, clock);
+    try {
+      const waits: number[] = [];
+      for (let round = 0; round < 3; round += 1) {
+        const result = await one.live.router.get('cloud')?.start(callOf(`arrears-${round}`));
+        assert.equal(result?.status, 'done', 'the call moved to the good account');
+        await waitFor(async () => brokeOf(await new SqlChannelStore(store.db).load())?.disabled != null);
+        await one.sync.change(() => null);
+        const disabled = brokeOf(one.live.catalog)?.disabled;
+        assert.equal(disabled?.strikes, round + 1);
+        waits.push((disabled?.nextTestAt ?? 0) - now);
+        // The query re-test passes (an account in arrears still reads its tasks): back in rotation.
+        now = (disabled?.nextTestAt ?? now) + 1_000;
+        await one.health.retestDue();
+        await one.sync.change(() => null);
+        assert.equal(brokeOf(one.live.catalog)?.disabled, null);
+        assert.equal(brokeOf(one.live.catalog)?.lastDisable?.strikes, round + 1);
+      }
+      assert.deepEqual(waits, [60_000, 120_000, 240_000]);
+    } finally {
+      await one.close();
+    }
+  });
+
+  it('starts the strikes over when the last disable ended over an hour ago, or never was', () => {
+    assert.equal(strikesAfter(null, 10_000), 1);
+    assert.equal(strikesAfter({ strikes: 3, endedAt: 10_000 }, 10_000 + STRIKE_MEMORY_MS), 4);
+    assert.equal(strikesAfter({ strikes: 3, endedAt: 10_000 }, 10_001 + STRIKE_MEMORY_MS), 1);
   });
 });
 
