@@ -5,6 +5,7 @@
  */
 import type { AppConfig } from '../config/load.js';
 import type { CredentialRecord } from '../domain/channels.js';
+import { AppError } from '../domain/errors.js';
 import type { Engine } from '../engines/engine.js';
 import { createEngine, type EngineDeps } from '../engines/registry.js';
 import type { TaskEvents } from '../events/events.js';
@@ -13,7 +14,7 @@ import type { Logger } from '../lib/logger.js';
 import { createSecretBox, loadOrCreateKeyFile, type SecretBox } from '../lib/secret-box.js';
 import { CatalogService } from '../services/channels/catalog-service.js';
 import { CatalogSync } from '../services/channels/catalog-sync.js';
-import { applySeed } from '../services/channels/config-seed.js';
+import { applySeed, type CatalogSeed } from '../services/channels/config-seed.js';
 import { CredentialHealth } from '../services/channels/credential-health.js';
 import { LiveChannels } from '../services/channels/live-channels.js';
 import { configSecret } from '../services/channels/records.js';
@@ -71,8 +72,8 @@ export async function openChannels(
 
   // The config file's changed items, then keys stored under a previous QIG_SECRET_KEY re-encrypted.
   const seed = { engines: config.engines, routes: config.routes, prices: { perImage: config.prices.perImage, perEngine: config.prices.perEngine } };
-  await sync.change((current) => applySeed(current, seed, clock.now()));
-  if (secrets) await rewrapKeys(sync, secrets, clock);
+  await applyConfigSeed(sync, seed, clock, logger);
+  if (secrets) await rewrapKeys(sync, secrets, clock, logger);
   await sync.start(VERSION_CHECK_MS);
   if (deps.runsTasks) health.start(RETEST_CHECK_MS);
 
@@ -89,19 +90,43 @@ export async function openChannels(
   };
 }
 
-/** Re-encrypts keys stored under QIG_SECRET_KEY_PREVIOUS with the current key (rotation). */
-async function rewrapKeys(sync: CatalogSync, secrets: SecretBox, clock: Clock): Promise<void> {
+/**
+ * The config file's changed items. A seed that breaks the catalog's rules (say, a key too many)
+ * must not keep the server from starting: it says which rule, and the stored catalog runs.
+ */
+async function applyConfigSeed(sync: CatalogSync, seed: CatalogSeed, clock: Clock, logger: Logger): Promise<void> {
+  try {
+    await sync.change((current) => applySeed(current, seed, clock.now()));
+  } catch (error) {
+    if (!(error instanceof AppError) || error.kind !== 'invalid_parameter') throw error;
+    logger.error({ err: error, field: error.field }, `the config file's channels, routes or prices break a catalog rule and were not applied (${error.message}); running the stored catalog — fix the config file, or make the change in the admin console`);
+  }
+}
+
+/**
+ * Re-encrypts keys stored under QIG_SECRET_KEY_PREVIOUS with the current key (rotation). A key this
+ * node cannot decrypt (stored under a key it was not given) stays as it is and is logged: it never
+ * stops a start, and a node that has its key can still use it.
+ */
+async function rewrapKeys(sync: CatalogSync, secrets: SecretBox, clock: Clock, logger: Logger): Promise<void> {
+  const unreadable = new Set<string>();
   await sync.change((current) => {
     let changed = 0;
-    const channels = current.channels.map((channel) => ({
-      ...channel,
-      credentials: channel.credentials.map((credential) => {
-        if (credential.secret.source !== 'stored' || !secrets.needsRewrap(credential.secret.ciphertext)) return credential;
-        changed += 1;
-        return { ...credential, secret: { source: 'stored' as const, ciphertext: secrets.encrypt(secrets.decrypt(credential.secret.ciphertext)) }, updatedAt: clock.now() };
-      }),
-    }));
+    const rewrap = (channel: string, credential: CredentialRecord): CredentialRecord => {
+      if (credential.secret.source !== 'stored' || !secrets.needsRewrap(credential.secret.ciphertext)) return credential;
+      let plain: string;
+      try {
+        plain = secrets.decrypt(credential.secret.ciphertext);
+      } catch (error) {
+        unreadable.add(`${channel}/${credential.id}: ${error instanceof Error ? error.message : String(error)}`);
+        return credential;
+      }
+      changed += 1;
+      return { ...credential, secret: { source: 'stored', ciphertext: secrets.encrypt(plain) }, updatedAt: clock.now() };
+    };
+    const channels = current.channels.map((channel) => ({ ...channel, credentials: channel.credentials.map((credential) => rewrap(channel.name, credential)) }));
     if (changed === 0) return null;
     return { content: { ...current, channels }, audit: [{ actor: 'secret rotation', action: 'secrets.rewrap', subject: 'credentials', before: null, after: { reencrypted: changed, keyId: secrets.keyId } }] };
   });
+  for (const line of unreadable) logger.error(`credential ${line}; left as it is (re-encrypted by a node that has its key)`);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CHANNEL_NAME, CHANNEL_NAME_RULE } from '../domain/channels.js';
 import { priceTable } from '../domain/price-table.js';
 import { engineConfigSchema } from '../engines/options.js';
 
@@ -62,7 +63,13 @@ export const fileConfigSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     /** auto: readable lines when stdout is a terminal, JSON otherwise. */
     logFormat: z.enum(['auto', 'json', 'pretty']).optional(),
-    engines: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'engine names use letters, digits, - and _'), engineConfigSchema).optional(),
+    engines: z
+      .record(z.string(), engineConfigSchema)
+      .superRefine((engines, ctx) => {
+        // Checked here rather than as the record's key schema, so the error says what the rule is.
+        for (const name of Object.keys(engines)) if (!CHANNEL_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: CHANNEL_NAME_RULE });
+      })
+      .optional(),
     /**
      * Model id, family or "*" → channels (engines) in failover order; an entry may be an object to
      * set its priority (higher first; default: earlier entries higher) and weight (traffic spread

@@ -5,6 +5,10 @@
  * calls an engine: its name is the engine name that prices, usage and metrics already use.
  */
 
+/** A channel's name (the config file's engine name): the config schema and the catalog's rules check it alike. */
+export const CHANNEL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+export const CHANNEL_NAME_RULE = 'channel names use 1–64 letters, digits, - and _';
+
 /** Why a credential was taken out of rotation automatically (see services/channels). */
 export type DisableKind = 'auth' | 'arrears' | 'model_not_open';
 

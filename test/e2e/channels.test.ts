@@ -8,10 +8,14 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { loggerOptions, type Logger } from '../../src/lib/logger.js';
 import { startFakeDashScope, type FakeDashScope } from '../fakes/dashscope.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { assertLedgerInvariant } from '../helpers/ledger.js';
+import { tempDir } from '../helpers/stores.js';
 
 const ADMIN = 'admin-token-channels-e2e';
 const SYNC_PATH = '/api/v1/services/aigc/multimodal-generation/generation';
@@ -229,5 +233,109 @@ describe('channels with pooled upstream accounts', { timeout: 120_000 }, () => {
     assert.equal(fake.tasks.size, 1, 'one upstream task for one image');
     const deleted = await admin('DELETE', `/admin/v1/channels/cloud/credentials/${holder.id}`);
     assert.equal(deleted.status, 204, deleted.text);
+  });
+});
+
+describe('restarts: the config file seeds, the console keeps what it added, a start never fails for the catalog', { timeout: 120_000 }, () => {
+  const configOf = (options: { timeoutSeconds?: number; price?: string; cloudKeys?: string[] } = {}) => ({
+    engines: {
+      cloud: { type: 'dashscope', baseUrl: 'http://127.0.0.1:9', credentials: (options.cloudKeys ?? ['sk-config-key-0001']).map((apiKey) => ({ apiKey })), timeoutSeconds: options.timeoutSeconds ?? 60 },
+      shop: { type: 'openai-compatible', style: 'openai', baseUrl: 'http://127.0.0.1:9', apiKey: 'sk-shop-key-0002' },
+      cpu: { type: 'local' },
+    },
+    routes: { '*': ['cloud', 'shop', 'cpu'] },
+    prices: { perImage: { '*': options.price ?? '0.30' }, perEngine: { shop: { '*': '0.50' } } },
+  });
+  /** Runs `body` against a gateway on `dir`, then closes it. */
+  async function withGateway<T>(dir: string, config: Record<string, unknown>, env: Record<string, string>, body: (gateway: TestGateway, call: typeof admin) => Promise<T>, logger?: Logger): Promise<T> {
+    const gateway = await startTestGateway({ dataDir: dir, env: { QIG_ADMIN_TOKEN: ADMIN, ...env }, config, ...(logger ? { logger } : {}) });
+    const previous = server;
+    server = gateway;
+    try {
+      return await body(gateway, admin);
+    } finally {
+      server = previous;
+      await gateway.close();
+    }
+  }
+  const errorLines = () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const text of chunk.toString().split('\n')) if (text.trim()) lines.push(JSON.parse(text) as Record<string, unknown>);
+        done();
+      },
+    });
+    return { lines, logger: pino(loggerOptions('error'), sink) as Logger };
+  };
+
+  it("keeps the keys entered in the console and the channel's switch when the file's entry of the channel changes", async () => {
+    const dir = tempDir();
+    try {
+      await withGateway(dir.path, configOf(), {}, async (_, call) => {
+        assert.equal((await call('POST', '/admin/v1/channels/cloud/credentials', { apiKey: 'sk-console-entered-9999', label: 'entered' })).status, 201);
+        assert.equal((await call('PATCH', '/admin/v1/channels/cloud', { enabled: false })).status, 200);
+      });
+      await withGateway(dir.path, configOf({ timeoutSeconds: 90 }), {}, async (_, call) => {
+        const cloud = (await call('GET', '/admin/v1/channels/cloud')).body;
+        assert.equal(cloud.engine.timeoutSeconds, 90, 'the file changed the engine options');
+        assert.equal(cloud.enabled, false, 'the channel switched off in the console stays off');
+        assert.deepEqual(cloud.credentials.map((c: any) => [c.label, c.source]), [['config', 'config'], ['entered', 'stored']]);
+      });
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('starts after a channel priced in the file was deleted at runtime and the prices changed in the file', async () => {
+    const dir = tempDir();
+    try {
+      await withGateway(dir.path, configOf(), {}, async (_, call) => {
+        assert.equal((await call('PUT', '/admin/v1/routes/*', { entries: [{ channel: 'cloud', priority: 2, weight: 1 }, { channel: 'cpu', priority: 1, weight: 1 }] })).status, 200);
+        assert.equal((await call('DELETE', '/admin/v1/channels/shop')).status, 204);
+      });
+      await withGateway(dir.path, configOf({ price: '0.35' }), {}, async (_, call) => {
+        const prices = (await call('GET', '/admin/v1/prices')).body;
+        assert.deepEqual([prices.perImage, prices.perEngine], [{ '*': '0.35' }, {}]);
+        const audit = (await call('GET', '/admin/v1/audit?limit=50')).body.data as any[];
+        assert.ok(audit.some((e) => e.action === 'seed.skip' && e.after.perEngine.includes('shop')), 'the audit log says the price of the deleted channel was dropped');
+      });
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('starts with the stored catalog, and says which rule broke, when the seed breaks a catalog rule', async () => {
+    const dir = tempDir();
+    try {
+      // 100 keys in the file (its limit) and the one entered in the console make one too many.
+      await withGateway(dir.path, configOf(), {}, async (_, call) => {
+        assert.equal((await call('POST', '/admin/v1/channels/cloud/credentials', { apiKey: 'sk-console-entered-9999' })).status, 201);
+      });
+      const tooMany = Array.from({ length: 100 }, (_, i) => `sk-config-key-${String(i).padStart(4, '0')}`);
+      const { lines, logger } = errorLines();
+      await withGateway(dir.path, configOf({ cloudKeys: tooMany }), {}, async (_, call) => {
+        assert.equal((await call('GET', '/admin/v1/channels/cloud')).body.credentials.length, 2, 'the stored catalog runs');
+      }, logger);
+      assert.ok(lines.some((l) => /break a catalog rule.*credentials: at most 100 per channel/.test(String(l.msg))), JSON.stringify(lines));
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('starts when a stored key cannot be decrypted with the keys given, naming the credential and never the key', async () => {
+    const dir = tempDir();
+    try {
+      const id = await withGateway(dir.path, configOf(), { QIG_SECRET_KEY: 'first-secret-key-aaaaaaaa' }, async (_, call) => (await call('POST', '/admin/v1/channels/cloud/credentials', { apiKey: 'sk-console-entered-9999' })).body.id as string);
+      const { lines, logger } = errorLines();
+      await withGateway(dir.path, configOf(), { QIG_SECRET_KEY: 'other-secret-key-bbbbbbbb' }, async (_, call) => {
+        assert.equal((await call('GET', '/admin/v1/channels/cloud')).status, 200);
+      }, logger);
+      const text = JSON.stringify(lines);
+      assert.ok(lines.some((l) => String(l.msg).includes(`cloud/${id}`) && String(l.msg).includes('left as it is')), text);
+      for (const secret of ['first-secret-key-aaaaaaaa', 'other-secret-key-bbbbbbbb', 'sk-console-entered-9999']) assert.ok(!text.includes(secret));
+    } finally {
+      dir.remove();
+    }
   });
 });

@@ -4,13 +4,12 @@
  * channels that exist. A broken rule is a 400 naming the field.
  */
 import { z } from 'zod';
-import type { CatalogContent, ChannelRecord } from '../../domain/channels.js';
+import { CHANNEL_NAME, CHANNEL_NAME_RULE, type CatalogContent, type ChannelRecord } from '../../domain/channels.js';
 import { AppError } from '../../domain/errors.js';
 import { priceTable } from '../../domain/price-table.js';
 import { PRICE_KEYS } from '../../domain/prices.js';
 import { engineConfigFor, KEYED_TYPES } from './records.js';
 
-export const CHANNEL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 export const MAX_CHANNELS = 200;
 export const MAX_CREDENTIALS = 100;
 
@@ -42,7 +41,7 @@ function check<T>(schema: z.ZodType<T>, value: unknown, path: string): void {
 
 function checkChannel(channel: ChannelRecord): void {
   const path = `channels.${channel.name}`;
-  if (!CHANNEL_NAME.test(channel.name)) fail('name', 'channel names use 1–64 letters, digits, - and _');
+  if (!CHANNEL_NAME.test(channel.name)) fail('name', CHANNEL_NAME_RULE);
   for (const field of ['apiKey', 'credentials', 'cost', 'test']) {
     if (field in channel.engine) fail(`${path}.engine.${field}`, field === 'apiKey' ? 'keys go in credentials, not in the engine options' : 'belongs to the channel, not to its engine options');
   }

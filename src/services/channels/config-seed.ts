@@ -111,8 +111,13 @@ export function applySeed(current: CatalogContent, seed: CatalogSeed, now: numbe
   const pricesHash = hashOf(seed.prices);
   if (seeds.prices !== pricesHash) {
     seeds.prices = pricesHash;
-    audit.push({ actor: SEED_ACTOR, action: 'prices.set', subject: 'prices', before: prices, after: seed.prices });
-    prices = seed.prices;
+    // Prices of a channel deleted at runtime (and not brought back by a route) have nothing to price.
+    const gone = Object.keys(seed.prices.perEngine).filter((name) => !channels.some((c) => c.name === name));
+    const perEngine = Object.fromEntries(Object.entries(seed.prices.perEngine).filter(([name]) => !gone.includes(name)));
+    const next = { ...seed.prices, perEngine };
+    audit.push({ actor: SEED_ACTOR, action: 'prices.set', subject: 'prices', before: prices, after: next });
+    if (gone.length > 0) audit.push({ actor: SEED_ACTOR, action: 'seed.skip', subject: 'prices', before: null, after: { perEngine: gone, reason: 'no such channel (deleted at runtime)' } });
+    prices = next;
   }
   if (audit.length === 0) return null;
   return { content: { channels, routes, prices, seeds }, audit };

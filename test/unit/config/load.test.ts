@@ -126,6 +126,8 @@ describe('config', () => {
     failsWith({ QIG_FETCH_ALLOW_HOSTS: '127.0.0.1:9000,minio' }, /^QIG_FETCH_ALLOW_HOSTS: must be a comma-separated list of "host:port"/);
     failsWith({ QIG_CONFIG: file('bad.json', '{"server": {"port": "x"}}') }, /server\.port/);
     failsWith({ QIG_CONFIG: file('bad2.json', '{"engines": {"a": {"type": "warp"}}}') }, /engines\.a\.type/);
+    // An engine is a channel: its name follows the catalog's rule, so a seed never breaks it.
+    failsWith({ QIG_CONFIG: file('bad2n.json', JSON.stringify({ engines: { ['e'.repeat(65)]: { type: 'local' } } })) }, /channel names use 1–64 letters/);
     failsWith({ QIG_CONFIG: file('bad3.json', '{"routes": {"*": ["nope"]}}') }, /routes\.\*: engine "nope" is not defined/);
     failsWith({ QIG_CONFIG: file('bad3p.json', '{"prices": {"perEngine": {"nope": {"*": "0.10"}}}}') }, /prices\.perEngine\.nope: engine "nope" is not defined under engines \(defined: local\)/);
     failsWith({ QIG_CONFIG: file('bad3q.json', '{"prices": {"perEngine": {"local": {"*": "ten"}}}}') }, /prices\.perEngine\.local\.\*: must be a decimal amount/);
