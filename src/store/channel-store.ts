@@ -1,9 +1,9 @@
 /**
  * The catalog (decision 0011): channels with their credentials, routes, prices and the config
- * file's seeds, with a version and an audit log. A save rewrites the whole catalog (tens of rows)
- * in one transaction, decided by one conditional UPDATE of the version row: of two saves from the
- * same version, the second waits for the first's row lock (Postgres), then finds the version moved
- * and changes nothing.
+ * file's seeds, with a version and an audit log. A save rewrites the whole catalog (tens of rows,
+ * at most hundreds: catalog-rules.ts) in one transaction, decided by one conditional UPDATE of the
+ * version row: of two saves from the same version, the second waits for the first's row lock
+ * (Postgres), then finds the version moved and changes nothing.
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { AuditDraft, AuditEntry, Catalog, CatalogContent, ChannelRecord, CredentialDisable, CredentialRecord, PriceSettings, RouteEntry, SecretRef } from '../domain/channels.js';
@@ -88,9 +88,18 @@ async function insertContent(trx: Transaction<Database>, content: CatalogContent
   const routes = Object.entries(content.routes)
     .flatMap(([route, entries]) => entries.map((entry) => ({ route, channel: entry.channel, priority: entry.priority, weight: entry.weight })))
     .map((entry, position) => ({ ...entry, position }));
-  if (channels.length > 0) await trx.insertInto('channels').values(channels).execute();
-  if (credentials.length > 0) await trx.insertInto('channel_credentials').values(credentials).execute();
-  if (routes.length > 0) await trx.insertInto('channel_routes').values(routes).execute();
+  for (const rows of chunks(channels)) await trx.insertInto('channels').values(rows).execute();
+  for (const rows of chunks(credentials)) await trx.insertInto('channel_credentials').values(rows).execute();
+  for (const rows of chunks(routes)) await trx.insertInto('channel_routes').values(rows).execute();
+}
+
+/** Rows per INSERT: one statement's parameters stay far below SQLite's limit (32,766) whatever the catalog's size. */
+const INSERT_CHUNK = 100;
+
+function chunks<T>(rows: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let at = 0; at < rows.length; at += INSERT_CHUNK) out.push(rows.slice(at, at + INSERT_CHUNK));
+  return out;
 }
 
 export class SqlChannelStore implements ChannelStore {

@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Kysely } from 'kysely';
 import type { CatalogContent, ChannelRecord, CredentialRecord } from '../../src/domain/channels.js';
+import { PRICE_KEYS } from '../../src/domain/prices.js';
+import { checkCatalog, MAX_CATALOG_CREDENTIALS, MAX_CHANNELS, MAX_CREDENTIALS } from '../../src/services/channels/catalog-rules.js';
 import { SqlChannelStore } from '../../src/store/channel-store.js';
 import type { Database } from '../../src/store/schema.js';
 import { storeTargets } from '../helpers/stores.js';
@@ -151,6 +153,25 @@ for (const target of storeTargets()) {
       assert.equal(await store.save(empty, version + 1, [], 32_000), version + 2);
       assert.deepEqual(await store.load(), { ...empty, version: version + 2 });
       assert.deepEqual(await rowCounts(db), { channels: 0, credentials: 0, routes: 0 });
+    });
+
+    it('saves and reads back a catalog at the limits of the rules, and a store-level one far past them', async () => {
+      const keyed = Array.from({ length: MAX_CATALOG_CREDENTIALS / MAX_CREDENTIALS }, (_, c) =>
+        channel(`cloud-${c}`, { engine: { type: 'dashscope' }, credentials: Array.from({ length: MAX_CREDENTIALS }, (_, i) => credential(`cr_${c}_${i}`, { secret: { source: 'stored', ciphertext: `v1.k.${c}.${i}.x` } })) }),
+      );
+      const keyless = Array.from({ length: MAX_CHANNELS - keyed.length }, (_, i) => channel(`cpu-${i}`));
+      const channels = [...keyed, ...keyless];
+      const routes = Object.fromEntries(PRICE_KEYS.map((model, r) => [model, Array.from({ length: 100 }, (_, i) => ({ channel: (channels[(r + i) % channels.length] as ChannelRecord).name, priority: i % 3, weight: 1 + (i % 7) }))]));
+      const atLimits: CatalogContent = { channels, routes, prices: { perImage: { '*': '0.2' }, perEngine: {} }, seeds: {} };
+      checkCatalog(atLimits);
+      let version = await store.save(atLimits, await store.version(), [], 50_000);
+      assert.ok(version !== null);
+      assert.deepEqual(await store.load(), { ...atLimits, version });
+      // The store itself is not what limits the size: 2,500 credentials fit in one save (over many INSERTs).
+      const huge: CatalogContent = { ...atLimits, routes: {}, channels: Array.from({ length: 25 }, (_, c) => channel(`big-${c}`, { credentials: Array.from({ length: 100 }, (_, i) => credential(`cr_big_${c}_${i}`)) })) };
+      version = await store.save(huge, version, [], 51_000);
+      assert.ok(version !== null);
+      assert.equal((await rowCounts(db)).credentials, 2_500);
     });
 
     it('appends audit entries with the save, lists them newest first, by subject, with a total', async () => {

@@ -11,7 +11,10 @@ import { PRICE_KEYS } from '../../domain/prices.js';
 import { engineConfigFor, KEYED_TYPES } from './records.js';
 
 export const MAX_CHANNELS = 200;
+/** Per channel. */
 export const MAX_CREDENTIALS = 100;
+/** In the whole catalog: every change rewrites it in one transaction, which stays quick at this size. */
+export const MAX_CATALOG_CREDENTIALS = 500;
 
 export const credentialSettings = {
   label: z.string().max(100),
@@ -64,6 +67,8 @@ function checkChannel(channel: ChannelRecord): void {
 /** Throws the first broken rule of the catalog (invalid_parameter, naming the field). */
 export function checkCatalog(content: CatalogContent): void {
   if (content.channels.length > MAX_CHANNELS) fail('channels', `at most ${MAX_CHANNELS} channels`);
+  const credentials = content.channels.reduce((total, channel) => total + channel.credentials.length, 0);
+  if (credentials > MAX_CATALOG_CREDENTIALS) fail('credentials', `at most ${MAX_CATALOG_CREDENTIALS} credentials over all channels (${credentials})`);
   const names = new Set<string>();
   for (const channel of content.channels) {
     if (names.has(channel.name)) fail(`channels.${channel.name}`, 'a channel of that name exists');

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { CatalogContent, CredentialRecord } from '../../../../src/domain/channels.js';
+import type { CatalogContent, ChannelRecord, CredentialRecord } from '../../../../src/domain/channels.js';
 import { AppError } from '../../../../src/domain/errors.js';
 import type { EngineConfig } from '../../../../src/engines/options.js';
 import { checkCatalog } from '../../../../src/services/channels/catalog-rules.js';
@@ -137,5 +137,14 @@ describe('the catalog rules', () => {
     refused({ ...valid, prices: { perImage: { '*': '0.1234567' }, perEngine: {} } }, /prices\.perImage\.\*: must be a decimal amount/);
     refused({ ...valid, prices: { perImage: {}, perEngine: { ghost: { '*': '1' } } } }, /prices\.perEngine\.ghost: channel "ghost" does not exist/);
     refused({ ...valid, channels: valid.channels.map((c) => (c.name === 'cloud' ? { ...c, credentials: c.credentials.map((x) => ({ ...x, weight: 2000 })) } : c)) }, /credentials\.cloud~[0-9a-f]{8}\.weight/);
+  });
+
+  it('refuses more than 500 credentials over the whole catalog (each change rewrites it)', () => {
+    const [first] = valid.channels[0]?.credentials ?? [];
+    assert.ok(first);
+    const keyed = (count: number) => Array.from({ length: count }, (_, c) => ({ ...(valid.channels[0] as ChannelRecord), name: `cloud-${c}`, credentials: Array.from({ length: 100 }, (_, i) => ({ ...first, id: `cr_${c}_${i}` })) }));
+    checkCatalog({ ...valid, routes: {}, channels: keyed(5) });
+    const six = keyed(6);
+    refused({ ...valid, routes: {}, channels: six }, /^credentials: at most 500 credentials over all channels \(600\)/);
   });
 });
