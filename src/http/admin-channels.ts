@@ -145,6 +145,7 @@ export async function adminChannelRoutes(app: FastifyInstance, deps: AdminChanne
     const csv = query.format === 'csv' || (query.format === undefined && /\btext\/csv\b/.test(request.headers.accept ?? ''));
     if (!csv) return answer;
     const file = marginsCsv(answer);
+    if (answer.truncated) void reply.header('x-truncated', 'true');
     return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${file.filename}"`).send(file.body);
   });
 }

@@ -45,8 +45,11 @@ function instant(value: string, dateEnd: boolean): number {
 }
 
 export interface MarginsRequest {
+  /** What the store is asked: one row more than answered, to tell a cut answer. */
   filter: MarginFilter & { from: number; to: number };
   groupBy: readonly MarginDimension[];
+  /** Rows answered at most. */
+  limit: number;
 }
 
 export function marginsRequest(query: MarginsQuery, now: number): MarginsRequest {
@@ -54,7 +57,8 @@ export function marginsRequest(query: MarginsQuery, now: number): MarginsRequest
   const from = query.from === undefined ? Math.floor(now / DAY_MS) * DAY_MS - 6 * DAY_MS : instant(query.from, false);
   if (from >= to) throw new AppError('invalid_parameter', 'from: must be before to.', { field: 'from' });
   const groupBy = query.groupBy === undefined ? DEFAULT_GROUP_BY : [...new Set(query.groupBy.split(','))].filter((d): d is MarginDimension => DIMENSIONS.includes(d as MarginDimension));
-  return { filter: { from, to, model: query.model, channel: query.channel, keyId: query.keyId, groupBy, limit: query.limit ?? 1000 }, groupBy };
+  const limit = query.limit ?? 1000;
+  return { filter: { from, to, model: query.model, channel: query.channel, keyId: query.keyId, groupBy, limit: limit + 1 }, groupBy, limit };
 }
 
 export interface MarginFigures {
@@ -88,9 +92,12 @@ export interface MarginsAnswer {
   data: MarginLine[];
   /** Over the rows answered. */
   totals: MarginFigures;
+  /** More groups matched than `limit`: the rows (and totals) are not all of them. */
+  truncated: boolean;
 }
 
-export function marginsAnswer(request: MarginsRequest, rows: readonly MarginRow[], currency: string): MarginsAnswer {
+export function marginsAnswer(request: MarginsRequest, found: readonly MarginRow[], currency: string): MarginsAnswer {
+  const rows = found.slice(0, request.limit);
   const sum = (pick: (row: MarginRow) => number) => rows.reduce((total, row) => total + pick(row), 0);
   return {
     currency,
@@ -99,6 +106,7 @@ export function marginsAnswer(request: MarginsRequest, rows: readonly MarginRow[
     groupBy: request.groupBy,
     data: rows.map(({ tasks, images, revenueMicros, costMicros, ...dimensions }) => ({ ...dimensions, ...figures(tasks, images, revenueMicros, costMicros) })),
     totals: figures(sum((r) => r.tasks), sum((r) => r.images), sum((r) => r.revenueMicros), sum((r) => r.costMicros)),
+    truncated: found.length > request.limit,
   };
 }
 

@@ -32,7 +32,8 @@ export async function queryMargins(db: Kysely<Database>, filter: MarginFilter): 
   const dimensions = [...new Set(filter.groupBy)];
   let query = db.selectFrom('usage_records');
   if (filter.from !== undefined) query = query.where('created_at', '>=', filter.from);
-  if (filter.to !== undefined) query = query.where('created_at', '<=', filter.to);
+  // [from, to): a day's `to` is the next day's first instant, which belongs to the next day.
+  if (filter.to !== undefined) query = query.where('created_at', '<', filter.to);
   if (filter.model !== undefined) query = query.where('model', '=', filter.model);
   if (filter.channel !== undefined) query = query.where('engine', '=', filter.channel);
   if (filter.keyId !== undefined) query = query.where('key_id', '=', filter.keyId);

@@ -176,7 +176,9 @@ export interface Ledger {
 export type MarginDimension = 'day' | 'model' | 'channel' | 'credential' | 'key';
 
 export interface MarginFilter {
+  /** Inclusive (epoch ms). */
   from?: number | undefined;
+  /** Exclusive (epoch ms). */
   to?: number | undefined;
   model?: string | undefined;
   channel?: string | undefined;

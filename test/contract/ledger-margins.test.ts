@@ -86,7 +86,8 @@ for (const target of reopenableTargets('qig-margins-')) {
       ]);
       assert.deepEqual(await suite.ledger.margins({ ...range, channel: 'cloud', keyId: keyB, groupBy: ['day', 'key'], limit: 10 }), [{ day: '2026-01-02', keyId: keyB, ...totals(2, 3, 500_000, 350_000) }]);
       assert.deepEqual(await suite.ledger.margins({ from: JAN2, to: JAN3, groupBy: ['day'], limit: 10 }), [{ day: '2026-01-02', ...totals(3, 4, 500_000, 350_000) }], 'from is inclusive');
-      assert.deepEqual(await suite.ledger.margins({ from: JAN1, to: JAN1_LAST, groupBy: ['day', 'model'], limit: 10 }), [{ day: '2026-01-01', model: EDIT, ...totals(2, 4, 800_000, 520_000) }], 'to is inclusive');
+      assert.deepEqual(await suite.ledger.margins({ from: JAN1, to: JAN1_LAST + 1, groupBy: ['day', 'model'], limit: 10 }), [{ day: '2026-01-01', model: EDIT, ...totals(2, 4, 800_000, 520_000) }], 'to is exclusive: its last millisecond before is in');
+      assert.deepEqual(await suite.ledger.margins({ from: JAN1, to: JAN1_LAST, groupBy: ['day', 'model'], limit: 10 }), [{ day: '2026-01-01', model: EDIT, ...totals(1, 2, 400_000, 280_000) }], 'to is exclusive: a row at it is out');
       assert.deepEqual(await suite.ledger.margins({ ...range, channel: 'nothing', groupBy: ['day'], limit: 10 }), []);
     });
 

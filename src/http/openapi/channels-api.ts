@@ -98,6 +98,7 @@ const marginsList = z.object({
   groupBy: z.array(z.enum(['day', 'model', 'channel', 'credential', 'key'])),
   data: z.array(z.object({ day: z.string().optional(), model: z.string().optional(), channel: z.string().nullable().optional(), credential: z.string().nullable().optional(), keyId: z.string().optional(), ...figures })),
   totals: z.object(figures).describe('Over the rows answered.'),
+  truncated: z.boolean().describe('More groups matched than `limit`: the rows and totals are not all of them (raise limit, or narrow the range or grouping).'),
 });
 
 const HEALTH = { state: 'closed', inFlight: 1, waiting: 0, calls: 42, errors: 1, errorRate: 0.0238, lastError: null, lastLatencyMs: 5310 };
@@ -177,7 +178,7 @@ export function channelsApi(): ApiOperation[] {
       parameters: { query: marginsQuerySchema },
       responses: {
         '200': {
-          description: 'The groups with totals; with format=csv (or Accept: text/csv) a CSV download named margins-<from>-<to>.csv.',
+          description: 'The groups with totals; with format=csv (or Accept: text/csv) a CSV download named margins-<from>-<to>.csv, with the header X-Truncated: true when rows were cut by the limit.',
           content: {
             ...json('MarginList', marginsList, {
               currency: 'CNY',
@@ -186,6 +187,7 @@ export function channelsApi(): ApiOperation[] {
               groupBy: ['day', 'model'],
               data: [{ day: '2026-01-05', model: 'qwen-image-edit-plus', tasks: 40, images: 52, revenue: '10.40', cost: '7.28', margin: '3.12', marginPercent: 30 }],
               totals: { tasks: 40, images: 52, revenue: '10.40', cost: '7.28', margin: '3.12', marginPercent: 30 },
+              truncated: false,
             }),
             'text/csv': { schema: { raw: { type: 'string' } } },
           },

@@ -169,14 +169,14 @@ describe('GET /admin/v1/margins', () => {
     const [filter] = marginCalls;
     assert.ok(filter?.from !== undefined && filter.to !== undefined);
     assert.deepEqual(filter.groupBy, ['day', 'model']);
-    assert.equal(filter.limit, 1000);
+    assert.equal(filter.limit, 1001, 'one row more than answered, to tell a cut answer');
     assert.equal(filter.from % 86_400_000, 0, 'from the start of a UTC day');
     assert.ok(filter.to - filter.from > 6 * 86_400_000 && filter.to - filter.from <= 7 * 86_400_000);
   });
 
   it('parses dates, filters, grouping and limit, and refuses what it cannot read', async () => {
     await send('GET', '/admin/v1/margins?from=2026-01-01&to=2026-01-07&model=qwen-image&channel=cloud&keyId=key_1&groupBy=channel,credential,key&limit=20');
-    assert.deepEqual(marginCalls[0], { from: Date.parse('2026-01-01T00:00:00Z'), to: Date.parse('2026-01-08T00:00:00Z'), model: 'qwen-image', channel: 'cloud', keyId: 'key_1', groupBy: ['channel', 'credential', 'key'], limit: 20 });
+    assert.deepEqual(marginCalls[0], { from: Date.parse('2026-01-01T00:00:00Z'), to: Date.parse('2026-01-08T00:00:00Z'), model: 'qwen-image', channel: 'cloud', keyId: 'key_1', groupBy: ['channel', 'credential', 'key'], limit: 21 });
     await send('GET', '/admin/v1/margins?from=2026-01-01T06:00:00Z&to=1767600000');
     assert.deepEqual([marginCalls[1]?.from, marginCalls[1]?.to], [Date.parse('2026-01-01T06:00:00Z'), 1_767_600_000_000]);
     for (const [query, field] of [['groupBy=day,week', 'groupBy'], ['groupBy=', 'groupBy'], ['from=yesterday', 'from'], ['limit=0', 'limit'], ['format=xls', 'format'], ['sort=cost', 'body'], ['from=2026-02-01&to=2026-01-01', 'from']] as const) {
@@ -197,6 +197,18 @@ describe('GET /admin/v1/margins', () => {
     assert.deepEqual(answer.json.data[0], { day: '2026-01-05', model: 'qwen-image-edit-plus', tasks: 3, images: 4, revenue: '0.80', cost: '0.56', margin: '0.24', marginPercent: 30 });
     assert.deepEqual(answer.json.data[1], { day: '2026-01-05', model: 'qwen-image', tasks: 1, images: 1, revenue: '0.00', cost: '0.14', margin: '-0.14', marginPercent: null });
     assert.deepEqual(answer.json.totals, { tasks: 4, images: 5, revenue: '0.80', cost: '0.70', margin: '0.10', marginPercent: 12.5 });
+    assert.equal(answer.json.truncated, false);
+  });
+
+  it('says when rows were cut by the limit', async () => {
+    marginRows = Array.from({ length: 3 }, (_, i) => ({ model: `m${i}`, tasks: 1, images: 1, revenueMicros: 100_000, costMicros: 0 }));
+    const cut = await send('GET', '/admin/v1/margins?groupBy=model&limit=2');
+    assert.deepEqual([cut.json.data.length, cut.json.truncated, cut.json.totals.tasks], [2, true, 2]);
+    const csv = await send('GET', '/admin/v1/margins?groupBy=model&limit=2&format=csv');
+    assert.equal(csv.headers['x-truncated'], 'true');
+    assert.equal(csv.text.split('\r\n').length, 4, 'a header, 2 rows and the final line end');
+    const whole = await send('GET', '/admin/v1/margins?groupBy=model&limit=3');
+    assert.deepEqual([whole.json.data.length, whole.json.truncated], [3, false]);
   });
 
   it('downloads CSV with a header, RFC 4180 quoting and formula cells defused', async () => {
