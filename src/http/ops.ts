@@ -41,15 +41,15 @@ export interface OpsDeps {
   disabledCredentials(): DisabledCredential[];
 }
 
+/**
+ * /readyz is open to anyone: the codes only, no label, key tail or upstream message (the admin
+ * console shows those).
+ */
 export interface DisabledCredential {
   channel: string;
   credential: string;
-  label: string;
-  /** The last 4 characters of its key, e.g. "…a1b2". */
-  key: string;
   kind: string;
   code: string;
-  reason: string;
   since: string;
   nextTestAt: string;
 }

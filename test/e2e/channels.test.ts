@@ -128,6 +128,11 @@ describe('channels with pooled upstream accounts', { timeout: 120_000 }, () => {
     assert.match(ready, /InvalidApiKey/);
     assert.match(ready, /Arrearage/);
     for (const key of Object.values(KEYS)) assert.ok(!ready.includes(key), 'no key in /readyz');
+    // Open to anyone: ids and codes only — no label, key tail or upstream message.
+    const listed = (JSON.parse(ready) as { disabledCredentials: Array<Record<string, unknown>> }).disabledCredentials;
+    assert.deepEqual(listed.map((c) => Object.keys(c).sort()), listed.map(() => ['channel', 'code', 'credential', 'kind', 'nextTestAt', 'since']));
+    assert.deepEqual(listed.map((c) => c.credential).sort(), [bad.id, broke.id].sort());
+    assert.ok(!ready.includes(bad.disabled.reason) && !ready.includes(`…${KEYS.bad.slice(-4)}`) && !ready.includes(`"label"`), 'no upstream message or key tail');
 
     const audit = await admin('GET', '/admin/v1/audit?limit=50');
     const disables = (audit.body.data as any[]).filter((e) => e.action === 'credential.disable');

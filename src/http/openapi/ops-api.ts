@@ -30,12 +30,9 @@ export const readyAnswer = z.object({
     .array(
       z.object({
         channel: z.string(),
-        credential: z.string(),
-        label: z.string(),
-        key: z.string().describe('The last 4 characters of its key only, e.g. "…a1b2".'),
+        credential: z.string().describe('Its id; the admin console shows its label, key tail and the upstream\'s message.'),
         kind: z.enum(['auth', 'arrears', 'model_not_open']),
         code: z.string().describe('The upstream\'s error code: InvalidApiKey, Arrearage, Model.AccessDenied, …'),
-        reason: z.string(),
         since: z.string(),
         nextTestAt: z.string(),
       }),

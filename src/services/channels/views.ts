@@ -85,14 +85,16 @@ export function catalogView(catalog: Catalog, currency: string, running: (name: 
   };
 }
 
-/** Every credential out of rotation after an account error, for /readyz. */
-export function disabledCredentials(catalog: Catalog): Array<{ channel: string; credential: string; label: string; key: string; kind: string; code: string; reason: string; since: string; nextTestAt: string }> {
+/**
+ * Every credential out of rotation after an account error, for /readyz — which answers anyone:
+ * ids and codes only, never a label, key tail or the upstream's message (it may echo the key).
+ */
+export function disabledCredentials(catalog: Catalog): Array<{ channel: string; credential: string; kind: string; code: string; since: string; nextTestAt: string }> {
   return catalog.channels.flatMap((channel) =>
     channel.credentials.flatMap((credential) => {
       const { disabled } = credential;
       if (!disabled) return [];
-      const key = credential.last4 === '' ? '' : `…${credential.last4}`;
-      return [{ channel: channel.name, credential: credential.id, label: credential.label, key, kind: disabled.kind, code: disabled.code, reason: disabled.reason, since: iso(disabled.at), nextTestAt: iso(disabled.nextTestAt) }];
+      return [{ channel: channel.name, credential: credential.id, kind: disabled.kind, code: disabled.code, since: iso(disabled.at), nextTestAt: iso(disabled.nextTestAt) }];
     }),
   );
 }
