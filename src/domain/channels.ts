@@ -27,6 +27,12 @@ export interface CredentialDisable {
   strikes: number;
 }
 
+/** An automatic disable a re-test ended: its strikes, and when. */
+export interface LastDisable {
+  strikes: number;
+  endedAt: number;
+}
+
 /** Where a credential's secret lives. */
 export type SecretRef =
   /** In the config file, at this path (e.g. `engines.cloud.credentials.1.apiKey`): never copied to the database. */
@@ -58,9 +64,9 @@ export interface CredentialRecord {
   /**
    * The last automatic disable a re-test ended: a new one soon after continues its strikes, so an
    * account that passes the query re-test but fails real calls (arrears) waits longer each time.
-   * Cleared by the operator's re-enable.
+   * Cleared by the operator's re-enable. Absent: none (as null).
    */
-  lastDisable: { strikes: number; endedAt: number } | null;
+  lastDisable?: LastDisable | null;
   createdAt: number;
   updatedAt: number;
 }

@@ -6,7 +6,7 @@
  * (Postgres), then finds the version moved and changes nothing.
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { AuditDraft, AuditEntry, Catalog, CatalogContent, ChannelRecord, CredentialDisable, CredentialRecord, PriceSettings, RouteEntry, SecretRef } from '../domain/channels.js';
+import type { AuditDraft, AuditEntry, Catalog, CatalogContent, ChannelRecord, CredentialDisable, CredentialRecord, LastDisable, PriceSettings, RouteEntry, SecretRef } from '../domain/channels.js';
 import type { ChannelStore } from './ports.js';
 import type { CatalogAuditTable, ChannelCredentialsTable, ChannelsTable, Database } from './schema.js';
 
@@ -29,7 +29,7 @@ function rowToCredential(row: Selectable<ChannelCredentialsTable>): CredentialRe
     cost: row.cost === null ? null : (json(row.cost) as Costs),
     enabled: Number(row.enabled) === 1,
     disabled: row.disabled === null ? null : (json(row.disabled) as CredentialDisable),
-    lastDisable: row.last_disable === null ? null : (json(row.last_disable) as CredentialRecord['lastDisable']),
+    lastDisable: row.last_disable === null ? null : (json(row.last_disable) as LastDisable),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
@@ -79,7 +79,7 @@ async function insertContent(trx: Transaction<Database>, content: CatalogContent
       cost: credential.cost === null ? null : JSON.stringify(credential.cost),
       enabled: credential.enabled ? 1 : 0,
       disabled: credential.disabled === null ? null : JSON.stringify(credential.disabled),
-      last_disable: credential.lastDisable === null ? null : JSON.stringify(credential.lastDisable),
+      last_disable: credential.lastDisable ? JSON.stringify(credential.lastDisable) : null,
       created_at: credential.createdAt,
       updated_at: credential.updatedAt,
     })),

@@ -5,7 +5,7 @@
  * test passes, or waits twice as long after a failed one. Coming back by a re-test does not wipe
  * the slate: disabled again within the hour, it waits longer still.
  */
-import type { Catalog, CatalogContent, CredentialDisable, CredentialRecord } from '../../domain/channels.js';
+import type { Catalog, CatalogContent, CredentialDisable, CredentialRecord, LastDisable } from '../../domain/channels.js';
 import { findModel, listModels, type ModelSpec } from '../../domain/models.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
@@ -39,7 +39,7 @@ export const STRIKE_MEMORY_MS = 3_600_000;
  * within the hour (the query re-test passes an account in arrears, its next real call fails again),
  * else 1.
  */
-export function strikesAfter(last: CredentialRecord['lastDisable'], now: number): number {
+export function strikesAfter(last: LastDisable | null, now: number): number {
   return last !== null && now - last.endedAt <= STRIKE_MEMORY_MS ? last.strikes + 1 : 1;
 }
 
@@ -61,7 +61,7 @@ export class CredentialHealth {
       .change((current) =>
         changeCredential(current, channel, id, 'auto-disable', 'credential.disable', (credential) => {
           if (credential.disabled !== null || !credential.enabled) return null;
-          const strikes = strikesAfter(credential.lastDisable, now);
+          const strikes = strikesAfter(credential.lastDisable ?? null, now);
           const disabled: CredentialDisable = { ...failure, at: now, nextTestAt: now + nextTestDelayMs(strikes), strikes };
           return { ...credential, disabled, lastDisable: null, updatedAt: now };
         }),
