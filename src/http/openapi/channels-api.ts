@@ -123,7 +123,7 @@ const ROUTE = [{ channel: 'cloud', priority: 10, weight: 3 }, { channel: 'local'
 const PRICES = { perImage: { '*': '0.20' }, perEngine: { local: { '*': '0.00' } } };
 
 const named = z.object({ name: z.string().describe('A channel (engine) name.') });
-const credentialPath = named.extend({ id: z.string().describe('A credential id (cr_… or <channel>~<index>).') });
+const credentialPath = named.extend({ id: z.string().describe('A credential id: cr_… (entered in the console) or <channel>~<8 hex digits> (a key of the config file, derived from the key).') });
 const modelPath = z.object({ model: z.string().describe('A model id, family or "*" (write it %2A or as is).') });
 
 const CHANGE_ERRORS: readonly ErrorKind[] = ['invalid_parameter', 'unauthorized', 'not_found', 'conflict', 'unavailable', 'internal'];
@@ -139,10 +139,10 @@ export function channelsApi(): ApiOperation[] {
     { ...base, method: 'post', path: '/admin/v1/channels', operationId: 'adminCreateChannel', summary: 'Add a channel (an engine), with credentials', requestBody: { required: true, content: json('ChannelInput', channelInputSchema) }, responses: { '201': { description: 'The channel.', content: json('ChannelView', channelView, CHANNEL) } }, errors: changes },
     { ...base, method: 'get', path: '/admin/v1/channels/{name}', operationId: 'adminGetChannel', summary: 'One channel', parameters: { path: named }, responses: { '200': { description: 'The channel.', content: json('ChannelView', channelView, CHANNEL) } }, errors: [{ shape: plainErrors, kinds: ['unauthorized', 'not_found', 'unavailable', 'internal'] }] },
     { ...base, method: 'patch', path: '/admin/v1/channels/{name}', operationId: 'adminUpdateChannel', summary: 'Change a channel: engine options, enabled, cost, re-test mode', parameters: { path: named }, requestBody: { required: true, content: json('ChannelPatch', channelPatchSchema) }, responses: { '200': { description: 'The channel.', content: json('ChannelView', channelView, { ...CHANNEL, enabled: false }) } }, errors: changes },
-    { ...base, method: 'delete', path: '/admin/v1/channels/{name}', operationId: 'adminDeleteChannel', summary: 'Delete a channel (refused while a route names it)', parameters: { path: named }, responses: noContent, errors: changes },
+    { ...base, method: 'delete', path: '/admin/v1/channels/{name}', operationId: 'adminDeleteChannel', summary: 'Delete a channel (refused, 409, while a route names it or tasks still run on it: switch it off first)', parameters: { path: named }, responses: noContent, errors: changes },
     { ...base, method: 'post', path: '/admin/v1/channels/{name}/credentials', operationId: 'adminAddCredential', summary: 'Add an upstream account\'s key to a channel (stored encrypted; only its last 4 characters are shown)', parameters: { path: named }, requestBody: { required: true, content: json('CredentialInput', credentialInputSchema) }, responses: { '201': { description: 'The credential.', content: json('CredentialView', credentialView, CREDENTIAL) } }, errors: changes },
     { ...base, method: 'patch', path: '/admin/v1/channels/{name}/credentials/{id}', operationId: 'adminUpdateCredential', summary: 'Change a credential; enabled: true also clears an automatic disable', parameters: { path: credentialPath }, requestBody: { required: true, content: json('CredentialPatch', credentialPatchSchema) }, responses: { '200': { description: 'The credential.', content: json('CredentialView', credentialView, CREDENTIAL) } }, errors: changes },
-    { ...base, method: 'delete', path: '/admin/v1/channels/{name}/credentials/{id}', operationId: 'adminRemoveCredential', summary: 'Remove a credential', parameters: { path: credentialPath }, responses: noContent, errors: changes },
+    { ...base, method: 'delete', path: '/admin/v1/channels/{name}/credentials/{id}', operationId: 'adminRemoveCredential', summary: 'Remove a credential (refused, 409, while tasks still run on it: switch it off first)', parameters: { path: credentialPath }, responses: noContent, errors: changes },
     {
       ...base,
       method: 'post',

@@ -123,10 +123,11 @@ export interface CatalogAdmin {
   view(): Promise<CatalogView>;
   createChannel(input: ChannelInput, actor: Actor): Promise<ChannelView>;
   updateChannel(name: string, patch: ChannelPatch, actor: Actor): Promise<ChannelView>;
-  /** Refused (409) while a route names it. */
+  /** Refused (409) while a route names it or tasks still run on it. */
   deleteChannel(name: string, actor: Actor): Promise<void>;
   addCredential(channel: string, input: CredentialInput, actor: Actor): Promise<CredentialView>;
   updateCredential(channel: string, id: string, patch: CredentialPatch, actor: Actor): Promise<CredentialView>;
+  /** Refused (409) while tasks still run on it (their pending upstream operations would be billed again elsewhere). */
   removeCredential(channel: string, id: string, actor: Actor): Promise<void>;
   setRoute(model: string, entries: RouteEntry[], actor: Actor): Promise<RouteEntry[]>;
   deleteRoute(model: string, actor: Actor): Promise<void>;
