@@ -13,6 +13,7 @@ import { findModel, type ModelSpec } from '../../../../src/domain/models.js';
 import { createEngine } from '../../../../src/engines/registry.js';
 import { LocalTaskEvents } from '../../../../src/events/events.js';
 import { silentLogger } from '../../../../src/lib/logger.js';
+import { CatalogService } from '../../../../src/services/channels/catalog-service.js';
 import { CatalogSync } from '../../../../src/services/channels/catalog-sync.js';
 import { applySeed } from '../../../../src/services/channels/config-seed.js';
 import { CredentialHealth, STRIKE_MEMORY_MS, strikesAfter } from '../../../../src/services/channels/credential-health.js';
@@ -150,6 +151,16 @@ describe('credentials out of rotation and back', () => {
         assert.equal(brokeOf(one.live.catalog)?.lastDisable?.strikes, round + 1);
       }
       assert.deepEqual(waits, [60_000, 120_000, 240_000]);
+
+      // The operator's re-enable wipes the slate: the next disable waits 1 minute again.
+      const admin = new CatalogService({ store: new SqlChannelStore(store.db), tasks: { countRunningOn: async () => 0 }, sync: one.sync, live: one.live, secrets: null, currency: 'CNY', clock, usageSince: async () => [] });
+      const id = brokeOf(one.live.catalog)?.id ?? '';
+      await admin.updateCredential('cloud', id, { enabled: true }, 'admin');
+      assert.equal(brokeOf(one.live.catalog)?.lastDisable, null);
+      await one.live.router.get('cloud')?.start(callOf('arrears-after-reenable'));
+      await waitFor(async () => brokeOf(await new SqlChannelStore(store.db).load())?.disabled != null);
+      await one.sync.change(() => null);
+      assert.equal(brokeOf(one.live.catalog)?.disabled?.strikes, 1);
     } finally {
       await one.close();
     }
