@@ -60,7 +60,9 @@ export class CredentialHealth {
     this.sync
       .change((current) =>
         changeCredential(current, channel, id, 'auto-disable', 'credential.disable', (credential) => {
-          if (credential.disabled !== null || !credential.enabled) return null;
+          if (!credential.enabled) return null;
+          // Already out: only an account-wide failure widens a disable that held for one model.
+          if (credential.disabled !== null && !(credential.disabled.kind === 'model_not_open' && failure.kind !== 'model_not_open')) return null;
           const strikes = strikesAfter(credential.lastDisable ?? null, now);
           const disabled: CredentialDisable = { ...failure, at: now, nextTestAt: now + nextTestDelayMs(strikes), strikes };
           return { ...credential, disabled, lastDisable: null, updatedAt: now };
