@@ -176,7 +176,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       routes: deps.routes,
     });
     if (deps.catalog && deps.margins) {
-      await app.register(adminChannelRoutes, { adminToken, catalog: deps.catalog, margins: deps.margins, currency: deps.accounts.billing.currency });
+      const accounts = deps.accounts;
+      const keyNames = async () => new Map((await accounts.list()).map((key) => [key.id, key.name]));
+      await app.register(adminChannelRoutes, { adminToken, catalog: deps.catalog, margins: deps.margins, currency: accounts.billing.currency, keyNames });
     }
   }
   return app;

@@ -17,6 +17,8 @@ export interface AdminChannelDeps {
   catalog: CatalogAdmin;
   margins: (filter: MarginFilter) => Promise<MarginRow[]>;
   currency: string;
+  /** API key id → name, for the margins report. */
+  keyNames: () => Promise<ReadonlyMap<string, string>>;
 }
 
 const name = z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(100);
@@ -141,7 +143,12 @@ export async function adminChannelRoutes(app: FastifyInstance, deps: AdminChanne
   app.get('/admin/v1/margins', async (request, reply) => {
     const query = parse(marginsQuerySchema, request.query);
     const wanted = marginsRequest(query, Date.now());
-    const answer = marginsAnswer(wanted, await deps.margins(wanted.filter), deps.currency);
+    const [rows, view, keyNames] = await Promise.all([deps.margins(wanted.filter), catalog.view(), deps.keyNames()]);
+    const credentials = new Map(view.channels.flatMap((channel) => channel.credentials.map((c) => [`${channel.name}/${c.id}`, [c.label, c.key].filter((part) => part !== '').join(' ')] as const)));
+    const answer = marginsAnswer(wanted, rows, deps.currency, {
+      credential: (channel, id) => credentials.get(`${channel ?? ''}/${id}`) ?? null,
+      key: (id) => keyNames.get(id) ?? null,
+    });
     const csv = query.format === 'csv' || (query.format === undefined && /\btext\/csv\b/.test(request.headers.accept ?? ''));
     if (!csv) return answer;
     const file = marginsCsv(answer);

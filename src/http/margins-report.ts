@@ -71,7 +71,28 @@ export interface MarginFigures {
   marginPercent: number | null;
 }
 
-export type MarginLine = Omit<MarginRow, 'tasks' | 'images' | 'revenueMicros' | 'costMicros'> & MarginFigures;
+export type MarginLine = Omit<MarginRow, 'tasks' | 'images' | 'revenueMicros' | 'costMicros'> &
+  MarginFigures & {
+    /** With `credential`: its label and key tail as the catalog has them now (null once it was removed). */
+    credentialName?: string | null;
+    /** With `keyId`: the API key's name. */
+    keyName?: string | null;
+  };
+
+/** What ids stand for, so a report reads as names. */
+export interface MarginNames {
+  credential(channel: string | null | undefined, id: string): string | null;
+  key(id: string): string | null;
+}
+
+/** A row's names for its credential and key, when grouped by them. */
+function named(row: Omit<MarginRow, 'tasks' | 'images' | 'revenueMicros' | 'costMicros'>, names: MarginNames | undefined): Pick<MarginLine, 'credentialName' | 'keyName'> {
+  if (!names) return {};
+  return {
+    ...(row.credential === undefined ? {} : { credentialName: row.credential === null ? null : names.credential(row.channel, row.credential) }),
+    ...(row.keyId === undefined ? {} : { keyName: names.key(row.keyId) }),
+  };
+}
 
 function figures(tasks: number, images: number, revenue: number, cost: number): MarginFigures {
   return {
@@ -96,7 +117,7 @@ export interface MarginsAnswer {
   truncated: boolean;
 }
 
-export function marginsAnswer(request: MarginsRequest, found: readonly MarginRow[], currency: string): MarginsAnswer {
+export function marginsAnswer(request: MarginsRequest, found: readonly MarginRow[], currency: string, names?: MarginNames): MarginsAnswer {
   const rows = found.slice(0, request.limit);
   const sum = (pick: (row: MarginRow) => number) => rows.reduce((total, row) => total + pick(row), 0);
   return {
@@ -104,23 +125,29 @@ export function marginsAnswer(request: MarginsRequest, found: readonly MarginRow
     from: new Date(request.filter.from).toISOString(),
     to: new Date(request.filter.to).toISOString(),
     groupBy: request.groupBy,
-    data: rows.map(({ tasks, images, revenueMicros, costMicros, ...dimensions }) => ({ ...dimensions, ...figures(tasks, images, revenueMicros, costMicros) })),
+    data: rows.map(({ tasks, images, revenueMicros, costMicros, ...dimensions }) => ({ ...dimensions, ...named(dimensions, names), ...figures(tasks, images, revenueMicros, costMicros) })),
     totals: figures(sum((r) => r.tasks), sum((r) => r.images), sum((r) => r.revenueMicros), sum((r) => r.costMicros)),
     truncated: found.length > request.limit,
   };
 }
 
 /** Each dimension's CSV column and its value in a row. */
-const COLUMN: Readonly<Record<MarginDimension, [string, (line: MarginLine) => string | null | undefined]>> = {
-  day: ['day', (line) => line.day],
-  model: ['model', (line) => line.model],
-  channel: ['channel', (line) => line.channel],
-  credential: ['credential', (line) => line.credential],
-  key: ['keyId', (line) => line.keyId],
+const COLUMNS: Readonly<Record<MarginDimension, ReadonlyArray<[string, (line: MarginLine) => string | null | undefined]>>> = {
+  day: [['day', (line) => line.day]],
+  model: [['model', (line) => line.model]],
+  channel: [['channel', (line) => line.channel]],
+  credential: [
+    ['credential', (line) => line.credential],
+    ['credentialName', (line) => line.credentialName],
+  ],
+  key: [
+    ['keyId', (line) => line.keyId],
+    ['keyName', (line) => line.keyName],
+  ],
 };
 
 export function marginsCsv(answer: MarginsAnswer): { filename: string; body: string } {
-  const columns = answer.groupBy.map((dimension) => COLUMN[dimension]);
+  const columns = answer.groupBy.flatMap((dimension) => COLUMNS[dimension]);
   const header = [...columns.map(([column]) => column), 'tasks', 'images', 'revenue', 'cost', 'margin', 'marginPercent', 'currency'];
   const rows = answer.data.map((line) => [...columns.map(([, value]) => value(line)), line.tasks, line.images, line.revenue, line.cost, line.margin, line.marginPercent, answer.currency]);
   const day = (iso: string, back = 0) => new Date(Date.parse(iso) - back).toISOString().slice(0, 10);

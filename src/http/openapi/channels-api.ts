@@ -96,7 +96,7 @@ const marginsList = z.object({
   from: iso,
   to: iso,
   groupBy: z.array(z.enum(['day', 'model', 'channel', 'credential', 'key'])),
-  data: z.array(z.object({ day: z.string().optional(), model: z.string().optional(), channel: z.string().nullable().optional(), credential: z.string().nullable().optional(), keyId: z.string().optional(), ...figures })),
+  data: z.array(z.object({ day: z.string().optional(), model: z.string().optional(), channel: z.string().nullable().optional(), credential: z.string().nullable().optional(), credentialName: z.string().nullable().optional().describe('The credential\'s label and key tail as the catalog has them now; null once removed.'), keyId: z.string().optional(), keyName: z.string().nullable().optional().describe('The API key\'s name.'), ...figures })),
   totals: z.object(figures).describe('Over the rows answered.'),
   truncated: z.boolean().describe('More groups matched than `limit`: the rows and totals are not all of them (raise limit, or narrow the range or grouping).'),
 });

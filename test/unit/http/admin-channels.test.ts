@@ -37,6 +37,7 @@ beforeEach(async () => {
     adminToken: TOKEN,
     catalog,
     currency: 'CNY',
+    keyNames: async () => new Map([['key_1', 'shop A']]),
     margins: async (filter) => {
       marginCalls.push(filter);
       return marginRows;
@@ -198,6 +199,20 @@ describe('GET /admin/v1/margins', () => {
     assert.deepEqual(answer.json.data[1], { day: '2026-01-05', model: 'qwen-image', tasks: 1, images: 1, revenue: '0.00', cost: '0.14', margin: '-0.14', marginPercent: null });
     assert.deepEqual(answer.json.totals, { tasks: 4, images: 5, revenue: '0.80', cost: '0.70', margin: '0.10', marginPercent: 12.5 });
     assert.equal(answer.json.truncated, false);
+  });
+
+  it('names credentials and keys beside their ids, in JSON and CSV', async () => {
+    await send('POST', '/admin/v1/channels', { name: 'cloud', engine: { type: 'dashscope' }, credentials: [{ apiKey: 'sk-aaaa1111', label: 'main' }] });
+    const id = (await send('GET', '/admin/v1/channels')).json.channels.find((c: { name: string }) => c.name === 'cloud').credentials[0].id as string;
+    marginRows = [
+      { channel: 'cloud', credential: id, keyId: 'key_1', tasks: 2, images: 2, revenueMicros: 600_000, costMicros: 200_000 },
+      { channel: 'cloud', credential: 'cr_removed', keyId: 'key_gone', tasks: 1, images: 1, revenueMicros: 300_000, costMicros: 100_000 },
+    ];
+    const answer = await send('GET', '/admin/v1/margins?groupBy=channel,credential,key');
+    assert.deepEqual(answer.json.data.map((r: { credentialName: string | null; keyName: string | null }) => [r.credentialName, r.keyName]), [['main …1111', 'shop A'], [null, null]]);
+    const csv = await send('GET', '/admin/v1/margins?groupBy=credential,key&format=csv');
+    assert.match(csv.text.split('\r\n')[0] ?? '', /^credential,credentialName,keyId,keyName,tasks/);
+    assert.match(csv.text, /main …1111,key_1,shop A/);
   });
 
   it('says when rows were cut by the limit', async () => {

@@ -9,6 +9,13 @@ const DAY_MS = 86_400_000;
 const COLUMN_TITLES: Readonly<Record<string, string>> = { day: 'Day', model: 'Model', channel: 'Channel', credential: 'Credential', key: 'Key' };
 const FIELD: Readonly<Record<string, keyof MarginLine>> = { day: 'day', model: 'model', channel: 'channel', credential: 'credential', key: 'keyId' };
 
+/** A dimension's cell: a credential or key by its name, with the id beside it (a removed credential by its id alone). */
+function cell(line: MarginLine, field: keyof MarginLine): string {
+  const id = String(line[field] ?? '—');
+  const name = field === 'credential' ? line.credentialName : field === 'keyId' ? line.keyName : undefined;
+  return name ? `${name} (${id})` : id;
+}
+
 const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const percent = (value: number | null) => (value === null ? '—' : `${value.toFixed(1)}%`);
 
@@ -82,7 +89,7 @@ export class MarginsSection {
               'table',
               { class: 'stack-on-phone', id: 'margins-table' },
               h('thead', {}, h('tr', {}, ...dims.map((d) => h('th', { scope: 'col' }, d.title)), ...['Tasks', 'Images', 'Revenue', 'Cost', 'Margin', 'Margin %'].map((t) => h('th', { scope: 'col', class: 'num' }, t)))),
-              h('tbody', {}, ...answer.data.map((line) => h('tr', {}, ...dims.map((d) => h('td', { 'data-label': d.title }, String(line[d.field] ?? '—'))), ...figures(line)))),
+              h('tbody', {}, ...answer.data.map((line) => h('tr', {}, ...dims.map((d) => h('td', { 'data-label': d.title }, cell(line, d.field))), ...figures(line)))),
               h('tfoot', {}, h('tr', {}, h('th', { scope: 'row', colspan: Math.max(1, dims.length) }, 'Total'), ...figures(totals))),
             ),
           ),
