@@ -35,6 +35,8 @@ export class ChannelsSection {
   private readonly list = byId('channel-list', HTMLDivElement);
   private readonly live = byId('channels-live', HTMLInputElement);
   private timer: ReturnType<typeof setInterval> | null = null;
+  /** Tests under way: the live refresh waits for them. */
+  private busy = 0;
 
   /** `visible`: whether the tab is on screen (the live refresh runs only then). */
   constructor(private readonly visible: () => boolean) {
@@ -62,7 +64,7 @@ export class ChannelsSection {
   /** Refreshes every 5 s while the tab is shown, unless the operator is working inside the list (a refresh would take the focus away). */
   private schedule(): void {
     if (this.timer !== null) clearInterval(this.timer);
-    const due = () => this.visible() && !this.list.contains(document.activeElement) && document.querySelector('dialog[open]') === null;
+    const due = () => this.busy === 0 && this.visible() && !this.list.contains(document.activeElement) && document.querySelector('dialog[open]') === null;
     this.timer = this.live.checked ? setInterval(() => (due() ? void this.load().catch(() => undefined) : undefined), 5000) : null;
   }
 
@@ -199,16 +201,21 @@ export class ChannelsSection {
   private test(channel: ChannelView, credential: CredentialView | null, out: HTMLElement): void {
     out.classList.remove('error-text');
     out.textContent = `Testing ${channel.name}…`;
-    adminCall<ChannelTestResult>(path(channel.name, '/test'), { body: credential ? { credential: credential.id } : {} }).then(
-      (result) => {
-        out.textContent = testText(result, channel);
-        out.classList.toggle('error-text', !result.ok);
-      },
-      (error: unknown) => {
-        out.textContent = explain(error);
-        out.classList.add('error-text');
-      },
-    );
+    // The list may have been redrawn meanwhile: the answer goes to the element shown now.
+    const shown = () => document.getElementById(out.id) ?? out;
+    this.busy += 1;
+    adminCall<ChannelTestResult>(path(channel.name, '/test'), { body: credential ? { credential: credential.id } : {} })
+      .then(
+        (result) => {
+          shown().textContent = testText(result, channel);
+          shown().classList.toggle('error-text', !result.ok);
+        },
+        (error: unknown) => {
+          shown().textContent = explain(error);
+          shown().classList.add('error-text');
+        },
+      )
+      .finally(() => (this.busy -= 1));
   }
 
   private remove(channel: ChannelView): void {
