@@ -14,7 +14,7 @@ import type { ChannelStore, MarginRow, TaskStore } from '../../store/ports.js';
 import type { Actor, CatalogAdmin, CatalogView, ChannelInput, ChannelPatch, ChannelTestResult, ChannelView, CredentialInput, CredentialPatch, CredentialView } from './catalog-api.js';
 import type { CatalogSync } from './catalog-sync.js';
 import type { LiveChannels } from './live-channels.js';
-import { redactChannel, redactCredential } from './records.js';
+import { credentialRecord, redactChannel, redactCredential } from './records.js';
 import { catalogView, channelView, credentialView, type RecentUsage } from './views.js';
 
 export interface CatalogServiceDeps {
@@ -228,22 +228,8 @@ export class CatalogService implements CatalogAdmin {
   }
 
   private newCredential(input: CredentialInput, now: number): CredentialRecord {
-    return {
-      id: `cr_${randomBytes(6).toString('base64url')}`,
-      label: input.label ?? '',
-      last4: last4(input.apiKey),
-      secret: this.seal(input.apiKey),
-      region: input.region ?? null,
-      qps: input.qps ?? null,
-      maxConcurrent: input.maxConcurrent ?? null,
-      weight: input.weight ?? 1,
-      cost: input.cost ?? null,
-      enabled: input.enabled ?? true,
-      disabled: null,
-      lastDisable: null,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const identity = { id: `cr_${randomBytes(6).toString('base64url')}`, label: input.label ?? '', last4: last4(input.apiKey), secret: this.seal(input.apiKey) };
+    return credentialRecord(identity, input, now);
   }
 
   private channelViewOf(catalog: Catalog, name: string): ChannelView {

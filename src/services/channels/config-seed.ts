@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { AuditDraft, CatalogContent, ChannelRecord, CredentialRecord, PriceSettings, RouteEntry } from '../../domain/channels.js';
 import type { EngineConfig } from '../../engines/options.js';
-import { redactChannel, splitEngineConfig } from './records.js';
+import { credentialRecord, redactChannel, splitEngineConfig } from './records.js';
 
 /** What the config file says of the catalog. */
 export interface CatalogSeed {
@@ -40,22 +40,8 @@ export function channelFromConfig(name: string, config: EngineConfig, now: numbe
   const { engine, keys, cost, test } = splitEngineConfig(name, config);
   const fromFile: CredentialRecord[] = keys.map((key, index) => {
     const before = existing?.credentials.find((c) => c.id === key.id && c.secret.source === 'config');
-    return {
-      id: key.id,
-      label: key.label ?? (keys.length === 1 ? 'config' : `config #${index + 1}`),
-      last4: key.last4,
-      secret: { source: 'config', path: key.path },
-      region: key.region ?? null,
-      qps: key.qps ?? null,
-      maxConcurrent: key.maxConcurrent ?? null,
-      weight: key.weight ?? 1,
-      cost: key.cost ?? null,
-      enabled: key.enabled ?? true,
-      disabled: before?.disabled ?? null,
-      lastDisable: before?.lastDisable ?? null,
-      createdAt: before?.createdAt ?? now,
-      updatedAt: now,
-    };
+    const identity = { id: key.id, label: key.label ?? (keys.length === 1 ? 'config' : `config #${index + 1}`), last4: key.last4, secret: { source: 'config' as const, path: key.path } };
+    return credentialRecord(identity, key, now, before);
   });
   const entered = (existing?.credentials ?? []).filter((c) => c.secret.source === 'stored');
   return {

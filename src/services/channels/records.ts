@@ -86,3 +86,39 @@ export function redactCredential(credential: CredentialRecord): Omit<CredentialR
 export function redactChannel(channel: ChannelRecord): unknown {
   return { ...channel, credentials: channel.credentials.map(redactCredential) };
 }
+
+/** A credential's settings as the config file and the admin API both give them. */
+export interface CredentialSettings {
+  label?: string | undefined;
+  region?: 'beijing' | 'singapore' | null | undefined;
+  qps?: number | null | undefined;
+  maxConcurrent?: number | null | undefined;
+  weight?: number | undefined;
+  cost?: Readonly<Record<string, string>> | null | undefined;
+  enabled?: boolean | undefined;
+}
+
+/**
+ * A credential record from its settings, with the defaults filled in; `before` (the same
+ * credential as stored) keeps its disable state and creation time.
+ */
+export function credentialRecord(
+  identity: Pick<CredentialRecord, 'id' | 'label' | 'last4' | 'secret'>,
+  settings: CredentialSettings,
+  now: number,
+  before?: Pick<CredentialRecord, 'disabled' | 'lastDisable' | 'createdAt'>,
+): CredentialRecord {
+  return {
+    ...identity,
+    region: settings.region ?? null,
+    qps: settings.qps ?? null,
+    maxConcurrent: settings.maxConcurrent ?? null,
+    weight: settings.weight ?? 1,
+    cost: settings.cost ?? null,
+    enabled: settings.enabled ?? true,
+    disabled: before?.disabled ?? null,
+    lastDisable: before?.lastDisable ?? null,
+    createdAt: before?.createdAt ?? now,
+    updatedAt: now,
+  };
+}
