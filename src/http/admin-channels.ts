@@ -143,8 +143,8 @@ export async function adminChannelRoutes(app: FastifyInstance, deps: AdminChanne
   app.get('/admin/v1/margins', async (request, reply) => {
     const query = parse(marginsQuerySchema, request.query);
     const wanted = marginsRequest(query, Date.now());
-    const [rows, view, keyNames] = await Promise.all([deps.margins(wanted.filter), catalog.view(), deps.keyNames()]);
-    const credentials = new Map(view.channels.flatMap((channel) => channel.credentials.map((c) => [`${channel.name}/${c.id}`, [c.label, c.key].filter((part) => part !== '').join(' ')] as const)));
+    const [rows, keyNames] = await Promise.all([deps.margins(wanted.filter), deps.keyNames()]);
+    const credentials = catalog.credentialNames();
     const answer = marginsAnswer(wanted, rows, deps.currency, {
       credential: (channel, id) => credentials.get(`${channel ?? ''}/${id}`) ?? null,
       key: (id) => keyNames.get(id) ?? null,

@@ -111,6 +111,9 @@ export function fakeCatalogAdmin(currency = 'CNY'): FakeCatalogAdmin {
   const fake: FakeCatalogAdmin = {
     calls,
     nextTest: null,
+    credentialNames() {
+      return new Map([...channels.values()].flatMap((channel) => channel.credentials.map((c) => [`${channel.name}/${c.id}`, [c.label, c.key].filter((part) => part !== '').join(' ')] as const)));
+    },
     async view(): Promise<CatalogView> {
       calls.push({ method: 'view', args: [] });
       for (const channel of channels.values()) refresh(channel);

@@ -135,4 +135,6 @@ export interface CatalogAdmin {
   /** A real small request through the channel (one credential, or the one the channel would pick). */
   testChannel(name: string, options: { credential?: string | undefined; model?: string | undefined }): Promise<ChannelTestResult>;
   audit(limit: number, offset: number, subject?: string): Promise<{ entries: AuditEntry[]; total: number }>;
+  /** `channel/credential id` → its label and key tail, for reports (no health, no usage read). */
+  credentialNames(): ReadonlyMap<string, string>;
 }

@@ -15,7 +15,7 @@ import type { Actor, CatalogAdmin, CatalogView, ChannelInput, ChannelPatch, Chan
 import type { CatalogSync } from './catalog-sync.js';
 import type { LiveChannels } from './live-channels.js';
 import { credentialRecord, redactChannel, redactCredential } from './records.js';
-import { catalogView, channelView, credentialView, type RecentUsage } from './views.js';
+import { catalogView, channelView, credentialNames, credentialView, type RecentUsage } from './views.js';
 
 export interface CatalogServiceDeps {
   store: ChannelStore;
@@ -198,6 +198,10 @@ export class CatalogService implements CatalogAdmin {
     if (!model) throw new AppError('invalid_parameter', `model: unknown model "${options.model ?? ''}"`, { field: 'model' });
     const { failure: _failure, ...result } = await running.test(options.credential ?? null, 'task', model, AbortSignal.timeout(TEST_TIMEOUT_MS));
     return { ...result, channel: name, model: model.id, mode: 'task' };
+  }
+
+  credentialNames(): ReadonlyMap<string, string> {
+    return credentialNames(this.deps.live.catalog.channels);
   }
 
   async audit(limit: number, offset: number, subject?: string) {

@@ -12,6 +12,11 @@ export type RecentUsage = ReadonlyMap<string, { tasks: number; images: number }>
 
 const NONE = { tasks: 0, images: 0 };
 
+/** How a report names a credential: its label and key tail, by `channel/credential id`. */
+export function credentialNames(channels: readonly Pick<ChannelRecord, 'name' | 'credentials'>[]): Map<string, string> {
+  return new Map(channels.flatMap((channel) => channel.credentials.map((c) => [`${channel.name}/${c.id}`, [c.label, c.last4 === '' ? '' : `…${c.last4}`].filter((part) => part !== '').join(' ')] as const)));
+}
+
 export function credentialView(credential: CredentialRecord, health: CredentialHealthView | undefined, recent: { tasks: number; images: number } = NONE): CredentialView {
   const { disabled } = credential;
   return {
