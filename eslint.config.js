@@ -22,6 +22,8 @@ const LAYERS = {
   dialects: ['engines', 'store', 'queue', 'blobs', 'rate-limits', 'http', 'config', 'images'],
   services: ['dialects', 'http', 'config'],
   http: ['config'],
+  // The client ships alone (packages/client): nothing else from src/.
+  client: ['dialects', 'services', 'engines', 'images', 'store', 'queue', 'blobs', 'events', 'rate-limits', 'http', 'lib', 'config', 'domain', 'cli', 'composition'],
 };
 /** The engines' option schemas (zod only, no engine code): the config file's `engines` section reads them. */
 const ENGINE_OPTIONS = ['./options.ts', './option-fields.ts', ...['local', 'dashscope', 'openai-compatible', 'fal', 'comfyui'].map((type) => `./${type}/options.ts`)];
@@ -35,7 +37,7 @@ const zones = Object.entries(LAYERS).flatMap(([target, from]) =>
 );
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'web/dist/**', 'test-artifacts/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'web/dist/**', 'packages/*/dist/**', 'test-artifacts/**', 'out/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -51,7 +53,15 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    rules: { '@typescript-eslint/no-explicit-any': 'error' },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      // The server's SQLite driver groups commits; a controlled transaction's commit would be
+      // answered before its group's COMMIT (src/store/sqlite-group-commit.ts).
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.property.name='startTransaction']", message: 'Use db.transaction().execute(): controlled transactions bypass group commit.' },
+      ],
+    },
   },
   // Type-aware rules over src/: floating and misused promises, unsafe any, needless assertions.
   ...tseslint.configs.recommendedTypeChecked.map((config) => ({ ...config, files: ['src/**/*.ts'] })),

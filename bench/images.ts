@@ -19,7 +19,7 @@ async function measure(label: string, runs: number, task: () => Promise<number>)
   console.log(`${label.padEnd(44)} ${ms.toFixed(1).padStart(7)} ms ${(bytes / 1024).toFixed(0).padStart(7)} KB`);
 }
 
-const runs = Number(process.env.RUNS ?? 10);
+const runs = Number(process.env.BENCH_RUNS ?? 10);
 console.log(`sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}, concurrency ${sharp.concurrency()}, ${runs} runs`);
 for (const grain of [0, 8]) {
   const pixels = photoPixels(SIDE, SIDE, grain);

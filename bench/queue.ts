@@ -23,6 +23,10 @@ import { postgresSchemaUrl, tempDir } from '../test/helpers/stores.js';
 import { percentile, table } from './lib/report.js';
 
 const TASKS = Number(process.env.BENCH_QUEUE_TASKS ?? 2000);
+/** Which rows to run: any of memory, bullmq-sqlite, bullmq-postgres, drivers (default: all). */
+const PATHS = new Set((process.env.BENCH_QUEUE_PATHS ?? 'memory,bullmq-sqlite,bullmq-postgres,drivers').split(','));
+/** The Postgres pool of the gateway under test (its default: 10). */
+const POOL = process.env.BENCH_QUEUE_POOL ? Number(process.env.BENCH_QUEUE_POOL) : undefined;
 const SUBMITTERS = 64;
 const WORKER_CONCURRENCY = 32;
 /** The steady load of the latency measurement, and its length. */
@@ -63,7 +67,7 @@ async function throughGateway(name: string, env: Record<string, string>, png: Bu
   const engine = instantEngine(png, started);
   const config = loadConfig({ QIG_DATA_DIR: dir.path, QIG_LOG_LEVEL: 'silent', ...env }, dir.path);
   const gateway = await startGateway(
-    { ...config, engines: { instant: { type: 'local' } }, routes: { '*': [{ channel: 'instant', priority: 1, weight: 1 }] }, limits: { ...config.limits, workerConcurrency: WORKER_CONCURRENCY, maxQueuedTasks: TASKS * 2 } },
+    { ...config, engines: { instant: { type: 'local' } }, routes: { '*': [{ channel: 'instant', priority: 1, weight: 1 }] }, limits: { ...config.limits, workerConcurrency: WORKER_CONCURRENCY, maxQueuedTasks: TASKS * 2, databasePoolSize: POOL ?? config.limits.databasePoolSize } },
     { logger: silentLogger(), engines: new Map([['instant', engine]]), listen: false },
   );
   try {
@@ -176,12 +180,12 @@ export async function benchQueue(): Promise<void> {
     prefixes.push(`qig-bench-${randomBytes(4).toString('hex')}`);
     return prefixes.at(-1) as string;
   };
-  const gatewayRows: Row[] = [await throughGateway('in-process queue, SQLite', {}, png)];
-  const driverRows: Row[] = [await throughDriver('MemoryQueue: enqueue → handler', new MemoryQueue())];
+  const gatewayRows: Row[] = PATHS.has('memory') ? [await throughGateway('in-process queue, SQLite', {}, png)] : [];
+  const driverRows: Row[] = PATHS.has('drivers') ? [await throughDriver('MemoryQueue: enqueue → handler', new MemoryQueue())] : [];
   try {
     if (redisUrl) {
-      gatewayRows.push(await throughGateway('BullMQ, SQLite', { REDIS_URL: redisUrl, QIG_REDIS_PREFIX: prefix() }, png));
-      if (databaseUrl) {
+      if (PATHS.has('bullmq-sqlite')) gatewayRows.push(await throughGateway('BullMQ, SQLite', { REDIS_URL: redisUrl, QIG_REDIS_PREFIX: prefix() }, png));
+      if (databaseUrl && PATHS.has('bullmq-postgres')) {
         const schema = postgresSchemaUrl(databaseUrl);
         try {
           gatewayRows.push(await throughGateway('BullMQ, Postgres', { REDIS_URL: redisUrl, QIG_REDIS_PREFIX: prefix(), DATABASE_URL: schema.url }, png));
@@ -189,10 +193,12 @@ export async function benchQueue(): Promise<void> {
           await schema.drop();
         }
       }
-      const driver = new BullMqQueue({ url: redisUrl, prefix: prefix() });
-      await driver.ready();
-      driverRows.push(await throughDriver('BullMqQueue: enqueue → handler', driver));
-      driverRows.push(await bareBullMq('bare BullMQ: add → process', redisUrl, prefix()));
+      if (PATHS.has('drivers')) {
+        const driver = new BullMqQueue({ url: redisUrl, prefix: prefix() });
+        await driver.ready();
+        driverRows.push(await throughDriver('BullMqQueue: enqueue → handler', driver));
+        driverRows.push(await bareBullMq('bare BullMQ: add → process', redisUrl, prefix()));
+      }
     }
   } finally {
     if (redisUrl) await dropRedisPrefixes(redisUrl, prefixes);

@@ -3,7 +3,8 @@
  *   a task GET vs bare node:http · b sync edit stages · c memory under a burst of large bodies ·
  *   d multipart vs base64 upload · e passthrough/rehost overhead · f local engine vs ImageMagick ·
  *   g SSE subscribers · h queue throughput (BullMQ needs REDIS_URL) · i CJK text and the placeholder card ·
- *   j background removal (local engine) · k channels' selection and bookkeeping per task.
+ *   j background removal (local engine) · k channels' selection and bookkeeping per task ·
+ *   l this gateway vs Portkey's open-source gateway vs the upstream directly (BENCH_ROUNDS rounds).
  * Numbers are wall-clock on this machine; nothing here asserts on time.
  */
 import { cpus } from 'node:os';
@@ -18,6 +19,7 @@ import { benchQueue } from './queue.js';
 import { benchCjkText } from './cjk-text.js';
 import { benchBackgrounds } from './backgrounds.js';
 import { benchChannels } from './channels.js';
+import { benchPortkey } from './portkey.js';
 
 const sections: Record<string, () => Promise<void>> = {
   a: benchTaskGet,
@@ -31,6 +33,7 @@ const sections: Record<string, () => Promise<void>> = {
   i: benchCjkText,
   j: benchBackgrounds,
   k: benchChannels,
+  l: benchPortkey,
 };
 
 const chosen = (process.env.BENCH ?? Object.keys(sections).join(',')).split(',').map((s) => s.trim());

@@ -44,6 +44,15 @@ const passes = [
 
 const SUMMARY = /^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ([\d.]+)$/;
 const totals = new Map();
+// A failing test's name, with the suites around it, repeated at the very end: a long log's tail
+// (all that some CI views keep) then says what failed.
+const NAMED = /^(\s*)(ok|not ok) \d+ - (.*)$/;
+const SUBTEST = /^(\s*)# Subtest: (.*)$/;
+const failures = [];
+// The start of each failure's YAML block (its error and the first stack lines), kept with its name.
+const details = new Map();
+const DETAIL_LINES = 20;
+const NOISE = /^(---|duration_ms:|failureType:|code:|name:|operator:|)$|^(duration_ms|failureType|operator):/;
 
 function runPass(pass) {
   return new Promise((resolve) => {
@@ -51,7 +60,26 @@ function runPass(pass) {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const lines = createInterface({ input: child.stdout });
+    const path = [];
+    let collecting = null;
     lines.on('line', (line) => {
+      if (collecting) {
+        if (line.trim() === '...') collecting = null;
+        else if (collecting.length < DETAIL_LINES && !NOISE.test(line.trim())) collecting.push(line.trim());
+      }
+      const subtest = SUBTEST.exec(line);
+      if (subtest) path[subtest[1].length / 4] = subtest[2];
+      const named = NAMED.exec(line);
+      if (named?.[2] === 'not ok') {
+        const depth = named[1].length / 4;
+        // Only the innermost failure of a branch: its suites fail with it.
+        const name = [...path.slice(0, depth), named[3]].join(' › ');
+        if (!failures.some((f) => f.startsWith(`${name} › `))) {
+          failures.push(name);
+          collecting = [];
+          details.set(name, collecting);
+        }
+      }
       const summary = SUMMARY.exec(line);
       if (summary) totals.set(summary[1], (totals.get(summary[1]) ?? 0) + Number(summary[2]));
       else process.stdout.write(`${line}\n`);
@@ -63,5 +91,9 @@ function runPass(pass) {
 
 let failed = false;
 for (const pass of passes) if ((await runPass(pass)) !== 0) failed = true;
+for (const failure of failures) {
+  console.log(`# failed: ${failure}`);
+  for (const line of details.get(failure) ?? []) console.log(`#   ${line}`);
+}
 for (const [name, value] of totals) console.log(`# ${name} ${name === 'duration_ms' ? value.toFixed(3) : value}`);
 process.exit(failed ? 1 : 0);

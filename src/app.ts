@@ -22,19 +22,22 @@ import type { HttpMetrics } from './http/metrics.js';
 import { opsRoutes, type DisabledCredential, type ReadinessCheck } from './http/ops.js';
 import { parseJsonBody } from './http/json-body.js';
 import { answerUnmatched, clientErrorAnswer, frameworkErrorAnswer } from './http/unmatched.js';
+import { sdkRoutes } from './http/sdk.js';
 import { webRoutes } from './http/web.js';
 import { openApiRoutes } from './http/openapi/routes.js';
 import type { Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import type { TaskQueue } from './queue/queue.js';
 import type { AccountService } from './services/accounts.js';
+import type { RedemptionService } from './services/redemption.js';
+import type { UserService } from './services/users.js';
+import { adminUserRoutes } from './http/admin-users.js';
 import type { EngineHealth } from './services/engine-guard.js';
 import type { KeyService } from './services/keys.js';
 import type { EngineCapabilities } from './engines/engine.js';
 import type { CatalogAdmin } from './services/channels/catalog-api.js';
 import type { MarginFilter, MarginRow, TaskStore } from './store/ports.js';
 import { endRequestTrace, logRequest, startRequestTrace } from './http/request-log.js';
-import { withRequestNotes } from './lib/request-notes.js';
 import { withTraceContext } from './lib/tracing.js';
 
 export interface AppDeps {
@@ -43,6 +46,8 @@ export interface AppDeps {
   dialect: DialectContext;
   keys: KeyService;
   accounts: AccountService;
+  users: UserService;
+  redemptions: RedemptionService;
   blobs: BlobStore;
   signer: UrlSigner;
   clock: Clock;
@@ -132,15 +137,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (request.is404) return done(unmatched(request, reply));
     done(bodies.admit(request, reply) ?? undefined);
   });
-  // The handler runs with the request's notes, which the services fill in (model, task).
-  app.addHook('preHandler', (request, _reply, done) =>
-    withRequestNotes(request.notes ?? (request.notes = {}), () => withTraceContext(request.trace?.context ?? null, done)),
-  );
+  // The handler runs in the request's trace context (when tracing is on).
+  app.addHook('preHandler', (request, _reply, done) => withTraceContext(request.trace?.context ?? null, done));
   const logsEveryRequest = deps.logger.isLevelEnabled('info');
   app.addHook('onResponse', (request, reply, done) => {
-    metrics.observe(request, reply);
+    const route = request.routeOptions.url ?? null;
+    const elapsedMs = reply.elapsedTime;
+    metrics.observe(request, reply, route, elapsedMs);
     // Nothing is built for a line that would not be written (`warn`, the high-throughput setting).
-    if (logsEveryRequest || reply.statusCode >= 500) logRequest(request, reply);
+    if (logsEveryRequest || reply.statusCode >= 500) logRequest(request, reply, route, elapsedMs);
     endRequestTrace(request, reply);
     done();
   });
@@ -160,13 +165,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(seaartRoutes, deps.dialect);
   await app.register(falRoutes, deps.dialect);
   const { adminToken } = deps.config;
-  await app.register(accountRoutes, { dialect: deps.dialect, billing: deps.accounts.billing });
+  const margins = deps.margins ?? (async () => []);
+  await app.register(accountRoutes, { dialect: deps.dialect, billing: deps.accounts.billing, users: deps.users, redemptions: deps.redemptions, margins });
   await app.register(catalogRoutes, { prices: () => deps.accounts.billing.prices, version: deps.catalogVersion, route: (model) => deps.accounts.billing.route(model), engines: deps.catalogEngines });
   await app.register(presetRoutes);
   await app.register(webRoutes, { dir: deps.webDir });
+  await app.register(sdkRoutes, {});
   await app.register(openApiRoutes);
   if (adminToken) {
     await app.register(adminRoutes, { adminToken, accounts: deps.accounts });
+    await app.register(adminUserRoutes, { adminToken, users: deps.users, accounts: deps.accounts, billing: deps.accounts.billing, redemptions: deps.redemptions });
     await app.register(adminTaskRoutes, {
       adminToken,
       tasks: deps.taskStore,
@@ -178,7 +186,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (deps.catalog && deps.margins) {
       const accounts = deps.accounts;
       const keyNames = async () => new Map((await accounts.list()).map((key) => [key.id, key.name]));
-      await app.register(adminChannelRoutes, { adminToken, catalog: deps.catalog, margins: deps.margins, currency: accounts.billing.currency, keyNames });
+      const userNames = async (ids: readonly string[]) => new Map((await deps.users.getMany(ids)).map((user) => [user.id, user.name]));
+      await app.register(adminChannelRoutes, { adminToken, catalog: deps.catalog, margins: deps.margins, currency: accounts.billing.currency, keyNames, userNames });
     }
   }
   return app;

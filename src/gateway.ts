@@ -36,10 +36,13 @@ import { createSafeFetch } from './lib/safe-fetch.js';
 import { Semaphore } from './lib/semaphore.js';
 import type { Resolver } from './lib/url-guard.js';
 import { AccountService } from './services/accounts.js';
+import { RedemptionService } from './services/redemption.js';
+import { UserService } from './services/users.js';
 import { BillingService } from './services/billing.js';
 import { EndingWatch, withEndingWatch } from './services/ending-watch.js';
 import { Idempotency } from './services/idempotency.js';
 import { InputService } from './services/inputs.js';
+import { ownFileReader } from './services/own-files.js';
 import { KeyService } from './services/keys.js';
 import { OutputLinks } from './services/output-links.js';
 import { OutputRetention } from './services/output-retention.js';
@@ -121,11 +124,14 @@ async function assemble(config: AppConfig, options: GatewayOptions): Promise<Gat
   const waitEvents = withEndingWatch(events, new EndingWatch(taskStore, timings.endingCheckMs, (error) => logger.warn({ err: error }, 'reading waited-on tasks failed')));
   const secret = config.files.signingSecret ?? (await stores.settings.getOrCreate('url_signing_secret', () => randomBytes(32).toString('base64url')));
   const signer = new UrlSigner(secret, config.publicUrl);
+  // Filled as engines are built: connections to their configured upstreams are kept open.
+  const upstreamHosts = new Set<string>();
   const safeFetch = createSafeFetch({
     allowHosts: config.fetch.allowHosts,
     timeoutMs: config.fetch.timeoutMs,
     maxRedirects: config.fetch.maxRedirects,
     resolver: options.resolver,
+    keepAlive: (hostPort) => upstreamHosts.has(hostPort),
   });
   // One registry per node, fed by the services, this node's task events and its HTTP app.
   const metrics = createMetrics({ engines: [...new Set([...Object.keys(config.engines), ...(options.engines?.keys() ?? [])])], currency: config.prices.currency });
@@ -140,6 +146,7 @@ async function assemble(config: AppConfig, options: GatewayOptions): Promise<Gat
       clock,
       fetch: { allowHosts: config.fetch.allowHosts, maxRedirects: config.fetch.maxRedirects, resolver: options.resolver },
       localThreads: config.limits.workerConcurrency,
+      upstreamHosts,
     },
     injected: options.engines,
     metrics,
@@ -158,10 +165,17 @@ async function assemble(config: AppConfig, options: GatewayOptions): Promise<Gat
   const keys = new KeyService(stores.keys, clock);
   // Priced by the channels in force (a `local` one is free unless perEngine names it).
   const billing = new BillingService(stores.ledger, () => live.prices, clock, logger, (model) => live.router.names(model));
-  const accounts = new AccountService(keys, billing);
-  const inputs = new InputService(safeFetch, blobs, new Semaphore(config.limits.intakeConcurrency), {
-    maxInputPixels: config.limits.maxInputPixels,
-  }, metrics);
+  const users = new UserService({ users: stores.users, groups: stores.groups, keys, billing, clock });
+  const accounts = new AccountService(keys, billing, users);
+  const redemptions = new RedemptionService(stores.redemptions, billing, clock);
+  const inputs = new InputService(
+    safeFetch,
+    blobs,
+    new Semaphore(config.limits.intakeConcurrency),
+    { maxInputPixels: config.limits.maxInputPixels },
+    metrics,
+    ownFileReader(signer, blobs, clock),
+  );
   const tasks = new TaskService(
     { store: taskStore, billing, idempotency: new Idempotency(stores.idempotency, taskStore, clock, logger), limiter: drivers.limiter, queue, events: waitEvents, inputs, clock, logger },
     { maxQueuedTasks: config.limits.maxQueuedTasks },
@@ -245,6 +259,7 @@ async function assemble(config: AppConfig, options: GatewayOptions): Promise<Gat
       syncWaitMs: config.limits.syncWaitSeconds * 1000,
       maxJsonBodyBytes: 48 * 1024 * 1024,
       publicUrl: () => signer.base,
+      currency: config.prices.currency,
     };
     app = await buildApp({
       config,
@@ -252,6 +267,8 @@ async function assemble(config: AppConfig, options: GatewayOptions): Promise<Gat
       dialect,
       keys,
       accounts,
+      users,
+      redemptions,
       blobs,
       signer,
       clock,

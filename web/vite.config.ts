@@ -1,4 +1,4 @@
-// Builds the playground (index.html) and the admin console (admin.html) into web/dist.
+// Builds the playground (index.html), the admin console (admin.html) and the account page (account.html) into web/dist.
 // Run from the project root as `vite build web`, so this directory is Vite's root.
 import { defineConfig } from 'vite';
 
@@ -11,6 +11,6 @@ export default defineConfig({
     target: 'es2022',
     // No inline polyfill script: the pages' CSP allows scripts from 'self' only.
     modulePreload: { polyfill: false },
-    rolldownOptions: { input: { index: 'index.html', admin: 'admin.html' } },
+    rolldownOptions: { input: { index: 'index.html', admin: 'admin.html', account: 'account.html' } },
   },
 });

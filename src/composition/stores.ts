@@ -14,12 +14,17 @@ import { SqlLedger } from '../store/ledger-store.js';
 import { SqlQueueRequestStore } from '../store/queue-request-store.js';
 import { SqlSettingsStore } from '../store/settings-store.js';
 import { SqlTaskStore } from '../store/task-store.js';
+import { SqlRedemptionStore } from '../store/redemption-store.js';
+import { SqlGroupStore, SqlUserStore } from '../store/user-store.js';
 
 export interface Stores {
   sql: SqlStore;
   tasks: SqlTaskStore;
   ledger: SqlLedger;
   keys: SqlKeyStore;
+  users: SqlUserStore;
+  groups: SqlGroupStore;
+  redemptions: SqlRedemptionStore;
   settings: SqlSettingsStore;
   idempotency: SqlIdempotencyStore;
   blobRetention: SqlBlobRetentionStore;
@@ -44,9 +49,12 @@ export async function openStores(config: AppConfig, logger: Logger): Promise<Sto
   const currency = config.prices.currency;
   return {
     sql,
-    tasks: new SqlTaskStore(db, { currency, onLogError: (error) => logger.warn({ err: error }, 'task log lines could not be written') }),
+    tasks: new SqlTaskStore(db, { currency, dialect: sql.dialect, onLogError: (error) => logger.warn({ err: error }, 'task log lines could not be written') }),
     ledger: new SqlLedger(db, currency),
     keys: new SqlKeyStore(db),
+    users: new SqlUserStore(db),
+    groups: new SqlGroupStore(db),
+    redemptions: new SqlRedemptionStore(db),
     settings: new SqlSettingsStore(db),
     idempotency: new SqlIdempotencyStore(db),
     blobRetention: new SqlBlobRetentionStore(db),

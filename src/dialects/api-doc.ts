@@ -91,6 +91,7 @@ export function sampleErrors(): Record<ErrorKind, AppError> {
     unauthorized: new AppError('unauthorized', 'Invalid API key.'),
     forbidden: new AppError('forbidden', 'This key may not use model qwen-image-max.'),
     insufficient_balance: new AppError('insufficient_balance', 'Insufficient balance: 0.18 CNY needed, 0.05 CNY available.'),
+    budget_exceeded: new AppError('budget_exceeded', "The user's monthly budget of ¥100.00 would be exceeded: ¥99.90 spent or held this month (UTC), and this request holds ¥0.20. The budget resets at 2027-01-01T00:00:00.000Z."),
     not_found: new AppError('not_found', 'Request 0385dc79-5cf9-4bd6-9fd4-5b5b3b0d2f43 not found.'),
     method_not_allowed: new AppError('method_not_allowed', 'Method DELETE is not allowed here.'),
     conflict: new AppError('conflict', 'Idempotency-Key "order-1187" was used within 24 h for a different request.', { field: 'Idempotency-Key' }),

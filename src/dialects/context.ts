@@ -35,6 +35,8 @@ export interface DialectContext {
   maxJsonBodyBytes: number;
   /** Base of the absolute URLs we hand out (queue status URLs and the like). */
   publicUrl(): string;
+  /** The currency prices and amounts are in (`prices.currency`). */
+  currency: string;
 }
 
 /**

@@ -21,3 +21,10 @@ export function zodToAppError(error: z.ZodError, prefix = ''): AppError {
   const message = whole && issue?.code === 'invalid_type' ? 'must be a JSON object' : (issue?.message ?? 'is invalid');
   return new AppError('invalid_parameter', `${field}: ${message}.`.replace(/\.\.$/, '.'), { field });
 }
+
+/** The value as the schema reads it, or the 400 naming the first field at fault and its rule. */
+export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw zodToAppError(parsed.error);
+  return parsed.data;
+}

@@ -12,6 +12,8 @@ export const ERROR_KINDS = {
   unauthorized: { status: 401, retryable: false },
   forbidden: { status: 403, retryable: false },
   insufficient_balance: { status: 400, retryable: false },
+  /** A user's or key's spend budget for the day or month is used up (it names when it resets). */
+  budget_exceeded: { status: 429, retryable: false },
   not_found: { status: 404, retryable: false },
   method_not_allowed: { status: 405, retryable: false },
   conflict: { status: 409, retryable: false },

@@ -46,7 +46,7 @@ export function usageLine(images: number, unitMicros: number, currency: string):
   return `Image generation: ${images} ${images === 1 ? 'image' : 'images'} × ${formatMoney(unitMicros, currency)} = ${formatMoney(images * unitMicros, currency)}`;
 }
 
-/** The Arrearage error: what the request would hold and what the key has. */
+/** The Arrearage error: what the request would hold and what the account (the key's user) has. */
 export function insufficientBalance(holdMicros: number, balanceMicros: number, currency: string): AppError {
-  return new AppError('insufficient_balance', `Insufficient balance: this request holds ${formatMoney(holdMicros, currency)} and the key has ${formatMoney(balanceMicros, currency)}.`);
+  return new AppError('insufficient_balance', `Insufficient balance: this request holds ${formatMoney(holdMicros, currency)} and the account has ${formatMoney(balanceMicros, currency)}.`);
 }

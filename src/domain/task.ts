@@ -104,6 +104,14 @@ export type TaskOutcome = (
 export interface TaskRecord {
   id: string;
   keyId: string;
+  /** The key's user at submit: whose balance holds and pays for the task. */
+  userId: string;
+  /**
+   * The user's group multiplier for this model at submit, in ppm (1000000 = list price): every
+   * price of the task is its engine's list price times this, so a later change of the group never
+   * reprices a task already held.
+   */
+  priceMultiplierPpm: number;
   model: string;
   kind: TaskKind;
   status: TaskStatus;

@@ -22,6 +22,11 @@ export interface EngineDeps {
   clock?: Clock | undefined;
   /** Calls the local engine runs at once on its worker threads (`limits.workerConcurrency`). */
   localThreads?: number | undefined;
+  /**
+   * Collects the `host:port` of each upstream an engine is built for: the node's shared fetch
+   * keeps its connections to these open (a passthrough engine's images are read from there).
+   */
+  upstreamHosts?: Set<string> | undefined;
 }
 
 const FAL_QUEUE_URL = 'https://queue.fal.run';
@@ -34,7 +39,9 @@ export function hostPortOf(url: string): string {
 }
 
 function guardFor(baseUrl: string, deps: EngineDeps): SafeFetch {
-  return createSafeFetch({ ...deps.fetch, allowHosts: [...(deps.fetch.allowHosts ?? []), hostPortOf(baseUrl)], keepAlive: true });
+  const upstream = hostPortOf(baseUrl);
+  deps.upstreamHosts?.add(upstream);
+  return createSafeFetch({ ...deps.fetch, allowHosts: [...(deps.fetch.allowHosts ?? []), upstream], keepAlive: true });
 }
 
 const timeoutMs = (config: { timeoutSeconds?: number | undefined }) => (config.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;

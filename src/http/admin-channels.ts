@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { AppError } from '../domain/errors.js';
 import type { CatalogAdmin } from '../services/channels/catalog-api.js';
 import type { MarginFilter, MarginRow } from '../store/ports.js';
-import { zodToAppError } from '../dialects/zod-errors.js';
+import { parseOrThrow } from '../dialects/zod-errors.js';
+import { present } from '../lib/present.js';
 import { guardAdmin } from './admin-guard.js';
 import { marginsAnswer, marginsCsv, marginsQuerySchema, marginsRequest } from './margins-report.js';
 
@@ -19,6 +20,8 @@ export interface AdminChannelDeps {
   currency: string;
   /** API key id → name, for the margins report. */
   keyNames: () => Promise<ReadonlyMap<string, string>>;
+  /** The names of these users (those a report grouped by user shows). */
+  userNames: (ids: readonly string[]) => Promise<ReadonlyMap<string, string>>;
 }
 
 const name = z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(100);
@@ -73,16 +76,7 @@ export const auditQuerySchema = z
   })
   .strict();
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw zodToAppError(parsed.error);
-  return parsed.data;
-}
-
-/** zod reads an absent optional field as `undefined`; a patch leaves it out (it changes nothing). */
-function present<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
-}
+const parse = parseOrThrow;
 
 /** Who changed the catalog, for its audit log. */
 const actor = (request: FastifyRequest) => `admin (${request.ip})`;
@@ -144,10 +138,13 @@ export async function adminChannelRoutes(app: FastifyInstance, deps: AdminChanne
     const query = parse(marginsQuerySchema, request.query);
     const wanted = marginsRequest(query, Date.now());
     const [rows, keyNames] = await Promise.all([deps.margins(wanted.filter), deps.keyNames()]);
+    const userIds = rows.flatMap((row) => (typeof row.userId === 'string' ? [row.userId] : []));
+    const userNames = userIds.length > 0 ? await deps.userNames(userIds.slice(0, 10_000)) : new Map<string, string>();
     const credentials = catalog.credentialNames();
     const answer = marginsAnswer(wanted, rows, deps.currency, {
       credential: (channel, id) => credentials.get(`${channel ?? ''}/${id}`) ?? null,
       key: (id) => keyNames.get(id) ?? null,
+      user: (id) => userNames.get(id) ?? null,
     });
     const csv = query.format === 'csv' || (query.format === undefined && /\btext\/csv\b/.test(request.headers.accept ?? ''));
     if (!csv) return answer;

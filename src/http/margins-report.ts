@@ -9,7 +9,7 @@ import type { MarginDimension, MarginFilter, MarginRow } from '../store/ports.js
 import { csvText } from './csv.js';
 
 const DAY_MS = 86_400_000;
-const DIMENSIONS: readonly MarginDimension[] = ['day', 'model', 'channel', 'credential', 'key'];
+const DIMENSIONS: readonly MarginDimension[] = ['day', 'model', 'channel', 'credential', 'key', 'user'];
 const DEFAULT_GROUP_BY: readonly MarginDimension[] = ['day', 'model'];
 const GROUP_BY = new RegExp(`^(${DIMENSIONS.join('|')})(,(${DIMENSIONS.join('|')}))*$`);
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -26,6 +26,7 @@ export const marginsQuerySchema = z
     model: name.optional(),
     channel: name.optional().describe('The channel (engine) that made the images.'),
     keyId: name.optional(),
+    userId: name.optional(),
     groupBy: z
       .string()
       .regex(GROUP_BY, `must be a comma-separated list of ${DIMENSIONS.join(', ')}`)
@@ -58,7 +59,7 @@ export function marginsRequest(query: MarginsQuery, now: number): MarginsRequest
   if (from >= to) throw new AppError('invalid_parameter', 'from: must be before to.', { field: 'from' });
   const groupBy = query.groupBy === undefined ? DEFAULT_GROUP_BY : [...new Set(query.groupBy.split(','))].filter((d): d is MarginDimension => DIMENSIONS.includes(d as MarginDimension));
   const limit = query.limit ?? 1000;
-  return { filter: { from, to, model: query.model, channel: query.channel, keyId: query.keyId, groupBy, limit: limit + 1 }, groupBy, limit };
+  return { filter: { from, to, model: query.model, channel: query.channel, keyId: query.keyId, userId: query.userId, groupBy, limit: limit + 1 }, groupBy, limit };
 }
 
 export interface MarginFigures {
@@ -77,20 +78,24 @@ export type MarginLine = Omit<MarginRow, 'tasks' | 'images' | 'revenueMicros' | 
     credentialName?: string | null;
     /** With `keyId`: the API key's name. */
     keyName?: string | null;
+    /** With `userId`: the user's name. */
+    userName?: string | null;
   };
 
 /** What ids stand for, so a report reads as names. */
 export interface MarginNames {
   credential(channel: string | null | undefined, id: string): string | null;
   key(id: string): string | null;
+  user(id: string): string | null;
 }
 
 /** A row's names for its credential and key, when grouped by them. */
-function named(row: Omit<MarginRow, 'tasks' | 'images' | 'revenueMicros' | 'costMicros'>, names: MarginNames | undefined): Pick<MarginLine, 'credentialName' | 'keyName'> {
+function named(row: Omit<MarginRow, 'tasks' | 'images' | 'revenueMicros' | 'costMicros'>, names: MarginNames | undefined): Pick<MarginLine, 'credentialName' | 'keyName' | 'userName'> {
   if (!names) return {};
   return {
     ...(row.credential === undefined ? {} : { credentialName: row.credential === null ? null : names.credential(row.channel, row.credential) }),
     ...(row.keyId === undefined ? {} : { keyName: names.key(row.keyId) }),
+    ...(row.userId === undefined ? {} : { userName: row.userId === null ? null : names.user(row.userId) }),
   };
 }
 
@@ -143,6 +148,10 @@ const COLUMNS: Readonly<Record<MarginDimension, ReadonlyArray<[string, (line: Ma
   key: [
     ['keyId', (line) => line.keyId],
     ['keyName', (line) => line.keyName],
+  ],
+  user: [
+    ['userId', (line) => line.userId],
+    ['userName', (line) => line.userName],
   ],
 };
 

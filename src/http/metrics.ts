@@ -45,8 +45,8 @@ export interface HttpMetrics extends ServiceMetrics {
   registry: Registry;
   /** Records one of this node's task events. */
   taskEvent(event: TaskEvent): void;
-  /** Records one finished request. */
-  observe(request: FastifyRequest, reply: FastifyReply): void;
+  /** Records one finished request; `route` (null: none matched) and `elapsedMs` are read from it when not given. */
+  observe(request: FastifyRequest, reply: FastifyReply, route?: string | null, elapsedMs?: number): void;
   /** Registers the gauges read from this process's queue, body guard and engines (once). */
   watch(sources: LoadSources): void;
 }
@@ -150,9 +150,8 @@ export function createMetrics(options: MetricsOptions): HttpMetrics {
     intakeRejected(reason: IntakeRejection) {
       intakeRejections.inc({ reason });
     },
-    observe(request, reply) {
-      const route = request.routeOptions.url ?? 'unmatched';
-      duration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    observe(request, reply, route = request.routeOptions.url ?? null, elapsedMs = reply.elapsedTime) {
+      duration.observe({ method: request.method, route: route ?? 'unmatched', status: String(reply.statusCode) }, elapsedMs / 1000);
     },
     watch(sources) {
       registerLoadGauges(registry, sources);

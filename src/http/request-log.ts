@@ -35,20 +35,25 @@ function dialectOf(route: string | undefined): string {
   return DIALECTS.find(([prefix]) => route.startsWith(prefix))?.[1] ?? 'server';
 }
 
-export function logRequest(request: FastifyRequest, reply: FastifyReply): void {
-  const route = request.routeOptions.url;
+/**
+ * Logs the answered request. `route` (null: none matched) and `elapsedMs` are read from the
+ * request when not given; the onResponse hook reads them once for this line and the metrics
+ * (`request.routeOptions` builds an object on each read).
+ */
+export function logRequest(request: FastifyRequest, reply: FastifyReply, route: string | null = request.routeOptions.url ?? null, elapsedMs = reply.elapsedTime): void {
   const notes = request.notes ?? {};
-  const line = {
+  // The optional fields are added in place (the same order as ever), without spreading objects.
+  const line: Record<string, string | number | null> = {
     reqId: request.id,
     method: request.method,
-    route: route ?? null,
+    route,
     status: reply.statusCode,
-    ms: Math.round(reply.elapsedTime),
-    dialect: notes.origin ?? dialectOf(route),
-    ...(request.principal ? { keyId: request.principal.keyId } : {}),
-    ...(notes.model === undefined ? {} : { model: notes.model }),
-    ...(notes.taskId === undefined ? {} : { taskId: notes.taskId }),
+    ms: Math.round(elapsedMs),
+    dialect: notes.origin ?? dialectOf(route ?? undefined),
   };
+  if (request.principal) line.keyId = request.principal.keyId;
+  if (notes.model !== undefined) line.model = notes.model;
+  if (notes.taskId !== undefined) line.taskId = notes.taskId;
   // A 503 is the server refusing for now (its limits, or its database or storage away): a
   // warning; any other 5xx is an error.
   if (reply.statusCode === 503) request.log.warn(line, 'request');

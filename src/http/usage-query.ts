@@ -7,6 +7,8 @@ const time = z.union([z.iso.datetime(), z.string().regex(/^\d{10,13}$/)], { erro
 export const usageQuerySchema = z
   .object({
     keyId: z.string().min(1).optional(),
+    /** Every key of this user (admin only). */
+    userId: z.string().min(1).max(200).optional(),
     model: z.string().min(1).optional(),
     /** The engine that produced the images. */
     engine: z.string().min(1).max(200).optional(),
@@ -23,6 +25,6 @@ function toMillis(value: string | undefined): number | undefined {
   return Date.parse(value);
 }
 
-export function usageFilter(query: z.infer<typeof usageQuerySchema>, keyId: string | undefined): UsageFilter {
-  return { keyId, model: query.model, engine: query.engine, from: toMillis(query.from), to: toMillis(query.to), limit: query.limit ?? 100, offset: query.offset ?? 0 };
+export function usageFilter(query: z.infer<typeof usageQuerySchema>, keyId: string | undefined, userId?: string): UsageFilter {
+  return { keyId, userId, model: query.model, engine: query.engine, from: toMillis(query.from), to: toMillis(query.to), limit: query.limit ?? 100, offset: query.offset ?? 0 };
 }

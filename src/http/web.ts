@@ -1,7 +1,8 @@
 /**
  * Serves the built web pages (web/dist, made by `npm run build:web`): the playground at `/`, the
- * admin console at `/admin`, hashed assets under `/assets/` with a year-long cache. The files are
- * read (and gzipped) once; while the build is missing the pages answer 503 saying how to make it.
+ * admin console at `/admin`, the self-service account page at `/account`, hashed assets under
+ * `/assets/` with a year-long cache. The files are read (and gzipped) once; while the build is
+ * missing the pages answer 503 saying how to make it.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
@@ -48,8 +49,12 @@ interface StaticFile {
   type: string;
 }
 
+/** The built pages, each web/dist/<name>.html; a build missing any of them counts as no build. */
+const PAGES = ['index', 'admin', 'account'] as const;
+type PageName = (typeof PAGES)[number];
+
 interface Site {
-  pages: Map<'index' | 'admin', StaticFile>;
+  pages: Map<PageName, StaticFile>;
   assets: Map<string, StaticFile>;
 }
 
@@ -61,9 +66,8 @@ function readStatic(path: string): StaticFile {
 }
 
 function loadSite(dir: string): Site | null {
-  const index = join(dir, 'index.html');
-  const admin = join(dir, 'admin.html');
-  if (!existsSync(index) || !existsSync(admin)) return null;
+  const paths = PAGES.map((name) => [name, join(dir, `${name}.html`)] as const);
+  if (paths.some(([, path]) => !existsSync(path))) return null;
   const assets = new Map<string, StaticFile>();
   const assetDir = join(dir, 'assets');
   if (existsSync(assetDir)) {
@@ -72,7 +76,7 @@ function loadSite(dir: string): Site | null {
       if (statSync(path).isFile()) assets.set(name, readStatic(path));
     }
   }
-  return { pages: new Map([['index', readStatic(index)], ['admin', readStatic(admin)]]), assets };
+  return { pages: new Map(paths.map(([name, path]) => [name, readStatic(path)])), assets };
 }
 
 function send(request: FastifyRequest, reply: FastifyReply, file: StaticFile, cacheControl: string): FastifyReply {
@@ -88,7 +92,7 @@ function notBuilt(dir: string): string {
   return `<!doctype html><html lang="en"><meta charset="utf-8"><title>Web console not built</title>
 <body style="font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem">
 <h1>The web console is not built yet</h1>
-<p>The gateway's API works; only the playground and admin pages are missing from <code>${dir}</code>.</p>
+<p>The gateway's API works; only the playground, admin and account pages are missing from <code>${dir}</code>.</p>
 <p>Run <code>npm run build</code> (or <code>npm run build:web</code>) in the project directory and reload this page.</p>`;
 }
 
@@ -98,7 +102,7 @@ export async function webRoutes(app: FastifyInstance, options: { dir?: string | 
   // A build made after the start is picked up by the next page request.
   const current = () => (site ??= loadSite(dir));
 
-  const page = (name: 'index' | 'admin') => (request: FastifyRequest, reply: FastifyReply) => {
+  const page = (name: PageName) => (request: FastifyRequest, reply: FastifyReply) => {
     const file = current()?.pages.get(name);
     if (!file) return reply.code(503).type('text/html; charset=utf-8').header('retry-after', '10').send(notBuilt(dir));
     reply.header('content-security-policy', WEB_CSP).header('referrer-policy', 'no-referrer');
@@ -109,6 +113,8 @@ export async function webRoutes(app: FastifyInstance, options: { dir?: string | 
   app.get('/index.html', page('index'));
   app.get('/admin', page('admin'));
   app.get('/admin/', page('admin'));
+  app.get('/account', page('account'));
+  app.get('/account/', page('account'));
 
   app.get<{ Params: { '*': string } }>('/assets/*', (request, reply) => {
     const file = current()?.assets.get(request.params['*']);

@@ -1,9 +1,11 @@
-import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { hash, randomBytes, randomInt, randomUUID } from 'node:crypto';
 
 /** Task ids are UUIDs, as DashScope's are. */
 export const newTaskId = (): string => randomUUID();
 export const newRequestId = (): string => randomUUID();
 export const newKeyId = (): string => `key_${randomBytes(9).toString('base64url')}`;
+export const newUserId = (): string => `usr_${randomBytes(9).toString('base64url')}`;
+export const newBatchId = (): string => `rcb_${randomBytes(9).toString('base64url')}`;
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -15,7 +17,8 @@ export function newApiKeySecret(): string {
 }
 
 export function hashApiKey(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  // One-shot: a third of createHash().update().digest()'s time, on every authenticated request.
+  return hash('sha256', secret, 'hex');
 }
 
 export const randomSeed = (): number => randomInt(0, 2147483648);

@@ -5,8 +5,8 @@
  * capped while streaming, and the whole fetch has one deadline.
  */
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { ClientRequest, ClientRequestArgs, IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions as HttpsRequestOptions } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { createUrlGuard, describeUrl, SafeFetchError, type CheckedTarget, type Resolver } from './url-guard.js';
 
@@ -22,10 +22,12 @@ export interface SafeFetchOptions {
   /** Default total time for all hops including the body; default 15 000 ms. */
   timeoutMs?: number | undefined;
   /**
-   * Keep connections open for reuse. Only for a guard of its own, such as an engine's towards
-   * its configured upstream: every pooled socket was opened through the checked lookup.
+   * Keep connections open for reuse: `true` for every host (only for a guard of its own, such as
+   * an engine's towards its configured upstream), or the `host:port` keys (as `hostPortKey` spells
+   * them) that may be pooled, asked per hop. Every pooled socket was opened through the checked
+   * lookup, and is reused only for a hop whose check chose the same host, port and address.
    */
-  keepAlive?: boolean | undefined;
+  keepAlive?: boolean | ((hostPort: string) => boolean) | undefined;
 }
 
 export interface SafeFetchRequest {
@@ -54,13 +56,42 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** Dropped when a redirect leaves the origin. */
 const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 const BODY_HEADERS = ['content-type', 'content-length', 'transfer-encoding'];
+/** Errors of a pooled socket the server closed while it sat idle: the request never reached it. */
+const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+/** Request options with the address the hop's check chose, which the pool keys sockets by. */
+type PinnedOptions = ClientRequestArgs & { pinnedAddress?: string };
+
+/**
+ * A keep-alive agent whose pool is keyed by the checked address as well as host and port: a
+ * socket opened to one address is never handed to a hop whose check chose another.
+ */
+class PinnedHttpAgent extends HttpAgent {
+  override getName(options?: PinnedOptions): string {
+    return `${super.getName(options)}:${options?.pinnedAddress ?? ''}`;
+  }
+}
+
+class PinnedHttpsAgent extends HttpsAgent {
+  override getName(options?: HttpsRequestOptions & PinnedOptions): string {
+    return `${super.getName(options)}:${options?.pinnedAddress ?? ''}`;
+  }
+}
 
 export function createSafeFetch(options: SafeFetchOptions = {}): SafeFetch {
   const guard = createUrlGuard({ allowHosts: options.allowHosts, resolver: options.resolver });
   const maxRedirects = options.maxRedirects ?? 3;
   const defaultMaxBytes = options.maxBytes ?? 10 * 1024 * 1024;
   const defaultTimeoutMs = options.timeoutMs ?? 15_000;
-  const agents = options.keepAlive ? { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) } : null;
+  const keepAlive = options.keepAlive ?? false;
+  const pools = keepAlive === false ? null : (keepAlive === true ? () => true : keepAlive);
+  const agents = pools === null ? null : { http: new PinnedHttpAgent({ keepAlive: true }), https: new PinnedHttpsAgent({ keepAlive: true }) };
+  /** The pool for this hop, or false (a socket of its own, closed after the response). */
+  const agentFor = (url: URL, target: CheckedTarget): HttpAgent | false => {
+    // `url.hostname` is already canonical (WHATWG), as `hostPortKey` spells hosts.
+    if (agents === null || pools === null || !pools(`${url.hostname}:${target.port}`)) return false;
+    return url.protocol === 'https:' ? agents.https : agents.http;
+  };
 
   function send(
     url: URL,
@@ -78,39 +109,53 @@ export function createSafeFetch(options: SafeFetchOptions = {}): SafeFetch {
         if (lookupOptions.all) callback(null, [{ address: target.address, family: target.family }]);
         else callback(null, target.address, target.family);
       };
-      const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)({
-        protocol: url.protocol,
-        host: target.host,
-        port: target.port,
-        path: `${url.pathname}${url.search}`,
-        method,
-        headers,
-        lookup,
-        // No shared pool: a pooled socket skips `lookup`, so only this guard's own pool is reused.
-        agent: agents ? (url.protocol === 'https:' ? agents.https : agents.http) : false,
-        auth:
-          url.username === '' && url.password === ''
-            ? undefined
-            : `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`,
-      });
+      const auth =
+        url.username === '' && url.password === ''
+          ? undefined
+          : `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+      let req: ClientRequest;
+      let answered = false;
+      const open = (agent: HttpAgent | false): void => {
+        const requestOptions: PinnedOptions = {
+          protocol: url.protocol,
+          host: target.host,
+          port: target.port,
+          path: `${url.pathname}${url.search}`,
+          method,
+          headers,
+          lookup,
+          // Never Node's global pool: a pooled socket skips `lookup`, so only this guard's own is used.
+          agent,
+          auth,
+          pinnedAddress: target.address,
+        };
+        const current = (url.protocol === 'https:' ? httpsRequest : httpRequest)(requestOptions);
+        req = current;
+        current.on('response', (res) => {
+          answered = true;
+          signal.removeEventListener('abort', onAbort);
+          resolve(res);
+        });
+        // `on`, not `once`: a late socket error after the response must not go unhandled.
+        current.on('error', (error: NodeJS.ErrnoException) => {
+          if (current !== req) return;
+          // A pooled socket the server had just closed: a GET (safe to repeat: the server may
+          // have read it before it hung up) goes again on a fresh connection; nothing else does.
+          if (!answered && current.reusedSocket && method === 'GET' && !signal.aborted && STALE_SOCKET_CODES.has(error.code ?? '')) return open(false);
+          signal.removeEventListener('abort', onAbort);
+          reject(
+            error instanceof SafeFetchError
+              ? error
+              : new SafeFetchError('network', `${where}: ${error.message}`, { cause: error }),
+          );
+        });
+        current.end(body);
+      };
       const onAbort = (): void => {
         req.destroy(signal.reason as Error);
       };
       signal.addEventListener('abort', onAbort, { once: true });
-      req.on('response', (res) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(res);
-      });
-      // `on`, not `once`: a late socket error after the response must not go unhandled.
-      req.on('error', (error) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(
-          error instanceof SafeFetchError
-            ? error
-            : new SafeFetchError('network', `${where}: ${error.message}`, { cause: error }),
-        );
-      });
-      req.end(body);
+      open(agentFor(url, target));
     });
   }
 

@@ -6,17 +6,24 @@ export class Semaphore {
   constructor(private readonly limit: number) {}
 
   async run<T>(job: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) {
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
-    } else {
-      this.active += 1;
-    }
+    await this.acquire();
     try {
       return await job();
     } finally {
-      const next = this.waiters.shift();
-      if (next) next();
-      else this.active -= 1;
+      this.release();
     }
+  }
+
+  /** Takes a place, waiting in order for one; each acquire is paired with one `release`. */
+  async acquire(): Promise<void> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    else this.active += 1;
+  }
+
+  /** Gives the place to the next in line, or frees it. */
+  release(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.active -= 1;
   }
 }

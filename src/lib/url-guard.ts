@@ -37,6 +37,36 @@ export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
 export const defaultResolver: Resolver = async (hostname) =>
   (await dnsLookup(hostname, { all: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 
+/** How long a name's answer is reused; each use is still checked, and the connection pinned to it. */
+const DNS_TTL_MS = 5_000;
+const DNS_CACHE_NAMES = 1_000;
+
+/**
+ * A resolver that reuses a name's answer for `ttlMs` (and shares one lookup among those asking at
+ * once): each hop to an upstream by name otherwise waits for a getaddrinfo on libuv's threadpool.
+ * Failures are not kept.
+ */
+export function cachingResolver(resolve: Resolver, ttlMs = DNS_TTL_MS, maxNames = DNS_CACHE_NAMES, now: () => number = Date.now): Resolver {
+  const cache = new Map<string, { until: number; answers: Promise<ResolvedAddress[]> }>();
+  return (hostname) => {
+    const at = now();
+    const known = cache.get(hostname);
+    if (known && at < known.until) return known.answers;
+    const answers = resolve(hostname);
+    cache.delete(hostname);
+    if (cache.size >= maxNames) cache.delete(cache.keys().next().value as string);
+    const entry = { until: at + ttlMs, answers };
+    cache.set(hostname, entry);
+    answers.catch(() => {
+      if (cache.get(hostname) === entry) cache.delete(hostname);
+    });
+    return answers;
+  };
+}
+
+/** DNS as every guard without a resolver of its own asks it. */
+const sharedResolver = cachingResolver(defaultResolver);
+
 /** Where a checked URL connects: `host` for the request (the name, for SNI and Host), `address` pinned. */
 export interface CheckedTarget {
   host: string;
@@ -86,7 +116,7 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
 
 export function createUrlGuard(options: UrlGuardOptions = {}): UrlGuard {
   const allowList: AllowList = parseAllowList(options.allowHosts ?? []);
-  const resolver = options.resolver ?? defaultResolver;
+  const resolver = options.resolver ?? sharedResolver;
   return {
     async check(url, where, signal) {
       if (url.protocol !== 'http:' && url.protocol !== 'https:') {

@@ -10,7 +10,9 @@ import type { PriceList } from '../domain/prices.js';
 import type { TaskRecord } from '../domain/task.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import type { Ledger, UsageFilter } from '../store/ports.js';
+import { applyMultiplier, budgetExceeded, budgetWindow, multiplierFor, PPM, type GroupRecord } from '../domain/users.js';
+import type { AccountRef, BudgetCheck, Ledger, UsageFilter } from '../store/ports.js';
+import type { Principal } from './keys.js';
 
 /** The engine names a model's tasks may run on, in failover order (the router's route). */
 export type RouteOf = (model: ModelSpec) => readonly string[];
@@ -34,9 +36,9 @@ export class BillingService {
     return this.prices.currency;
   }
 
-  /** Refuses with the Arrearage error, before any work, a key whose balance cannot cover `micros`. */
-  async assertCanPay(keyId: string, micros: number): Promise<void> {
-    const balance = await this.store.balanceOf(keyId);
+  /** Refuses with the Arrearage error, before any work, a user whose balance cannot cover `micros`. */
+  async assertCanPay(principal: Pick<Principal, 'userId'>, micros: number): Promise<void> {
+    const balance = await this.store.balanceOf({ userId: principal.userId });
     if (balance !== null && balance < micros) throw insufficientBalance(micros, balance, this.prices.currency);
   }
 
@@ -45,9 +47,35 @@ export class BillingService {
    * chosen yet, so it is the price of the dearest engine the route may fail over to; the
    * settlement charges each image at its own engine's price and releases the rest.
    */
-  quote(model: ModelSpec, n: number): { unitPriceMicros: number; holdMicros: number } {
-    const unitPriceMicros = this.prices.holdPrice(model, this.routeOf(model));
-    return { unitPriceMicros, holdMicros: unitPriceMicros * n };
+  quote(model: ModelSpec, n: number, group?: Pick<GroupRecord, 'multiplierPpm' | 'overrides'>): { unitPriceMicros: number; holdMicros: number; multiplierPpm: number } {
+    const multiplierPpm = group ? multiplierFor(group, model) : PPM;
+    const unitPriceMicros = applyMultiplier(this.prices.holdPrice(model, this.routeOf(model)), multiplierPpm);
+    return { unitPriceMicros, holdMicros: unitPriceMicros * n, multiplierPpm };
+  }
+
+  /**
+   * The budgets a submit of this principal must fit in, each with its current window; refuses
+   * at once (before any image work) one that the hold alone would already exceed. The task store
+   * checks them again, exactly, under the user's lock.
+   */
+  async budgetChecks(principal: Principal, holdMicros: number): Promise<BudgetCheck[]> {
+    const uses = await this.budgetUse(principal);
+    for (const use of uses) {
+      if (use.spentMicros + holdMicros > use.budget.micros) throw budgetExceeded(use.owner, use.budget, use.spentMicros, holdMicros, use.resetAt, this.currency);
+    }
+    return uses.map(({ spentMicros: _spent, ...check }) => check);
+  }
+
+  /** Each budget of the principal (its user's, then its key's) in its current window, with what is spent or held there. */
+  async budgetUse(principal: Principal): Promise<Array<BudgetCheck & { spentMicros: number }>> {
+    const now = this.clock.now();
+    const uses: Array<BudgetCheck & { spentMicros: number }> = [];
+    for (const [owner, budget] of [['user', principal.userLimits.budget], ['key', principal.keyLimits.budget]] as const) {
+      if (!budget) continue;
+      const { start, resetAt } = budgetWindow(budget.period, now);
+      uses.push({ owner, budget, start, resetAt, spentMicros: await this.store.spentSince(owner, owner === 'user' ? principal.userId : principal.keyId, start) });
+    }
+    return uses;
   }
 
   /** The engines of a model's route, in failover order. */
@@ -99,14 +127,32 @@ export class BillingService {
    * opening balance sets the balance of a new key (zero makes it metered); an unlimited key is
    * never credited afterwards, since the holds of its tasks were never taken.
    */
-  async credit(keyId: string, amount: string, note: string, options: { opening?: boolean } = {}): Promise<string> {
+  async credit(account: AccountRef, amount: string, note: string, options: { opening?: boolean } = {}): Promise<string> {
     const micros = this.parseCredit(amount, options);
-    return formatAmount(await this.store.credit(keyId, micros, note, this.clock.now(), { opening: options.opening ?? false }));
+    return formatAmount(await this.store.credit(account, micros, note, this.clock.now(), { opening: options.opening ?? false }));
   }
 
-  async balance(keyId: string): Promise<{ balance: string | null; held: string; currency: string }> {
-    const { balanceMicros, heldMicros } = await this.store.balance(keyId);
+  async balance(account: AccountRef): Promise<{ balance: string | null; held: string; currency: string }> {
+    const { balanceMicros, heldMicros } = await this.store.balance(account);
     return { balance: balanceMicros === null ? null : formatAmount(balanceMicros), held: formatAmount(heldMicros), currency: this.currency };
+  }
+
+  /** One page of a user's ledger, newest first: every movement of its balance, as decimals. */
+  async ledger(userId: string, limit: number, offset: number) {
+    const { rows, total } = await this.store.ledgerPage(userId, limit, offset);
+    return {
+      data: rows.map((r) => ({
+        id: r.id,
+        kind: r.kind,
+        amount: formatAmount(r.amountMicros),
+        note: r.note,
+        keyId: r.keyId,
+        taskId: r.taskId,
+        createdAt: new Date(r.createdAt).toISOString(),
+      })),
+      total,
+      currency: this.currency,
+    };
   }
 
   async usage(filter: UsageFilter) {
@@ -115,6 +161,7 @@ export class BillingService {
       data: records.map((r) => ({
         taskId: r.taskId,
         keyId: r.keyId,
+        userId: r.userId,
         model: r.model,
         engine: r.engine,
         images: r.images,

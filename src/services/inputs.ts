@@ -13,6 +13,7 @@ import type { SafeFetch } from '../lib/safe-fetch.js';
 import { SafeFetchError } from '../lib/url-guard.js';
 import type { Semaphore } from '../lib/semaphore.js';
 import { NO_METRICS, type ServiceMetrics } from './metrics.js';
+import { NO_OWN_FILES, type OwnFileReader } from './own-files.js';
 
 export interface InputOptions {
   maxInputPixels: number;
@@ -31,6 +32,7 @@ export class InputService {
     private readonly intakeSlots: Semaphore,
     private readonly options: InputOptions,
     private readonly metrics: ServiceMetrics = NO_METRICS,
+    private readonly ownFiles: OwnFileReader = NO_OWN_FILES,
   ) {}
 
   /**
@@ -72,6 +74,8 @@ export class InputService {
   }
 
   private async download(url: string, field: string): Promise<Buffer> {
+    const own = await this.ownFiles(url, field);
+    if (own) return own;
     try {
       const response = await this.fetch(url, { requireOk: true, maxBytes: MAX_IMAGE_BYTES, headers: { accept: 'image/*' } });
       return response.body;

@@ -4,6 +4,7 @@
  * a task still queued at the deadline is canceled and reported as timed out) and the webhook.
  * Also the task events a status stream follows.
  */
+import { LIST_PRICES, NO_LIMITS } from '../domain/users.js';
 import { AppError } from '../domain/errors.js';
 import { isTerminal, type TaskRecord } from '../domain/task.js';
 import type { Clock } from '../lib/clock.js';
@@ -39,7 +40,7 @@ export interface QueueRequestServiceDeps {
 
 /** Cancels on behalf of the task's own key (the start deadline is the client's instruction). */
 function ownerOf(keyId: string): Principal {
-  return { keyId, name: 'start deadline', models: null, rateLimitPerMinute: null, maxInFlight: null };
+  return { keyId, userId: '', name: 'start deadline', group: LIST_PRICES, models: null, keyLimits: NO_LIMITS, userLimits: NO_LIMITS, keyExpiresAt: null };
 }
 
 export class QueueRequestService {

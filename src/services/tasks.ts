@@ -10,12 +10,12 @@ import { outputSizeFor, validateRequest, type FieldNames, type GenerationRequest
 import { isTerminal, type TaskInput, type TaskLogLine, type TaskRecord } from '../domain/task.js';
 import type { Clock } from '../lib/clock.js';
 import { newTaskId, randomSeed } from '../lib/ids.js';
-import { noteModel, noteTask } from '../lib/request-notes.js';
+import { noteModel, noteTask, type RequestNotes } from '../lib/request-notes.js';
 import { inSpan } from '../lib/tracing.js';
 import { LruCache } from '../lib/lru.js';
 import type { Logger } from '../lib/logger.js';
 import type { TaskQueue } from '../queue/queue.js';
-import type { NewTask, TaskListFilter, TaskStore } from '../store/ports.js';
+import type { BudgetCheck, NewTask, TaskListFilter, TaskStore } from '../store/ports.js';
 import type { TaskEvents } from '../events/events.js';
 import type { RateLimiter } from '../rate-limits/rate-limit.js';
 import type { BillingService } from './billing.js';
@@ -35,6 +35,8 @@ export interface SubmitCommand {
   idempotencyKey?: string | undefined;
   /** A queue dialect's options, kept with the task in one transaction. */
   queueRequest?: NewTask['queueRequest'];
+  /** The HTTP request's notes, given the model and the task (lib/request-notes.ts). */
+  notes?: RequestNotes | null | undefined;
 }
 
 /** A submit that passed the rules and took in its images, to be created. */
@@ -43,12 +45,13 @@ interface Accepted {
   validated: ValidatedRequest;
   inputs: TaskInput[];
   notes: string[];
-  billing: { unitPriceMicros: number; holdMicros: number };
+  billing: { unitPriceMicros: number; holdMicros: number; multiplierPpm: number };
+  budgets: BudgetCheck[];
   idempotencyKey: string | undefined;
 }
 
 /** A key's own listing: the store's filter without the key, which the caller's principal gives. */
-export type TaskListQuery = Omit<TaskListFilter, 'keyId'>;
+export type TaskListQuery = Omit<TaskListFilter, 'keyId' | 'userId'>;
 
 export type CancelOutcome = 'canceled' | 'cancel-requested' | 'already-finished' | 'running' | 'not-found';
 
@@ -71,7 +74,14 @@ export interface TaskServiceDeps {
 export class TaskService {
   /** Finished tasks never change again, so hot status polls need not touch the store. */
   private readonly finished = new LruCache<string, TaskRecord>(10_000);
-  private queued: { count: number; at: number } | null = null;
+  private queued: { count: Promise<number>; at: number } | null = null;
+  /**
+   * Each queued task's position, read at most once a second: a client polling fast costs one
+   * count per second, not one per poll. Forgotten when a task leaves the queue on this node; a
+   * worker on another node moves it within the second.
+   */
+  private readonly positions = new LruCache<string, { position: number; at: number; moves: number }>(10_000);
+  private queueMoves = 0;
 
   private readonly store: TaskStore;
   private readonly queue: TaskQueue;
@@ -86,6 +96,10 @@ export class TaskService {
     this.queue = deps.queue;
     this.events = deps.events;
     this.clock = deps.clock;
+    // A task leaving the queue here (started, canceled) moves every position: read them anew.
+    this.events.subscribeLocal((event) => {
+      if (event.type === 'status' && event.status !== 'queued') this.queueMoves += 1;
+    });
   }
 
   /**
@@ -93,9 +107,9 @@ export class TaskService {
    * its price and queues it. With an Idempotency-Key seen before, answers the first task instead.
    */
   async submit(principal: Principal, command: SubmitCommand): Promise<TaskRecord> {
-    noteModel(command.request.model);
+    noteModel(command.notes, command.request.model);
     const task = await this.submitChecked(principal, command);
-    noteTask(task);
+    noteTask(command.notes, task);
     return task;
   }
 
@@ -119,18 +133,25 @@ export class TaskService {
   /** Rate limit, rules, intake, hold and queue: a submit with its Idempotency-Key (if any) claimed. */
   private async accept(principal: Principal, command: SubmitCommand, idempotencyKey: string | undefined): Promise<TaskRecord> {
     const { request, fields } = command;
-    if (principal.rateLimitPerMinute !== null) await this.deps.limiter.take(principal.keyId, principal.rateLimitPerMinute);
+    const { keyLimits, userLimits } = principal;
+    if (keyLimits.rateLimitPerMinute !== null) await this.deps.limiter.take(principal.keyId, keyLimits.rateLimitPerMinute);
+    // The user's limit is shared by all its keys: one bucket, named apart from any key's.
+    if (userLimits.rateLimitPerMinute !== null) await this.deps.limiter.take(`user:${principal.userId}`, userLimits.rateLimitPerMinute);
     const validated = validateRequest(request, { fields, randomSeed });
     if ((await this.queuedCount()) >= this.options.maxQueuedTasks) {
       throw new AppError('overloaded', 'The server has too many queued tasks; try again shortly.', { retryAfterSeconds: 5 });
     }
-    const billing = this.deps.billing.quote(validated.model, validated.n);
-    // Cheap and before any image work; the hold taken with the task is what guarantees payment.
-    if (billing.holdMicros > 0) await this.deps.billing.assertCanPay(principal.keyId, billing.holdMicros);
+    const billing = this.deps.billing.quote(validated.model, validated.n, principal.group);
+    const budgeted = Boolean(principal.userLimits.budget || principal.keyLimits.budget);
+    // Before any image work (and before a budget's refusal); the hold taken with the task is what
+    // guarantees payment, refusing with the same error: with no images and no budget, a read
+    // ahead of it would only repeat it.
+    if (billing.holdMicros > 0 && (request.images.length > 0 || budgeted)) await this.deps.billing.assertCanPay(principal, billing.holdMicros);
+    const budgets = budgeted ? await this.deps.billing.budgetChecks(principal, billing.holdMicros) : [];
     const id = newTaskId();
     const { inputs, notes } = await inSpan('image intake', { 'qig.task_id': id, 'qig.images': request.images.length }, () => this.deps.inputs.ingest(request.images, fields, id));
     try {
-      return await this.create(principal, command, { id, validated, inputs, notes, billing, idempotencyKey });
+      return await this.create(principal, command, { id, validated, inputs, notes, billing, budgets, idempotencyKey });
     } catch (error) {
       if (mayBeDatabaseOutage(error)) {
         // The connection may have dropped after the commit: the task may exist. Its inputs stay,
@@ -145,7 +166,7 @@ export class TaskService {
   }
 
   private async create(principal: Principal, command: SubmitCommand, accepted: Accepted): Promise<TaskRecord> {
-    const { id, validated, inputs, notes, billing, idempotencyKey } = accepted;
+    const { id, validated, inputs, notes, billing, budgets, idempotencyKey } = accepted;
     const last = inputs.at(-1);
     const size = outputSizeFor(validated, last ? { width: last.width, height: last.height } : undefined);
     const warnings = boundWarnings([...(command.warnings ?? []), ...validated.warnings, ...notes]);
@@ -156,6 +177,7 @@ export class TaskService {
       id,
       billing,
       keyId: principal.keyId,
+      userId: principal.userId,
       model: validated.model.id,
       kind: validated.kind,
       spec: {
@@ -177,22 +199,22 @@ export class TaskService {
       createdAt: now,
       queueRequest: command.queueRequest,
     };
-    const task = await this.store.create(newTask, { maxInFlight: principal.maxInFlight, idempotencyKey });
+    const task = await this.store.create(newTask, { maxInFlight: principal.keyLimits.maxInFlight, userMaxInFlight: principal.userLimits.maxInFlight, budgets, idempotencyKey });
     await this.log(task.id, 'info', `queued: ${task.model}, ${task.spec.n} image(s) at ${size.width}*${size.height}, seed ${task.spec.seed}`);
     await this.events.publish({ type: 'status', taskId: task.id, status: 'queued', at: now });
     await this.queue.enqueue(task.id);
     return task;
   }
 
-  /** The task if it exists and belongs to this key; another key's task reads as absent. */
-  async get(principal: Principal, id: string): Promise<TaskRecord | null> {
+  /** The task if it exists and belongs to this key; another key's task reads as absent. `notes`: the reading request's. */
+  async get(principal: Principal, id: string, notes?: RequestNotes | null): Promise<TaskRecord | null> {
     let task = this.finished.get(id) ?? null;
     if (!task) {
       task = await this.store.get(id);
       if (task && isTerminal(task.status)) this.finished.set(id, task);
     }
     if (!task || task.keyId !== principal.keyId) return null;
-    noteTask(task);
+    noteTask(notes, task);
     return task;
   }
 
@@ -244,10 +266,11 @@ export class TaskService {
 
   /**
    * Cancels a queued task at once; a running one only when `running` allows it (the worker then
-   * stops it). DashScope's dialect cancels only queued tasks; the queue dialects both.
+   * stops it). DashScope's dialect cancels only queued tasks; the queue dialects both. `notes`: the
+   * cancelling request's.
    */
-  async cancel(principal: Principal, id: string, options: { running: boolean }): Promise<{ outcome: CancelOutcome; task: TaskRecord | null }> {
-    const task = await this.get(principal, id);
+  async cancel(principal: Principal, id: string, options: { running: boolean; notes?: RequestNotes | null }): Promise<{ outcome: CancelOutcome; task: TaskRecord | null }> {
+    const task = await this.get(principal, id, options.notes);
     if (!task) return { outcome: 'not-found', task: null };
     const now = this.clock.now();
     if (task.status === 'queued' && (await this.store.cancelQueued(id, now))) {
@@ -275,8 +298,21 @@ export class TaskService {
     return this.store.list({ ...query, keyId: principal.keyId });
   }
 
+  /** A user's tasks across all its keys, newest first (their own account page). */
+  listForUser(userId: string, limit: number, offset: number): Promise<{ tasks: TaskRecord[]; total: number }> {
+    return this.store.list({ userId, limit, offset });
+  }
+
+
   async queuePosition(task: TaskRecord): Promise<number> {
-    return task.status === 'queued' ? this.store.queuePosition(task) : 0;
+    if (task.status !== 'queued') return 0;
+    const now = this.clock.now();
+    const known = this.positions.get(task.id);
+    if (known && known.moves === this.queueMoves && now - known.at < 1000) return known.position;
+    const moves = this.queueMoves;
+    const position = await this.store.queuePosition(task);
+    this.positions.set(task.id, { position, at: now, moves });
+    return position;
   }
 
   logs(id: string): Promise<TaskLogLine[]> {
@@ -286,7 +322,14 @@ export class TaskService {
   /** The number of queued tasks, read at most every 200 ms: an overload guard need not be exact. */
   private async queuedCount(): Promise<number> {
     const now = this.clock.now();
-    if (this.queued === null || now - this.queued.at > 200) this.queued = { count: await this.store.countQueued(), at: now };
+    if (this.queued === null || now - this.queued.at > 200) {
+      // One read for everyone who asks while it runs: a burst would otherwise start one each.
+      const count = this.store.countQueued().catch((error: unknown) => {
+        this.queued = null;
+        throw error;
+      });
+      this.queued = { count, at: now };
+    }
     return this.queued.count;
   }
 

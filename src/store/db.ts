@@ -8,9 +8,11 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { markDatabaseFailure } from '../domain/infrastructure-errors.js';
-import { migrationProvider, type SqlDialect } from './migrations.js';
+import type { SqlDialect } from './dialect-name.js';
+import { migrationProvider } from './migrations.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { SqliteDialectKeepingErrors } from './sqlite-dialect.js';
+import { SqliteGroupCommitDialect } from './sqlite-group-commit.js';
 import { withStatementCache } from './sqlite-statements.js';
 import type { Database } from './schema.js';
 
@@ -120,9 +122,27 @@ async function openSqlite(dataDir: string, checkpoints: OpenStoreOptions['backgr
   const file = new SQLite(path);
   file.pragma('journal_mode = WAL');
   file.pragma('synchronous = NORMAL');
+  // 64 MiB of page cache (SQLite's default is 2 MiB): a busy tasks table and its indexes stay in memory.
+  file.pragma('cache_size = -65536');
   file.pragma('busy_timeout = 5000');
   file.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialectKeepingErrors(file, withStatementCache(file)) });
+  // SQLite's lower() folds ASCII only; Postgres' folds every letter. Searches (users by name)
+  // lower both sides, so the two must agree: `lower` here folds as JavaScript does.
+  file.function('lower', { deterministic: true }, (text: unknown) => (typeof text === 'string' ? text.toLowerCase() : text));
+  const statements = withStatementCache(file);
+  // Migrations first, on the plain dialect: DDL and pragmas want no open transaction around them.
+  // Closing it must leave the file open for the store that serves.
+  const plain = new Kysely<Database>({ dialect: new SqliteDialectKeepingErrors(file, { prepare: (text: string) => statements.prepare(text), close: () => {} }) });
+  try {
+    await migrate(plain, 'sqlite', undefined);
+  } catch (error) {
+    file.close();
+    throw error;
+  } finally {
+    await plain.destroy();
+  }
+  // A server groups its commits (sqlite-group-commit.ts); a short CLI command has no company to group with.
+  const db = new Kysely<Database>({ dialect: checkpoints ? new SqliteGroupCommitDialect(file, statements) : new SqliteDialectKeepingErrors(file, statements) });
   let checkpointer: Checkpointer | null = null;
   if (checkpoints) {
     try {
@@ -143,13 +163,17 @@ async function openSqlite(dataDir: string, checkpoints: OpenStoreOptions['backgr
   };
 }
 
+async function migrate(db: Kysely<Database>, dialect: SqlDialect, migrationTableSchema: string | undefined): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect), ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }) });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(`migrations failed: ${JSON.stringify(error)}`);
+}
+
 export async function openStore(options: OpenStoreOptions): Promise<SqlStore> {
-  const store = options.databaseUrl
-    ? openPostgres(options.databaseUrl, options)
-    : await openSqlite(options.dataDir, options.backgroundCheckpoints);
-  let migrationTableSchema: string | undefined;
-  if (store.dialect === 'postgres') {
-    const { schema } = postgresTarget(options.databaseUrl ?? '');
+  if (!options.databaseUrl) return openSqlite(options.dataDir, options.backgroundCheckpoints);
+  const store = openPostgres(options.databaseUrl, options);
+  try {
+    const { schema } = postgresTarget(options.databaseUrl);
     // Concurrent `create schema if not exists` can still collide on pg_namespace: serialise it.
     if (schema) {
       await store.db.transaction().execute(async (trx) => {
@@ -158,13 +182,11 @@ export async function openStore(options: OpenStoreOptions): Promise<SqlStore> {
       });
     }
     // Named, or the migrator takes another schema's migration tables for ours.
-    migrationTableSchema = (await sql<{ name: string }>`select current_schema() as name`.execute(store.db)).rows[0]?.name;
-  }
-  const migrator = new Migrator({ db: store.db, provider: migrationProvider(store.dialect), ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }) });
-  const { error } = await migrator.migrateToLatest();
-  if (error) {
+    const migrationTableSchema = (await sql<{ name: string }>`select current_schema() as name`.execute(store.db)).rows[0]?.name;
+    await migrate(store.db, 'postgres', migrationTableSchema);
+  } catch (error) {
     await store.close();
-    throw error instanceof Error ? error : new Error(`migrations failed: ${JSON.stringify(error)}`);
+    throw error;
   }
   return store;
 }

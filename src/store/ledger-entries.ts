@@ -3,14 +3,16 @@
  * in the transaction that creates the task, and its settlement, in the one that ends it (or in the
  * ledger's own, for a task that ended without its worker). Each is a ledger row tied to the task.
  *
- * Both touch the key's balance row last: the UPDATE locks it (Postgres) until the commit, and every
- * submit and settlement of that key waits for the lock, so it is held for as short a time as
- * possible.
+ * Both touch the user's balance row last: the UPDATE locks it (Postgres) until the commit, and every
+ * submit and settlement of that user's keys waits for the lock, so it is held for as short a time
+ * as possible. The checks made under it (tasks in flight, budgets) are therefore exact.
  */
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { AppError } from '../domain/errors.js';
 import { formatMoney, insufficientBalance, usageLine } from '../domain/money.js';
 import { isTerminal, type ChargePart, type TaskCharge, type TaskRecord, type TaskStatus } from '../domain/task.js';
+import { budgetExceeded } from '../domain/users.js';
+import type { SqlDialect } from './dialect-name.js';
 import type { NewTask, SubmitLimits } from './ports.js';
 import type { Database } from './schema.js';
 
@@ -22,11 +24,49 @@ interface AppliedPrice {
   unitPriceMicros: number;
 }
 
-export async function ledgerEntry(trx: Transaction<Database>, keyId: string, taskId: string | null, kind: string, amount: number, note: string, at: number, applied?: AppliedPrice): Promise<void> {
+/** Whose balance a ledger row changes: the user's, caused by the key (null: by an operator). */
+export interface EntryOwner {
+  userId: string;
+  keyId: string | null;
+}
+
+export async function ledgerEntry(trx: Transaction<Database>, owner: EntryOwner, taskId: string | null, kind: string, amount: number, note: string, at: number, applied?: AppliedPrice): Promise<void> {
   await trx
     .insertInto('ledger')
-    .values({ key_id: keyId, task_id: taskId, kind, amount_micros: amount, note, created_at: at, ...(applied ? { engine: applied.engine, unit_price_micros: applied.unitPriceMicros } : {}) })
+    .values({ user_id: owner.userId, key_id: owner.keyId, task_id: taskId, kind, amount_micros: amount, note, created_at: at, ...(applied ? { engine: applied.engine, unit_price_micros: applied.unitPriceMicros } : {}) })
     .execute();
+}
+
+/**
+ * What the user's (or only the key's) tasks created since `since` hold or were charged: a budget's
+ * use. A task still held counts its whole hold, so concurrent submits never overrun a budget.
+ */
+export async function spentSince(db: Kysely<Database> | Transaction<Database>, owner: 'user' | 'key', id: string, since: number): Promise<number> {
+  const row = await db
+    .selectFrom('tasks')
+    .select((eb) =>
+      eb.fn
+        .coalesce(
+          eb.fn.sum<number>(eb.case().when('billing_state', '=', 'held').then(eb.ref('hold_micros')).when('billing_state', '=', 'settled').then(eb.fn.coalesce('charged_micros', eb.val(0))).else(eb.val(0)).end()),
+          eb.val(0),
+        )
+        .as('spent'),
+    )
+    .where(owner === 'user' ? 'user_id' : 'key_id', '=', id)
+    .where('created_at', '>=', since)
+    .executeTakeFirstOrThrow();
+  return Number(row.spent);
+}
+
+/** Tasks of the key (or of all the user's keys) queued or running. */
+async function inFlight(trx: Transaction<Database>, column: 'key_id' | 'user_id', id: string): Promise<number> {
+  const row = await trx
+    .selectFrom('tasks')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where(column, '=', id)
+    .where('status', 'in', IN_FLIGHT)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /**
@@ -77,37 +117,46 @@ function chargeLine(parts: readonly ChargePart[], amount: number, charged: numbe
 }
 
 /**
- * Takes a new task's hold from its key's balance (by one conditional UPDATE, so concurrency can
- * never overdraw it) and checks the key's tasks in flight, the new one (already inserted) included.
+ * Takes a new task's hold from its user's balance (by one conditional UPDATE, so concurrency can
+ * never overdraw it), then — under that row's lock, so exactly — checks the key's and the user's
+ * tasks in flight and the budgets, the new task (already inserted) included.
+ *
+ * An unlimited user (no balance) with no such limits takes no exclusive lock: on Postgres the hold
+ * share-locks the row instead (an admin setting a balance meanwhile waits for the commit), so
+ * concurrent submits of one user do not queue behind each other's commits.
  */
-export async function takeHold(trx: Transaction<Database>, task: NewTask, limits: SubmitLimits, currency: string): Promise<void> {
+export async function takeHold(trx: Transaction<Database>, task: NewTask, limits: SubmitLimits, currency: string, dialect: SqlDialect): Promise<void> {
   const hold = task.billing?.holdMicros ?? 0;
   if (task.billing) {
-    await ledgerEntry(trx, task.keyId, task.id, 'hold', -hold, `hold for ${task.spec.n} image(s) of ${task.model} at ${formatMoney(task.billing.unitPriceMicros, currency)}`, task.createdAt);
+    await ledgerEntry(trx, task, task.id, 'hold', -hold, `hold for ${task.spec.n} image(s) of ${task.model} at ${formatMoney(task.billing.unitPriceMicros, currency)}`, task.createdAt);
   }
+  const counted = limits.maxInFlight !== null || (limits.userMaxInFlight ?? null) !== null || (limits.budgets?.length ?? 0) > 0;
+  // SQLite has one writer at a time anyway: there the one UPDATE that locks is also the cheapest.
+  const exclusive = counted || dialect === 'sqlite';
   const held = await trx
-    .updateTable('api_keys')
+    .updateTable('users')
     .set((eb) => ({ balance_micros: eb('balance_micros', '-', hold) }))
-    .where('id', '=', task.keyId)
-    .where((eb) => eb.or([eb('balance_micros', 'is', null), eb('balance_micros', '>=', hold)]))
+    .where('id', '=', task.userId)
+    .where((eb) => (exclusive ? eb.or([eb('balance_micros', 'is', null), eb('balance_micros', '>=', hold)]) : eb('balance_micros', '>=', hold)))
     .executeTakeFirst();
   if (Number(held.numUpdatedRows) !== 1) {
-    const key = await trx.selectFrom('api_keys').select('balance_micros').where('id', '=', task.keyId).executeTakeFirst();
-    if (!key) throw new AppError('unauthorized', 'Invalid API-key provided.');
-    throw insufficientBalance(hold, Number(key.balance_micros ?? 0), currency);
+    let read = trx.selectFrom('users').select('balance_micros').where('id', '=', task.userId);
+    if (!exclusive) read = read.forShare();
+    const user = await read.executeTakeFirst();
+    if (!user) throw new AppError('unauthorized', 'Invalid API-key provided.');
+    if (exclusive || user.balance_micros !== null) throw insufficientBalance(hold, Number(user.balance_micros ?? 0), currency);
   }
-  if (limits.maxInFlight !== null) {
-    // Counted under the lock (a fresh snapshot in Postgres' read committed).
-    const row = await trx
-      .selectFrom('tasks')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('key_id', '=', task.keyId)
-      .where('status', 'in', IN_FLIGHT)
-      .executeTakeFirstOrThrow();
-    const others = Number(row.n) - 1;
-    if (others >= limits.maxInFlight) {
-      throw new AppError('rate_limited', `This key already has ${others} tasks in flight, its limit; retry when one finishes.`, { retryAfterSeconds: 5 });
+  // Counted under the lock (a fresh snapshot in Postgres' read committed).
+  for (const [owner, column, id, max] of [['key', 'key_id', task.keyId, limits.maxInFlight], ['user', 'user_id', task.userId, limits.userMaxInFlight ?? null]] as const) {
+    if (max === null) continue;
+    const others = (await inFlight(trx, column, id)) - 1;
+    if (others >= max) {
+      throw new AppError('rate_limited', `This ${owner} already has ${others} tasks in flight, its limit; retry when one finishes.`, { retryAfterSeconds: 5 });
     }
+  }
+  for (const check of limits.budgets ?? []) {
+    const spent = await spentSince(trx, check.owner, check.owner === 'user' ? task.userId : task.keyId, check.start);
+    if (spent > check.budget.micros) throw budgetExceeded(check.owner, check.budget, spent - hold, hold, check.resetAt, currency);
   }
 }
 
@@ -135,13 +184,14 @@ export async function settleEnded(trx: Transaction<Database>, task: TaskRecord, 
   if (Number(marked.numUpdatedRows) !== 1) return null;
   const why = task.status === 'succeeded' ? `${images} of ${task.spec.n} image(s) produced` : `task ${task.status}`;
   const by = applied ? ` at ${formatMoney(applied.unitPriceMicros, currency)} by engine ${applied.engine ?? 'unknown'}` : '';
-  await ledgerEntry(trx, task.keyId, task.id, 'release', release, `settled: ${why}${by}, charged ${formatMoney(charged, currency)}`, now, applied ?? undefined);
+  await ledgerEntry(trx, task, task.id, 'release', release, `settled: ${why}${by}, charged ${formatMoney(charged, currency)}`, now, applied ?? undefined);
   if (applied) {
     await trx
       .insertInto('usage_records')
       .values({
         task_id: task.id,
         key_id: task.keyId,
+        user_id: task.userId,
         model: task.model,
         images,
         unit_price_micros: applied.unitPriceMicros,
@@ -157,9 +207,9 @@ export async function settleEnded(trx: Transaction<Database>, task: TaskRecord, 
   }
   if (release > 0) {
     await trx
-      .updateTable('api_keys')
+      .updateTable('users')
       .set((eb) => ({ balance_micros: eb('balance_micros', '+', release) }))
-      .where('id', '=', task.keyId)
+      .where('id', '=', task.userId)
       .where('balance_micros', 'is not', null)
       .execute();
   }

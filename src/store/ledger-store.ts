@@ -4,15 +4,15 @@
  * ledger-entries.ts); this settles a task that ended otherwise (canceled while queued, or a crash
  * between end and settlement), exactly once.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { AppError } from '../domain/errors.js';
-import { MAX_AMOUNT_TEXT, MAX_MICROS } from '../domain/money.js';
 import { isTerminal, TERMINAL_STATUSES, type TaskRecord } from '../domain/task.js';
-import { ledgerEntry, settleEnded } from './ledger-entries.js';
+import { creditUser, ownerOf } from './credits.js';
+import { settleEnded, spentSince } from './ledger-entries.js';
 import { queryMargins } from './margins.js';
-import type { Ledger, LedgerRow, MarginFilter, MarginRow, UsageFilter, UsageRecord } from './ports.js';
+import type { AccountRef, Ledger, LedgerRow, MarginFilter, MarginRow, UsageFilter, UsageRecord } from './ports.js';
 import { rowToTask } from './task-rows.js';
-import type { Database } from './schema.js';
+import type { Database, LedgerTable } from './schema.js';
 
 export class SqlLedger implements Ledger {
   constructor(
@@ -49,53 +49,49 @@ export class SqlLedger implements Ledger {
     return rows.map((r) => r.id);
   }
 
-  /** Adds to a key's balance (an unlimited key gets a balance from here on); the new balance. */
-  async credit(keyId: string, micros: number, note: string, now: number, options: { opening: boolean }): Promise<number> {
+  /** Adds to a user's balance (only an opening credit turns an unlimited user metered); the new balance. */
+  async credit(account: AccountRef, micros: number, note: string, now: number, options: { opening: boolean }): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
-      let update = trx
-        .updateTable('api_keys')
-        .set((eb) => ({ balance_micros: eb(eb.fn.coalesce('balance_micros', eb.val(0)), '+', micros) }))
-        .where('id', '=', keyId)
-        // A balance above MAX_MICROS could not be read back exactly.
-        .where((eb) => eb(eb.fn.coalesce('balance_micros', eb.val(0)), '<=', MAX_MICROS - micros));
-      // Only a new key's opening balance may turn it from unlimited to metered: the holds of an
-      // unlimited key's tasks were never taken, and releasing them later would make money.
-      if (!options.opening) update = update.where('balance_micros', 'is not', null);
-      const updated = await update.executeTakeFirst();
-      if (Number(updated.numUpdatedRows) !== 1) {
-        const key = await trx.selectFrom('api_keys').select('balance_micros').where('id', '=', keyId).executeTakeFirst();
-        if (!key) throw new AppError('not_found', `No key with id ${keyId}.`);
-        if (key.balance_micros === null) throw new AppError('unsupported_operation', `Key ${keyId} is unlimited: it has no balance to credit. Create a key with a balance instead.`);
-        throw new AppError('invalid_parameter', `amount: the balance would exceed ${MAX_AMOUNT_TEXT}, the largest this server keeps exactly.`, { field: 'amount' });
-      }
-      await ledgerEntry(trx, keyId, null, 'credit', micros, note, now);
-      const row = await trx.selectFrom('api_keys').select('balance_micros').where('id', '=', keyId).executeTakeFirstOrThrow();
-      return Number(row.balance_micros);
+      const owner = await ownerOf(trx, account);
+      return creditUser(trx, owner, micros, { kind: 'credit', note, now, opening: options.opening });
     });
   }
 
-  /** The key's balance in micros; null when it is unlimited (or unknown: authentication refuses those). */
-  async balanceOf(keyId: string): Promise<number | null> {
-    const key = await this.db.selectFrom('api_keys').select('balance_micros').where('id', '=', keyId).executeTakeFirst();
-    return key?.balance_micros == null ? null : Number(key.balance_micros);
+  /** The user's balance in micros; null when unlimited (or unknown: authentication refuses those). */
+  async balanceOf(account: AccountRef): Promise<number | null> {
+    const userId = await this.userIdOf(account);
+    const user = userId === null ? undefined : await this.db.selectFrom('users').select('balance_micros').where('id', '=', userId).executeTakeFirst();
+    return user?.balance_micros == null ? null : Number(user.balance_micros);
   }
 
-  /** The key's balance (null: unlimited) and what its unfinished tasks hold. */
-  async balance(keyId: string): Promise<{ balanceMicros: number | null; heldMicros: number }> {
-    const key = await this.db.selectFrom('api_keys').select('balance_micros').where('id', '=', keyId).executeTakeFirst();
-    if (!key) throw new AppError('not_found', `No key with id ${keyId}.`);
+  /** The user's balance (null: unlimited) and what its unfinished tasks hold. */
+  async balance(account: AccountRef): Promise<{ balanceMicros: number | null; heldMicros: number }> {
+    const userId = await this.userIdOf(account);
+    const user = userId === null ? undefined : await this.db.selectFrom('users').select('balance_micros').where('id', '=', userId).executeTakeFirst();
+    if (!user || userId === null) throw new AppError('not_found', `No ${typeof account === 'string' ? `key with id ${account}` : `user with id ${account.userId}`}.`);
     const held = await this.db
       .selectFrom('tasks')
       .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('hold_micros'), eb.val(0)).as('held'))
-      .where('key_id', '=', keyId)
+      .where('user_id', '=', userId)
       .where('billing_state', '=', 'held')
       .executeTakeFirstOrThrow();
-    return { balanceMicros: key.balance_micros === null ? null : Number(key.balance_micros), heldMicros: Number(held.held) };
+    return { balanceMicros: user.balance_micros === null ? null : Number(user.balance_micros), heldMicros: Number(held.held) };
+  }
+
+  async spentSince(owner: 'user' | 'key', id: string, since: number): Promise<number> {
+    return spentSince(this.db, owner, id, since);
+  }
+
+  private async userIdOf(account: AccountRef): Promise<string | null> {
+    if (typeof account !== 'string') return account.userId;
+    const key = await this.db.selectFrom('api_keys').select('user_id').where('id', '=', account).executeTakeFirst();
+    return key?.user_id ?? null;
   }
 
   async usage(filter: UsageFilter): Promise<{ records: UsageRecord[]; total: number; images: number; amountMicros: number }> {
     let query = this.db.selectFrom('usage_records');
     if (filter.keyId !== undefined) query = query.where('key_id', '=', filter.keyId);
+    if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
     if (filter.model !== undefined) query = query.where('model', '=', filter.model);
     if (filter.engine !== undefined) query = query.where('engine', '=', filter.engine);
     if (filter.from !== undefined) query = query.where('created_at', '>=', filter.from);
@@ -114,6 +110,7 @@ export class SqlLedger implements Ledger {
       records: rows.map((r) => ({
         taskId: r.task_id,
         keyId: r.key_id,
+        userId: r.user_id,
         model: r.model,
         images: Number(r.images),
         unitPriceMicros: Number(r.unit_price_micros),
@@ -135,18 +132,34 @@ export class SqlLedger implements Ledger {
     return queryMargins(this.db, filter);
   }
 
-  async ledgerRows(keyId: string): Promise<LedgerRow[]> {
-    const rows = await this.db.selectFrom('ledger').selectAll().where('key_id', '=', keyId).orderBy('id').execute();
-    return rows.map((r) => ({
-      id: Number(r.id),
-      keyId: r.key_id,
-      taskId: r.task_id,
-      kind: r.kind,
-      amountMicros: Number(r.amount_micros),
-      note: r.note,
-      createdAt: Number(r.created_at),
-      engine: r.engine,
-      unitPriceMicros: r.unit_price_micros === null ? null : Number(r.unit_price_micros),
-    }));
+  /** Every row of the user's ledger (a key stands for its user), oldest first. */
+  async ledgerRows(account: AccountRef): Promise<LedgerRow[]> {
+    const userId = (await this.userIdOf(account)) ?? '';
+    const rows = await this.db.selectFrom('ledger').selectAll().where('user_id', '=', userId).orderBy('id').execute();
+    return rows.map(toLedgerRow);
   }
+
+  async ledgerPage(userId: string, limit: number, offset: number): Promise<{ rows: LedgerRow[]; total: number }> {
+    const query = this.db.selectFrom('ledger').where('user_id', '=', userId);
+    const [rows, count] = await Promise.all([
+      query.selectAll().orderBy('id', 'desc').limit(limit).offset(offset).execute(),
+      query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { rows: rows.map(toLedgerRow), total: Number(count.n) };
+  }
+}
+
+function toLedgerRow(r: Selectable<LedgerTable>): LedgerRow {
+  return {
+    id: Number(r.id),
+    userId: r.user_id,
+    keyId: r.key_id,
+    taskId: r.task_id,
+    kind: r.kind,
+    amountMicros: Number(r.amount_micros),
+    note: r.note,
+    createdAt: Number(r.created_at),
+    engine: r.engine,
+    unitPriceMicros: r.unit_price_micros === null ? null : Number(r.unit_price_micros),
+  };
 }

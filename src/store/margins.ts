@@ -1,6 +1,6 @@
 /**
  * Revenue, upstream cost and margin of settled usage, grouped by day, model, channel, credential
- * and key: one GROUP BY over the usage rows, the same SQL in SQLite and Postgres.
+ * key and user: one GROUP BY over the usage rows, the same SQL in SQLite and Postgres.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { MarginDimension, MarginFilter, MarginRow } from './ports.js';
@@ -17,6 +17,7 @@ const DIMENSIONS: Record<MarginDimension, { field: keyof MarginRow; expression: 
   channel: { field: 'channel', expression: sql`engine` },
   credential: { field: 'credential', expression: sql`credential` },
   key: { field: 'keyId', expression: sql`key_id` },
+  user: { field: 'userId', expression: sql`user_id` },
 };
 
 const revenue = sql<number>`coalesce(sum(amount_micros), 0)`;
@@ -37,6 +38,7 @@ export async function queryMargins(db: Kysely<Database>, filter: MarginFilter): 
   if (filter.model !== undefined) query = query.where('model', '=', filter.model);
   if (filter.channel !== undefined) query = query.where('engine', '=', filter.channel);
   if (filter.keyId !== undefined) query = query.where('key_id', '=', filter.keyId);
+  if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
   let grouped = query
     .select([
       ...dimensions.map((d) => DIMENSIONS[d].expression.as(d)),

@@ -3,8 +3,9 @@
  * a Postgres advisory lock, so several nodes starting together do not race.
  */
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { SqlDialect } from './dialect-name.js';
+import { usersMigration } from './migration-users.js';
 
-export type SqlDialect = 'sqlite' | 'postgres';
 
 // Migrations see the database as it was when they were written, not as Database is now.
 type AnyDb = Kysely<unknown>;
@@ -304,6 +305,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         for (const table of ['catalog_audit', 'catalog_state', 'channel_routes', 'channel_credentials', 'channels']) await db.schema.dropTable(table).ifExists().execute();
       },
     },
+    '0008_users': usersMigration(dialect),
   };
 }
 

@@ -6,14 +6,19 @@
 import type { AuditDraft, AuditEntry, Catalog, CatalogContent } from '../domain/channels.js';
 import type { TaskError } from '../domain/errors.js';
 import type { TaskInput, TaskKind, TaskLogLine, TaskOutcome, TaskOutput, TaskRecord, TaskSpec, TaskStatus } from '../domain/task.js';
+import type { Budget } from '../domain/users.js';
 
 // Tasks
 
 export interface NewTask {
   id: string;
-  /** The unit price and the hold taken at submit: the route's dearest engine's price × n (zero when free). */
-  billing?: { unitPriceMicros: number; holdMicros: number } | undefined;
+  /**
+   * The unit price and the hold taken at submit: the route's dearest engine's price × the user's
+   * multiplier × n (zero when free); the multiplier is kept for the settlement.
+   */
+  billing?: { unitPriceMicros: number; holdMicros: number; multiplierPpm?: number | undefined } | undefined;
   keyId: string;
+  userId: string;
   model: string;
   kind: TaskKind;
   spec: TaskSpec;
@@ -28,6 +33,7 @@ export interface NewTask {
 
 export interface TaskListFilter {
   keyId?: string | undefined;
+  userId?: string | undefined;
   status?: TaskStatus | undefined;
   model?: string | undefined;
   createdFrom?: number | undefined;
@@ -100,9 +106,22 @@ export interface TaskStore {
 
 // The ledger
 
+/** A budget to check at submit, with the window it is checked in. */
+export interface BudgetCheck {
+  owner: 'user' | 'key';
+  budget: Budget;
+  /** The period's first instant (tasks created since count) and the next's. */
+  start: number;
+  resetAt: number;
+}
+
 export interface SubmitLimits {
   /** Tasks of this key queued or running at most, or null. */
   maxInFlight: number | null;
+  /** Tasks of the key's user (all its keys) queued or running at most, or null. */
+  userMaxInFlight?: number | null | undefined;
+  /** Spend budgets the new task must fit in, checked under the user's lock. */
+  budgets?: readonly BudgetCheck[] | undefined;
   /** The Idempotency-Key this submit claimed (see idempotency-store.ts); the task fills the claim in. */
   idempotencyKey?: string | undefined;
 }
@@ -110,6 +129,7 @@ export interface SubmitLimits {
 export interface UsageRecord {
   taskId: string;
   keyId: string;
+  userId: string | null;
   model: string;
   images: number;
   unitPriceMicros: number;
@@ -127,6 +147,7 @@ export interface UsageRecord {
 
 export interface UsageFilter {
   keyId?: string | undefined;
+  userId?: string | undefined;
   model?: string | undefined;
   engine?: string | undefined;
   from?: number | undefined;
@@ -137,7 +158,9 @@ export interface UsageFilter {
 
 export interface LedgerRow {
   id: number;
-  keyId: string;
+  userId: string;
+  /** The key that caused the row; null for an operator's credit to the user. */
+  keyId: string | null;
   taskId: string | null;
   kind: string;
   amountMicros: number;
@@ -149,9 +172,13 @@ export interface LedgerRow {
   unitPriceMicros: number | null;
 }
 
+/** Whose balance: a key's (its user's), or a user's named directly. */
+export type AccountRef = string | { userId: string };
+
 /**
  * The ledger: settlements, credits, balances and usage, each movement a row tied to its task. A
  * task's hold is taken, and usually settled, by the task store (see TaskStore.create and finish).
+ * Balances are users'; a key id stands for its user's.
  */
 export interface Ledger {
   /**
@@ -161,19 +188,23 @@ export interface Ledger {
   settle(taskId: string, now: number, ended?: TaskRecord): Promise<boolean>;
   /** Tasks that ended but were not settled (a crash between the two). */
   findUnsettled(limit: number): Promise<string[]>;
-  /** Adds to a key's balance (an unlimited key gets a balance from here on); the new balance. */
-  credit(keyId: string, micros: number, note: string, now: number, options: { opening: boolean }): Promise<number>;
-  /** The key's balance in micros; null when it is unlimited (or unknown: authentication refuses those). */
-  balanceOf(keyId: string): Promise<number | null>;
-  /** The key's balance (null: unlimited) and what its unfinished tasks hold. */
-  balance(keyId: string): Promise<{ balanceMicros: number | null; heldMicros: number }>;
+  /** Adds to a user's balance (only an opening credit turns an unlimited user metered); the new balance. */
+  credit(account: AccountRef, micros: number, note: string, now: number, options: { opening: boolean }): Promise<number>;
+  /** The user's balance in micros; null when unlimited (or unknown: authentication refuses those). */
+  balanceOf(account: AccountRef): Promise<number | null>;
+  /** The user's balance (null: unlimited) and what its unfinished tasks hold. */
+  balance(account: AccountRef): Promise<{ balanceMicros: number | null; heldMicros: number }>;
+  /** What the user (or only the key) spent or holds in tasks created since `since` (a budget's use). */
+  spentSince(owner: 'user' | 'key', id: string, since: number): Promise<number>;
   usage(filter: UsageFilter): Promise<{ records: UsageRecord[]; total: number; images: number; amountMicros: number }>;
-  ledgerRows(keyId: string): Promise<LedgerRow[]>;
+  ledgerRows(account: AccountRef): Promise<LedgerRow[]>;
+  /** One page of a user's ledger, newest first, and how many rows it has in all. */
+  ledgerPage(userId: string, limit: number, offset: number): Promise<{ rows: LedgerRow[]; total: number }>;
   /** Revenue, upstream cost and margin of settled usage, grouped (see MarginFilter). */
   margins(filter: MarginFilter): Promise<MarginRow[]>;
 }
 
-export type MarginDimension = 'day' | 'model' | 'channel' | 'credential' | 'key';
+export type MarginDimension = 'day' | 'model' | 'channel' | 'credential' | 'key' | 'user';
 
 export interface MarginFilter {
   /** Inclusive (epoch ms). */
@@ -183,6 +214,7 @@ export interface MarginFilter {
   model?: string | undefined;
   channel?: string | undefined;
   keyId?: string | undefined;
+  userId?: string | undefined;
   /** The columns rows are grouped by, in this order (at least one). `day` is the UTC day. */
   groupBy: readonly MarginDimension[];
   /** At most this many rows (the largest revenue first when not grouped by day; by day otherwise). */
@@ -198,6 +230,7 @@ export interface MarginRow {
   channel?: string | null;
   credential?: string | null;
   keyId?: string;
+  userId?: string | null;
   tasks: number;
   images: number;
   revenueMicros: number;
@@ -267,33 +300,7 @@ export interface DeliveryStore {
   deliveryOf(taskId: string): Promise<DeliveryRecord | null>;
 }
 
-// API keys
-
-export interface ApiKeyRecord {
-  id: string;
-  name: string;
-  keyHash: string;
-  /** The first characters of the key, to tell keys apart in lists. */
-  keyPrefix: string;
-  createdAt: number;
-  revokedAt: number | null;
-  expiresAt: number | null;
-  rateLimitPerMinute: number | null;
-  maxInFlight: number | null;
-  /** Allowed model ids; null allows every model. */
-  models: string[] | null;
-  /** The balance when read (null: unlimited); changes go through the ledger, never this field. */
-  balanceMicros: number | null;
-}
-
-export interface KeyStore {
-  create(key: ApiKeyRecord): Promise<void>;
-  findByHash(hash: string): Promise<ApiKeyRecord | null>;
-  get(id: string): Promise<ApiKeyRecord | null>;
-  list(): Promise<ApiKeyRecord[]>;
-  revoke(id: string, at: number): Promise<boolean>;
-  count(): Promise<number>;
-}
+// API keys, users, groups and redemption codes: see account-ports.ts
 
 // Idempotency keys
 
@@ -353,3 +360,5 @@ export interface ChannelStore {
   /** Audit entries, newest first. */
   audit(limit: number, offset: number, subject?: string): Promise<{ entries: AuditEntry[]; total: number }>;
 }
+
+export type * from './account-ports.js';

@@ -6,6 +6,8 @@ type Millis = number;
 export interface TasksTable {
   id: string;
   key_id: string;
+  /** The key's user when the task was submitted (null only for a task whose key was gone before 0008). */
+  user_id: string | null;
   model: string;
   kind: string;
   status: string;
@@ -39,6 +41,8 @@ export interface TasksTable {
   charged_micros: number | null;
   /** none (free or not billed) → held (at submit) → settled (exactly once, when the task ends). */
   billing_state: Generated<string>;
+  /** The user's group multiplier for this model at submit, in ppm; every price of the task is the engine's times this. */
+  price_multiplier_ppm: Generated<number>;
   /**
    * 'task': the task owns its blobs, deleted once past the output retention; 'purged': deleted;
    * null: a task from before blobs were owned, whose (possibly shared) blobs are kept.
@@ -66,17 +70,74 @@ export interface ApiKeysTable {
   max_in_flight: number | null;
   /** JSON array of allowed model ids, or null for all. */
   models: string | null;
-  /** Null for an unlimited key. */
+  /** The user whose balance the key draws on. */
+  user_id: string;
+  /** The key's own spend budget per budget_period (null: none beyond its user's). */
+  budget_micros: number | null;
+  budget_period: string | null;
+}
+
+export interface UsersTable {
+  id: string;
+  name: string;
+  /** A contact or reference the reseller keeps; never used to sign in. */
+  email: string | null;
+  group_name: string;
+  /** Null for an unlimited user. */
   balance_micros: number | null;
+  rate_limit_per_minute: number | null;
+  max_in_flight: number | null;
+  /** JSON array of allowed model ids, or null for all. */
+  models: string | null;
+  budget_micros: number | null;
+  /** 'day' or 'month' (UTC), with budget_micros. */
+  budget_period: string | null;
+  created_at: Millis;
+  updated_at: Millis;
+  disabled_at: Millis | null;
+}
+
+export interface UserGroupsTable {
+  name: string;
+  description: string;
+  multiplier_ppm: number;
+  /** JSON: model id or family → multiplier in ppm. */
+  overrides: string;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface RedemptionBatchesTable {
+  id: string;
+  name: string;
+  amount_micros: number;
+  count: number;
+  expires_at: Millis | null;
+  created_at: Millis;
+  revoked_at: Millis | null;
+}
+
+/** One code of a batch, by the SHA-256 of its text (the text is shown once, at creation). */
+export interface RedemptionCodesTable {
+  code_hash: string;
+  batch_id: string;
+  /** The code's first characters, to tell codes apart in lists. */
+  code_prefix: string;
+  redeemed_at: Millis | null;
+  user_id: string | null;
+  key_id: string | null;
 }
 
 export interface LedgerTable {
   id: Generated<number>;
-  key_id: string;
+  /** The user whose balance the row changes. */
+  user_id: string;
+  /** The key that caused it (its task's, or the one that redeemed a code); null for an operator's credit. */
+  key_id: string | null;
   task_id: string | null;
-  /** credit (+), hold (−, at submit), release (+, the unused part of a hold when the task ends). */
+  /** credit (+), redeem (+, a code), hold (−, at submit), release (+, the unused part of a hold when the task ends). */
   kind: string;
-  /** The change to the key's balance. */
+  /** The change to the user's balance. */
   amount_micros: number;
   note: string;
   created_at: Millis;
@@ -89,6 +150,7 @@ export interface LedgerTable {
 export interface UsageRecordsTable {
   task_id: string;
   key_id: string;
+  user_id: string | null;
   model: string;
   images: number;
   unit_price_micros: number;
@@ -228,6 +290,10 @@ export interface Database {
   tasks: TasksTable;
   task_logs: TaskLogsTable;
   api_keys: ApiKeysTable;
+  users: UsersTable;
+  user_groups: UserGroupsTable;
+  redemption_batches: RedemptionBatchesTable;
+  redemption_codes: RedemptionCodesTable;
   settings: SettingsTable;
   ledger: LedgerTable;
   usage_records: UsageRecordsTable;

@@ -4,6 +4,7 @@ import type { TaskError } from '../domain/errors.js';
 import type { TaskBilling, TaskInput, TaskKind, TaskOutput, TaskRecord, TaskSpec, TaskStatus, TaskUsage } from '../domain/task.js';
 import type { TasksTable } from './schema.js';
 import type { NewTask } from './ports.js';
+import { PPM } from '../domain/users.js';
 
 export type Row = Selectable<TasksTable>;
 
@@ -15,6 +16,9 @@ export function rowToTask(row: Row): TaskRecord {
   return {
     id: row.id,
     keyId: row.key_id,
+    // Migration 0008 gave every key a user of its own, `usr_<key id>`, and marked its tasks so.
+    userId: row.user_id ?? `usr_${row.key_id}`,
+    priceMultiplierPpm: Number(row.price_multiplier_ppm),
     model: row.model,
     kind: row.kind as TaskKind,
     status: row.status as TaskStatus,
@@ -52,6 +56,7 @@ export function newTaskRow(task: NewTask): Row {
   return {
     id: task.id,
     key_id: task.keyId,
+    user_id: task.userId,
     model: task.model,
     kind: task.kind,
     status: 'queued',
@@ -78,6 +83,7 @@ export function newTaskRow(task: NewTask): Row {
     hold_micros: hold,
     charged_micros: null,
     billing_state: task.billing ? 'held' : 'none',
+    price_multiplier_ppm: task.billing?.multiplierPpm ?? PPM,
     blob_scope: 'task',
   };
 }

@@ -8,6 +8,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { AppError } from '../domain/errors.js';
 import type { TaskError } from '../domain/errors.js';
 import { TERMINAL_STATUSES, type TaskLogLine, type TaskOutcome, type TaskRecord } from '../domain/task.js';
+import type { SqlDialect } from './dialect-name.js';
 import { PENDING } from './idempotency-store.js';
 import { settleEnded, takeHold } from './ledger-entries.js';
 import type { NewTask, SubmitLimits, TaskListFilter, TaskProgress, TaskStore } from './ports.js';
@@ -19,6 +20,8 @@ import { newTaskRow, rowToTask } from './task-rows.js';
 export interface SqlTaskStoreOptions {
   /** The prices' currency, named in the ledger's notes. */
   currency: string;
+  /** Which SQL the store speaks: a hold share-locks an unlimited user's row on Postgres. */
+  dialect: SqlDialect;
   /** Task log lines are written in the background; this hears when a batch could not be. */
   onLogError?: (error: unknown) => void;
 }
@@ -29,12 +32,14 @@ const likeLiteral = (text: string) => text.replace(/[!%_]/g, (c) => `!${c}`);
 export class SqlTaskStore implements TaskStore {
   private readonly taskLogs: BufferedTaskLogs;
   private readonly currency: string;
+  private readonly dialect: SqlDialect;
 
   constructor(
     private readonly db: Kysely<Database>,
     options: SqlTaskStoreOptions,
   ) {
     this.currency = options.currency;
+    this.dialect = options.dialect;
     this.taskLogs = new BufferedTaskLogs(db, options.onLogError ?? (() => {}));
   }
 
@@ -45,7 +50,7 @@ export class SqlTaskStore implements TaskStore {
       // A queue request is written with its task: never a task without its webhook or deadline.
       if (task.queueRequest) await trx.insertInto('queue_requests').values(queueRequestRow({ ...task.queueRequest, taskId: task.id, createdAt: task.createdAt })).execute();
       if (limits.idempotencyKey !== undefined) await fillIdempotencyClaim(trx, task, limits.idempotencyKey);
-      await takeHold(trx, task, limits, this.currency);
+      await takeHold(trx, task, limits, this.currency, this.dialect);
       return rowToTask(row);
     });
   }
@@ -58,6 +63,7 @@ export class SqlTaskStore implements TaskStore {
   async list(filter: TaskListFilter): Promise<{ tasks: TaskRecord[]; total: number }> {
     let query = this.db.selectFrom('tasks');
     if (filter.keyId !== undefined) query = query.where('key_id', '=', filter.keyId);
+    if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
     if (filter.status !== undefined) query = query.where('status', '=', filter.status);
     if (filter.model !== undefined) query = query.where('model', '=', filter.model);
     if (filter.createdFrom !== undefined) query = query.where('created_at', '>=', filter.createdFrom);

@@ -1,4 +1,5 @@
 /** The idempotency-key store contract, run on SQLite and (with DATABASE_URL) Postgres. */
+import { insertAccount } from '../helpers/accounts.js';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -19,11 +20,8 @@ for (const target of storeTargets()) {
       const opened = await target.open();
       store = new SqlIdempotencyStore(opened.store.db);
       billing = new SqlLedger(opened.store.db, 'CNY');
-      tasks = new SqlTaskStore(opened.store.db, { currency: 'CNY' });
-      await opened.store.db
-        .insertInto('api_keys')
-        .values({ id: 'k', name: 'k', key_hash: 'h-k', key_prefix: 'sk-qig-k', created_at: 0, revoked_at: null, expires_at: null, rate_limit_per_minute: null, max_in_flight: null, models: null, balance_micros: 1_000_000 })
-        .execute();
+      tasks = new SqlTaskStore(opened.store.db, { currency: 'CNY', dialect: opened.store.dialect });
+      await insertAccount(opened.store.db, { id: 'k', balanceMicros: 1_000_000 });
       cleanup = opened.cleanup;
     });
     after(async () => cleanup());
@@ -37,7 +35,7 @@ for (const target of storeTargets()) {
     it('fills the claim in with the task that is created, in the same transaction', async () => {
       assert.deepEqual(await store.claim('k', 'made', 'fp', times(20_000)), { kind: 'claimed' });
       const id = randomUUID();
-      const task = { id, keyId: 'k', model: 'qwen-image-2.0', kind: 'generate' as const, spec: { prompt: 'p', negativePrompt: null, n: 1, size: { width: 512, height: 512 }, sizeSource: 'request' as const, seed: 1, promptExtend: false, watermark: false, outputFormat: 'png' as const }, inputs: [], warnings: [], origin: 'dashscope', requestId: 'r', createdAt: 20_000, billing: { unitPriceMicros: 100_000, holdMicros: 100_000 } };
+      const task = { id, keyId: 'k', userId: 'usr_k', model: 'qwen-image-2.0', kind: 'generate' as const, spec: { prompt: 'p', negativePrompt: null, n: 1, size: { width: 512, height: 512 }, sizeSource: 'request' as const, seed: 1, promptExtend: false, watermark: false, outputFormat: 'png' as const }, inputs: [], warnings: [], origin: 'dashscope', requestId: 'r', createdAt: 20_000, billing: { unitPriceMicros: 100_000, holdMicros: 100_000 } };
       await tasks.create(task, { maxInFlight: null, idempotencyKey: 'made' });
       assert.deepEqual(await store.claim('k', 'made', 'fp', times(21_000)), { kind: 'existing', fingerprint: 'fp', taskId: id, createdAt: 20_000 });
       // A task created under a claim it no longer holds is not created at all, and holds nothing.

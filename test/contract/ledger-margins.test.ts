@@ -104,8 +104,8 @@ for (const target of reopenableTargets('qig-margins-')) {
 
       const usage = await suite.ledger.usage({ keyId, limit: 10, offset: 0 });
       assert.deepEqual(usage.records.map((r) => ({ ...r })), [
-        { taskId: local, keyId, model: EDIT, images: 1, unitPriceMicros: 0, amountMicros: 0, currency: 'CNY', description: 'Image generation: 1 image × ¥0.00 = ¥0.00', createdAt: 86_400_005, engine: null, credential: null, costMicros: 0 },
-        { taskId: made, keyId, model: EDIT, images: 2, unitPriceMicros: 180_000, amountMicros: 360_000, currency: 'CNY', description: 'Image generation: 2 images × ¥0.18 = ¥0.36', createdAt: 3, engine: 'cloud', credential: null, costMicros: 0 },
+        { taskId: local, keyId, userId: `usr_${keyId}`, model: EDIT, images: 1, unitPriceMicros: 0, amountMicros: 0, currency: 'CNY', description: 'Image generation: 1 image × ¥0.00 = ¥0.00', createdAt: 86_400_005, engine: null, credential: null, costMicros: 0 },
+        { taskId: made, keyId, userId: `usr_${keyId}`, model: EDIT, images: 2, unitPriceMicros: 180_000, amountMicros: 360_000, currency: 'CNY', description: 'Image generation: 2 images × ¥0.18 = ¥0.36', createdAt: 3, engine: 'cloud', credential: null, costMicros: 0 },
       ]);
       assert.equal(usage.amountMicros, 360_000);
       assert.deepEqual(await suite.ledger.margins({ keyId, groupBy: ['day', 'channel', 'credential'], limit: 10 }), [

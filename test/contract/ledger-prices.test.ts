@@ -108,7 +108,7 @@ for (const target of reopenableTargets('qig-prices-')) {
       assert.equal(usage.records.length, 1);
       assert.deepEqual(
         { ...usage.records[0] },
-        { taskId: 'task_old', keyId, model: 'qwen-image-edit-plus', images: 2, unitPriceMicros: 180_000, amountMicros: 360_000, currency: 'CNY', description: 'Image generation: 2 images × ¥0.18 = ¥0.36', createdAt: 3, engine: null, credential: null, costMicros: 0 },
+        { taskId: 'task_old', keyId, userId: `usr_${keyId}`, model: 'qwen-image-edit-plus', images: 2, unitPriceMicros: 180_000, amountMicros: 360_000, currency: 'CNY', description: 'Image generation: 2 images × ¥0.18 = ¥0.36', createdAt: 3, engine: null, credential: null, costMicros: 0 },
       );
       assert.equal(usage.amountMicros, 360_000);
       const rows = await suite.ledger.ledgerRows(keyId);

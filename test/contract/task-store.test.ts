@@ -1,4 +1,5 @@
 /** The task store contract, run on every implementation (SQLite; Postgres when DATABASE_URL is set). */
+import { insertAccount, userOf } from '../helpers/accounts.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { randomUUID } from 'node:crypto';
@@ -10,9 +11,11 @@ import type { Database } from '../../src/store/schema.js';
 import { storeTargets } from '../helpers/stores.js';
 
 function newTask(overrides: Partial<NewTask> = {}): NewTask {
+  const keyId = overrides.keyId ?? 'key_a';
   return {
     id: randomUUID(),
-    keyId: 'key_a',
+    keyId,
+    userId: userOf(keyId),
     model: 'qwen-image-edit-plus',
     kind: 'edit',
     spec: { prompt: 'p', negativePrompt: null, n: 2, size: { width: 1024, height: 1024 }, sizeSource: 'default', seed: 7, promptExtend: true, watermark: false, outputFormat: 'png' },
@@ -34,16 +37,11 @@ for (const target of storeTargets()) {
     before(async () => {
       const opened = await target.open();
       db = opened.store.db;
-      tasks = new SqlTaskStore(opened.store.db, { currency: 'CNY' });
+      tasks = new SqlTaskStore(opened.store.db, { currency: 'CNY', dialect: opened.store.dialect });
       billing = new SqlLedger(opened.store.db, 'CNY');
-      await opened.store.db
-        .insertInto('api_keys')
-        .values([
-          // A task is created with its hold, so its key must exist: an unlimited one, and a paid one.
-          { id: 'key_a', name: 'a', key_hash: 'h-a', key_prefix: 'sk-qig-a', created_at: 0, revoked_at: null, expires_at: null, rate_limit_per_minute: null, max_in_flight: null, models: null, balance_micros: null },
-          { id: 'key_paid', name: 'paid', key_hash: 'h-paid', key_prefix: 'sk-qig-paid', created_at: 0, revoked_at: null, expires_at: null, rate_limit_per_minute: null, max_in_flight: null, models: null, balance_micros: 1_000_000 },
-        ])
-        .execute();
+      // A task is created with its hold, so its key must exist: an unlimited one, and a paid one.
+      await insertAccount(opened.store.db, { id: 'key_a', balanceMicros: null });
+      await insertAccount(opened.store.db, { id: 'key_paid', balanceMicros: 1_000_000 });
       cleanup = opened.cleanup;
     });
     after(async () => cleanup());
@@ -174,7 +172,7 @@ for (const target of storeTargets()) {
 
     it('computes queue positions and lists by key, status, model and time', async () => {
       const key = `key_${randomUUID()}`;
-      await db.insertInto('api_keys').values({ id: key, name: key, key_hash: `h-${key}`, key_prefix: key, created_at: 0, revoked_at: null, expires_at: null, rate_limit_per_minute: null, max_in_flight: null, models: null, balance_micros: null }).execute();
+      await insertAccount(db, { id: key, balanceMicros: null });
       const a = newTask({ keyId: key, createdAt: 50_000 });
       const b = newTask({ keyId: key, createdAt: 50_001, model: 'qwen-image-2.0-pro' });
       const c = newTask({ keyId: key, createdAt: 50_002 });

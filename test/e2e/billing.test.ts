@@ -86,7 +86,7 @@ describe('billing', () => {
       assert.equal(answer.json.code, 'Arrearage');
     }
     for (const answer of accepted) assert.equal((await finished(key.key, answer.json.output.task_id)).output.task_status, 'SUCCEEDED');
-    assert.deepEqual(await balanceOf(key.key), { keyId: key.id, name: 'fifty', balance: '0.00', held: '0.00', currency: 'CNY' } as never);
+    assert.deepEqual(await balanceOf(key.key), { keyId: key.id, userId: key.userId, name: 'fifty', balance: '0.00', held: '0.00', currency: 'CNY' } as never);
   });
 
   it('charges for the images produced only when an engine fails halfway through n=4', async () => {
@@ -98,7 +98,7 @@ describe('billing', () => {
     assert.equal((await balanceOf(key.key)).held, '0.72');
     const done = await finished(key.key, task.json.output.task_id);
     assert.equal(done.output.results.length, 2);
-    assert.deepEqual(await balanceOf(key.key), { keyId: key.id, name: 'half', balance: '0.64', held: '0.00', currency: 'CNY' } as never);
+    assert.deepEqual(await balanceOf(key.key), { keyId: key.id, userId: key.userId, name: 'half', balance: '0.64', held: '0.00', currency: 'CNY' } as never);
     const usage = await admin(`/admin/v1/usage?keyId=${key.id}`);
     assert.equal(usage.json.data[0].content, 'Image generation: 2 images × ¥0.18 = ¥0.36');
     assert.deepEqual(usage.json.totals, { images: 2, amount: '0.36', currency: 'CNY' });
@@ -118,7 +118,7 @@ describe('billing', () => {
     gate.failWith(new AppError('engine_rejected', 'no'));
     gate.open();
     assert.equal((await finished(key.key, first.json.output.task_id)).output.task_status, 'FAILED');
-    assert.deepEqual(await balanceOf(key.key), { keyId: key.id, name: 'refunds', balance: '2.00', held: '0.00', currency: 'CNY' } as never);
+    assert.deepEqual(await balanceOf(key.key), { keyId: key.id, userId: key.userId, name: 'refunds', balance: '2.00', held: '0.00', currency: 'CNY' } as never);
   });
 
   it('answers the same task for retries with one Idempotency-Key, under concurrency: one task, one hold', async () => {

@@ -1,6 +1,6 @@
 /**
- * The CLI as the README tells users to run it after `npm ci`: `npm run qig -- …`, the built
- * `dist/cli.js` (not `npx qig`, which sets the project up again in npx's cache).
+ * The CLI as the README tells users to run it after `npm ci`: `npm run qig -- …` and `npx qig …`,
+ * both the built `dist/cli.js`.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -14,12 +14,23 @@ const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 describe('npm run qig', () => {
-  it('runs the package bin, and the README documents it rather than npx', () => {
+  it('runs the package bin, and the README documents both ways', () => {
     const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { bin: { qig: string }; scripts: Record<string, string> };
     assert.equal(pkg.scripts.qig, `node ${pkg.bin.qig}`);
     const readme = readFileSync(`${ROOT}README.md`, 'utf8');
     assert.match(readme, /npm run qig -- keys create /);
-    assert.doesNotMatch(readme, /^npx qig/m);
+    assert.match(readme, /^\$ npx qig edit photo\.png -p "把背景换成白色" -n 2 -o out\/$/m);
+  });
+
+  it('npx qig runs the checkout\'s own command, offline', { skip: existsSync(`${ROOT}dist/cli.js`) ? false : 'dist/ is not built (npm ci builds it)' }, async () => {
+    // A cache of its own, so the user's npx cache is left alone; --offline: nothing is fetched.
+    const cache = tempDir();
+    try {
+      const { stdout } = await run('npx', ['--offline', 'qig', '--version'], { cwd: ROOT, env: { ...process.env, npm_config_cache: cache.path } });
+      assert.equal(stdout.trim(), (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { version: string }).version);
+    } finally {
+      cache.remove();
+    }
   });
 
   it('creates and lists keys on the configured store', { skip: existsSync(`${ROOT}dist/cli.js`) ? false : 'dist/ is not built (npm ci builds it)' }, async () => {

@@ -36,11 +36,18 @@ describe('qig CLI', () => {
       const listed = await qig(dir.path, 'keys', 'list');
       assert.match(listed.stdout, /shop/);
       assert.doesNotMatch(listed.stdout, new RegExp(key.key));
-      const json = JSON.parse((await qig(dir.path, 'keys', 'list', '--json')).stdout) as Array<{ id: string }>;
+      const json = JSON.parse((await qig(dir.path, 'keys', 'list', '--json')).stdout) as Array<{ id: string; userId: string }>;
       assert.equal(json.length, 1);
 
       const credited = JSON.parse((await qig(dir.path, 'keys', 'credit', key.id, '2.5')).stdout) as { balance: string };
       assert.equal(credited.balance, '7.50');
+      // A second key of the same user draws on the one balance; it cannot bring a balance of its own.
+      const { userId } = json[0] as { id: string; userId: string };
+      const second = JSON.parse((await qig(dir.path, 'keys', 'create', '--name', 'shop-batch', '--user', userId)).stdout) as { userId: string; balance: string };
+      assert.deepEqual([second.userId, second.balance], [userId, '7.50']);
+      const both = await qig(dir.path, 'keys', 'create', '--name', 'x', '--user', userId, '--balance', '1');
+      assert.equal(both.code, 2);
+      assert.match(both.stderr, /balance: a key of an existing user draws on that user's balance/);
       const revoked = JSON.parse((await qig(dir.path, 'keys', 'revoke', key.id)).stdout) as { revokedAt: string | null };
       assert.ok(revoked.revokedAt);
 
@@ -70,6 +77,13 @@ describe('qig CLI', () => {
       const bad = await qig(dir.path, 'keys', 'credit', key.id, 'lots');
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /amount: must be a positive decimal amount/);
+      // A negative amount reaches the rule (it once fell into the argument parser's raw message).
+      const negative = await qig(dir.path, 'keys', 'credit', key.id, '-5');
+      assert.equal(negative.code, 2);
+      assert.match(negative.stderr, /^qig: amount: must be a positive decimal amount like "10\.00".*\(got "-5"\)\.$/m);
+      const flag = await qig(dir.path, 'keys', 'create', '--name', 'y', '--rpm', '-3');
+      assert.equal(flag.code, 2);
+      assert.match(flag.stderr, /option '--rpm <n>' argument '-3' is invalid\. must be a whole number ≥ 1\./);
       const unknown = await qig(dir.path, 'keys', 'create', '--name', 'x', '--models', 'qwen-image-ultra');
       assert.match(unknown.stderr, /unknown model qwen-image-ultra/);
     } finally {

@@ -21,7 +21,7 @@ import { assertOpenAiSchema } from '../helpers/openai-schema.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url);
-const EXAMPLES = ['openai.ts', 'ai-sdk-openai.ts', 'ai-sdk-openai-compatible.ts', 'ai-sdk-fal.ts', 'fal-client.ts'];
+const EXAMPLES = ['qig-client.ts', 'openai.ts', 'ai-sdk-openai.ts', 'ai-sdk-openai-compatible.ts', 'ai-sdk-fal.ts', 'fal-client.ts'];
 
 let server: TestGateway;
 /** Every OpenAI-shaped answer body the clients received, for the schema check. */

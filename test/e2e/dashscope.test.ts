@@ -85,7 +85,7 @@ describe('DashScope sync generation', () => {
     assert.equal(choice.finish_reason, 'stop');
     assert.equal(choice.message.role, 'assistant');
     assert.equal(choice.message.content.length, 2);
-    assert.deepEqual(json.usage, { width: 1024, height: 2048, image_count: 2 });
+    assert.deepEqual(json.usage, { width: 1024, height: 2048, image_count: 2, unit_price: '0.00', amount: '0.00', currency: 'CNY' }, 'the built-in engine is free');
     const urls = choice.message.content.map((c: { image: string }) => c.image) as string[];
     assert.notEqual(urls[0], urls[1], 'two variants differ');
     for (const url of urls) {
@@ -111,7 +111,7 @@ describe('DashScope sync generation', () => {
   it('answers seed 003 (text-to-image on qwen-image-2.0-pro) at the asked size', async () => {
     const { status, json } = await call('POST', SYNC, seedBody('003_68f3b1401b88ee7b.txt'));
     assert.equal(status, 200, JSON.stringify(json));
-    assert.deepEqual(json.usage, { width: 2048, height: 2048, image_count: 1 });
+    assert.deepEqual(json.usage, { width: 2048, height: 2048, image_count: 1, unit_price: '0.00', amount: '0.00', currency: 'CNY' });
     const { meta } = await fetchImage(json.output.choices[0].message.content[0].image);
     assert.equal(meta.width, 2048);
   });
@@ -122,7 +122,7 @@ describe('DashScope sync generation', () => {
     body.parameters.n = 1;
     const { status, json } = await call('POST', SYNC, body);
     assert.equal(status, 200, JSON.stringify(json));
-    assert.deepEqual(json.usage, { width: 1248, height: 832, image_count: 1 });
+    assert.deepEqual(json.usage, { width: 1248, height: 832, image_count: 1, unit_price: '0.00', amount: '0.00', currency: 'CNY' });
   });
 
   it('draws the watermark when asked', async () => {
@@ -194,7 +194,7 @@ describe('DashScope async tasks', () => {
       await fetchImage(result.url);
     }
     assert.deepEqual(output.task_metrics, { TOTAL: 2, SUCCEEDED: 2, FAILED: 0 });
-    assert.deepEqual(done.usage, { image_count: 2 });
+    assert.deepEqual(done.usage, { image_count: 2, unit_price: '0.00', amount: '0.00', currency: 'CNY' });
   });
 
   it('runs text2image/image-synthesis with input.prompt (qwen-image-plus at its default 1664×928)', async () => {
@@ -213,7 +213,7 @@ describe('DashScope async tasks', () => {
     assert.equal(done.output.task_status, 'FAILED');
     assert.equal(done.output.code, 'InvalidParameter');
     assert.match(done.output.message, /xyzzy/);
-    assert.deepEqual(done.usage, { image_count: 0 });
+    assert.deepEqual(done.usage, { image_count: 0, unit_price: '0.00', amount: '0.00', currency: 'CNY' });
   });
 
   it('reads an unknown or another key\'s task as UNKNOWN', async () => {

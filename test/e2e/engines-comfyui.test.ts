@@ -45,7 +45,8 @@ describe('gateway → ComfyUI engine', () => {
   });
 
   it('logs the sampler progress the websocket reports into the task log', async () => {
-    fake.options.stepMs = 600;
+    // Long enough for a poll (every POLL_MS) to fall inside the sampling on a loaded machine.
+    fake.options.stepMs = 1000;
     try {
       const submitted = await call(server, 'POST', SYNC_PATH, editBody('qwen-image-edit-plus', [png], 'swap the colours', { size: '512*512' }), { 'x-dashscope-async': 'enable' });
       const task = await waitForTask(server, submitted.json.output.task_id);

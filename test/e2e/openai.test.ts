@@ -268,7 +268,7 @@ describe('seed 001: the DashScope body on /v1/images/generations', () => {
     assert.equal(json.data.length, 1);
     assert.equal(json.size, '1024x1024');
     assert.equal(json.metadata.output.choices[0].message.content[0].image, json.data[0].url);
-    assert.deepEqual(json.metadata.usage, { width: 1024, height: 1024, image_count: 1 });
+    assert.deepEqual(json.metadata.usage, { width: 1024, height: 1024, image_count: 1, unit_price: '0.00', amount: '0.00', currency: 'CNY' });
     const style = bodies[3] as Record<string, any>;
     pointImagesAt(style);
     const second = await postJson('/v1/images/generations', style);

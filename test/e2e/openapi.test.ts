@@ -25,6 +25,7 @@ const ADMIN = 'admin-secret-for-openapi';
 /** Registered but not API: why each is left out of the document. */
 const UNDOCUMENTED: ReadonlyArray<{ url: string; why: string }> = [
   { url: '/index.html', why: 'alias of /' },
+  { url: '/account/', why: 'alias of /account' },
   { url: '/admin/', why: 'alias of /admin' },
   { url: '/assets/*', why: "the web pages' hashed static files" },
   { url: '/docs/', why: 'alias of /docs' },

@@ -1,6 +1,7 @@
 /**
- * Task lifecycle end to end: cancel while pending, the sync wait limit, recovery of tasks a dead
- * process left running, and the admin API. A gate engine holds tasks where the test wants them.
+ * Task lifecycle end to end: cancel while pending, queue positions, the sync wait limit, recovery
+ * of tasks a dead process left running, and the admin API. A gate engine holds tasks where the
+ * test wants them.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -76,6 +77,40 @@ describe('task lifecycle', () => {
     }
   });
 
+  it('tells a PENDING task its output.queue_position (0 = next), and only while it is PENDING', async () => {
+    const gate = createGateEngine();
+    const server = await startTestGateway({
+      engines: new Map([['gate', gate]]),
+      config: { engines: { gate: { type: 'local' } }, routes: { '*': ['gate'] }, limits: { workerConcurrency: 1 } },
+    });
+    const outputOf = async (taskId: string) => (await get(server, `/api/v1/tasks/${taskId}`)).json.output as Record<string, unknown>;
+    try {
+      const held = (await post(server, SYNC, body(), { 'x-dashscope-async': 'enable' })).json.output.task_id as string;
+      await gate.waitForStarts(1);
+      const first = (await post(server, SYNC, body(), { 'x-dashscope-async': 'enable' })).json.output.task_id as string;
+      await new Promise((resolve) => setTimeout(resolve, 5)); // a later submit time, so the order is certain
+      const second = (await post(server, SYNC, body(), { 'x-dashscope-async': 'enable' })).json.output.task_id as string;
+
+      const running = await outputOf(held);
+      assert.equal(running.task_status, 'RUNNING');
+      assert.equal('queue_position' in running, false);
+      assert.deepEqual([await outputOf(first), await outputOf(second)].map((o) => [o.task_status, o.queue_position]), [['PENDING', 0], ['PENDING', 1]]);
+      const list = await get(server, '/api/v1/tasks?status=PENDING');
+      assert.equal(list.json.data.length, 2);
+      for (const item of list.json.data) assert.equal('queue_position' in item, false, 'the list does not compute positions');
+
+      await post(server, `/api/v1/tasks/${first}/cancel`, {});
+      assert.equal((await outputOf(second)).queue_position, 0, 'a cancel here moves the positions at once');
+
+      gate.open();
+      await eventually(async () => (await statusOf(server, second)) === 'SUCCEEDED');
+      for (const id of [held, first, second]) assert.equal('queue_position' in (await outputOf(id)), false);
+    } finally {
+      gate.open();
+      await server.close();
+    }
+  });
+
   it('answers 408 RequestTimeOut naming the task when a sync request outlives its wait; the task carries on', async () => {
     const gate = createGateEngine();
     const server = await startTestGateway({
@@ -111,7 +146,7 @@ describe('task lifecycle', () => {
 
     // Two tasks frozen mid-run by a process that died: one on its first attempt, one on its last.
     const store = await openStore({ databaseUrl: null, dataDir: dir.path });
-    const tasks = new SqlTaskStore(store.db, { currency: 'CNY' });
+    const tasks = new SqlTaskStore(store.db, { currency: 'CNY', dialect: store.dialect });
     const done = await tasks.get(submitted.json.output.task_id);
     assert.ok(done);
     const ids = [randomUUID(), randomUUID()];

@@ -153,12 +153,36 @@ describe('web playground', { timeout: 180_000, skip: browserSkip() }, () => {
     writeFileSync(join(dir, 'a.png'), square);
     writeFileSync(join(dir, 'b.png'), landscape);
     const code: Record<string, string> = {};
-    for (const tab of ['curl', 'openai', 'fal', 'seaart']) {
+    for (const tab of ['curl', 'openai', 'fal', 'seaart', 'client', 'cli']) {
       await page.click(`#tab-${tab}`);
       code[tab] = (await page.locator('#code-text').textContent()) ?? '';
       assert.ok(code[tab]!.includes(suite.gw.url), tab);
     }
     await screenshot(page, 'playground-desktop-code');
+    assert.equal(await page.locator('#tab-client').textContent(), 'Node · qig client');
+    assert.equal(await page.locator('#tab-cli').textContent(), 'Shell · qig');
+
+    // The qig client's package is not installed here: its code is read, not run.
+    const prompt = 'make it black and white; it’s "fine" $HOME `x`';
+    for (const line of [
+      `const qig = createClient({ baseUrl: ${JSON.stringify(suite.gw.url)}, apiKey: ${JSON.stringify(suite.gw.key)} });`,
+      'const result = await qig.edit({',
+      '  model: "qwen-image-edit-plus",',
+      '  images: ["a.png", "b.png"],',
+      `  prompt: ${JSON.stringify(prompt)},`,
+      '  watermark: false,',
+      "console.log(await result.download('out'));",
+    ]) {
+      assert.ok(code.client!.includes(line), `client code has ${line}:\n${code.client}`);
+    }
+    // The command line, run by bash with an npx that prints what it was given.
+    const argv = await run('bash', ['-c', `npx() { printf '%s\\0' "$QIG_URL" "$QIG_API_KEY" "$@"; }\n${code.cli!}`], { cwd: dir });
+    const [url, key, ...args] = argv.stdout.split('\0').slice(0, -1);
+    assert.deepEqual([url, key], [suite.gw.url, suite.gw.key]);
+    assert.deepEqual(args.slice(0, 6), ['qig', 'edit', 'a.png', 'b.png', '-p', prompt]);
+    assert.deepEqual(args.slice(6, 8), ['--model', 'qwen-image-edit-plus']);
+    assert.ok(args.includes('--no-watermark'), args.join(' '));
+    assert.deepEqual(args.slice(-2), ['-o', 'out/']);
 
     const curl = await run('bash', ['-c', code.curl!], { cwd: dir, timeout: 60_000, maxBuffer: 1 << 24 });
     const answer = JSON.parse(curl.stdout) as { output: { choices: Array<{ message: { content: Array<{ image: string }> } }> } };

@@ -3,6 +3,7 @@
  * migrate one written by an older version) with the task store and ledger over them, billed tasks, their outputs, keys with a balance, and
  * a migration to a given step.
  */
+import { insertAccount, userOf } from './accounts.js';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -53,7 +54,7 @@ export interface BillingSuite {
 /** The suite's database (opened before its tests, closed and removed after), with a task store and a ledger in CNY. */
 export function billingSuite(target: () => Reopenable): BillingSuite {
   let place: Reopenable | undefined;
-  const attach = (store: SqlStore) => Object.assign(suite, { store, tasks: new SqlTaskStore(store.db, { currency: 'CNY' }), ledger: new SqlLedger(store.db, 'CNY') });
+  const attach = (store: SqlStore) => Object.assign(suite, { store, tasks: new SqlTaskStore(store.db, { currency: 'CNY', dialect: store.dialect }), ledger: new SqlLedger(store.db, 'CNY') });
   const suite = {
     async reopen() {
       await suite.store.close();
@@ -76,6 +77,7 @@ export function billedTask(keyId: string, n: number, unitPriceMicros: number, ov
     id: randomUUID(),
     billing: { unitPriceMicros, holdMicros: unitPriceMicros * n },
     keyId,
+    userId: userOf(keyId),
     model: 'qwen-image-edit-plus',
     kind: 'edit',
     spec: { prompt: 'p', negativePrompt: null, n, size: { width: 64, height: 64 }, sizeSource: 'default', seed: 1, promptExtend: false, watermark: false, outputFormat: 'png' },
@@ -95,8 +97,7 @@ export function output(i: number, engine?: string): TaskOutput {
 /** A new key: metered with this opening balance (credited in the ledger), or unlimited (null). */
 export async function addKey(db: Kysely<Database>, balanceMicros: number | null): Promise<string> {
   const id = `key_${randomUUID()}`;
-  await db.insertInto('api_keys').values({ id, name: id, key_hash: `h-${id}`, key_prefix: id, created_at: 0, revoked_at: null, expires_at: null, rate_limit_per_minute: null, max_in_flight: null, models: null, balance_micros: balanceMicros }).execute();
-  if (balanceMicros !== null) await db.insertInto('ledger').values({ key_id: id, task_id: null, kind: 'credit', amount_micros: balanceMicros, note: 'opening', created_at: 0 }).execute();
+  await insertAccount(db, { id, balanceMicros, ledger: true });
   return id;
 }
 

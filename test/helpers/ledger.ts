@@ -1,5 +1,5 @@
 /**
- * The ledger invariant, checked after billing tests: for every metered key, balance = credits −
+ * The ledger invariant, checked after billing tests: for every metered user, balance = credits −
  * holds + releases (= credits − settled charges once every task is settled); every settled task
  * has exactly one hold and one release, and its charge is hold − release; no task settled twice.
  * A settled task's unit price is the one applied (its engine's).
@@ -11,20 +11,20 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../src/store/schema.js';
 
 export async function assertLedgerInvariant(db: Kysely<Database>): Promise<void> {
-  const { keys, ledger, tasks, usage } = await db
+  const { users, ledger, tasks, usage } = await db
     .transaction()
     .setIsolationLevel('repeatable read')
     .execute(async (trx) => ({
-      keys: await trx.selectFrom('api_keys').select(['id', 'balance_micros']).execute(),
+      users: await trx.selectFrom('users').select(['id', 'balance_micros']).execute(),
       ledger: await trx.selectFrom('ledger').selectAll().execute(),
-      tasks: await trx.selectFrom('tasks').select(['id', 'status', 'billing_state', 'hold_micros', 'charged_micros', 'outputs', 'price_micros']).execute(),
+      tasks: await trx.selectFrom('tasks').select(['id', 'status', 'billing_state', 'hold_micros', 'charged_micros', 'outputs', 'spec', 'price_micros']).execute(),
       usage: await trx.selectFrom('usage_records').selectAll().execute(),
     }));
-  for (const key of keys) {
-    if (key.balance_micros === null) continue;
-    const sum = ledger.filter((row) => row.key_id === key.id).reduce((total, row) => total + Number(row.amount_micros), 0);
-    assert.equal(Number(key.balance_micros), sum, `key ${key.id}: balance equals the sum of its ledger`);
-    assert.ok(Number(key.balance_micros) >= 0, `key ${key.id}: balance never negative`);
+  for (const user of users) {
+    if (user.balance_micros === null) continue;
+    const sum = ledger.filter((row) => row.user_id === user.id).reduce((total, row) => total + Number(row.amount_micros), 0);
+    assert.equal(Number(user.balance_micros), sum, `user ${user.id}: balance equals the sum of its ledger`);
+    assert.ok(Number(user.balance_micros) >= 0, `user ${user.id}: balance never negative`);
   }
   for (const task of tasks) {
     const rows = ledger.filter((row) => row.task_id === task.id);
@@ -43,7 +43,8 @@ export async function assertLedgerInvariant(db: Kysely<Database>): Promise<void>
     assert.equal(releases.length, 1, `task ${task.id}: settled exactly once`);
     const charged = Number(task.hold_micros) - Number(releases[0]!.amount_micros);
     assert.equal(Number(task.charged_micros), charged, `task ${task.id}: charge = hold − release`);
-    const images = task.status === 'succeeded' ? (JSON.parse(task.outputs) as unknown[]).length : 0;
+    // Settlement charges at most the n images asked for.
+    const images = task.status === 'succeeded' ? Math.min((JSON.parse(task.outputs) as unknown[]).length, (JSON.parse(task.spec) as { n: number }).n) : 0;
     const records = usage.filter((u) => u.task_id === task.id);
     assert.equal(records.length, images > 0 ? 1 : 0);
     if (images > 0) assert.equal(Number(records[0]!.amount_micros), charged);

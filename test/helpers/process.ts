@@ -27,7 +27,11 @@ export async function spawnServer(env: Record<string, string>, timeoutMs = 20_00
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      // Not left running behind the failure.
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start:\n${output}`));
+    }, timeoutMs);
     // Checked until the start line is seen, then no more: scanning the growing output on every
     // chunk would cost the test process (often the load generator) more than the server's logging.
     const check = () => {

@@ -7,7 +7,7 @@ import { z } from 'zod';
 
 const count = z.number().int().min(0);
 
-/** Our one addition to DashScope's shapes: what was adjusted or ignored, only when there is any. */
+/** Our addition to DashScope's shapes: what was adjusted or ignored, only when there is any. */
 const warnings = z.array(z.string()).optional().describe('What the gateway adjusted or ignored in the request (our addition; absent when nothing was).');
 
 export const dashscopeTaskStatus = z.enum(['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELED', 'UNKNOWN']);
@@ -19,9 +19,16 @@ const choices = z.array(
   }),
 );
 
+/** Our addition to `usage` (absent for a task that was never billed). */
+const price = {
+  unit_price: z.string().optional().describe('What one image costs the key, a decimal in `currency`: the price of its user\'s group, fixed at submit (held at the dearest engine of the route; the producing engine\'s once settled).'),
+  amount: z.string().optional().describe('Once the task is settled: what it was charged.'),
+  currency: z.string().optional(),
+};
+
 export const dashscopeSyncAnswer = z.object({
   output: z.object({ choices, warnings }),
-  usage: z.object({ width: count, height: count, image_count: count }),
+  usage: z.object({ width: count, height: count, image_count: count, ...price }),
   request_id: z.string(),
 });
 
@@ -43,18 +50,20 @@ export const dashscopeTaskOutput = z.object({
   task_metrics: z.object({ TOTAL: count, SUCCEEDED: count, FAILED: count }).optional(),
   code: z.string().optional(),
   message: z.string().optional(),
+  queue_position: count.optional().describe('While PENDING only: how many queued tasks are ahead of this one, 0 when it is next (our addition; absent once it runs).'),
   warnings,
 });
 
 export const dashscopeTaskAnswer = z.object({
   request_id: z.string(),
   output: dashscopeTaskOutput,
-  usage: z.object({ image_count: count }).optional().describe('Absent for an unknown task (task_status UNKNOWN).'),
+  usage: z.object({ image_count: count, ...price }).optional().describe('Absent for an unknown task (task_status UNKNOWN).'),
 });
 
 export const dashscopeTaskList = z.object({
   request_id: z.string(),
-  data: z.array(dashscopeTaskOutput.extend({ model_name: z.string() })),
+  // The list does not compute queue positions (one count per queued task): query the task for it.
+  data: z.array(dashscopeTaskOutput.omit({ queue_position: true }).extend({ model_name: z.string() })),
   total: count,
   total_page: count,
   page_no: z.number().int().min(1),

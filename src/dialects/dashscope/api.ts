@@ -57,6 +57,8 @@ const PROMPT_EXAMPLE = {
   parameters: { size: '1328*1328', n: 1, seed: 42 },
 };
 
+/** The always-async routes: the header DashScope requires there, optional here. */
+const alwaysAsyncHeader = idempotencyHeader.extend({ 'X-DashScope-Async': z.enum(['enable']).optional().describe('DashScope requires it on this route; the gateway answers with the queued task with or without it.') });
 const messagesBody = { name: 'DashScopeMessagesBody', schema: messagesBodySchema };
 const submitted = { name: 'DashScopeSubmitAnswer', schema: dashscopeSubmitAnswer };
 const submitExample = { output: { task_id: TASK_ID, task_status: 'PENDING' }, request_id: REQUEST_ID };
@@ -109,7 +111,7 @@ export function dashscopeApi(prefix: string): ApiOperation[] {
       tag,
       summary: 'Edit or generate images (always async)',
       security: ['bearerKey'],
-      parameters: { header: idempotencyHeader },
+      parameters: { header: alwaysAsyncHeader },
       requestBody: { required: true, content: { 'application/json': { schema: messagesBody, examples: { edit: { summary: 'Try-on from three images', value: EDIT_EXAMPLE } } } } },
       responses: { '200': asyncSubmit },
       errors: [{ shape: dashscopeErrors, kinds: SUBMIT_ERRORS }],
@@ -121,7 +123,7 @@ export function dashscopeApi(prefix: string): ApiOperation[] {
       tag,
       summary: 'Text to image with input.prompt (always async)',
       security: ['bearerKey'],
-      parameters: { header: idempotencyHeader },
+      parameters: { header: alwaysAsyncHeader },
       requestBody: { required: true, content: { 'application/json': { schema: { name: 'DashScopePromptBody', schema: promptBodySchema }, examples: { poster: { summary: 'A poster', value: PROMPT_EXAMPLE } } } } },
       responses: { '200': asyncSubmit },
       errors: [{ shape: dashscopeErrors, kinds: SUBMIT_ERRORS }],
@@ -159,6 +161,7 @@ export function dashscopeApi(prefix: string): ApiOperation[] {
                     usage: { image_count: 1 },
                   },
                 },
+                pending: { summary: 'Pending, one task ahead', value: { request_id: REQUEST_ID, output: { task_id: TASK_ID, task_status: 'PENDING', submit_time: '2026-01-05 10:12:01.204', queue_position: 1 }, usage: { image_count: 0 } } },
                 running: { summary: 'Running', value: { request_id: REQUEST_ID, output: { task_id: TASK_ID, task_status: 'RUNNING', submit_time: '2026-01-05 10:12:01.204', scheduled_time: '2026-01-05 10:12:01.260' }, usage: { image_count: 0 } } },
                 unknown: { summary: 'Unknown task', value: { request_id: REQUEST_ID, output: { task_id: TASK_ID, task_status: 'UNKNOWN' } } },
               },

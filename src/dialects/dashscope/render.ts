@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import type { AppError, ErrorKind } from '../../domain/errors.js';
+import { formatAmount } from '../../domain/money.js';
 import type { TaskRecord, TaskStatus } from '../../domain/task.js';
 import { retryAfterHeader, type ErrorRenderer } from '../errors.js';
 import type { dashscopeErrorBody, dashscopeSubmitAnswer, dashscopeSyncAnswer } from './answers.js';
@@ -35,6 +36,7 @@ const ERRORS: Record<ErrorKind, { status: number; code: string }> = {
   unauthorized: { status: 401, code: 'InvalidApiKey' },
   forbidden: { status: 403, code: 'AccessDenied' },
   insufficient_balance: { status: 400, code: 'Arrearage' },
+  budget_exceeded: { status: 429, code: 'Throttling.AllocationQuota' },
   not_found: { status: 404, code: 'NotFound' },
   method_not_allowed: { status: 405, code: 'MethodNotAllowed' },
   conflict: { status: 409, code: 'Conflict' },
@@ -91,12 +93,23 @@ export function formatTime(ms: number | null): string | undefined {
 /** A signed URL for each output of a task. */
 export type OutputUrls = (task: TaskRecord) => string[];
 
-/** Our one addition to DashScope's shapes: what was adjusted or ignored, only when there is any. */
+/** Our addition to DashScope's shapes: what was adjusted or ignored, only when there is any. */
 function withWarnings<T extends object>(output: T, task: TaskRecord): T & { warnings?: string[] } {
   return task.warnings.length > 0 ? { ...output, warnings: task.warnings } : output;
 }
 
-export function syncResponse(task: TaskRecord, urls: string[], requestId: string): z.output<typeof dashscopeSyncAnswer> {
+/**
+ * Our addition to DashScope's `usage`: what an image of the task costs (the key's group price,
+ * fixed at submit: held at the dearest engine of the route, then the producing engine's once
+ * settled) and, once settled, the amount charged, in the server's currency.
+ */
+function priceUsage(task: TaskRecord, currency: string): { unit_price?: string; amount?: string; currency?: string } {
+  const { billing } = task;
+  if (billing.state === 'none') return {};
+  return { unit_price: formatAmount(billing.unitPriceMicros), ...(billing.state === 'settled' && billing.chargedMicros !== null ? { amount: formatAmount(billing.chargedMicros) } : {}), currency };
+}
+
+export function syncResponse(task: TaskRecord, urls: string[], requestId: string, currency: string): z.output<typeof dashscopeSyncAnswer> {
   return {
     output: withWarnings(
       {
@@ -113,6 +126,7 @@ export function syncResponse(task: TaskRecord, urls: string[], requestId: string
       width: task.usage?.width ?? task.spec.size.width,
       height: task.usage?.height ?? task.spec.size.height,
       image_count: task.usage?.imageCount ?? urls.length,
+      ...priceUsage(task, currency),
     },
     request_id: requestId,
   };
@@ -122,8 +136,11 @@ export function submitResponse(task: TaskRecord, requestId: string): z.output<ty
   return { output: { task_id: task.id, task_status: dashscopeStatus(task.status) }, request_id: requestId };
 }
 
-/** The `output` object of a task query. */
-export function taskOutput(task: TaskRecord, urls: string[]) {
+/**
+ * The `output` object of a task query. `queuePosition` (tasks ahead of it) is shown only while
+ * the task is PENDING: our addition, as `warnings` is.
+ */
+export function taskOutput(task: TaskRecord, urls: string[], queuePosition?: number) {
   const status = dashscopeStatus(task.status);
   const output: Record<string, unknown> = {
     task_id: task.id,
@@ -132,6 +149,7 @@ export function taskOutput(task: TaskRecord, urls: string[]) {
     scheduled_time: formatTime(task.startedAt),
     end_time: formatTime(task.finishedAt),
   };
+  if (task.status === 'queued' && queuePosition !== undefined) output.queue_position = queuePosition;
   if (task.status === 'succeeded') {
     output.results = urls.map((url) => ({ orig_prompt: task.spec.prompt, actual_prompt: task.actualPrompt ?? task.spec.prompt, url }));
     if (task.origin === 'dashscope') {
@@ -152,11 +170,11 @@ export function taskOutput(task: TaskRecord, urls: string[]) {
   return withWarnings(output, task);
 }
 
-export function taskQueryResponse(task: TaskRecord, urls: string[], requestId: string) {
+export function taskQueryResponse(task: TaskRecord, urls: string[], requestId: string, currency: string, queuePosition?: number) {
   return {
     request_id: requestId,
-    output: taskOutput(task, urls),
-    usage: { image_count: task.status === 'succeeded' ? urls.length : 0 },
+    output: taskOutput(task, urls, queuePosition),
+    usage: { image_count: task.status === 'succeeded' ? urls.length : 0, ...priceUsage(task, currency) },
   };
 }
 
@@ -164,13 +182,24 @@ export function taskQueryResponse(task: TaskRecord, urls: string[], requestId: s
  * The task query as JSON text. A finished task's part never changes, so callers may keep
  * `fragment` and only splice in each request's id.
  */
-export function taskQueryFragment(task: TaskRecord, urls: string[]): string {
-  const { output, usage } = taskQueryResponse(task, urls, '');
-  return `"output":${JSON.stringify(output)},"usage":${JSON.stringify(usage)}}`;
+/**
+ * A task's status answer without its request id, as UTF-8 bytes: encoded once (a finished task's
+ * is kept and served to every poll), so a poll neither measures nor encodes the ~1 KiB of JSON
+ * again — which is costly when it holds any non-ASCII character (V8 keeps it as a two-byte string).
+ */
+export function taskQueryFragment(task: TaskRecord, urls: string[], currency: string, queuePosition?: number): Buffer {
+  const { output, usage } = taskQueryResponse(task, urls, '', currency, queuePosition);
+  return Buffer.from(`"output":${JSON.stringify(output)},"usage":${JSON.stringify(usage)}}`);
 }
 
-export function taskQueryJson(fragment: string, requestId: string): string {
-  return `{"request_id":${JSON.stringify(requestId)},${fragment}`;
+/** The whole answer: `{"request_id":…,` and the fragment, in one buffer. */
+export function taskQueryJson(fragment: Buffer, requestId: string): Buffer {
+  const head = `{"request_id":${JSON.stringify(requestId)},`;
+  const headBytes = Buffer.byteLength(head);
+  const answer = Buffer.allocUnsafe(headBytes + fragment.length);
+  answer.write(head, 0, headBytes, 'utf8');
+  fragment.copy(answer, headBytes);
+  return answer;
 }
 
 export function unknownTaskResponse(taskId: string, requestId: string) {

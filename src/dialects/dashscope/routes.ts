@@ -56,6 +56,7 @@ export async function dashscopeRoutes(app: FastifyInstance, context: DialectCont
       origin: ORIGIN,
       requestId: request.id,
       idempotencyKey: idempotencyKeyOf(request),
+      notes: request.notes,
     });
 
   const answerAsync = (reply: FastifyReply, task: TaskRecord, requestId: string) => reply.send(submitResponse(task, requestId));
@@ -67,7 +68,7 @@ export async function dashscopeRoutes(app: FastifyInstance, context: DialectCont
     if (wantsAsync(request)) return answerAsync(reply, task, request.id);
     const ended = await awaitEnding(context, principalOf(request), task, (seconds) => `Request timed out after ${seconds} s; task ${task.id} carries on — query GET /api/v1/tasks/${task.id} for its result.`);
     const done = succeededOrThrow(ended);
-    return reply.send(syncResponse(done, context.outputUrls(done), request.id));
+    return reply.send(syncResponse(done, context.outputUrls(done), request.id, context.currency));
   });
 
   app.post('/api/v1/services/aigc/image-generation/generation', { bodyLimit }, async (request, reply) => {
@@ -82,29 +83,31 @@ export async function dashscopeRoutes(app: FastifyInstance, context: DialectCont
 
   // Status polls are the hottest route: a finished task's answer is rendered once and then
   // served without a promise or a store read, until its output URLs are signed anew.
-  const finishedAnswers = new LruCache<string, { keyId: string; fragment: string; epoch: number; model: string; origin: string }>(5_000);
-  const sendTask = (reply: FastifyReply, fragment: string, requestId: string) =>
+  const finishedAnswers = new LruCache<string, { keyId: string; fragment: Buffer; epoch: number; model: string; origin: string }>(5_000);
+  const sendTask = (reply: FastifyReply, fragment: Buffer, requestId: string) =>
     reply.type('application/json; charset=utf-8').send(taskQueryJson(fragment, requestId));
   app.get<{ Params: { taskId: string } }>('/api/v1/tasks/:taskId', (request, reply) => {
     const principal = principalOf(request);
     const { taskId } = request.params;
     const cached = finishedAnswers.get(taskId);
     if (cached && cached.keyId === principal.keyId && cached.epoch === context.outputUrlEpoch()) {
-      noteTask({ id: taskId, model: cached.model, origin: cached.origin });
+      noteTask(request.notes, { id: taskId, model: cached.model, origin: cached.origin });
       return sendTask(reply, cached.fragment, request.id);
     }
-    return context.tasks.get(principal, taskId).then((task) => {
+    return context.tasks.get(principal, taskId, request.notes).then(async (task) => {
       if (!task) return reply.send(unknownTaskResponse(taskId, request.id));
+      const position = task.status === 'queued' ? await context.tasks.queuePosition(task) : undefined;
       const epoch = context.outputUrlEpoch();
-      const fragment = taskQueryFragment(task, context.outputUrls(task));
-      if (isTerminal(task.status)) finishedAnswers.set(task.id, { keyId: task.keyId, fragment, epoch, model: task.model, origin: task.origin });
+      const fragment = taskQueryFragment(task, context.outputUrls(task), context.currency, position);
+      // Kept once nothing in it changes: ended, and settled (a settlement may follow the ending).
+      if (isTerminal(task.status) && task.billing.state !== 'held') finishedAnswers.set(task.id, { keyId: task.keyId, fragment, epoch, model: task.model, origin: task.origin });
       return sendTask(reply, fragment, request.id);
     });
   });
 
   app.post<{ Params: { taskId: string } }>('/api/v1/tasks/:taskId/cancel', async (request, reply) => {
     const principal = principalOf(request);
-    const { outcome, task } = await context.tasks.cancel(principal, request.params.taskId, { running: false });
+    const { outcome, task } = await context.tasks.cancel(principal, request.params.taskId, { running: false, notes: request.notes });
     if (outcome === 'canceled') return reply.send({ request_id: request.id, output: { task_id: request.params.taskId, task_status: 'CANCELED' } });
     const status = outcome === 'not-found' ? 'UNKNOWN' : (taskOutput(task as TaskRecord, []).task_status as string);
     throw new AppError('unsupported_operation', `Only tasks in PENDING status can be canceled; task ${request.params.taskId} is ${status}.`);

@@ -33,7 +33,7 @@ export function falHandlers(context: DialectContext) {
   const timedOut = async (task: TaskRecord) => task.status === 'canceled' && ((await context.queueRequests.request(task))?.timedOut ?? false);
 
   const find = async (request: FastifyRequest, requestId: string): Promise<TaskRecord> => {
-    const task = await context.tasks.get(principalOf(request), requestId);
+    const task = await context.tasks.get(principalOf(request), requestId, request.notes);
     if (!task) throw new AppError('not_found', `Request ${requestId} not found.`);
     return task;
   };
@@ -67,7 +67,7 @@ export function falHandlers(context: DialectContext) {
     const principal = principalOf(request);
     const task = await context.queueRequests.submit(
       principal,
-      { request: parsed.request, fields: parsed.fields, warnings: parsed.warnings, origin: 'fal', requestId: request.id, idempotencyKey: idempotencyKeyOf(request) },
+      { request: parsed.request, fields: parsed.fields, warnings: parsed.warnings, origin: 'fal', requestId: request.id, idempotencyKey: idempotencyKeyOf(request), notes: request.notes },
       {
         dialect: 'fal',
         endpoint: endpoint.id,
@@ -121,7 +121,7 @@ export function falHandlers(context: DialectContext) {
       case 'result':
         return answerResult(reply, await find(request, operation.requestId), false);
       case 'cancel': {
-        const answer = await cancelRequest(context, principalOf(request), operation.requestId);
+        const answer = await cancelRequest(context, principalOf(request), operation.requestId, request.notes);
         return reply.code(answer.status).send(answer.body);
       }
     }

@@ -39,6 +39,7 @@ const STYLES: Record<ErrorKind, Style> = {
   forbidden: { status: 403, type: 'bad_request', shape: 'request', retryable: false },
   // fal locks a key whose balance is exhausted with a 403.
   insufficient_balance: { status: 403, type: 'bad_request', shape: 'request', retryable: false },
+  budget_exceeded: { status: 403, type: 'bad_request', shape: 'request', retryable: false },
   not_found: { status: 404, type: 'bad_request', shape: 'request', retryable: false },
   method_not_allowed: { status: 405, type: 'bad_request', shape: 'request', retryable: false },
   conflict: { status: 409, type: 'bad_request', shape: 'request', retryable: false },

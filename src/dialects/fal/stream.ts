@@ -76,7 +76,7 @@ export function streamStatus(context: DialectContext, request: FastifyRequest, r
 
   const onEvent = async (event: TaskEvent) => {
     if (event.type === 'status') {
-      const task = isTerminal(event.status) ? (event.task ?? (await context.tasks.get(principal, snapshot.id))) : { ...snapshot, status: event.status };
+      const task = isTerminal(event.status) ? (event.task ?? (await context.tasks.get(principal, snapshot.id, request.notes))) : { ...snapshot, status: event.status };
       await sendStatus(task ?? { ...snapshot, status: event.status }, options.logs ? [] : undefined);
     } else if (options.logs && event.type === 'log') {
       sendLine(logLine({ at: event.at, level: event.level, message: event.message }));
@@ -104,7 +104,7 @@ export function streamStatus(context: DialectContext, request: FastifyRequest, r
   raw.on('close', finish);
 
   step(async () => {
-    const task = (await context.tasks.get(principal, first.id)) ?? first;
+    const task = (await context.tasks.get(principal, first.id, request.notes)) ?? first;
     const logs = options.logs ? taskLogLines(task, await context.tasks.logs(task.id)) : undefined;
     for (const line of logs ?? []) sent.add(`${line.timestamp}|${line.message}`);
     await sendStatus(task, logs);

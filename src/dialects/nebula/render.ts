@@ -10,7 +10,7 @@ import { syncResponse } from '../dashscope/render.js';
 import { revisedPrompt } from '../openai/render.js';
 import type { nebulaErrorBody, nebulaSuccessAnswer } from './answers.js';
 
-export function nebulaSuccess(task: TaskRecord, urls: string[], b64s: string[] | null, requestId: string): z.output<typeof nebulaSuccessAnswer> {
+export function nebulaSuccess(task: TaskRecord, urls: string[], b64s: string[] | null, requestId: string, currency: string): z.output<typeof nebulaSuccessAnswer> {
   const revised = revisedPrompt(task) ?? '';
   return {
     code: 200,
@@ -18,7 +18,7 @@ export function nebulaSuccess(task: TaskRecord, urls: string[], b64s: string[] |
     data: {
       data: urls.map((url, i) => ({ url, b64_json: b64s?.[i] ?? '', revised_prompt: revised })),
       created: Math.floor((task.finishedAt ?? task.createdAt) / 1000),
-      metadata: syncResponse(task, urls, requestId),
+      metadata: syncResponse(task, urls, requestId, currency),
     },
   };
 }
@@ -31,6 +31,7 @@ const STATUS: Record<ErrorKind, 400 | 401 | 403 | 429 | 500> = {
   unauthorized: 401,
   forbidden: 403,
   insufficient_balance: 403,
+  budget_exceeded: 403,
   not_found: 400,
   method_not_allowed: 400,
   conflict: 400,

@@ -96,6 +96,7 @@ const ERRORS: Record<ErrorKind, OpenAiErrorStyle> = {
   unauthorized: { status: 401, type: 'invalid_request_error', code: 'invalid_api_key', retry: false },
   forbidden: { status: 403, type: 'invalid_request_error', code: 'permission_denied', retry: false },
   insufficient_balance: { status: 429, type: 'insufficient_quota', code: 'insufficient_quota', retry: false },
+  budget_exceeded: { status: 429, type: 'insufficient_quota', code: 'budget_exceeded', retry: false },
   not_found: { status: 404, type: 'invalid_request_error', code: 'not_found', retry: false },
   method_not_allowed: { status: 405, type: 'invalid_request_error', code: 'method_not_allowed', retry: false },
   conflict: { status: 409, type: 'invalid_request_error', code: 'idempotency_key_reused', retry: false },

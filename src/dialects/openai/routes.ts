@@ -74,7 +74,7 @@ export async function openAiRoutes(app: FastifyInstance, context: DialectContext
 
   /** Runs an OpenAI-shaped request to its answer: JSON, or SSE events when streaming. */
   const answerOpenAi = async (request: FastifyRequest, reply: FastifyReply, parsed: OpenAiRequest, kind: 'generation' | 'edit') => {
-    const task = await context.tasks.submit(principalOf(request), { request: parsed.request, fields: parsed.fields, origin: 'openai', requestId: request.id, idempotencyKey: idempotencyKeyOf(request) });
+    const task = await context.tasks.submit(principalOf(request), { request: parsed.request, fields: parsed.fields, origin: 'openai', requestId: request.id, idempotencyKey: idempotencyKeyOf(request), notes: request.notes });
     if (parsed.ignored.length > 0) reply.header('x-qig-ignored-params', clip(parsed.ignored.join(', '), 1024, '...'));
     if (parsed.aliasedFrom !== null) reply.header('x-qig-model', task.model);
     if (parsed.stream) return streamAnswer(request, reply, task, kind);
@@ -104,20 +104,20 @@ export async function openAiRoutes(app: FastifyInstance, context: DialectContext
     switch (styleOf(body)) {
       case 'nebula': {
         const parsed = parseNebulaBody(body);
-        const task = await context.tasks.submit(principalOf(request), { request: parsed.request, fields: parsed.fields, warnings: parsed.warnings, origin: 'nebula', requestId: request.id, idempotencyKey: idempotencyKeyOf(request) });
+        const task = await context.tasks.submit(principalOf(request), { request: parsed.request, fields: parsed.fields, warnings: parsed.warnings, origin: 'nebula', requestId: request.id, idempotencyKey: idempotencyKeyOf(request), notes: request.notes });
         const done = await waitFor(request, task);
         const b64s = parsed.responseFormat === 'b64_json' ? await base64Of(done) : null;
-        return reply.send(nebulaSuccess(done, context.outputUrls(done), b64s, request.id));
+        return reply.send(nebulaSuccess(done, context.outputUrls(done), b64s, request.id, context.currency));
       }
       case 'dashscope': {
         const folded = foldDashScopeBody(body as Record<string, unknown>);
         const parsed = isRecord(folded.input) && !('messages' in folded.input) ? parsePromptBody(folded) : parseMessagesBody(folded);
-        const task = await context.tasks.submit(principalOf(request), { request: parsed.request, fields: parsed.fields, warnings: parsed.warnings, origin: 'dashscope-on-openai', requestId: request.id, idempotencyKey: idempotencyKeyOf(request) });
+        const task = await context.tasks.submit(principalOf(request), { request: parsed.request, fields: parsed.fields, warnings: parsed.warnings, origin: 'dashscope-on-openai', requestId: request.id, idempotencyKey: idempotencyKeyOf(request), notes: request.notes });
         const done = await waitFor(request, task);
         const urls = context.outputUrls(done);
         const b64 = (folded.response_format === 'b64_json' ? await base64Of(done) : null);
         const items = urls.map((url, i) => (b64 ? { b64_json: b64[i] as string } : { url }));
-        return reply.send({ ...imagesResponse(done, items), metadata: syncResponse(done, urls, request.id) });
+        return reply.send({ ...imagesResponse(done, items), metadata: syncResponse(done, urls, request.id, context.currency) });
       }
       case 'openai':
         return answerOpenAi(request, reply, translateOpenAi(body, { defaultModel: context.defaultModel, images: [], imageField: (i) => `image[${i}]` }), 'generation');

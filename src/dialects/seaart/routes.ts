@@ -34,7 +34,7 @@ export async function seaartRoutes(app: FastifyInstance, context: DialectContext
 
   const find = async (request: FastifyRequest<{ Params: RequestParams }>): Promise<TaskRecord> => {
     modelOf(request.params.endpoint);
-    const task = await context.tasks.get(principalOf(request), request.params.id);
+    const task = await context.tasks.get(principalOf(request), request.params.id, request.notes);
     if (!task) throw new AppError('not_found', `Request not found: ${request.params.id}`);
     return task;
   };
@@ -50,7 +50,7 @@ export async function seaartRoutes(app: FastifyInstance, context: DialectContext
     const parsed = translateSeaArt(request.body, model.id);
     const task = await context.queueRequests.submit(
       principalOf(request),
-      { request: parsed.request, fields: SEAART_FIELD_NAMES, warnings: parsed.warnings, origin: 'seaart', requestId: request.id, idempotencyKey: idempotencyKeyOf(request) },
+      { request: parsed.request, fields: SEAART_FIELD_NAMES, warnings: parsed.warnings, origin: 'seaart', requestId: request.id, idempotencyKey: idempotencyKeyOf(request), notes: request.notes },
       { dialect: 'seaart', endpoint: request.params.endpoint, webhook: parsed.webhook === undefined ? undefined : { url: parsed.webhook, field: 'webhook' } },
     );
     const { request_id, response_url, status_url, cancel_url } = linksOf(request.params.endpoint, task.id);
@@ -74,7 +74,7 @@ export async function seaartRoutes(app: FastifyInstance, context: DialectContext
 
   app.put<{ Params: RequestParams }>('/v1/queue/:endpoint/requests/:id/cancel', async (request, reply) => {
     modelOf(request.params.endpoint);
-    const answer = await cancelRequest(context, principalOf(request), request.params.id);
+    const answer = await cancelRequest(context, principalOf(request), request.params.id, request.notes);
     return reply.code(answer.status).send(answer.body);
   });
 }

@@ -16,10 +16,19 @@ export type CarriedError = Omit<UpstreamFailure, 'label' | 'status' | 'retryAfte
 /** Reads one upstream's error shape from an answer; null when the body is not of that shape. */
 export type ErrorShape = (json: unknown, response: SafeFetchResponse) => CarriedError | null;
 
+/**
+ * Whether a JSON value is an object with `key` set: every error shape requires its key, so a
+ * success answer (read against each shape) is told apart without running a schema.
+ */
+function carries(json: unknown, key: string): boolean {
+  return typeof json === 'object' && json !== null && !Array.isArray(json) && (json as Record<string, unknown>)[key] !== undefined;
+}
+
 const dashscopeErrorSchema = z.object({ code: z.string().min(1), message: z.string().nullish(), msg: z.string().nullish() });
 
 /** DashScope's `{code, message}` (some resellers write `msg`): an error whatever the status. */
 export const dashscopeErrorShape: ErrorShape = (json) => {
+  if (!carries(json, 'code')) return null;
   const parsed = dashscopeErrorSchema.safeParse(json);
   return parsed.success ? { code: parsed.data.code, message: parsed.data.message ?? parsed.data.msg ?? undefined } : null;
 };
@@ -35,6 +44,7 @@ const openAiErrorSchema = z.object({
 
 /** OpenAI's `{error: {message, type, param, code}}`. */
 export const openAiErrorShape: ErrorShape = (json) => {
+  if (!carries(json, 'error')) return null;
   const parsed = openAiErrorSchema.safeParse(json);
   if (!parsed.success) return null;
   const { error } = parsed.data;
@@ -46,6 +56,7 @@ const nebulaErrorSchema = z.object({ code: z.number().int().refine((code) => cod
 
 /** The `{code, msg, data}` envelope whose numeric `code` is the real status. */
 export const nebulaErrorShape: ErrorShape = (json) => {
+  if (!carries(json, 'code')) return null;
   const parsed = nebulaErrorSchema.safeParse(json);
   return parsed.success ? { status: parsed.data.code, message: parsed.data.msg ?? undefined } : null;
 };

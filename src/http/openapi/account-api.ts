@@ -1,19 +1,22 @@
 /**
- * The account routes (account.ts), the model catalog (catalog.ts) and the negative-prompt presets
- * (presets.ts) for the OpenAPI document, with zod schemas of their answers.
+ * The account routes (account.ts): balance, usage, the account page's reads, the user's keys and
+ * top-up codes; the model catalog (catalog.ts) and the negative-prompt presets (presets.ts); for
+ * the OpenAPI document, with zod schemas of their answers.
  */
 import { z } from 'zod';
 import type { ApiOperation } from '../../dialects/api-doc.js';
 import { openAiErrorBody } from '../../dialects/openai/answers.js';
 import { openAiErrors } from '../../dialects/openai/api.js';
 import { usageQuerySchema } from '../usage-query.js';
+import { ownAccountApi } from './own-account-api.js';
 
 const amount = z.string().describe('A decimal amount, like "10.00".');
 
 export const balanceAnswer = z.object({
   keyId: z.string(),
-  name: z.string(),
-  balance: amount.nullable().describe('Null for an unlimited key.'),
+  userId: z.string().describe('The user the key belongs to: the balance is theirs, shared by all their keys.'),
+  name: z.string().describe('The key\'s name.'),
+  balance: amount.nullable().describe('Null for an unlimited user.'),
   held: amount.describe('Reserved by tasks still running.'),
   currency: z.string(),
 });
@@ -23,6 +26,7 @@ export const usageAnswer = z.object({
     z.object({
       taskId: z.string(),
       keyId: z.string(),
+      userId: z.string().nullable().describe('The user charged.'),
       model: z.string(),
       engine: z.string().nullable().describe('The engine that produced the images ("a+b" when a failover split them; unitPrice is then their average); null on rows from before prices were by engine.'),
       images: z.number().int(),
@@ -122,12 +126,12 @@ export function accountApi(): ApiOperation[] {
       path: '/v1/balance',
       operationId: 'accountBalance',
       tag: 'Account',
-      summary: 'The key\'s balance',
+      summary: 'The balance of the key\'s user',
       security: ['bearerKey'],
       responses: {
         '200': {
           description: 'Balance and holds.',
-          content: { 'application/json': { schema: { name: 'BalanceAnswer', schema: balanceAnswer }, examples: { limited: { summary: 'A key with a balance', value: { keyId: 'key_3f9a1c', name: 'shop-a', balance: '9.64', held: '0.36', currency: 'CNY' } } } } },
+          content: { 'application/json': { schema: { name: 'BalanceAnswer', schema: balanceAnswer }, examples: { limited: { summary: 'A user with a balance', value: { keyId: 'key_3f9a1c', userId: 'usr_3f9a1c', name: 'shop-a', balance: '9.64', held: '0.36', currency: 'CNY' } } } } },
         },
       },
       errors: [{ shape: openAiErrors, kinds: ['unauthorized', 'rate_limited', 'unavailable', 'internal'] }],
@@ -139,7 +143,7 @@ export function accountApi(): ApiOperation[] {
       tag: 'Account',
       summary: 'The key\'s charged tasks, newest first',
       security: ['bearerKey'],
-      parameters: { query: usageQuerySchema.omit({ keyId: true }) },
+      parameters: { query: usageQuerySchema.omit({ keyId: true, userId: true }) },
       responses: {
         '200': {
           description: 'One page of usage, with totals over the filter.',
@@ -150,7 +154,7 @@ export function accountApi(): ApiOperation[] {
                 page: {
                   summary: 'One task',
                   value: {
-                    data: [{ taskId: '0385dc79-5cf9-4bd6-9fd4-5b5b3b0d2f43', keyId: 'key_3f9a1c', model: 'qwen-image-edit-plus', engine: 'cloud', images: 2, unitPrice: '0.18', amount: '0.36', currency: 'CNY', content: 'Image generation: 2 images × ¥0.18 = ¥0.36', createdAt: '2026-01-05T02:12:09.881Z' }],
+                    data: [{ taskId: '0385dc79-5cf9-4bd6-9fd4-5b5b3b0d2f43', keyId: 'key_3f9a1c', userId: 'usr_3f9a1c', model: 'qwen-image-edit-plus', engine: 'cloud', images: 2, unitPrice: '0.18', amount: '0.36', currency: 'CNY', content: 'Image generation: 2 images × ¥0.18 = ¥0.36', createdAt: '2026-01-05T02:12:09.881Z' }],
                     total: 1,
                     totals: { images: 2, amount: '0.36', currency: 'CNY' },
                   },
@@ -162,6 +166,7 @@ export function accountApi(): ApiOperation[] {
       },
       errors: [{ shape: openAiErrors, kinds: ['invalid_parameter', 'unauthorized', 'rate_limited', 'unavailable', 'internal'] }],
     },
+    ...ownAccountApi(),
     {
       method: 'get',
       path: '/v1/models',

@@ -6,6 +6,7 @@ import { adminTaskQuerySchema } from '../admin-tasks.js';
 import { createKeySchema, creditSchema } from '../admin.js';
 import { usageQuerySchema } from '../usage-query.js';
 import { usageAnswer } from './account-api.js';
+import { budgetView } from './user-views.js';
 
 const REQUEST_ID = '5d0e3c52-8a57-4d67-9b0c-1f0c3a6b9e21';
 
@@ -29,16 +30,19 @@ export const keyView = z.object({
   id: z.string(),
   name: z.string(),
   prefix: z.string(),
-  balance: amount.nullable(),
+  userId: z.string().describe('The user the key belongs to (GET /admin/v1/users/{id}).'),
+  balance: amount.nullable().describe('The user\'s balance, shared by all their keys; null when unlimited.'),
   createdAt: iso,
   revokedAt: iso.nullable(),
   expiresAt: iso.nullable(),
   rateLimitPerMinute: z.number().int().nullable(),
   maxInFlight: z.number().int().nullable(),
   models: z.array(z.string()).nullable(),
+  budget: budgetView,
 });
 
-const createdKey = keyView.extend({ key: z.string().describe('The secret: shown only here.') });
+export const createdKey = keyView.extend({ key: z.string().describe('The secret: shown only here.') });
+export const creditAnswer = z.object({ id: z.string(), balance: amount });
 
 const taskView = z.object({
   id: z.string(),
@@ -87,6 +91,7 @@ const KEY = {
   id: 'key_3f9a1c',
   name: 'shop-a',
   prefix: 'sk-qig-3f9a',
+  userId: 'usr_3f9a1c',
   balance: '10.00',
   createdAt: '2026-01-05T02:00:00.000Z',
   revokedAt: null,
@@ -94,6 +99,7 @@ const KEY = {
   rateLimitPerMinute: 60,
   maxInFlight: null,
   models: null,
+  budget: null,
 };
 
 export const json = (name: string, schema: z.ZodType, example?: unknown) => ({
@@ -111,9 +117,10 @@ export function adminApi(): ApiOperation[] {
       path: '/admin/v1/keys',
       operationId: 'adminCreateKey',
       summary: 'Create an API key (its secret is shown only in this answer)',
+      description: 'Without userId the key gets a user of its own (in the default group) with the opening balance given. With userId it joins that user: it draws on their balance, so `balance` is refused (400 naming it; credit the user instead), and its limits may narrow the user\'s, never widen them. POST /admin/v1/users/{id}/keys does the same.',
       requestBody: { required: true, content: json('CreateKeyBody', createKeySchema, { name: 'shop-a', balance: '10.00', rateLimitPerMinute: 60 }) },
       responses: { '201': { description: 'The key, with its secret.', content: json('CreatedKey', createdKey, { ...KEY, key: 'sk-qig-3f9a8d0c2b7e4f61a5d9c3b2e1f0a7c6' }) } },
-      errors: [{ shape: plainErrors, kinds: ['invalid_parameter', 'unauthorized', 'unavailable', 'internal'] }],
+      errors: [{ shape: plainErrors, kinds: ['invalid_parameter', 'unauthorized', 'not_found', 'unavailable', 'internal'] }],
     },
     {
       ...base,
@@ -129,10 +136,10 @@ export function adminApi(): ApiOperation[] {
       method: 'post',
       path: '/admin/v1/keys/{id}/credit',
       operationId: 'adminCreditKey',
-      summary: 'Add to a key\'s balance',
+      summary: 'Add to the balance of a key\'s user',
       parameters: { path: keyPath },
       requestBody: { required: true, content: json('CreditBody', creditSchema, { amount: '5.00' }) },
-      responses: { '200': { description: 'The new balance.', content: json('CreditAnswer', z.object({ id: z.string(), balance: amount }), { id: 'key_3f9a1c', balance: '15.00' }) } },
+      responses: { '200': { description: 'The new balance.', content: json('CreditAnswer', creditAnswer, { id: 'key_3f9a1c', balance: '15.00' }) } },
       errors: [{ shape: plainErrors, kinds: ['invalid_parameter', 'unauthorized', 'not_found', 'unsupported_operation', 'unavailable', 'internal'] }],
     },
     {

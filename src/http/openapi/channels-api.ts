@@ -95,8 +95,21 @@ const marginsList = z.object({
   currency: z.string(),
   from: iso,
   to: iso,
-  groupBy: z.array(z.enum(['day', 'model', 'channel', 'credential', 'key'])),
-  data: z.array(z.object({ day: z.string().optional(), model: z.string().optional(), channel: z.string().nullable().optional(), credential: z.string().nullable().optional(), credentialName: z.string().nullable().optional().describe('The credential\'s label and key tail as the catalog has them now; null once removed.'), keyId: z.string().optional(), keyName: z.string().nullable().optional().describe('The API key\'s name.'), ...figures })),
+  groupBy: z.array(z.enum(['day', 'model', 'channel', 'credential', 'key', 'user'])),
+  data: z.array(
+    z.object({
+      day: z.string().optional(),
+      model: z.string().optional(),
+      channel: z.string().nullable().optional(),
+      credential: z.string().nullable().optional(),
+      credentialName: z.string().nullable().optional().describe('The credential\'s label and key tail as the catalog has them now; null once removed.'),
+      keyId: z.string().optional(),
+      keyName: z.string().nullable().optional().describe('The API key\'s name.'),
+      userId: z.string().nullable().optional().describe('The user charged (with groupBy user).'),
+      userName: z.string().nullable().optional().describe('The user\'s name.'),
+      ...figures,
+    }),
+  ),
   totals: z.object(figures).describe('Over the rows answered.'),
   truncated: z.boolean().describe('More groups matched than `limit`: the rows and totals are not all of them (raise limit, or narrow the range or grouping).'),
 });
@@ -174,11 +187,11 @@ export function channelsApi(): ApiOperation[] {
       method: 'get',
       path: '/admin/v1/margins',
       operationId: 'adminMargins',
-      summary: 'Revenue, upstream cost and margin of settled usage, grouped by day, model, channel, credential or key',
+      summary: 'Revenue, upstream cost and margin of settled usage, grouped by day, model, channel, credential, key or user',
       parameters: { query: marginsQuerySchema },
       responses: {
         '200': {
-          description: 'The groups with totals; with format=csv (or Accept: text/csv) a CSV download named margins-<from>-<to>.csv, with the header X-Truncated: true when rows were cut by the limit.',
+          description: 'The groups with totals (groupBy=user gives each user\'s revenue; userId= narrows to one user); with format=csv (or Accept: text/csv) a CSV download named margins-<from>-<to>.csv, with the header X-Truncated: true when rows were cut by the limit.',
           content: {
             ...json('MarginList', marginsList, {
               currency: 'CNY',

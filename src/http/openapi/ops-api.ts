@@ -104,7 +104,19 @@ export function opsApi(): ApiOperation[] {
     },
     { ...web, method: 'get', path: '/', operationId: 'playground', summary: 'The playground (also at /index.html)', responses: { '200': { description: 'The page.', content: html('The playground.') }, '503': { description: 'The web pages are not built (npm run build:web).', content: html('How to build them.') } } },
     { ...web, method: 'get', path: '/admin', operationId: 'adminConsole', summary: 'The admin console (also at /admin/)', responses: { '200': { description: 'The page.', content: html('The admin console.') }, '503': { description: 'The web pages are not built (npm run build:web).', content: html('How to build them.') } } },
+    { ...web, method: 'get', path: '/account', operationId: 'accountPage', summary: 'The self-service account page, signed in with an API key (also at /account/)', responses: { '200': { description: 'The page.', content: html('The account page.') }, '503': { description: 'The web pages are not built (npm run build:web).', content: html('How to build them.') } } },
     { ...web, method: 'get', path: '/docs', operationId: 'docs', summary: 'This reference, interactive', responses: { '200': { description: 'The page.', content: html('The API reference.') } } },
+    {
+      ...web,
+      method: 'get',
+      path: '/sdk/client.tgz',
+      operationId: 'clientPackage',
+      summary: 'The typed TypeScript client, as an npm package: npm install <server>/sdk/client.tgz',
+      responses: {
+        '200': { description: 'The package tarball (@qwen-image-gateway/client).', content: { 'application/gzip': { schema: { raw: { type: 'string', contentMediaType: 'application/gzip' } } } } },
+        '503': { description: 'The package is not built on this server (npm run build).', content: { 'text/plain': { schema: { raw: { type: 'string' } } } } },
+      },
+    },
     { ...web, method: 'get', path: '/openapi.json', operationId: 'openapi', summary: 'This document (OpenAPI 3.1)', responses: { '200': { description: 'The document.', content: { 'application/json': { schema: { raw: { type: 'object' } } } } } } },
   ];
 }

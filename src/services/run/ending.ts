@@ -3,6 +3,7 @@
  * its settlement, in the task store's one transaction — conditional on this worker still holding
  * the task, then logging it and waking whoever waits for it.
  */
+import { applyMultiplier } from '../../domain/users.js';
 import { throwIfAborted } from '../../domain/errors.js';
 import type { ChargePart, TaskCharge, TaskOutcome, TaskOutput, TaskRecord } from '../../domain/task.js';
 import type { TaskEvents } from '../../events/events.js';
@@ -94,7 +95,9 @@ export class TaskEnding {
     if (signal) throwIfAborted(signal);
     const now = clock.now();
     const { unitPrice, unitCost } = this.deps;
-    const priced = outcome.status === 'succeeded' && unitPrice ? { ...outcome, charge: chargeOf(task.model, outcome.outputs, outcome.engine ?? null, unitPrice, unitCost) } : outcome;
+    // Each image at its engine's list price times the multiplier the task was held at.
+    const groupPrice: UnitPrice | undefined = unitPrice && ((model, engine) => applyMultiplier(unitPrice(model, engine), task.priceMultiplierPpm));
+    const priced = outcome.status === 'succeeded' && groupPrice ? { ...outcome, charge: chargeOf(task.model, outcome.outputs, outcome.engine ?? null, groupPrice, unitCost) } : outcome;
     const finished = await store.finish(task.id, this.workerId, priced, clock.now());
     if (!finished) {
       this.deps.logger.warn({ taskId: task.id, requestId: task.requestId }, 'task was taken over by another worker; its ending is theirs to record');

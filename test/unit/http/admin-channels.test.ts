@@ -38,6 +38,7 @@ beforeEach(async () => {
     catalog,
     currency: 'CNY',
     keyNames: async () => new Map([['key_1', 'shop A']]),
+    userNames: async () => new Map([['usr_1', 'Shop A Ltd']]),
     margins: async (filter) => {
       marginCalls.push(filter);
       return marginRows;
@@ -177,7 +178,7 @@ describe('GET /admin/v1/margins', () => {
 
   it('parses dates, filters, grouping and limit, and refuses what it cannot read', async () => {
     await send('GET', '/admin/v1/margins?from=2026-01-01&to=2026-01-07&model=qwen-image&channel=cloud&keyId=key_1&groupBy=channel,credential,key&limit=20');
-    assert.deepEqual(marginCalls[0], { from: Date.parse('2026-01-01T00:00:00Z'), to: Date.parse('2026-01-08T00:00:00Z'), model: 'qwen-image', channel: 'cloud', keyId: 'key_1', groupBy: ['channel', 'credential', 'key'], limit: 21 });
+    assert.deepEqual(marginCalls[0], { from: Date.parse('2026-01-01T00:00:00Z'), to: Date.parse('2026-01-08T00:00:00Z'), model: 'qwen-image', channel: 'cloud', keyId: 'key_1', userId: undefined, groupBy: ['channel', 'credential', 'key'], limit: 21 });
     await send('GET', '/admin/v1/margins?from=2026-01-01T06:00:00Z&to=1767600000');
     assert.deepEqual([marginCalls[1]?.from, marginCalls[1]?.to], [Date.parse('2026-01-01T06:00:00Z'), 1_767_600_000_000]);
     for (const [query, field] of [['groupBy=day,week', 'groupBy'], ['groupBy=', 'groupBy'], ['from=yesterday', 'from'], ['limit=0', 'limit'], ['format=xls', 'format'], ['sort=cost', 'body'], ['from=2026-02-01&to=2026-01-01', 'from']] as const) {

@@ -358,3 +358,56 @@ describe('safeFetch requests and responses', () => {
     await rejectsWith(empty('http://empty.example/'), 'network', /no addresses/);
   });
 });
+
+describe('safeFetch keep-alive', () => {
+  it('pools connections only to the host:ports it is told to', async () => {
+    const pooled = await loopback();
+    const single = await loopback();
+    const safeFetch = createSafeFetch({ allowHosts: [pooled.entry, single.entry], keepAlive: (hostPort) => hostPort === pooled.entry });
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await safeFetch(`${pooled.origin}/a`)).body.toString(), 'ok');
+      assert.equal((await safeFetch(`${single.origin}/a`)).body.toString(), 'ok');
+    }
+    assert.equal(pooled.connections(), 1);
+    assert.equal(single.connections(), 3);
+  });
+
+  it('reuses a pooled socket only for the address its hop was checked to', async () => {
+    const server = await loopback();
+    const answers = ['127.0.0.1', '::ffff:127.0.0.1', '127.0.0.1'];
+    const safeFetch = createSafeFetch({
+      allowHosts: [`pinned.example:${server.port}`],
+      resolver: async () => {
+        const address = answers.shift() as string;
+        return [{ address, family: address.includes(':') ? 6 : 4 }];
+      },
+      keepAlive: true,
+    });
+    const connectionsAfter: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await safeFetch(`http://pinned.example:${server.port}/`)).body.toString(), 'ok');
+      connectionsAfter.push(server.connections());
+    }
+    // The second hop was checked to another address: a socket of its own; the third reuses the first's.
+    assert.deepEqual(connectionsAfter, [1, 2, 2]);
+  });
+
+  it('sends a body-less request again on a fresh connection when its pooled socket was closed, never a POST', async () => {
+    const served = new WeakSet<object>();
+    // Drops a kept-alive connection at its second request, as a server closing an idle socket would.
+    const server = await loopback((req, res) => {
+      if (served.has(req.socket)) return void req.socket.destroy();
+      served.add(req.socket);
+      res.end('ok');
+    });
+    const safeFetch = createSafeFetch({ allowHosts: [server.entry], keepAlive: true });
+    assert.equal((await safeFetch(`${server.origin}/1`)).body.toString(), 'ok');
+    assert.equal((await safeFetch(`${server.origin}/2`)).body.toString(), 'ok');
+    assert.equal(server.connections(), 2);
+    // The retry's connection is not pooled: this one is, and the POST after it finds it dropped.
+    assert.equal((await safeFetch(`${server.origin}/3`)).body.toString(), 'ok');
+    await rejectsWith(safeFetch(`${server.origin}/4`, { method: 'POST', body: 'x' }), 'network');
+    assert.equal(server.seen.filter((seen) => seen.url === '/4').length, 1);
+    assert.equal(server.connections(), 3);
+  });
+});

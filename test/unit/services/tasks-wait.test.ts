@@ -15,7 +15,7 @@ const principal = { keyId: 'key-1', models: null } as unknown as Principal;
 
 function task(status: TaskRecord['status']): TaskRecord {
   return {
-    id: 'task-1', keyId: 'key-1', model: 'qwen-image-edit-plus', kind: 'edit', status, spec: {} as TaskRecord['spec'], inputs: [], engine: null, operation: null,
+    id: 'task-1', keyId: 'key-1', userId: 'usr_key-1', priceMultiplierPpm: 1_000_000, model: 'qwen-image-edit-plus', kind: 'edit', status, spec: {} as TaskRecord['spec'], inputs: [], engine: null, operation: null,
     outputs: [], usage: null, actualPrompt: null, error: null, warnings: [], attempts: 0, cancelRequested: false, origin: 'test', requestId: 'r', createdAt: 0,
     startedAt: null, finishedAt: null, updatedAt: 0, leaseUntil: null, workerId: null, billing: { state: 'held', unitPriceMicros: 0, holdMicros: 0, chargedMicros: 0 } as TaskRecord['billing'],
   };

@@ -14,7 +14,7 @@ import { storeTargets } from '../../helpers/stores.js';
 
 async function addTask(db: Kysely<Database>, id: string, status: string): Promise<void> {
   const spec = { prompt: 'p', negativePrompt: null, n: 1, size: { width: 512, height: 512 }, sizeSource: 'request' as const, seed: 1, promptExtend: false, watermark: false, outputFormat: 'png' as const };
-  await db.insertInto('tasks').values({ ...newTaskRow({ id, keyId: 'key', model: 'qwen-image', kind: 'generate', spec, inputs: [], warnings: [], origin: 'fal', requestId: id, createdAt: 1 }), status }).execute();
+  await db.insertInto('tasks').values({ ...newTaskRow({ id, keyId: 'key', userId: 'usr_key', model: 'qwen-image', kind: 'generate', spec, inputs: [], warnings: [], origin: 'fal', requestId: id, createdAt: 1 }), status }).execute();
 }
 
 /** A queue request row, as the task's own transaction writes it. */

@@ -1,20 +1,6 @@
 /** The admin token, entered once per tab (sessionStorage), and calls made with it. */
-import { ApiError, call, type CallOptions } from '../lib/api.js';
-
-const STORAGE_KEY = 'qig.adminToken';
-
-export const adminToken = {
-  get: (): string | null => sessionStorage.getItem(STORAGE_KEY),
-  set: (token: string) => sessionStorage.setItem(STORAGE_KEY, token),
-  clear: () => sessionStorage.removeItem(STORAGE_KEY),
-};
-
-/** Called when the token stops working (wrong, or the server restarted with another). */
-let onRefused: (message: string) => void = () => undefined;
-
-export function whenRefused(handler: (message: string) => void): void {
-  onRefused = handler;
-}
+import { ApiError, type CallOptions } from '../lib/api.js';
+import { sessionClient } from '../lib/session-client.js';
 
 export function explain(error: unknown): string {
   if (error instanceof ApiError && error.status === 404 && error.code === 'NotFound') {
@@ -23,13 +9,14 @@ export function explain(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export async function adminCall<T>(path: string, options: Omit<CallOptions, 'token'> = {}): Promise<T> {
-  try {
-    return await call<T>(path, { ...options, token: adminToken.get() });
-  } catch (error) {
-    if (error instanceof ApiError && (error.status === 401 || (error.status === 404 && error.code === 'NotFound'))) onRefused(explain(error));
-    throw error;
-  }
+// Refused: a wrong token, or a server restarted with another (or without the admin API).
+const client = sessionClient('qig.adminToken', (error) => error.status === 401 || (error.status === 404 && error.code === 'NotFound'), explain);
+
+export const adminToken = client.credential;
+export const whenRefused = client.whenRefused;
+
+export function adminCall<T>(path: string, options: Omit<CallOptions, 'token'> = {}): Promise<T> {
+  return client.call<T>(path, options);
 }
 
 /** `?a=1&b=x` from the filled-in values only. */

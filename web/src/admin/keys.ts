@@ -1,8 +1,9 @@
 /** Keys: create (the secret shown once), credit, revoke; each row links to its usage and tasks. */
-import { byId, copyText, h, setChildren } from '../lib/dom.js';
+import { byId, h, setChildren, showSecretOnce } from '../lib/dom.js';
 import { dateTime, money } from '../lib/format.js';
 import { adminCall, explain } from './client.js';
 import { openDialog } from './dialog.js';
+import { modelChecks } from './limits-form.js';
 import type { AdminKey } from './types.js';
 
 export interface KeysDeps {
@@ -12,7 +13,8 @@ export interface KeysDeps {
   changed: (keys: readonly AdminKey[]) => void;
 }
 
-function statusOf(key: AdminKey): 'active' | 'revoked' | 'expired' {
+/** A key's state; a user's keys (Users) read the same. */
+export function statusOf(key: Pick<AdminKey, 'revokedAt' | 'expiresAt'>): 'active' | 'revoked' | 'expired' {
   if (key.revokedAt !== null) return 'revoked';
   if (key.expiresAt !== null && Date.parse(key.expiresAt) < Date.now()) return 'expired';
   return 'active';
@@ -38,7 +40,7 @@ export class KeysSection {
   setModels(models: readonly string[]): void {
     setChildren(
       byId('key-models', HTMLDivElement),
-      ...models.map((model) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'models', value: model }), model)),
+      ...modelChecks(models, null),
     );
   }
 
@@ -76,19 +78,9 @@ export class KeysSection {
   }
 
   private showSecret(created: AdminKey & { key: string }): void {
-    const copy = h('button', { type: 'button', class: 'primary small' }, 'Copy');
-    copy.addEventListener('click', () => void copyText(created.key, copy));
-    this.secret.hidden = false;
-    setChildren(
-      this.secret,
-      h('p', {}, h('strong', {}, `Key “${created.name}” created.`), ' Copy its secret now: it is shown only this once.'),
-      h('div', { class: 'row secret-row' }, h('code', { id: 'new-secret', class: 'secret' }, created.key), copy),
-      h('button', { type: 'button', class: 'ghost small', onclick: () => {
-        this.secret.hidden = true;
-      } }, 'Done'),
-    );
-    copy.focus();
+    showSecretOnce(this.secret, created, 'new-secret');
   }
+
 
   private row(key: AdminKey): HTMLTableRowElement {
     const status = statusOf(key);
@@ -110,7 +102,8 @@ export class KeysSection {
         h(
           'div',
           { class: 'row wrap' },
-          active ? h('button', { type: 'button', class: 'small', onclick: () => this.credit(key) }, 'Credit') : null,
+          // An unlimited key's user has no balance to credit (the server refuses it).
+          active && key.balance !== null ? h('button', { type: 'button', class: 'small', onclick: () => this.credit(key) }, 'Credit') : null,
           h('button', { type: 'button', class: 'small ghost', onclick: () => this.deps.show('usage', key.id) }, 'Usage'),
           h('button', { type: 'button', class: 'small ghost', onclick: () => this.deps.show('tasks', key.id) }, 'Tasks'),
           active ? h('button', { type: 'button', class: 'small ghost danger', onclick: () => this.revoke(key) }, 'Revoke') : null,
@@ -125,7 +118,7 @@ export class KeysSection {
       content: [
         h('label', { for: 'credit-amount' }, `Amount (${this.deps.currency()})`),
         h('input', { id: 'credit-amount', name: 'amount', inputmode: 'decimal', placeholder: '10.00', required: true, autocomplete: 'off' }),
-        h('p', { class: 'help' }, key.balance === null ? 'This key is unlimited; a credit starts metering it.' : `Balance now: ${key.balance}.`),
+        h('p', { class: 'help' }, `Balance now: ${money(key.balance ?? '0', this.deps.currency())}.`),
       ],
       action: 'Credit',
       submit: async (form) => {
@@ -137,19 +130,24 @@ export class KeysSection {
   }
 
   private revoke(key: AdminKey): void {
-    openDialog({
-      title: `Revoke “${key.name}”?`,
-      content: [h('p', {}, 'Requests with this key are refused from now on (within 5 s on every server). This cannot be undone.')],
-      action: 'Revoke',
-      danger: true,
-      submit: async () => {
-        await adminCall(`/admin/v1/keys/${encodeURIComponent(key.id)}`, { method: 'DELETE' });
-        await this.load();
-      },
-    });
+    confirmRevoke(key, () => this.load());
   }
 
   get list(): readonly AdminKey[] {
     return this.keys;
   }
+}
+
+/** Asks before revoking a key (the Keys tab's or a user's), then reloads what shows it. */
+export function confirmRevoke(key: { id: string; name: string }, reload: () => Promise<void>): void {
+  openDialog({
+    title: `Revoke “${key.name}”?`,
+    content: [h('p', {}, 'Requests with this key are refused from now on (within 5 s on every server). This cannot be undone.')],
+    action: 'Revoke',
+    danger: true,
+    submit: async () => {
+      await adminCall(`/admin/v1/keys/${encodeURIComponent(key.id)}`, { method: 'DELETE' });
+      await reload();
+    },
+  });
 }

@@ -1,4 +1,4 @@
-/** The admin console: a token gate, then keys, usage, tasks, channels, routes, prices, margins and engines as tabs. */
+/** The admin console: a token gate, then keys, users, groups, codes, usage, tasks, channels, routes, prices, margins and engines as tabs. */
 import '../base.css';
 import '../controls.css';
 import '../components.css';
@@ -8,16 +8,19 @@ import { byId } from '../lib/dom.js';
 import type { Catalog } from '../lib/types.js';
 import { ChannelsSection } from './channels.js';
 import { adminCall, adminToken, explain, whenRefused } from './client.js';
+import { CodesSection } from './codes.js';
 import { EnginesSection } from './engines.js';
+import { GroupsSection } from './groups.js';
 import { KeysSection } from './keys.js';
 import { MarginsSection } from './margins.js';
 import { PricesSection } from './prices.js';
 import { RoutesSection } from './routes.js';
 import { TasksSection } from './tasks.js';
 import { UsageSection } from './usage.js';
+import { UsersSection } from './users.js';
 
-type Tab = 'keys' | 'usage' | 'tasks' | 'channels' | 'routes' | 'prices' | 'margins' | 'engines';
-const TABS: readonly Tab[] = ['keys', 'usage', 'tasks', 'channels', 'routes', 'prices', 'margins', 'engines'];
+type Tab = 'keys' | 'users' | 'groups' | 'codes' | 'usage' | 'tasks' | 'channels' | 'routes' | 'prices' | 'margins' | 'engines';
+const TABS: readonly Tab[] = ['keys', 'users', 'groups', 'codes', 'usage', 'tasks', 'channels', 'routes', 'prices', 'margins', 'engines'];
 
 const gate = byId('gate', HTMLElement);
 const consoleBox = byId('console', HTMLDivElement);
@@ -35,6 +38,16 @@ const channels = new ChannelsSection(() => current === 'channels' && !consoleBox
 const routes = new RoutesSection();
 const prices = new PricesSection();
 const margins = new MarginsSection();
+const users = new UsersSection({
+  currency: () => currency,
+  models: () => models,
+  showMargins: (userId) => {
+    margins.filterByUser(userId);
+    select('margins', true);
+  },
+});
+const groups = new GroupsSection();
+const codes = new CodesSection(() => currency);
 const keys = new KeysSection({
   currency: () => currency,
   show: (section, keyId) => {
@@ -50,6 +63,9 @@ const keys = new KeysSection({
 
 const loaders: Record<Tab, () => Promise<void>> = {
   keys: () => keys.load(),
+  users: () => users.load(),
+  groups: () => groups.load(),
+  codes: () => codes.load(),
   usage: () => usage.load(),
   tasks: () => tasks.load(),
   channels: () => channels.load(),
@@ -112,14 +128,29 @@ byId('token-form', HTMLFormElement).addEventListener('submit', (event) => {
 byId('sign-out', HTMLButtonElement).addEventListener('click', () => signOut(''));
 
 const tabList = byId('admin-tabs', HTMLDivElement);
-for (const tab of TABS) byId(`tab-${tab}`, HTMLButtonElement).addEventListener('click', () => select(tab));
+for (const tab of TABS) {
+  byId(`tab-${tab}`, HTMLButtonElement).addEventListener('click', () => {
+    // Users clicked while showing a user's detail: back to the list. (From another tab, the detail
+    // left open is shown again.)
+    if (tab === 'users' && current === 'users') users.showList();
+    select(tab);
+  });
+}
 tabList.addEventListener('keydown', (event) => {
   const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
   if (step === 0) return;
   event.preventDefault();
   select(TABS[(TABS.indexOf(current) + step + TABS.length) % TABS.length] ?? 'keys', true);
 });
-for (const [button, tab] of [['keys-refresh', 'keys'], ['engines-refresh', 'engines'], ['channels-refresh', 'channels']] as const) {
+const refreshButtons = [
+  ['keys-refresh', 'keys'],
+  ['users-refresh', 'users'],
+  ['groups-refresh', 'groups'],
+  ['codes-refresh', 'codes'],
+  ['engines-refresh', 'engines'],
+  ['channels-refresh', 'channels'],
+] as const;
+for (const [button, tab] of refreshButtons) {
   byId(button, HTMLButtonElement).addEventListener('click', () => select(tab));
 }
 
@@ -129,6 +160,7 @@ call<Catalog>('/v1/models').then(
     models = catalog.data.map((model) => model.id);
     keys.setModels(models);
     routes.setModels(models);
+    groups.setModels(models);
     usage.setChoices(keys.list, models);
     tasks.setChoices(keys.list, models);
   },

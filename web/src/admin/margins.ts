@@ -6,13 +6,13 @@ import { MarginChart } from './margin-chart.js';
 import type { MarginLine, MarginsAnswer } from './types.js';
 
 const DAY_MS = 86_400_000;
-const COLUMN_TITLES: Readonly<Record<string, string>> = { day: 'Day', model: 'Model', channel: 'Channel', credential: 'Credential', key: 'Key' };
-const FIELD: Readonly<Record<string, keyof MarginLine>> = { day: 'day', model: 'model', channel: 'channel', credential: 'credential', key: 'keyId' };
+const COLUMN_TITLES: Readonly<Record<string, string>> = { day: 'Day', model: 'Model', channel: 'Channel', credential: 'Credential', key: 'Key', user: 'User' };
+const FIELD: Readonly<Record<string, keyof MarginLine>> = { day: 'day', model: 'model', channel: 'channel', credential: 'credential', key: 'keyId', user: 'userId' };
 
-/** A dimension's cell: a credential or key by its name, with the id beside it (a removed credential by its id alone). */
+/** A dimension's cell: a credential, key or user by its name, with the id beside it (a removed credential by its id alone). */
 function cell(line: MarginLine, field: keyof MarginLine): string {
   const id = String(line[field] ?? '—');
-  const name = field === 'credential' ? line.credentialName : field === 'keyId' ? line.keyName : undefined;
+  const name = field === 'credential' ? line.credentialName : field === 'keyId' ? line.keyName : field === 'userId' ? line.userName : undefined;
   return name ? `${name} (${id})` : id;
 }
 
@@ -35,10 +35,16 @@ export class MarginsSection {
     });
   }
 
+  /** Per-user figures of one user (from the Users section): grouped by user, filtered to this one. */
+  filterByUser(userId: string): void {
+    byId('margins-user', HTMLInputElement).value = userId;
+    byId('margins-group-by', HTMLSelectElement).value = 'user';
+  }
+
   async load(): Promise<void> {
     const data = new FormData(this.form);
     const text = (name: string) => String(data.get(name) ?? '').trim();
-    const range = { from: text('from'), to: text('to'), model: text('model'), channel: text('channel') };
+    const range = { from: text('from'), to: text('to'), model: text('model'), channel: text('channel'), userId: text('userId') };
     const [table, daily] = await Promise.all([
       adminCall<MarginsAnswer>(`/admin/v1/margins${query({ ...range, groupBy: text('groupBy') })}`),
       adminCall<MarginsAnswer>(`/admin/v1/margins${query({ ...range, groupBy: 'day,model', limit: 10_000 })}`),

@@ -1,6 +1,7 @@
 /** Recent tasks of every key: engine, timings, attempts, errors and charges; filterable, paged, live. */
 import { byId, h, setChildren } from '../lib/dom.js';
 import { dateTime, duration, money } from '../lib/format.js';
+import { renderPager } from '../lib/pager.js';
 import { adminCall, query } from './client.js';
 import type { AdminKey, AdminTask, TaskPage } from './types.js';
 
@@ -56,17 +57,11 @@ export class TasksSection {
   }
 
   private renderPager(page: TaskPage): void {
-    const last = Math.min(page.offset + page.data.length, page.total);
-    const go = (offset: number) => () => {
+    const go = (offset: number) => {
       this.offset = offset;
       void this.load();
     };
-    setChildren(
-      this.pager,
-      h('span', { class: 'muted' }, page.total === 0 ? '0 tasks' : `${page.offset + 1}–${last} of ${page.total}`),
-      h('button', { type: 'button', class: 'small ghost', disabled: page.offset === 0, onclick: go(Math.max(0, page.offset - LIMIT)) }, 'Newer'),
-      h('button', { type: 'button', class: 'small ghost', disabled: last >= page.total, onclick: go(page.offset + LIMIT) }, 'Older'),
-    );
+    renderPager(this.pager, { offset: page.offset, shown: page.data.length, total: page.total, limit: LIMIT }, go, { noun: 'tasks', back: 'Newer', forward: 'Older' });
   }
 
   private row(task: AdminTask): HTMLTableRowElement {

@@ -105,3 +105,75 @@ export interface AuditView {
   before: unknown;
   after: unknown;
 }
+
+// Customers (users, groups, top-up codes): the admin API's answers.
+export interface Budget {
+  amount: string;
+  period: 'day' | 'month';
+}
+
+export interface UserLimits {
+  rateLimitPerMinute: number | null;
+  maxInFlight: number | null;
+  models: string[] | null;
+  budget: Budget | null;
+}
+
+export interface AdminUser extends UserLimits {
+  id: string;
+  name: string;
+  email: string | null;
+  group: string;
+  balance: string | null;
+  createdAt: string;
+  disabledAt: string | null;
+}
+
+export interface UserKey extends UserLimits {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: string;
+  revokedAt: string | null;
+  expiresAt: string | null;
+}
+
+export interface UserDetail extends AdminUser {
+  held: string;
+  keys: UserKey[];
+}
+
+export interface UserPage {
+  data: AdminUser[];
+  total: number;
+}
+
+export interface PriceGroup {
+  name: string;
+  description: string;
+  multiplier: string;
+  overrides: Record<string, string>;
+  users?: number;
+  updatedAt: string | null;
+}
+
+export interface CodeBatch {
+  id: string;
+  name: string;
+  amount: string;
+  count: number;
+  redeemed: number;
+  expiresAt: string | null;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+/** The answer to creating a batch: the codes' text, this once. */
+export interface NewCodeBatch extends CodeBatch {
+  currency: string;
+  codes: string[];
+}
+
+export interface BatchDetail extends CodeBatch {
+  codes: Array<{ prefix: string; redeemedAt: string | null; userId: string | null; keyId: string | null }>;
+}

@@ -67,3 +67,23 @@ export async function copyText(text: string, button: HTMLButtonElement): Promise
   }
   setTimeout(() => (button.textContent = label), 1500);
 }
+
+/**
+ * Shows a new key's secret in `box`, once, with a copy button and Done (which hides the box and
+ * calls `done`); the secret is never shown again.
+ */
+export function showSecretOnce(box: HTMLElement, created: { name: string; key: string }, codeId: string, done: () => void = () => undefined): void {
+  const copy = h('button', { type: 'button', class: 'primary small' }, 'Copy');
+  copy.addEventListener('click', () => void copyText(created.key, copy));
+  box.hidden = false;
+  setChildren(
+    box,
+    h('p', {}, h('strong', {}, `Key “${created.name}” created.`), ' Copy its secret now: it is shown only this once.'),
+    h('div', { class: 'row secret-row' }, h('code', { id: codeId, class: 'secret' }, created.key), copy),
+    h('button', { type: 'button', class: 'ghost small', onclick: () => {
+      box.hidden = true;
+      done();
+    } }, 'Done'),
+  );
+  copy.focus();
+}

@@ -1,4 +1,4 @@
-/** "Show code": the current form as curl, openai, @fal-ai/client and SeaArt-queue code, ready to copy. */
+/** "Show code": the current form as curl, openai, @fal-ai/client, SeaArt-queue, qig-client and qig code, ready to copy. */
 import { byId, copyText, h, setChildren } from '../lib/dom.js';
 import { snippets, type Snippet, type SnippetKind } from './snippets.js';
 import type { FormValues } from './values.js';

@@ -1,11 +1,12 @@
 /**
- * "Show code": the current form as runnable code for four clients of this gateway — curl on the
- * DashScope route, the openai SDK, @fal-ai/client through the fal proxy, and the SeaArt queue.
- * Local files become reads of files of the same name beside the script. Pure.
+ * "Show code": the current form as runnable code for the clients of this gateway — curl on the
+ * DashScope route, the openai SDK, @fal-ai/client through the fal proxy, the SeaArt queue, our
+ * own client and its `qig` command line. Local files become reads of files of the same name
+ * beside the script. Pure.
  */
 import { kindOf, parametersOf, type FormImage, type FormValues } from './values.js';
 
-export type SnippetKind = 'curl' | 'openai' | 'fal' | 'seaart';
+export type SnippetKind = 'curl' | 'openai' | 'fal' | 'seaart' | 'client' | 'cli';
 
 export interface Snippet {
   kind: SnippetKind;
@@ -15,6 +16,8 @@ export interface Snippet {
 
 const js = (value: unknown) => JSON.stringify(value);
 const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+/** A shell word, quoted only when it holds more than letters, digits and `_./:=@%+,-`. */
+const shellWord = (text: string) => (/^[\w./:=@%+,-]+$/.test(text) ? text : shellQuote(text));
 const hasFiles = (images: readonly FormImage[]) => images.some((image) => image.url === null);
 
 /** The key line of a script: the real key only when asked, else the environment. */
@@ -153,11 +156,64 @@ function seaart(values: FormValues, origin: string, key: string | null): string 
     .join('\n');
 }
 
+/** The gateway's own client (`@qwen-image-gateway/client`), which reads local files itself. */
+function client(values: FormValues, origin: string, key: string | null): string {
+  const p = parametersOf(values);
+  const edit = kindOf(values.model, values.images.length) === 'edit';
+  const fields = [`  model: ${js(values.model.id)},`];
+  if (edit) fields.push(`  images: [${values.images.map((image) => js(image.url ?? image.name)).join(', ')}],   // file paths, URLs, data: URIs, Uint8Array or Blob`);
+  fields.push(`  prompt: ${js(values.prompt)},`);
+  const options = { n: p.n, size: p.size, negativePrompt: p.negative_prompt, seed: p.seed, promptExtend: p.prompt_extend, watermark: p.watermark };
+  for (const [name, value] of Object.entries(options)) if (value !== undefined) fields.push(`  ${name}: ${js(value)},`);
+  return [
+    `// npm install ${origin}/sdk/client.tgz   ·   node ${edit ? 'edit' : 'generate'}.mjs`,
+    key === null ? '// with QIG_API_KEY set (a server on 127.0.0.1 keeps its development key in data/dev-key.txt)' : null,
+    `import { createClient } from '@qwen-image-gateway/client';`,
+    '',
+    `const qig = createClient({ baseUrl: ${js(origin)}, apiKey: ${jsKey(key)} });`,
+    `const result = await qig.${edit ? 'edit' : 'generate'}({`,
+    ...fields,
+    '});',
+    'for (const warning of result.warnings) console.warn(warning);   // e.g. fewer images than asked',
+    'console.log(result.urls);',
+    "console.log(await result.download('out'));   // saves the images, returns their paths",
+  ]
+    .filter((line) => line !== null)
+    .join('\n');
+}
+
+/** The same request on the `qig` command line of the gateway's checkout. */
+function cli(values: FormValues, origin: string, key: string | null): string {
+  const p = parametersOf(values);
+  const edit = kindOf(values.model, values.images.length) === 'edit';
+  const options = [`--model ${shellWord(values.model.id)}`];
+  if (p.n !== undefined) options.push(`-n ${p.n}`);
+  if (p.size !== undefined) options.push(`--size ${shellWord(p.size)}`);
+  if (p.negative_prompt !== undefined) options.push(`--negative ${shellQuote(p.negative_prompt)}`);
+  if (p.seed !== undefined) options.push(`--seed ${p.seed}`);
+  if (p.prompt_extend !== undefined) options.push(p.prompt_extend ? '--prompt-extend' : '--no-prompt-extend');
+  if (p.watermark !== undefined) options.push(p.watermark ? '--watermark' : '--no-watermark');
+  options.push('-o out/');
+  // A file name starting with "-" would read as an option.
+  const images = edit ? values.images.map((image) => ` ${shellWord(image.url ?? image.name.replace(/^-/, './-'))}`).join('') : '';
+  return [
+    `# in the gateway's checkout, where npx qig is its own command (elsewhere: node <checkout>/dist/cli.js),`,
+    `# with ${edit && values.images.some((image) => image.url === null) ? 'the images in the current directory and ' : ''}QIG_URL and QIG_API_KEY set`,
+    `export QIG_URL=${shellWord(origin)}`,
+    key === null ? '# export QIG_API_KEY=…   (a server on 127.0.0.1 keeps its development key in data/dev-key.txt)' : `export QIG_API_KEY=${shellQuote(key)}`,
+    `npx qig ${edit ? 'edit' : 'generate'}${images} \\`,
+    `  -p ${shellQuote(values.prompt)} \\`,
+    `  ${options.join(' ')}`,
+  ].join('\n');
+}
+
 export function snippets(values: FormValues, origin: string, key: string | null): Snippet[] {
   return [
     { kind: 'curl', label: 'curl · DashScope', code: curl(values, origin, key) },
     { kind: 'openai', label: 'Node · openai', code: openai(values, origin, key) },
     { kind: 'fal', label: 'Node · @fal-ai/client', code: fal(values, origin, key) },
     { kind: 'seaart', label: 'SeaArt queue', code: seaart(values, origin, key) },
+    { kind: 'client', label: 'Node · qig client', code: client(values, origin, key) },
+    { kind: 'cli', label: 'Shell · qig', code: cli(values, origin, key) },
   ];
 }

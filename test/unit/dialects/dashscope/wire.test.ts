@@ -112,7 +112,7 @@ describe('image references', () => {
 
 function task(overrides: Partial<TaskRecord>): TaskRecord {
   return {
-    id: 't1', keyId: 'k', model: 'qwen-image-edit-plus', kind: 'edit', status: 'succeeded',
+    id: 't1', keyId: 'k', userId: 'usr_k', priceMultiplierPpm: 1_000_000, model: 'qwen-image-edit-plus', kind: 'edit', status: 'succeeded',
     spec: { prompt: 'p', negativePrompt: null, n: 2, size: { width: 1248, height: 832 }, sizeSource: 'default', seed: 1, promptExtend: true, watermark: false, outputFormat: 'png' },
     inputs: [], engine: 'local', operation: null, outputs: [], usage: { imageCount: 2, width: 1248, height: 832 },
     actualPrompt: 'p, extended', error: null, warnings: [], attempts: 1, cancelRequested: false, origin: 'dashscope',
@@ -124,14 +124,20 @@ function task(overrides: Partial<TaskRecord>): TaskRecord {
 
 describe('DashScope responses', () => {
   it('renders the sync answer exactly as documented', () => {
-    assert.deepEqual(syncResponse(task({}), ['u1', 'u2'], 'req'), {
+    assert.deepEqual(syncResponse(task({}), ['u1', 'u2'], 'req', 'CNY'), {
       output: { choices: [{ finish_reason: 'stop', message: { role: 'assistant', content: [{ image: 'u1' }, { image: 'u2' }] } }] },
       usage: { width: 1248, height: 832, image_count: 2 },
       request_id: 'req',
     });
   });
+  it("adds to usage what an image cost the key's group and, once settled, the amount charged", () => {
+    const held = { state: 'held' as const, unitPriceMicros: 144_000, holdMicros: 288_000, chargedMicros: null };
+    assert.deepEqual(syncResponse(task({ billing: held }), ['u1', 'u2'], 'req', 'CNY').usage, { width: 1248, height: 832, image_count: 2, unit_price: '0.144', currency: 'CNY' });
+    const settled = { ...held, state: 'settled' as const, unitPriceMicros: 90_000, chargedMicros: 180_000 };
+    assert.deepEqual(taskQueryResponse(task({ billing: settled }), ['u1', 'u2'], 'req', 'USD').usage, { image_count: 2, unit_price: '0.09', amount: '0.18', currency: 'USD' });
+  });
   it('renders a failed task as HTTP-200 content with output.code and output.message', () => {
-    const failed = taskQueryResponse(task({ status: 'failed', usage: null, error: { kind: 'invalid_image', message: 'bad' } }), [], 'req');
+    const failed = taskQueryResponse(task({ status: 'failed', usage: null, error: { kind: 'invalid_image', message: 'bad' } }), [], 'req', 'CNY');
     assert.equal(failed.output.task_status, 'FAILED');
     assert.equal(failed.output.code, 'InvalidParameter');
     assert.equal(failed.output.message, 'bad');

@@ -22,6 +22,8 @@ function task(overrides: Partial<TaskRecord> = {}): TaskRecord {
   return {
     id: 'task-1',
     keyId: 'key',
+    userId: 'usr_key',
+    priceMultiplierPpm: 1_000_000,
     model: 'qwen-image-edit-plus',
     kind: 'edit',
     status: 'succeeded',

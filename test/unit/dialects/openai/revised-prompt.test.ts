@@ -14,7 +14,7 @@ import { PLACEHOLDER_WARNING } from '../../../../src/engines/local/generate.js';
 
 function task(overrides: { promptExtend?: boolean; actualPrompt?: string | null; warnings?: string[]; kind?: 'edit' | 'generate' } = {}): TaskRecord {
   return {
-    id: 't1', keyId: 'k', model: 'qwen-image-edit-plus', kind: overrides.kind ?? 'edit', status: 'succeeded',
+    id: 't1', keyId: 'k', userId: 'usr_k', priceMultiplierPpm: 1_000_000, model: 'qwen-image-edit-plus', kind: overrides.kind ?? 'edit', status: 'succeeded',
     spec: { prompt: 'make it black and white', negativePrompt: null, n: 1, size: { width: 1024, height: 1024 }, sizeSource: 'default', seed: 1, promptExtend: overrides.promptExtend ?? true, watermark: false, outputFormat: 'png' },
     inputs: [], engine: 'local', operation: null, outputs: [], usage: { imageCount: 1, width: 1024, height: 1024 },
     actualPrompt: overrides.actualPrompt === undefined ? 'black and white, keep the composition and subject unchanged' : overrides.actualPrompt,
@@ -54,9 +54,9 @@ describe('revised_prompt', () => {
   });
 
   it('stays in the nebula envelope, empty unless the prompt was revised', () => {
-    const plain = nebulaSuccess(task({ promptExtend: false, actualPrompt: 'black and white' }), ['u'], null, 'r1');
+    const plain = nebulaSuccess(task({ promptExtend: false, actualPrompt: 'black and white' }), ['u'], null, 'r1', 'CNY');
     assert.deepEqual(plain.data.data[0], { url: 'u', b64_json: '', revised_prompt: '' });
-    const revised = nebulaSuccess(task(), ['u'], null, 'r1');
+    const revised = nebulaSuccess(task(), ['u'], null, 'r1', 'CNY');
     assert.equal(revised.data.data[0]!.revised_prompt, 'black and white, keep the composition and subject unchanged');
   });
 });

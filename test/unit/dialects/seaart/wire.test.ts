@@ -11,7 +11,7 @@ const BARE = Buffer.from('\x89PNG\r\n\x1a\n0123456789abcdef').toString('base64')
 
 function task(overrides: Partial<TaskRecord>): TaskRecord {
   return {
-    id: 't1', keyId: 'k', model: 'qwen-image-edit-plus', kind: 'edit', status: 'succeeded',
+    id: 't1', keyId: 'k', userId: 'usr_k', priceMultiplierPpm: 1_000_000, model: 'qwen-image-edit-plus', kind: 'edit', status: 'succeeded',
     spec: { prompt: 'apple', negativePrompt: null, n: 1, size: { width: 1024, height: 1024 }, sizeSource: 'default', seed: 1, promptExtend: true, watermark: false, outputFormat: 'png' },
     inputs: [], engine: 'x', operation: null,
     outputs: [{ blobId: 'b.png', contentType: 'image/png', width: 1024, height: 1024, bytes: 10, seed: 1 }],

@@ -14,7 +14,7 @@ import { createScriptedEngine, type Step } from '../../../fakes/scripted-engine.
 
 function task(n: number, seed = 100): TaskRecord {
   return {
-    id: 't1', keyId: 'k', model: 'qwen-image-2.0', kind: 'generate', status: 'running',
+    id: 't1', keyId: 'k', userId: 'usr_k', priceMultiplierPpm: 1_000_000, model: 'qwen-image-2.0', kind: 'generate', status: 'running',
     spec: { prompt: 'p', negativePrompt: null, n, size: { width: 8, height: 8 }, sizeSource: 'request', seed, promptExtend: false, watermark: false, outputFormat: 'png' },
     inputs: [], engine: null, operation: null, outputs: [], usage: null, actualPrompt: null, error: null, warnings: [], attempts: 1, cancelRequested: false,
     origin: 'test', requestId: 'r', createdAt: 0, startedAt: 0, finishedAt: null, updatedAt: 0, leaseUntil: null, workerId: 'w',
