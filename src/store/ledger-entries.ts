@@ -7,16 +7,40 @@
  * submit and settlement of that user's keys waits for the lock, so it is held for as short a time
  * as possible. The checks made under it (tasks in flight, budgets) are therefore exact.
  */
-import type { Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
 import { AppError } from '../domain/errors.js';
 import { formatMoney, insufficientBalance, usageLine } from '../domain/money.js';
 import { isTerminal, type ChargePart, type TaskCharge, type TaskRecord, type TaskStatus } from '../domain/task.js';
 import { budgetExceeded } from '../domain/users.js';
 import type { SqlDialect } from './dialect-name.js';
 import type { NewTask, SubmitLimits } from './ports.js';
-import type { Database } from './schema.js';
+import { compiledOnce } from './compiled-once.js';
+import type { Database, LedgerTable, UsageRecordsTable } from './schema.js';
 
 const IN_FLIGHT: TaskStatus[] = ['queued', 'running'];
+
+// The statements every task's hold and settlement run, compiled once (compiled-once.ts).
+const insertLedgerRow = compiledOnce((db, row: Insertable<LedgerTable>) => db.insertInto('ledger').values(row));
+const insertUsageRecord = compiledOnce((db, row: Insertable<UsageRecordsTable>) => db.insertInto('usage_records').values(row));
+/** The hold: from a metered user's balance if it covers it; `orUnlimited` also passes an unlimited user (locking the row). */
+const holdFrom = (orUnlimited: boolean) =>
+  compiledOnce((db, v: { userId: string; hold: number }) =>
+    db
+      .updateTable('users')
+      .set((eb) => ({ balance_micros: eb('balance_micros', '-', v.hold) }))
+      .where('id', '=', v.userId)
+      .where((eb) => (orUnlimited ? eb.or([eb('balance_micros', 'is', null), eb('balance_micros', '>=', v.hold)]) : eb('balance_micros', '>=', v.hold))),
+  );
+const holdExclusive = holdFrom(true);
+const holdMetered = holdFrom(false);
+const markSettled = compiledOnce((db, v: { id: string; charged: number; unitPrice?: number }) =>
+  db
+    .updateTable('tasks')
+    // Present or not by the shape of the values, which the compiled query follows.
+    .set({ billing_state: 'settled', charged_micros: v.charged, ...(v.unitPrice !== undefined ? { price_micros: v.unitPrice } : {}) })
+    .where('id', '=', v.id)
+    .where('billing_state', '=', 'held'),
+);
 
 /** A release's price: the engine whose unit price was applied. */
 interface AppliedPrice {
@@ -31,10 +55,9 @@ export interface EntryOwner {
 }
 
 export async function ledgerEntry(trx: Transaction<Database>, owner: EntryOwner, taskId: string | null, kind: string, amount: number, note: string, at: number, applied?: AppliedPrice): Promise<void> {
-  await trx
-    .insertInto('ledger')
-    .values({ user_id: owner.userId, key_id: owner.keyId, task_id: taskId, kind, amount_micros: amount, note, created_at: at, ...(applied ? { engine: applied.engine, unit_price_micros: applied.unitPriceMicros } : {}) })
-    .execute();
+  await trx.executeQuery(
+    insertLedgerRow(trx, { user_id: owner.userId, key_id: owner.keyId, task_id: taskId, kind, amount_micros: amount, note, created_at: at, ...(applied ? { engine: applied.engine, unit_price_micros: applied.unitPriceMicros } : {}) }),
+  );
 }
 
 /**
@@ -133,13 +156,8 @@ export async function takeHold(trx: Transaction<Database>, task: NewTask, limits
   const counted = limits.maxInFlight !== null || (limits.userMaxInFlight ?? null) !== null || (limits.budgets?.length ?? 0) > 0;
   // SQLite has one writer at a time anyway: there the one UPDATE that locks is also the cheapest.
   const exclusive = counted || dialect === 'sqlite';
-  const held = await trx
-    .updateTable('users')
-    .set((eb) => ({ balance_micros: eb('balance_micros', '-', hold) }))
-    .where('id', '=', task.userId)
-    .where((eb) => (exclusive ? eb.or([eb('balance_micros', 'is', null), eb('balance_micros', '>=', hold)]) : eb('balance_micros', '>=', hold)))
-    .executeTakeFirst();
-  if (Number(held.numUpdatedRows) !== 1) {
+  const held = await trx.executeQuery((exclusive ? holdExclusive : holdMetered)(trx, { userId: task.userId, hold }));
+  if (Number(held.numAffectedRows ?? 0) !== 1) {
     let read = trx.selectFrom('users').select('balance_micros').where('id', '=', task.userId);
     if (!exclusive) read = read.forShare();
     const user = await read.executeTakeFirst();
@@ -175,20 +193,14 @@ export async function settleEnded(trx: Transaction<Database>, task: TaskRecord, 
   const charged = Math.min(amount, task.billing.holdMicros);
   const release = task.billing.holdMicros - charged;
   const applied = parts.length > 0 ? appliedPrice(parts, images, charged) : null;
-  const marked = await trx
-    .updateTable('tasks')
-    .set({ billing_state: 'settled', charged_micros: charged, ...(applied ? { price_micros: applied.unitPriceMicros } : {}) })
-    .where('id', '=', task.id)
-    .where('billing_state', '=', 'held')
-    .executeTakeFirst();
-  if (Number(marked.numUpdatedRows) !== 1) return null;
+  const marked = await trx.executeQuery(markSettled(trx, { id: task.id, charged, ...(applied ? { unitPrice: applied.unitPriceMicros } : {}) }));
+  if (Number(marked.numAffectedRows ?? 0) !== 1) return null;
   const why = task.status === 'succeeded' ? `${images} of ${task.spec.n} image(s) produced` : `task ${task.status}`;
   const by = applied ? ` at ${formatMoney(applied.unitPriceMicros, currency)} by engine ${applied.engine ?? 'unknown'}` : '';
   await ledgerEntry(trx, task, task.id, 'release', release, `settled: ${why}${by}, charged ${formatMoney(charged, currency)}`, now, applied ?? undefined);
   if (applied) {
-    await trx
-      .insertInto('usage_records')
-      .values({
+    await trx.executeQuery(
+      insertUsageRecord(trx, {
         task_id: task.id,
         key_id: task.keyId,
         user_id: task.userId,
@@ -202,8 +214,8 @@ export async function settleEnded(trx: Transaction<Database>, task: TaskRecord, 
         engine: applied.engine,
         credential: producingCredential(parts),
         cost_micros: upstreamCost(parts),
-      })
-      .execute();
+      }),
+    );
   }
   if (release > 0) {
     await trx

@@ -4,7 +4,7 @@
  * hold and ended with its settlement, each in one transaction (the ledger's part is
  * ledger-entries.ts).
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction, type Updateable } from 'kysely';
 import { AppError } from '../domain/errors.js';
 import type { TaskError } from '../domain/errors.js';
 import { TERMINAL_STATUSES, type TaskLogLine, type TaskOutcome, type TaskRecord } from '../domain/task.js';
@@ -13,9 +13,42 @@ import { PENDING } from './idempotency-store.js';
 import { settleEnded, takeHold } from './ledger-entries.js';
 import type { NewTask, SubmitLimits, TaskListFilter, TaskProgress, TaskStore } from './ports.js';
 import { queueRequestRow } from './queue-request-store.js';
-import type { Database } from './schema.js';
+import { compiledOnce } from './compiled-once.js';
+import type { Database, TasksTable } from './schema.js';
 import { BufferedTaskLogs } from './task-logs.js';
-import { newTaskRow, rowToTask } from './task-rows.js';
+import { newTaskRow, rowToTask, type Row } from './task-rows.js';
+
+// The queries every task runs, compiled once (compiled-once.ts).
+const insertTask = compiledOnce((db, row: Row) => db.insertInto('tasks').values(row));
+const taskById = compiledOnce((db, v: { id: string }) => db.selectFrom('tasks').selectAll().where('id', '=', v.id));
+const claimTask = compiledOnce((db, v: { id: string; workerId: string; now: number; leaseUntil: number }) =>
+  db
+    .updateTable('tasks')
+    .set((eb) => ({
+      status: 'running',
+      worker_id: v.workerId,
+      lease_until: v.leaseUntil,
+      updated_at: v.now,
+      started_at: eb.fn.coalesce('started_at', eb.val(v.now)),
+      // A resumed poll is not a new attempt; only a start from the queue is.
+      attempts: eb.case().when('status', '=', 'queued').then(eb('attempts', '+', 1)).else(eb.ref('attempts')).end(),
+    }))
+    .where('id', '=', v.id)
+    .where((eb) =>
+      eb.or([
+        eb('status', '=', 'queued'),
+        eb.and([eb('status', '=', 'running'), eb('lease_until', '<=', v.now)]),
+        // A parked task with a cancel request is taken at once, to stop its upstream operation.
+        eb.and([eb('status', '=', 'running'), eb('worker_id', 'is', null), eb('cancel_requested', '=', 1)]),
+      ]),
+    )
+    .returningAll(),
+);
+/** The ending's columns, and which task and worker it is for. */
+type Ending = Updateable<TasksTable> & { ending_id: string; ending_worker: string };
+const finishTask = compiledOnce((db, { ending_id, ending_worker, ...set }: Ending) =>
+  db.updateTable('tasks').set(set).where('id', '=', ending_id).where('status', '=', 'running').where('worker_id', '=', ending_worker).returningAll(),
+);
 
 export interface SqlTaskStoreOptions {
   /** The prices' currency, named in the ledger's notes. */
@@ -46,7 +79,7 @@ export class SqlTaskStore implements TaskStore {
   async create(task: NewTask, limits: SubmitLimits = { maxInFlight: null }): Promise<TaskRecord> {
     return this.db.transaction().execute(async (trx) => {
       const row = newTaskRow(task);
-      await trx.insertInto('tasks').values(row).execute();
+      await trx.executeQuery(insertTask(trx, row));
       // A queue request is written with its task: never a task without its webhook or deadline.
       if (task.queueRequest) await trx.insertInto('queue_requests').values(queueRequestRow({ ...task.queueRequest, taskId: task.id, createdAt: task.createdAt })).execute();
       if (limits.idempotencyKey !== undefined) await fillIdempotencyClaim(trx, task, limits.idempotencyKey);
@@ -56,7 +89,7 @@ export class SqlTaskStore implements TaskStore {
   }
 
   async get(id: string): Promise<TaskRecord | null> {
-    const row = await this.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
+    const [row] = (await this.db.executeQuery(taskById(this.db, { id }))).rows;
     return row ? rowToTask(row) : null;
   }
 
@@ -76,29 +109,8 @@ export class SqlTaskStore implements TaskStore {
   }
 
   async claim(id: string, workerId: string, now: number, leaseUntil: number): Promise<TaskRecord | null> {
-    const result = await this.db
-      .updateTable('tasks')
-      .set((eb) => ({
-        status: 'running',
-        worker_id: workerId,
-        lease_until: leaseUntil,
-        updated_at: now,
-        started_at: eb.fn.coalesce('started_at', eb.val(now)),
-        // A resumed poll is not a new attempt; only a start from the queue is.
-        attempts: eb.case().when('status', '=', 'queued').then(eb('attempts', '+', 1)).else(eb.ref('attempts')).end(),
-      }))
-      .where('id', '=', id)
-      .where((eb) =>
-        eb.or([
-          eb('status', '=', 'queued'),
-          eb.and([eb('status', '=', 'running'), eb('lease_until', '<=', now)]),
-          // A parked task with a cancel request is taken at once, to stop its upstream operation.
-          eb.and([eb('status', '=', 'running'), eb('worker_id', 'is', null), eb('cancel_requested', '=', 1)]),
-        ]),
-      )
-      .returningAll()
-      .executeTakeFirst();
-    return result ? rowToTask(result) : null;
+    const [row] = (await this.db.executeQuery(claimTask(this.db, { id, workerId, now, leaseUntil }))).rows;
+    return row ? rowToTask(row) : null;
   }
 
   async saveProgress(id: string, workerId: string, progress: TaskProgress, now: number): Promise<boolean> {
@@ -290,13 +302,6 @@ async function finishTaskRow(db: Transaction<Database>, id: string, workerId: st
       : outcome.status === 'failed'
         ? { ...common, outputs: JSON.stringify(outcome.outputs), error: JSON.stringify(outcome.error) }
         : common;
-  const result = await db
-    .updateTable('tasks')
-    .set(values)
-    .where('id', '=', id)
-    .where('status', '=', 'running')
-    .where('worker_id', '=', workerId)
-    .returningAll()
-    .executeTakeFirst();
-  return result ? rowToTask(result) : null;
+  const [row] = (await db.executeQuery(finishTask(db, { ...values, ending_id: id, ending_worker: workerId }))).rows;
+  return row ? rowToTask(row) : null;
 }
