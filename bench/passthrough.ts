@@ -22,7 +22,12 @@ export const BODY = JSON.stringify({ model: 'qwen-image-2.0-pro', prompt: 'a red
 export async function startUpstream(dir: string): Promise<{ url: string; pid: number; stop(): void }> {
   const file = join(dir, 'img.png');
   writeFileSync(file, await sharp({ create: { width: 64, height: 64, channels: 3, background: '#c33' } }).png().toBuffer());
-  const child = spawn(process.execPath, [new URL('./lib/instant-upstream.mjs', import.meta.url).pathname, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return startListener('instant-upstream.mjs', file);
+}
+
+/** One of bench/lib's small node:http servers as a child process, once it says its port. */
+export async function startListener(script: string, argument: string): Promise<{ url: string; pid: number; stop(): void }> {
+  const child = spawn(process.execPath, [new URL(`./lib/${script}`, import.meta.url).pathname, argument], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<string>((resolve) => child.stdout.on('data', (chunk: Buffer) => {
     const match = /listening (\d+)/.exec(chunk.toString());
     if (match) resolve(match[1] as string);

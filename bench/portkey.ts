@@ -1,17 +1,18 @@
 /**
- * (l) The sync OpenAI generation of (e) three ways: to the instant upstream directly, through this
- * gateway (passthrough, default `info` logging) and through Portkey's open-source gateway
- * (`@portkey-ai/gateway`, MIT, a dev dependency). For each: req/s and the server process's CPU per
- * request at 50 connections, p50 at one connection and what it adds to the direct path. The three
- * servers start once, as child node processes of this one, and are measured in alternating rounds
- * so drift in a shared machine's speed hits them alike.
+ * (l) The sync OpenAI generation of (e) four ways: to the instant upstream directly, through this
+ * gateway (passthrough, default `info` logging), through Portkey's open-source gateway
+ * (`@portkey-ai/gateway`, MIT, a dev dependency) and through a bare node:http proxy
+ * (`lib/bare-proxy.mjs`: the floor of any Node gateway). For each: req/s and the server process's
+ * CPU per request at 50 connections, p50 at one connection and what it adds to the direct path.
+ * The servers start once, as child node processes of this one, and are measured in alternating
+ * rounds so drift in a shared machine's speed hits them alike.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from '../test/helpers/stores.js';
-import { concurrent, gateway, SECONDS, SEQUENTIAL, sequential, startUpstream } from './passthrough.js';
+import { concurrent, gateway, SECONDS, SEQUENTIAL, sequential, startListener, startUpstream } from './passthrough.js';
 import { table } from './lib/report.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -141,10 +142,12 @@ export async function benchPortkey(): Promise<void> {
   let upstream: Awaited<ReturnType<typeof startUpstream>> | undefined;
   let ours: Awaited<ReturnType<typeof gateway>> | undefined;
   let portkey: Portkey | undefined;
+  let bare: Awaited<ReturnType<typeof startListener>> | undefined;
   try {
     upstream = await startUpstream(dir.path);
     ours = await gateway(upstream.url, 'passthrough', dir.path);
     portkey = await startPortkey();
+    bare = await startListener('bare-proxy.mjs', upstream.url);
     const targets: Target[] = [
       { name: 'upstream directly', url: `${upstream.url}/v1/images/generations`, headers: {}, pid: upstream.pid },
       { name: 'qwen-image-gateway, passthrough', url: ours.url, headers: ours.headers, pid: ours.server.child.pid as number },
@@ -154,6 +157,7 @@ export async function benchPortkey(): Promise<void> {
         headers: { 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${upstream.url}/v1`, authorization: 'Bearer sk-bench' },
         pid: portkey.pid,
       },
+      { name: 'bare node:http proxy', url: `${bare.url}/v1/images/generations`, headers: {}, pid: bare.pid },
     ];
     const samples = targets.map((): Samples => ({ p50: [], added: [], perSecond: [], cpuUs: [] }));
     const rows: Array<Array<string | number>> = [];
@@ -173,13 +177,13 @@ export async function benchPortkey(): Promise<void> {
         rows.push([`${round}: ${target.name}`, p50, p50 - base, load.perSecond, load.cpuUsPerRequest, String(load.errors)]);
       }
     }
-    const [direct, ourSamples, theirs] = samples as [Samples, Samples, Samples];
+    const [direct, ourSamples, theirs, floor] = samples as [Samples, Samples, Samples, Samples];
     for (const [i, target] of targets.entries()) {
       const sample = samples[i] as Samples;
       rows.push([`median: ${target.name}`, median(sample.p50), median(sample.added), median(sample.perSecond), median(sample.cpuUs), '']);
     }
     table(
-      `(l) sync OpenAI generation to an instant upstream: directly, through this gateway (QIG_LOG_LEVEL=info, the default) and through Portkey's gateway ${portkey.version}; ${ROUNDS} alternating rounds of ${SEQUENTIAL} sequential requests, then 50 connections for ${SECONDS} s after a 2 s warm-up`,
+      `(l) sync OpenAI generation to an instant upstream: directly, through this gateway (QIG_LOG_LEVEL=info, the default), through Portkey's gateway ${portkey.version} and through a bare node:http proxy; ${ROUNDS} alternating rounds of ${SEQUENTIAL} sequential requests, then 50 connections for ${SECONDS} s after a 2 s warm-up`,
       ['round: path', 'p50 ms (1 conn)', 'added p50 ms', 'req/s (50 conns)', 'server CPU µs/req (50 conns)', 'errors (50 conns)'],
       rows,
     );
@@ -195,12 +199,16 @@ export async function benchPortkey(): Promise<void> {
         ['Portkey added p50 ms (1 conn)', median(theirs.added), range(theirs.added), '—'],
         ['Portkey server CPU µs per request (50 conns)', median(theirs.cpuUs), range(theirs.cpuUs), '—'],
         ['upstream alone CPU µs per request (50 conns)', median(direct.cpuUs), range(direct.cpuUs), '—'],
+        ['bare node:http proxy CPU µs per request (50 conns)', median(floor.cpuUs), range(floor.cpuUs), '—'],
+        ['bare node:http proxy req/s ÷ Portkey req/s (50 conns)', median(floor.perSecond) / median(theirs.perSecond), '', '—'],
+        ['bare node:http proxy added p50 ms (1 conn)', median(floor.added), range(floor.added), '—'],
       ],
     );
     const later = portkey.later();
     if (later.bytes > 0) console.log(`\nPortkey wrote ${later.bytes} bytes after its start line; the first:\n${later.head}`);
   } finally {
     await portkey?.stop();
+    bare?.stop();
     await ours?.server.stop();
     upstream?.stop();
     dir.remove();
