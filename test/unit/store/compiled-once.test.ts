@@ -13,6 +13,7 @@ import {
   SqliteAdapter,
   SqliteIntrospector,
   SqliteQueryCompiler,
+  sql,
   type Compilable,
 } from 'kysely';
 import { compiledOnce } from '../../../src/store/compiled-once.js';
@@ -87,5 +88,28 @@ describe('compiledOnce', () => {
   it('refuses a builder that alters a value instead of placing it', () => {
     const once = compiledOnce((db: Kysely<Database>, v: { note: string }) => db.updateTable('users').set({ name: `note: ${v.note}` }).where('id', '=', 'usr_a'));
     assert.throws(() => once(databases.sqlite, { note: 'x' }), /altered before it reached the SQL/);
+  });
+
+  it('refuses a builder that computes with a value, cuts it, ignores it or writes it into the SQL text', () => {
+    const computed = compiledOnce((db: Kysely<Database>, v: { amount: number }) => db.updateTable('users').set({ balance_micros: Math.round(v.amount) }).where('id', '=', 'usr_a'));
+    assert.throws(() => computed(databases.sqlite, { amount: 5 }), /computed with/);
+    const cut = compiledOnce((db: Kysely<Database>, v: { note: string }) => db.updateTable('users').set({ name: v.note.slice(0, 8) }).where('id', '=', 'usr_a'));
+    assert.throws(() => cut(databases.sqlite, { note: 'a long note' }), /used other than placed/);
+    const ignored = compiledOnce((db: Kysely<Database>, v: { id: string; unused: number }) => db.selectFrom('users').selectAll().where('id', '=', v.id));
+    assert.throws(() => ignored(databases.postgres, { id: 'usr_a', unused: 1 }), /"unused" was used other than placed/);
+    const literal = compiledOnce((db: Kysely<Database>, v: { id: string }) => db.selectFrom('users').selectAll().where('id', '=', sql.lit(v.id)));
+    assert.throws(() => literal(databases.sqlite, { id: 'usr_a' }), /in the SQL text as a literal/);
+  });
+
+  it('refuses a list where one value was placed, as in an `in` comparison', () => {
+    const listed = compiledOnce((db: Kysely<Database>, v: { statuses: string[] }) => db.selectFrom('tasks').selectAll().where('status', 'in', v.statuses));
+    assert.throws(() => listed(databases.sqlite, { statuses: ['queued', 'running'] }), /is a list/);
+  });
+
+  it('binds values that look like its own stand-ins as plain values', () => {
+    const once = compiledOnce(build);
+    const values: Values = { id: '\u0000qig-value:id', amount: 1, note: '\u0000qig-value:amount' };
+    const got = once(databases.sqlite, values);
+    assert.deepEqual(got.parameters, build(databases.sqlite, values).compile().parameters);
   });
 });
