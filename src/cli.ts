@@ -15,7 +15,8 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 const ENVIRONMENT_HELP = `
 Environment:
   QIG_URL, QIG_API_KEY   the server and key of the API commands (or --url, --key); with neither,
-                         a server on 127.0.0.1:8080 and the key it saved in ./data/dev-key.txt
+                         a server on 127.0.0.1:8080 and the key it saved in
+                         $QIG_DATA_DIR/dev-key.txt (./data/dev-key.txt by default)
   QIG_DATA_DIR, DATABASE_URL, QIG_CONFIG
                          the store of keys and usage (the server's own settings)
 `;

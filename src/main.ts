@@ -19,7 +19,8 @@ async function main(): Promise<void> {
   for (const notice of config.notices) logger.warn(notice);
   const gateway = await startGateway(config, { logger });
   if (gateway.developmentKey) {
-    process.stdout.write(
+    // stderr, with the other notices for a person: stdout stays one JSON log object per line.
+    process.stderr.write(
       `\nDevelopment API key (unlimited, shown once; also saved in ${config.dataDir}/dev-key.txt):\n  ${gateway.developmentKey}\n\n`,
     );
   }

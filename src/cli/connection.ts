@@ -42,12 +42,14 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
 }
 
 function resolveFrom(flags: ConnectionFlags, env: NodeJS.ProcessEnv): Connection {
-  const urlText = flags.url ?? env.QIG_URL ?? `http://127.0.0.1:${env.PORT ?? '8080'}`;
-  const url = parseUrl(urlText, flags.url !== undefined ? '--url' : env.QIG_URL !== undefined ? 'QIG_URL' : 'PORT');
+  // An empty variable counts as unset (`QIG_URL= qig …`), as an empty QIG_API_KEY does.
+  const envUrl = env.QIG_URL || undefined;
+  const urlText = flags.url ?? envUrl ?? `http://127.0.0.1:${env.PORT || '8080'}`;
+  const url = parseUrl(urlText, flags.url !== undefined ? '--url' : envUrl !== undefined ? 'QIG_URL' : 'PORT');
   const base = url.href.replace(/\/+$/, '');
   if (flags.key) return { url: base, apiKey: flags.key, keySource: '--key' };
   if (env.QIG_API_KEY) return { url: base, apiKey: env.QIG_API_KEY, keySource: 'QIG_API_KEY' };
-  const keyFile = join(env.QIG_DATA_DIR ?? 'data', 'dev-key.txt');
+  const keyFile = join(env.QIG_DATA_DIR || 'data', 'dev-key.txt');
   if (LOOPBACK_HOSTS.has(url.hostname)) {
     try {
       const key = readFileSync(keyFile, 'utf8').trim();

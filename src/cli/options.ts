@@ -16,6 +16,6 @@ export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
 export function apiOptions(command: Command): Command {
   return command
     .option('--url <url>', 'the server (default $QIG_URL, else http://127.0.0.1:8080)')
-    .option('--key <apiKey>', 'the API key (default $QIG_API_KEY, else a local server\'s data/dev-key.txt)')
+    .option('--key <apiKey>', 'the API key (default $QIG_API_KEY, else a local server\'s $QIG_DATA_DIR/dev-key.txt, ./data by default)')
     .option('--json', 'print JSON for scripts instead of text');
 }

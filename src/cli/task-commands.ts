@@ -90,7 +90,7 @@ export function registerTaskCommands(program: Command): void {
     if (task.status === 'UNKNOWN') process.exitCode = EXIT.usage;
     if (flags.json) return printJson(task);
     process.stdout.write(terminalText(taskLine(task)));
-    if (task.status === 'UNKNOWN') process.stderr.write('No such task for this key: it never existed, belongs to another key, or expired (DashScope keeps tasks 24 h).\n');
+    if (task.status === 'UNKNOWN') process.stderr.write('No such task for this key: it never existed or belongs to another key (DashScope itself also forgets tasks after 24 hours).\n');
   });
 
   apiOptions(tasks.command('watch').description('wait for a task, showing its progress; prints its image URLs, or saves them with -o').argument('<taskId>'))

@@ -21,6 +21,14 @@ export function printableName(name: string, max = 64): string {
   return clip(name.slice(0, max + 1).replace(UNPRINTABLE, '?'), max, '...');
 }
 
+/**
+ * Text for an HTTP header, which allows printable ASCII only: anything else as a `\uXXXX` escape
+ * (readable, and JSON.parse of the quoted value gives the text back), at most `max` characters.
+ */
+export function headerText(text: string, max = 1024): string {
+  return clip(text.slice(0, max + 1).replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`), max, '...');
+}
+
 /** A task keeps at most this many warnings, each at most MAX_WARNING_CHARS long. */
 export const MAX_WARNINGS = 20;
 export const MAX_WARNING_CHARS = 300;

@@ -103,6 +103,17 @@ describe('openai SDK', () => {
     assert.equal(data.data?.length, 1);
   });
 
+  it('says why an answer has fewer images than n, in x-qig-warnings (the answer has no field for it)', async () => {
+    const { data, response } = await client.images
+      .edit({ model: 'qwen-image-edit-plus', image: await toFile(landscape, 'a.jpg', { type: 'image/jpeg' }), prompt: 'invert the colours', n: 2, response_format: 'url' })
+      .withResponse();
+    assert.equal(data.data?.length, 1);
+    assert.match(response.headers.get('x-qig-warnings') ?? '', /asked for 2 images; this edit has one result, so 1 was made/);
+    const full = await client.images.edit({ model: 'qwen-image-edit-plus', image: await toFile(landscape, 'a.jpg', { type: 'image/jpeg' }), prompt: 'make it black and white', n: 2, response_format: 'url' }).withResponse();
+    assert.equal(full.data.data?.length, 2);
+    assert.doesNotMatch(full.response.headers.get('x-qig-warnings') ?? '', /asked for/);
+  });
+
   it('takes the Qwen parameters top-level and inside parameters', async () => {
     const body = { prompt: 'a field', size: '512x512', negative_prompt: 'blur', parameters: { seed: 77, watermark: true } } as unknown as OpenAI.ImageGenerateParamsNonStreaming;
     const a = await client.images.generate({ ...body, response_format: 'b64_json' });

@@ -106,6 +106,7 @@ export function openAiApi(): ApiOperation[] {
           headers: {
             'x-qig-ignored-params': { description: 'Fields accepted without effect.', schema: { type: 'string' } },
             'x-qig-model': { description: 'The model that served an OpenAI model name.', schema: { type: 'string' } },
+            'x-qig-warnings': { description: "The task's warnings (fewer images than `n`, say), joined by `; `, non-ASCII as `\\uXXXX`; OpenAI-shaped answers only.", schema: { type: 'string' } },
           },
           content: {
             'application/json': {

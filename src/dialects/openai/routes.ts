@@ -5,7 +5,7 @@
  */
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { clip } from '../../domain/bounded-text.js';
+import { clip, headerText } from '../../domain/bounded-text.js';
 import { AppError, toAppError } from '../../domain/errors.js';
 import { parseImageReference } from '../../domain/image-ref.js';
 import type { TaskRecord } from '../../domain/task.js';
@@ -79,6 +79,8 @@ export async function openAiRoutes(app: FastifyInstance, context: DialectContext
     if (parsed.aliasedFrom !== null) reply.header('x-qig-model', task.model);
     if (parsed.stream) return streamAnswer(request, reply, task, kind);
     const done = await waitFor(request, task);
+    // OpenAI's answer has no field for them: fewer images than `n`, say, is explained here.
+    if (done.warnings.length > 0) reply.header('x-qig-warnings', headerText(done.warnings.join('; ')));
     return reply.send(imagesResponse(done, await imageItems(done, parsed.responseFormat)));
   };
 

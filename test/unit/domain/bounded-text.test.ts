@@ -1,7 +1,7 @@
 /** The bounds on what a request may send and what is echoed back: pure functions, tested as such. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { boundWarnings, clip, printableName, quoteValue } from '../../../src/domain/bounded-text.js';
+import { boundWarnings, clip, headerText, printableName, quoteValue } from '../../../src/domain/bounded-text.js';
 import { truncateChars } from '../../../src/domain/request.js';
 import { MAX_UNKNOWN_FIELDS, unknownFields } from '../../../src/dialects/unknown-fields.js';
 import { JsonShapeScanner, MAX_JSON_DEPTH, MAX_JSON_VALUES } from '../../../src/http/json-shape.js';
@@ -81,6 +81,13 @@ describe('bounded text', () => {
     assert.equal(quoteValue('x'.repeat(100)), JSON.stringify(`${'x'.repeat(80)}…`));
     assert.equal(quoteValue(7), '7');
     assert.equal(printableName('你好\tok'), '???ok');
+  });
+  it('writes header text as printable ASCII that JSON reads back, and bounds it', () => {
+    const text = '图2 "style"\tnot found';
+    const header = headerText(text);
+    assert.match(header, /^[\x20-\x7e]*$/);
+    assert.equal(JSON.parse(`"${header.replaceAll('"', '\\"')}"`), text);
+    assert.equal(headerText('é'.repeat(5_000)).length, 1024 + 3);
   });
   it('keeps at most 20 warnings of at most 300 characters', () => {
     const kept = boundWarnings(Array.from({ length: 25 }, (_, i) => `${i}:${'w'.repeat(400)}`));
