@@ -24,18 +24,27 @@ class SqliteDriverKeepingErrors extends SqliteDriver {
   }
 }
 
-export class SqliteDialectKeepingErrors extends SqliteDialect {
+/** Kysely's SQLite dialect (compiler, adapter, introspector) on one file, with a driver of this project's. */
+export class SqliteFileDialect extends SqliteDialect {
   readonly #file: SqliteFile;
   readonly #database: SqliteDatabase;
+  readonly #driver: (file: SqliteFile, database: SqliteDatabase) => Driver;
 
   /** `database` is how Kysely reaches `file` (a statement cache, say); `file` says whether a transaction is open. */
-  constructor(file: SqliteFile, database: SqliteDatabase) {
+  constructor(file: SqliteFile, database: SqliteDatabase, driver: (file: SqliteFile, database: SqliteDatabase) => Driver) {
     super({ database });
     this.#file = file;
     this.#database = database;
+    this.#driver = driver;
   }
 
   override createDriver(): Driver {
-    return new SqliteDriverKeepingErrors(this.#file, this.#database);
+    return this.#driver(this.#file, this.#database);
+  }
+}
+
+export class SqliteDialectKeepingErrors extends SqliteFileDialect {
+  constructor(file: SqliteFile, database: SqliteDatabase) {
+    super(file, database, (f, d) => new SqliteDriverKeepingErrors(f, d));
   }
 }

@@ -22,11 +22,9 @@
  * on the plain dialect (`sqlite-dialect.ts`), since pragmas and DDL want no open transaction.
  */
 import type { Database as SqliteFile } from 'better-sqlite3';
-import type {
-  CompiledQuery} from 'kysely';
 import {
   SelectQueryNode,
-  SqliteDialect,
+  type CompiledQuery,
   type DatabaseConnection,
   type Driver,
   type QueryResult,
@@ -34,6 +32,7 @@ import {
   type SqliteStatement,
 } from 'kysely';
 import { Semaphore } from '../lib/semaphore.js';
+import { SqliteFileDialect } from './sqlite-dialect.js';
 
 const BEGIN = 'begin immediate';
 const COMMIT = 'commit';
@@ -250,19 +249,9 @@ export class GroupCommitSqliteDriver implements Driver {
   }
 }
 
-/** Kysely's SQLite dialect (compiler, adapter, introspector) with the group-commit driver. */
-export class SqliteGroupCommitDialect extends SqliteDialect {
-  readonly #file: SqliteFile;
-  readonly #database: SqliteDatabase;
-
-  /** `database` is how Kysely reaches `file` (a statement cache, say); `file` says whether a transaction is open. */
+/** Kysely's SQLite dialect with the group-commit driver. */
+export class SqliteGroupCommitDialect extends SqliteFileDialect {
   constructor(file: SqliteFile, database: SqliteDatabase) {
-    super({ database });
-    this.#file = file;
-    this.#database = database;
-  }
-
-  override createDriver(): Driver {
-    return new GroupCommitSqliteDriver(this.#file, this.#database);
+    super(file, database, (f, d) => new GroupCommitSqliteDriver(f, d));
   }
 }
